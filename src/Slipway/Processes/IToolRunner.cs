@@ -1,0 +1,39 @@
+namespace Slipway.Processes;
+
+/// <summary>Receives a running tool's output, one line at a time, already scrubbed of secrets.</summary>
+public interface IToolOutput
+{
+    /// <summary>A line the tool wrote to stdout.</summary>
+    void StandardOutput(string line);
+
+    /// <summary>A line the tool wrote to stderr.</summary>
+    void StandardError(string line);
+}
+
+/// <summary>Executes <see cref="ToolInvocation"/>s. <see cref="ProcessRunner"/> is the real one.</summary>
+public interface IToolRunner
+{
+    /// <summary>
+    /// Runs the invocation, streaming its output to <paramref name="output"/>. Throws
+    /// <see cref="ToolFailedException"/> when the exit code is not accepted, and
+    /// <see cref="OperationCanceledException"/> after killing the process tree on cancellation.
+    /// </summary>
+    Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken);
+}
+
+/// <summary>Discards output.</summary>
+public sealed class NullToolOutput : IToolOutput
+{
+    /// <summary>The shared instance.</summary>
+    public static NullToolOutput Instance { get; } = new();
+
+    /// <inheritdoc />
+    public void StandardOutput(string line)
+    {
+    }
+
+    /// <inheritdoc />
+    public void StandardError(string line)
+    {
+    }
+}
