@@ -36,7 +36,7 @@ public sealed class ProcessRunner : IToolRunner
         var stderr = new StringBuilder();
         var gate = new object();
 
-        var command = Cli.Wrap(executable)
+        var command = CliWrap.Cli.Wrap(executable)
             .WithArguments(invocation.Arguments.Select(a => a.Reveal()))
             .WithEnvironmentVariables(invocation.Environment.ToDictionary(e => e.Key, e => (string?)e.Value.Reveal(), StringComparer.Ordinal))
             .WithWorkingDirectory(invocation.WorkingDirectory ?? Directory.GetCurrentDirectory())

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using Slipway.Targets;
+
+namespace Slipway.Cli;
+
+/// <summary>
+/// Parses Cake-style arguments with System.CommandLine: the built-in options plus one option per
+/// pipeline parameter. Every problem is returned at once, with "did you mean" for unknown options.
+/// </summary>
+public static class CommandLineParser
+{
+    /// <summary>The built-in options, for help and suggestions.</summary>
+    public static IReadOnlyList<(string Name, string Hint, string Description)> BuiltInOptions { get; } =
+    [
+        ("--target, -t", "<name>", "Target to run (repeatable); the default target when omitted"),
+        ("--dry-run, --dryrun", string.Empty, "Print every command each target would run, in order, secrets masked; run nothing"),
+        ("--tree", string.Empty, "Print the dependency tree of the targets and exit"),
+        ("--exclusive", string.Empty, "Run only the given targets, not their dependencies"),
+        ("--skip", "<name>", "Skip a target (repeatable); it stays in the plan, marked skipped"),
+        ("--parallel", "<n>", "Run up to n targets and items at once (default: processor count)"),
+        ("--continue", string.Empty, "Keep running what does not depend on a failed target"),
+        ("--verbosity, -v", "<level>", "quiet, minimal, normal (default), verbose or diagnostic"),
+        ("--help, -h", string.Empty, "Show this help"),
+        ("--description", string.Empty, "List the targets with descriptions, dependencies and parameters"),
+        ("--version", string.Empty, "Show the version"),
+    ];
+
+    /// <summary>Parses <paramref name="args"/>; returns the options or every usage error.</summary>
+    public static (CommandLineOptions? Options, IReadOnlyList<string> Errors) Parse(IReadOnlyList<string> args, IReadOnlyList<ParameterDescriptor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var target = new Option<string[]>("--target", "-t") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var skip = new Option<string[]>("--skip") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var dryRun = new Option<bool>("--dry-run", "--dryrun");
+        var tree = new Option<bool>("--tree");
+        var exclusive = new Option<bool>("--exclusive");
+        var @continue = new Option<bool>("--continue");
+        var parallel = new Option<string>("--parallel");
+        var verbosity = new Option<string>("--verbosity", "-v");
+        var help = new Option<bool>("--help", "-h", "-?");
+        var description = new Option<bool>("--description");
+
+        // --version alone prints Slipway's version; --version VALUE binds a pipeline parameter named
+        // Version when there is one (the release version).
+        var versionParameter = parameters.FirstOrDefault(p => p.OptionName == "--version");
+        var version = new Option<string[]>("--version") { Arity = ArgumentArity.ZeroOrOne };
+
+        var root = new Command("slipway");
+        foreach (var option in new Option[] { target, skip, dryRun, tree, exclusive, @continue, parallel, verbosity, help, description, version })
+        {
+            root.Options.Add(option);
+        }
+
+        var parameterOptions = new Dictionary<ParameterDescriptor, Option<string[]>>();
+        foreach (var parameter in parameters.Where(p => p != versionParameter))
+        {
+            var option = new Option<string[]>(parameter.OptionName)
+            {
+                Arity = parameter.IsFlag ? ArgumentArity.ZeroOrOne : ArgumentArity.OneOrMore,
+                AllowMultipleArgumentsPerToken = false,
+            };
+            parameterOptions[parameter] = option;
+            root.Options.Add(option);
+        }
+
+        var result = root.Parse(args);
+        var errors = new List<string>();
+        var optionNames = BuiltInOptions.SelectMany(o => o.Name.Split(", ")).Concat(parameters.Select(p => p.OptionName)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
+        foreach (var token in result.UnmatchedTokens)
+        {
+            errors.Add(token.StartsWith('-')
+                ? $"Unknown option '{token}'.{NameSuggestions.DidYouMean(token.TrimStart('-'), optionNames.Select(n => n[2..]), "--")} Run --help for the list of options."
+                : $"Unexpected argument '{token}': give targets with --target {token}, and values right after their option.");
+        }
+
+        foreach (var error in result.Errors.Where(e => !result.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))))
+        {
+            errors.Add(error.Message);
+        }
+
+        var options = new CommandLineOptions
+        {
+            Targets = result.GetValue(target) ?? [],
+            Skip = result.GetValue(skip) ?? [],
+            DryRun = result.GetValue(dryRun),
+            Tree = result.GetValue(tree),
+            Exclusive = result.GetValue(exclusive),
+            Continue = result.GetValue(@continue),
+            Help = result.GetValue(help),
+            Description = result.GetValue(description),
+        };
+
+        var parallelText = result.GetValue(parallel);
+        if (parallelText is not null)
+        {
+            if (int.TryParse(parallelText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1)
+            {
+                options = options with { Parallel = n };
+            }
+            else
+            {
+                errors.Add($"--parallel: '{parallelText}' is not valid. Expected a whole number of at least 1, e.g. --parallel 4.");
+            }
+        }
+
+        var verbosityText = result.GetValue(verbosity);
+        if (verbosityText is not null)
+        {
+            if (ParseVerbosity(verbosityText) is { } level)
+            {
+                options = options with { Verbosity = level };
+            }
+            else
+            {
+                errors.Add($"--verbosity: '{verbosityText}' is not valid. Expected one of: quiet, minimal, normal, verbose, diagnostic (or q, m, n, v, diag).");
+            }
+        }
+
+        var given = new Dictionary<ParameterDescriptor, IReadOnlyList<string>>();
+        var versionResult = result.GetResult(version);
+        if (versionResult is not null)
+        {
+            var values = result.GetValue(version) ?? [];
+            if (values.Length == 0 || versionParameter is null)
+            {
+                options = options with { ShowVersion = true };
+                if (values.Length > 0)
+                {
+                    errors.Add($"--version takes no value in this pipeline (it has no Version parameter); got '{values[0]}'.");
+                }
+            }
+            else
+            {
+                given[versionParameter] = values;
+            }
+        }
+
+        foreach (var (parameter, option) in parameterOptions)
+        {
+            if (result.GetResult(option) is not null)
+            {
+                given[parameter] = result.GetValue(option) ?? [];
+            }
+        }
+
+        return errors.Count > 0 ? (null, errors) : (options with { Parameters = given }, errors);
+    }
+
+    private static Verbosity? ParseVerbosity(string text) => text.ToUpperInvariant() switch
+    {
+        "QUIET" or "Q" => Verbosity.Quiet,
+        "MINIMAL" or "M" => Verbosity.Minimal,
+        "NORMAL" or "N" => Verbosity.Normal,
+        "VERBOSE" or "V" => Verbosity.Verbose,
+        "DIAGNOSTIC" or "DIAG" or "D" => Verbosity.Diagnostic,
+        _ => null,
+    };
+}

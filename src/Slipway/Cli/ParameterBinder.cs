@@ -1,0 +1,79 @@
+using System.Collections;
+using Slipway.Processes;
+using Slipway.Targets;
+
+namespace Slipway.Cli;
+
+/// <summary>
+/// Sets pipeline parameters from the command line, then <c>SLIPWAY_NAME</c>, then <c>NAME</c>; a
+/// parameter given nowhere keeps its initial value. A bad value is an error naming the parameter, the
+/// value (masked for secrets) and the accepted forms.
+/// </summary>
+public static class ParameterBinder
+{
+    /// <summary>Binds every parameter; returns the errors (empty on success).</summary>
+    public static IReadOnlyList<string> Bind(
+        Pipeline pipeline,
+        IReadOnlyList<ParameterDescriptor> parameters,
+        IReadOnlyDictionary<ParameterDescriptor, IReadOnlyList<string>> commandLine,
+        IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(environment);
+        var errors = new List<string>();
+        foreach (var parameter in parameters)
+        {
+            IReadOnlyList<string>? values = null;
+            string source;
+            if (commandLine.TryGetValue(parameter, out var given))
+            {
+                values = given;
+                source = parameter.OptionName;
+            }
+            else
+            {
+                var variable = parameter.EnvironmentVariables.FirstOrDefault(environment.ContainsKey);
+                source = variable ?? string.Empty;
+                if (variable is not null)
+                {
+                    values = [environment[variable]];
+                }
+            }
+
+            if (values is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                parameter.Property.SetValue(pipeline, parameter.Parse(values));
+            }
+            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+            {
+                var shown = parameter.IsSecret ? Secret.Mask : string.Join(",", values);
+                var from = source.StartsWith("--", StringComparison.Ordinal) ? source : $"{parameter.OptionName} (from ${source})";
+                errors.Add($"{from}: '{shown}' is not valid. Expected {parameter.AcceptedForms}.");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Whether the parameter named <paramref name="name"/> has a usable value.</summary>
+    public static bool HasValue(Pipeline pipeline, IReadOnlyList<ParameterDescriptor> parameters, string name)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var parameter = parameters.FirstOrDefault(p => p.Name == name);
+        return parameter?.Property.GetValue(pipeline) switch
+        {
+            null => false,
+            string s => s.Length > 0,
+            Secret secret => !secret.IsEmpty,
+            ICollection collection => collection.Count > 0,
+            _ => true,
+        };
+    }
+}

@@ -1,0 +1,115 @@
+using System.Reflection;
+
+namespace Slipway.Targets;
+
+/// <summary>
+/// The base of a typed pipeline. Public properties of type <see cref="Target"/> are its targets;
+/// properties marked <see cref="ParameterAttribute"/> or <see cref="SecretAttribute"/> are its parameters.
+/// </summary>
+public abstract class Pipeline
+{
+    /// <summary>The target run when no <c>--target</c> is given; null means <c>--help</c> is shown.</summary>
+    protected virtual Target? DefaultTarget => null;
+
+    /// <summary>The repository root; targets resolve relative paths against it.</summary>
+    public string RootDirectory { get; internal set; } = Directory.GetCurrentDirectory();
+
+    /// <summary>A name for <c>--help</c> and <c>--version</c>.</summary>
+    public virtual string Title => GetType().Name;
+
+    /// <summary>
+    /// Called after parameters are bound and before any target is defined or run. Return every
+    /// configuration error found (they are printed together and the run exits 2 with no side effect).
+    /// </summary>
+    public virtual IReadOnlyList<string> Validate() => [];
+
+    /// <summary>Adds targets that are not members, for generated graphs (one per service, say).</summary>
+    protected virtual void DefineTargets(TargetRegistry targets)
+    {
+    }
+
+    internal static IReadOnlyList<ParameterDescriptor> DiscoverParameters(Type pipelineType) =>
+        [.. pipelineType
+            .GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+            .Select(p => (Property: p, Attribute: p.GetCustomAttribute<ParameterAttribute>(inherit: true)))
+            .Where(p => p.Attribute is not null)
+            .Select(p => new ParameterDescriptor(p.Property, p.Attribute!))];
+
+    internal TargetGraph BuildGraph()
+    {
+        var registry = new TargetRegistry();
+        foreach (var property in GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.PropertyType == typeof(Target) && property.GetIndexParameters().Length == 0)
+            {
+                registry.Add(property.Name, (Target)property.GetValue(this)!);
+            }
+        }
+
+        DefineTargets(registry);
+        var defaultTarget = DefaultTarget;
+        return registry.Freeze(defaultTarget);
+    }
+}
+
+/// <summary>Collects targets, member and generated, and resolves references between them.</summary>
+public sealed class TargetRegistry
+{
+    private readonly List<(string Name, Target Target)> _targets = [];
+    private readonly Dictionary<Target, string> _byInstance = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<MethodInfo, string?> _byMethod = [];
+    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds a target under <paramref name="name"/>.</summary>
+    public void Add(string name, Target target)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!_names.Add(name))
+        {
+            throw new InvalidOperationException($"Target '{name}' is defined twice.");
+        }
+
+        _targets.Add((name, target));
+        _byInstance[target] = name;
+
+        // A member's getter returns a new delegate on every call but always for the same lambda, so
+        // member references resolve by method; generated targets share one lambda and resolve by instance.
+        _byMethod[target.Method] = _byMethod.ContainsKey(target.Method) ? null : name;
+    }
+
+    internal TargetGraph Freeze(Target? defaultTarget)
+    {
+        var specs = new List<TargetSpec>(_targets.Count);
+        for (var i = 0; i < _targets.Count; i++)
+        {
+            var (name, target) = _targets[i];
+            var definition = target(new TargetDefinition(name));
+            specs.Add(definition.Freeze(i, Resolve));
+        }
+
+        return new TargetGraph(specs, defaultTarget is null ? null : Resolve(new TargetReference(defaultTarget, null)));
+    }
+
+    private string Resolve(TargetReference reference)
+    {
+        if (reference.Name is not null)
+        {
+            return reference.Name;
+        }
+
+        var target = reference.Delegate!;
+        if (_byInstance.TryGetValue(target, out var byInstance))
+        {
+            return byInstance;
+        }
+
+        if (_byMethod.TryGetValue(target.Method, out var byMethod) && byMethod is not null)
+        {
+            return byMethod;
+        }
+
+        // Not a public Target member: the planner reports it as a missing dependency.
+        return $"<{target.Method.Name}: not a public Target member>";
+    }
+}

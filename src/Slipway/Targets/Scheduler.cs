@@ -1,0 +1,361 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Slipway.Processes;
+
+namespace Slipway.Targets;
+
+/// <summary>How the scheduler runs a plan.</summary>
+/// <param name="Parallelism">How many targets and ForEach items run at once.</param>
+/// <param name="ContinueOnFailure">Keep running what does not depend on a failed target.</param>
+/// <param name="DryRun">Print every effect instead of performing it, one target at a time in plan order.</param>
+/// <param name="RootDirectory">The repository root, for Produces/Consumes paths.</param>
+public sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, bool DryRun, string RootDirectory);
+
+/// <summary>
+/// Runs a plan: targets start as soon as what they wait for has finished, up to
+/// <see cref="SchedulerOptions.Parallelism"/> at once, ForEach items included. The first failure
+/// cancels what is running (unless continuing); cleanup (Finally) targets run after their owner
+/// whatever happened, with their own cancellation token.
+/// </summary>
+public sealed class Scheduler : IDisposable
+{
+    private readonly Plan _plan;
+    private readonly SchedulerOptions _options;
+    private readonly IToolRunner _runner;
+    private readonly IRunObserver _observer;
+    private readonly IRunOutputs _outputs;
+    private readonly SemaphoreSlim _slots;
+    private readonly Dictionary<string, TargetOutcome> _outcomes = new(StringComparer.Ordinal);
+
+    private Scheduler(Plan plan, SchedulerOptions options, IToolRunner runner, IRunObserver observer, IRunOutputs outputs)
+    {
+        _plan = plan;
+        _options = options;
+        _runner = runner;
+        _observer = observer;
+        _outputs = outputs;
+        _slots = new SemaphoreSlim(options.DryRun ? 1 : Math.Max(1, options.Parallelism));
+    }
+
+    /// <summary>Runs <paramref name="plan"/>.</summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="options">Parallelism, failure handling, dry run.</param>
+    /// <param name="runner">Runs tools.</param>
+    /// <param name="observer">Receives target output and outcomes.</param>
+    /// <param name="outputs">Receives named outputs.</param>
+    /// <param name="cancellation">Cancels the run (first Ctrl-C or SIGTERM).</param>
+    /// <param name="cleanupCancellation">Cancels cleanup targets too (a second signal).</param>
+    public static async Task<RunReport> RunAsync(
+        Plan plan,
+        SchedulerOptions options,
+        IToolRunner runner,
+        IRunObserver observer,
+        IRunOutputs outputs,
+        CancellationToken cancellation,
+        CancellationToken cleanupCancellation)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        using var scheduler = new Scheduler(plan, options, runner, observer, outputs);
+        return await scheduler.RunAsync(cancellation, cleanupCancellation);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _slots.Dispose();
+
+    private async Task<RunReport> RunAsync(CancellationToken cancellation, CancellationToken cleanupCancellation)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var byName = _plan.Targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var waiting = _plan.Targets.ToDictionary(t => t.Name, t => t.WaitFor.Length, StringComparer.Ordinal);
+        var dependents = _plan.Targets.ToDictionary(t => t.Name, _ => new List<PlannedTarget>(), StringComparer.Ordinal);
+        foreach (var target in _plan.Targets)
+        {
+            foreach (var predecessor in target.WaitFor)
+            {
+                dependents[predecessor].Add(target);
+            }
+        }
+
+        var ready = new PriorityQueue<PlannedTarget, int>();
+        foreach (var target in _plan.Targets.Where(t => t.WaitFor.IsEmpty))
+        {
+            ready.Enqueue(target, target.Order);
+        }
+
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var completions = Channel.CreateUnbounded<(PlannedTarget Target, TargetOutcome Outcome)>();
+        string? stopReason = null;
+        var running = 0;
+
+        void Complete(PlannedTarget target, TargetOutcome outcome)
+        {
+            _outcomes[target.Name] = outcome;
+            _observer.TargetFinished(target, outcome);
+            foreach (var dependent in dependents[target.Name])
+            {
+                if (--waiting[dependent.Name] == 0)
+                {
+                    ready.Enqueue(dependent, dependent.Order);
+                }
+            }
+        }
+
+        while (true)
+        {
+            while (ready.TryDequeue(out var target, out _))
+            {
+                var decided = Decide(target, run.IsCancellationRequested ? stopReason ?? "the run was cancelled" : null);
+                if (decided is not null)
+                {
+                    Complete(target, decided);
+                    continue;
+                }
+
+                var token = target.IsFinally ? cleanupCancellation : run.Token;
+                running++;
+                _ = Task.Run(async () =>
+                {
+                    var outcome = await ExecuteAsync(target, token);
+                    completions.Writer.TryWrite((target, outcome));
+                }, CancellationToken.None);
+
+                if (_options.DryRun)
+                {
+                    // One at a time, in plan order: a dry run reads like a script.
+                    break;
+                }
+            }
+
+            if (running == 0)
+            {
+                break;
+            }
+
+            var (finished, result) = await completions.Reader.ReadAsync(CancellationToken.None);
+            running--;
+            if (result.Status == TargetStatus.Failed && !_options.ContinueOnFailure && stopReason is null && !finished.IsFinally)
+            {
+                stopReason = $"{finished.Name} failed";
+                await run.CancelAsync();
+            }
+
+            Complete(finished, result);
+        }
+
+        var outcomes = _plan.Targets.Select(t => _outcomes.TryGetValue(t.Name, out var o) ? o : TargetOutcome.Without(t.Name, TargetStatus.NotRun, "not reached")).ToImmutableArray();
+        return new RunReport(outcomes, cancellation.IsCancellationRequested, stopwatch.Elapsed);
+    }
+
+    /// <summary>Decides a ready target's fate without running it, or returns null to run it.</summary>
+    private TargetOutcome? Decide(PlannedTarget target, string? stopped)
+    {
+        if (target.IsFinally)
+        {
+            return target.FinallyOf.Any(o => _outcomes.TryGetValue(o, out var outcome) && outcome.Started)
+                ? null
+                : TargetOutcome.Without(target.Name, TargetStatus.Skipped, $"{string.Join(", ", target.FinallyOf)} did not start, nothing to clean up");
+        }
+
+        if (stopped is not null)
+        {
+            return TargetOutcome.Without(target.Name, TargetStatus.NotRun, stopped);
+        }
+
+        foreach (var dependency in target.MustSucceed)
+        {
+            var outcome = _outcomes[dependency];
+            if (outcome.Status is TargetStatus.Failed or TargetStatus.Cancelled or TargetStatus.NotRun)
+            {
+                return TargetOutcome.Without(target.Name, TargetStatus.NotRun, $"{dependency} {(outcome.Status == TargetStatus.NotRun ? "did not run" : outcome.Status.ToString().ToLowerInvariant())}");
+            }
+        }
+
+        if (target.SkipReason is not null)
+        {
+            return TargetOutcome.Without(target.Name, TargetStatus.Skipped, target.SkipReason);
+        }
+
+        try
+        {
+            var unmet = target.Spec.Conditions.FirstOrDefault(c => !c.Condition());
+            return unmet is null ? null : TargetOutcome.Without(target.Name, TargetStatus.Skipped, unmet.Reason);
+        }
+#pragma warning disable CA1031 // A condition that throws fails its target; it must not take the scheduler down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return new TargetOutcome(target.Name, TargetStatus.Failed, TimeSpan.Zero, "OnlyWhen condition threw: " + Redaction.Scrub(ex.Message), ex, []);
+        }
+    }
+
+    private async Task<TargetOutcome> ExecuteAsync(PlannedTarget target, CancellationToken cancellation)
+    {
+        var spec = target.Spec;
+        var log = _observer.TargetStarted(target);
+        var stopwatch = Stopwatch.StartNew();
+        var items = ImmutableArray<ItemOutcome>.Empty;
+        try
+        {
+            if (!_options.DryRun)
+            {
+                CheckConsumed(spec);
+            }
+
+            await RunActionsAsync(spec, spec.Actions[..spec.ItemsPosition], log, cancellation);
+            if (!spec.Items.IsEmpty)
+            {
+                items = await RunItemsAsync(spec, log, cancellation);
+                var failed = items.FirstOrDefault(i => i.Status == TargetStatus.Failed);
+                if (failed is not null)
+                {
+                    return new TargetOutcome(spec.Name, TargetStatus.Failed, stopwatch.Elapsed, $"{failed.Name}: {failed.Reason}", null, items);
+                }
+
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            await RunActionsAsync(spec, spec.Actions[spec.ItemsPosition..], log, cancellation);
+            if (!_options.DryRun)
+            {
+                CheckProduced(spec);
+            }
+
+            return new TargetOutcome(spec.Name, TargetStatus.Succeeded, stopwatch.Elapsed, null, null, items);
+        }
+        catch (OperationCanceledException ex) when (cancellation.IsCancellationRequested)
+        {
+            return new TargetOutcome(spec.Name, TargetStatus.Cancelled, stopwatch.Elapsed, "cancelled while running", ex, items);
+        }
+#pragma warning disable CA1031 // Any failure of user code is the target's failure, reported in its outcome.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return new TargetOutcome(spec.Name, TargetStatus.Failed, stopwatch.Elapsed, Redaction.Scrub(ex.Message), ex, items);
+        }
+    }
+
+    private async Task RunActionsAsync(TargetSpec spec, ImmutableArray<TargetAction> actions, ITargetLog log, CancellationToken cancellation)
+    {
+        if (actions.IsEmpty)
+        {
+            return;
+        }
+
+        await _slots.WaitAsync(cancellation);
+        try
+        {
+            var context = new TargetContext(spec.Name, null, _options.RootDirectory, _options.DryRun, log, _runner, _outputs, cancellation);
+            foreach (var action in actions)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                await action.Run(context);
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<ImmutableArray<ItemOutcome>> RunItemsAsync(TargetSpec spec, ITargetLog log, CancellationToken cancellation)
+    {
+        using var siblings = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var results = new ItemOutcome[spec.Items.Length];
+
+        async Task RunItem(int index)
+        {
+            var item = spec.Items[index];
+            var stopwatch = Stopwatch.StartNew();
+            try
+            {
+                await _slots.WaitAsync(siblings.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                results[index] = new ItemOutcome(item.Name, TargetStatus.NotRun, TimeSpan.Zero, "cancelled before it started");
+                return;
+            }
+
+            try
+            {
+                var itemLog = new ItemTargetLog(log, item.Name);
+                var context = new TargetContext(spec.Name, item.Name, _options.RootDirectory, _options.DryRun, itemLog, _runner, _outputs, siblings.Token);
+                await item.Run(context);
+                results[index] = new ItemOutcome(item.Name, TargetStatus.Succeeded, stopwatch.Elapsed, null);
+            }
+            catch (OperationCanceledException) when (siblings.IsCancellationRequested)
+            {
+                results[index] = new ItemOutcome(item.Name, TargetStatus.Cancelled, stopwatch.Elapsed, "cancelled while running");
+            }
+#pragma warning disable CA1031 // An item's failure is recorded in its outcome and fails the target.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                results[index] = new ItemOutcome(item.Name, TargetStatus.Failed, stopwatch.Elapsed, Redaction.Scrub(ex.Message));
+                log.StandardError($"[{item.Name}] {Redaction.Scrub(ex.Message)}");
+                if (!_options.ContinueOnFailure)
+                {
+                    await siblings.CancelAsync();
+                }
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+
+        if (_options.DryRun)
+        {
+            for (var i = 0; i < spec.Items.Length; i++)
+            {
+                await RunItem(i);
+            }
+        }
+        else
+        {
+            await Task.WhenAll(Enumerable.Range(0, spec.Items.Length).Select(RunItem));
+        }
+
+        return [.. results];
+    }
+
+    private void CheckConsumed(TargetSpec spec)
+    {
+        foreach (var path in spec.Consumes)
+        {
+            var full = Path.Combine(_options.RootDirectory, path);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                var producer = _plan.Graph.ProducerOf(path);
+                throw new InvalidOperationException(producer is null
+                    ? $"{spec.Name} needs {path}, which does not exist."
+                    : $"{spec.Name} needs {path}, which does not exist: it is produced by {producer}. Run {producer} first (or drop --exclusive / --skip {producer}).");
+            }
+        }
+    }
+
+    private void CheckProduced(TargetSpec spec)
+    {
+        var missing = spec.Produces.Where(p => !File.Exists(Path.Combine(_options.RootDirectory, p)) && !Directory.Exists(Path.Combine(_options.RootDirectory, p))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"{spec.Name} declares Produces({string.Join(", ", missing)}) but did not write {(missing.Count == 1 ? "it" : "them")}.");
+        }
+    }
+
+    /// <summary>Prefixes an item's lines with its name, inside its target's output block.</summary>
+    private sealed class ItemTargetLog(ITargetLog inner, string item) : ITargetLog
+    {
+        public void StandardOutput(string line) => inner.StandardOutput($"[{item}] {line}");
+
+        public void StandardError(string line) => inner.StandardError($"[{item}] {line}");
+
+        public void Command(ToolInvocation invocation, string prefix = "") => inner.Command(invocation, $"{prefix}[{item}] ");
+
+        public void Effect(string description, string prefix = "") => inner.Effect(description, $"{prefix}[{item}] ");
+
+        public void Warning(string line) => inner.Warning($"[{item}] {line}");
+    }
+}

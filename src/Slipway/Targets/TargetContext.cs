@@ -1,0 +1,126 @@
+using Slipway.Processes;
+
+namespace Slipway.Targets;
+
+/// <summary>
+/// What a target's work sees. Every effect goes through it — tools through <see cref="RunAsync"/>,
+/// in-process effects through <c>DoAsync</c> — so a dry run can print them instead.
+/// </summary>
+public sealed class TargetContext
+{
+    private readonly ITargetLog _log;
+    private readonly IToolRunner _runner;
+    private readonly IRunOutputs _outputs;
+
+    internal TargetContext(string target, string? item, string rootDirectory, bool isDryRun, ITargetLog log, IToolRunner runner, IRunOutputs outputs, CancellationToken cancellationToken)
+    {
+        Target = target;
+        Item = item;
+        RootDirectory = rootDirectory;
+        IsDryRun = isDryRun;
+        _log = log;
+        _runner = runner;
+        _outputs = outputs;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The running target's name.</summary>
+    public string Target { get; }
+
+    /// <summary>The ForEach item's name, when running one.</summary>
+    public string? Item { get; }
+
+    /// <summary>The repository root.</summary>
+    public string RootDirectory { get; }
+
+    /// <summary>True in <c>--dry-run</c>: tools are printed, not run.</summary>
+    public bool IsDryRun { get; }
+
+    /// <summary>Cancelled when the run is cancelled (Ctrl-C, SIGTERM, another target's failure).</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Runs a tool (in a dry run: prints it and returns an empty success).</summary>
+    public async Task<ToolResult> RunAsync(ToolInvocation invocation)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        _log.Command(invocation);
+        if (IsDryRun)
+        {
+            return ToolResult.DryRun;
+        }
+
+        return await _runner.RunAsync(invocation, _log, CancellationToken);
+    }
+
+    /// <summary>Performs an in-process effect (in a dry run: prints <paramref name="description"/> only).</summary>
+    public async Task DoAsync(string description, Func<CancellationToken, Task> effect)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        _log.Effect(description);
+        if (!IsDryRun)
+        {
+            await effect(CancellationToken);
+        }
+    }
+
+    /// <summary>Performs a synchronous in-process effect (in a dry run: prints <paramref name="description"/> only).</summary>
+    public Task DoAsync(string description, Action effect)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        return DoAsync(description, _ =>
+        {
+            effect();
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Writes an informational line to the target's output.</summary>
+    public void Info(string message) => _log.StandardOutput(Redaction.Scrub(message));
+
+    /// <summary>Writes a warning to the target's output.</summary>
+    public void Warning(string message) => _log.Warning(Redaction.Scrub(message));
+
+    /// <summary>Publishes an output of the run (a GitHub Actions step output when on Actions).</summary>
+    public void SetOutput(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!IsDryRun)
+        {
+            _outputs.SetOutput(name, Redaction.Scrub(value));
+        }
+    }
+
+    /// <summary>Resolves <paramref name="path"/> against the repository root.</summary>
+    public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));
+}
+
+/// <summary>Where one target's output goes. Lines arrive already scrubbed.</summary>
+public interface ITargetLog : IToolOutput
+{
+    /// <summary>A tool is about to run; <paramref name="prefix"/> names the ForEach item, if any.</summary>
+    void Command(ToolInvocation invocation, string prefix = "");
+
+    /// <summary>An in-process effect is about to happen.</summary>
+    void Effect(string description, string prefix = "");
+
+    /// <summary>A warning.</summary>
+    void Warning(string line);
+}
+
+/// <summary>Receives named outputs of a run.</summary>
+public interface IRunOutputs
+{
+    /// <summary>Records an output value.</summary>
+    void SetOutput(string name, string value);
+}
+
+/// <summary>Told about each target as the scheduler starts and finishes it.</summary>
+public interface IRunObserver
+{
+    /// <summary>A target is starting; returns the sink for its output.</summary>
+    ITargetLog TargetStarted(PlannedTarget target);
+
+    /// <summary>A target has an outcome (ran, failed, skipped or did not run).</summary>
+    void TargetFinished(PlannedTarget target, TargetOutcome outcome);
+}

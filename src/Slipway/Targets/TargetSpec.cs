@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace Slipway.Targets;
+
+/// <summary>The frozen, immutable definition of a target, as the planner and scheduler see it.</summary>
+/// <param name="Name">The target's name.</param>
+/// <param name="Description">Its description, if any.</param>
+/// <param name="Index">Declaration order; breaks ties in the execution order.</param>
+/// <param name="Dependencies">Targets that must succeed first.</param>
+/// <param name="After">Targets that, when planned, run first (ordering only).</param>
+/// <param name="Before">Targets that, when planned, run after this one (ordering only).</param>
+/// <param name="Triggers">Targets added to the plan after this one.</param>
+/// <param name="Finally">Cleanup targets that run after this one whenever it started.</param>
+/// <param name="Conditions">OnlyWhen conditions.</param>
+/// <param name="Requirements">Parameters that must have a value.</param>
+/// <param name="Produces">Artifact paths written.</param>
+/// <param name="Consumes">Artifact paths read.</param>
+/// <param name="Actions">The target's own work.</param>
+/// <param name="Items">ForEach items.</param>
+/// <param name="ItemsPosition">How many actions run before the items; the rest run after them.</param>
+public sealed record TargetSpec(
+    string Name,
+    string? Description,
+    int Index,
+    ImmutableArray<string> Dependencies,
+    ImmutableArray<string> After,
+    ImmutableArray<string> Before,
+    ImmutableArray<string> Triggers,
+    ImmutableArray<string> Finally,
+    ImmutableArray<TargetCondition> Conditions,
+    ImmutableArray<string> Requirements,
+    ImmutableArray<string> Produces,
+    ImmutableArray<string> Consumes,
+    ImmutableArray<TargetAction> Actions,
+    ImmutableArray<TargetItem> Items,
+    int ItemsPosition)
+{
+    /// <summary>True when the target has no work of its own (an aggregate of its dependencies).</summary>
+    public bool IsEmpty => Actions.IsEmpty && Items.IsEmpty;
+}
