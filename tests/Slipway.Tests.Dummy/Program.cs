@@ -35,7 +35,9 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "pipeline":
+        return await Slipway.Cli.SlipwayHost.RunAsync<Slipway.Tests.Dummy.SignalTestPipeline>(args[1..]);
     default:
-        Console.Error.WriteLine("usage: dummy echo|stderr|env|exit|sleep|spawn-sleeper ...");
+        Console.Error.WriteLine("usage: dummy echo|stderr|env|exit|sleep|spawn-sleeper|pipeline ...");
         return 64;
 }

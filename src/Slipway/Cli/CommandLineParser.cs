@@ -53,14 +53,14 @@ public static class CommandLineParser
             root.Options.Add(option);
         }
 
-        var parameterOptions = new Dictionary<ParameterDescriptor, Option<string[]>>();
+        // Flags take an optional value (--push, --push false); everything else one value per occurrence,
+        // repeatable (the last wins for scalars; lists collect them all).
+        var parameterOptions = new Dictionary<ParameterDescriptor, Option>();
         foreach (var parameter in parameters.Where(p => p != versionParameter))
         {
-            var option = new Option<string[]>(parameter.OptionName)
-            {
-                Arity = parameter.IsFlag ? ArgumentArity.ZeroOrOne : ArgumentArity.OneOrMore,
-                AllowMultipleArgumentsPerToken = false,
-            };
+            Option option = parameter.IsFlag
+                ? new Option<string?>(parameter.OptionName) { Arity = ArgumentArity.ZeroOrOne }
+                : new Option<string[]>(parameter.OptionName) { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
             parameterOptions[parameter] = option;
             root.Options.Add(option);
         }
@@ -139,10 +139,17 @@ public static class CommandLineParser
 
         foreach (var (parameter, option) in parameterOptions)
         {
-            if (result.GetResult(option) is not null)
+            if (result.GetResult(option) is null)
             {
-                given[parameter] = result.GetValue(option) ?? [];
+                continue;
             }
+
+            given[parameter] = option switch
+            {
+                Option<string?> flag => result.GetValue(flag) is { } value ? [value] : [],
+                Option<string[]> values => result.GetValue(values) ?? [],
+                _ => [],
+            };
         }
 
         return errors.Count > 0 ? (null, errors) : (options with { Parameters = given }, errors);
