@@ -1,4 +1,5 @@
 using Npgsql;
+using Slipway.Samples.ServiceHosting;
 
 namespace Slipway.Samples.Api.Migrations;
 

@@ -1,8 +1,9 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 
-namespace Slipway.Samples.Api;
+namespace Slipway.Samples.ServiceHosting;
 
-/// <summary>What <c>/version</c> reports. The pipeline's probes compare it with the release they
+/// <summary>What a service reports as its build (the API at <c>/version</c>, the worker in <c>processed_by</c>). The pipeline's probes compare it with the release they
 /// deployed, so it must reflect the image, not the source tree.</summary>
 public sealed record VersionInfo(string Version, string Commit)
 {
