@@ -10,8 +10,9 @@ namespace Slipway.Samples.Api.Migrations;
 public sealed partial record Migration(int Version, string Name, string Sql)
 {
     /// <summary>Detects an applied script that was edited afterwards: the database would then
-    /// differ from what a fresh install produces.</summary>
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
+    /// differ from what a fresh install produces. Computed on read, not stored: a stored value
+    /// would be copied unchanged by <c>with { Sql = ... }</c>.</summary>
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
 
     public string Id => $"{Version:D4}_{Name}";
 
