@@ -10,7 +10,12 @@ public sealed partial class SlipwayPipeline
     private const string TestResultsDirectory = "artifacts/test-results";
 
     /// <summary>Fast test projects: unit and contract tests, no external tool.</summary>
-    private static readonly string[] UnitTestProjects = ["tests/Slipway.Tests/Slipway.Tests.csproj"];
+    private static readonly string[] UnitTestProjects =
+    [
+        "tests/Slipway.Tests/Slipway.Tests.csproj",
+        "samples/Api.Tests/Api.Tests.csproj",
+        "samples/Worker.Tests/Worker.Tests.csproj",
+    ];
 
     public Target Restore => _ => _
         .Describe("Restore NuGet packages (locked mode in CI)")
@@ -22,7 +27,7 @@ public sealed partial class SlipwayPipeline
         .Executes(ctx => ctx.RunAsync(DotNetCli.Build(Solution, Configuration.ToString())));
 
     public Target Test => _ => _
-        .Describe("Run the unit tests; TRX results under artifacts/test-results")
+        .Describe("Run Slipway's and the sample stack's unit tests; TRX results under artifacts/test-results")
         .DependsOn(Compile)
         .Produces(TestResultsDirectory)
         .Executes(ctx => ctx.DoAsync($"clear {TestResultsDirectory}", () =>

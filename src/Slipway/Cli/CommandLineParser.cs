@@ -45,7 +45,7 @@ public static class CommandLineParser
         // --version alone prints Slipway's version; --version VALUE binds a pipeline parameter named
         // Version when there is one (the release version).
         var versionParameter = parameters.FirstOrDefault(p => p.OptionName == "--version");
-        var version = new Option<string[]>("--version") { Arity = ArgumentArity.ZeroOrOne };
+        var version = new Option<string?>("--version") { Arity = ArgumentArity.ZeroOrOne };
 
         var root = new Command("slipway");
         foreach (var option in new Option[] { target, skip, dryRun, tree, exclusive, @continue, parallel, verbosity, help, description, version })
@@ -122,7 +122,7 @@ public static class CommandLineParser
         var versionResult = result.GetResult(version);
         if (versionResult is not null)
         {
-            var values = result.GetValue(version) ?? [];
+            string[] values = result.GetValue(version) is { } value ? [value] : [];
             if (values.Length == 0 || versionParameter is null)
             {
                 options = options with { ShowVersion = true };
