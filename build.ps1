@@ -52,8 +52,16 @@ if (Test-Changed) {
     if (-not (Test-Path $dll) -or -not (Test-Path $stamp) -or (Get-Content $stamp -Raw).Trim() -ne $hash) {
         [Console]::Error.WriteLine('Building the pipeline host (its sources changed)...')
         $log = Join-Path $hostDir 'build.log'
-        dotnet build (Join-Path $root 'build/Slipway.Build.csproj') --configuration Release --output (Join-Path $hostDir 'bin') `
-            --nologo --verbosity quiet --disable-build-servers *> $log
+        $project = Join-Path $root 'build/Slipway.Build.csproj'
+        $output = Join-Path $hostDir 'bin'
+        # ReadyToRun halves start-up; its restore keeps its lock files under obj/ so the committed ones stay as they are.
+        $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+        dotnet publish $project --configuration Release --runtime $rid --self-contained false -p:PublishReadyToRun=true `
+            -p:NuGetLockFilePath=obj/host.packages.lock.json -p:RestoreLockedMode=false `
+            --output $output --nologo --verbosity quiet --disable-build-servers *> $log
+        if ($LASTEXITCODE -ne 0) {
+            dotnet build $project --configuration Release --output $output --nologo --verbosity quiet --disable-build-servers *>> $log
+        }
         if ($LASTEXITCODE -ne 0) {
             Get-Content $log | ForEach-Object { [Console]::Error.WriteLine($_) }
             [Console]::Error.WriteLine('error: the pipeline host failed to build (log: .slipway/host/build.log). Fix the errors above and run ./build.ps1 again.')

@@ -58,8 +58,26 @@ if changed_since_stamp; then
   hash="$(inputs_hash)"
   if [ ! -f "$dll" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
     echo "Building the pipeline host (its sources changed)..." >&2
-    if ! dotnet build "$root/build/Slipway.Build.csproj" --configuration Release --output "$host_dir/bin" \
-        --nologo --verbosity quiet --disable-build-servers -p:TreatWarningsAsErrors=true >"$host_dir/build.log" 2>&1; then
+    # ReadyToRun halves start-up (see bench/RESULTS.md). Its restore writes its lock files under obj/,
+    # so the committed packages.lock.json files (restored in locked mode by CI) are never touched.
+    case "$(uname -s)-$(uname -m)" in
+      Linux-x86_64) rid=linux-x64 ;;
+      Linux-aarch64 | Linux-arm64) rid=linux-arm64 ;;
+      Darwin-x86_64) rid=osx-x64 ;;
+      Darwin-arm64) rid=osx-arm64 ;;
+      *) rid="" ;;
+    esac
+    [ -n "$rid" ] && [ -f /etc/alpine-release ] && rid="linux-musl-${rid#linux-}"
+    built=""
+    if [ -n "$rid" ] && dotnet publish "$root/build/Slipway.Build.csproj" --configuration Release --runtime "$rid" \
+        --self-contained false -p:PublishReadyToRun=true -p:NuGetLockFilePath=obj/host.packages.lock.json -p:RestoreLockedMode=false \
+        --output "$host_dir/bin" --nologo --verbosity quiet --disable-build-servers >"$host_dir/build.log" 2>&1; then
+      built=yes
+    elif dotnet build "$root/build/Slipway.Build.csproj" --configuration Release --output "$host_dir/bin" \
+        --nologo --verbosity quiet --disable-build-servers >>"$host_dir/build.log" 2>&1; then
+      built=yes
+    fi
+    if [ -z "$built" ]; then
       cat "$host_dir/build.log" >&2
       echo "error: the pipeline host failed to build (log: .slipway/host/build.log). Fix the errors above and run ./build.sh again." >&2
       exit 2

@@ -8,15 +8,17 @@ namespace Slipway.Cli;
 /// (colour, live progress); elsewhere lines are written as they are, never wrapped, so CI logs stay
 /// line-oriented and greppable.
 /// </summary>
-public sealed class ConsoleOutput
+public sealed class ConsoleOutput : IDisposable
 {
     private readonly TextWriter _writer;
     private readonly object _gate = new();
+    private readonly Timer _flusher;
 
-    /// <summary>Creates the console over <paramref name="writer"/>.</summary>
+    /// <summary>Creates the console over <paramref name="writer"/>, flushing it every 50 ms.</summary>
     public ConsoleOutput(TextWriter writer, bool isTerminal)
     {
         _writer = writer;
+        _flusher = new Timer(_ => Flush(), null, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
         IsTerminal = isTerminal;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -76,6 +78,13 @@ public sealed class ConsoleOutput
         {
             Console.Write(renderable);
         }
+    }
+
+    /// <summary>Stops the periodic flush and flushes.</summary>
+    public void Dispose()
+    {
+        _flusher.Dispose();
+        Flush();
     }
 
     /// <summary>Flushes the underlying writer.</summary>

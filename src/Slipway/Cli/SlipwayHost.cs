@@ -45,7 +45,7 @@ public static class SlipwayHost
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(context);
-        var console = new ConsoleOutput(context.Out, context.IsTerminal);
+        using var console = new ConsoleOutput(context.Out, context.IsTerminal);
         try
         {
             return await RunCoreAsync(pipeline, args, context, console);
@@ -69,7 +69,7 @@ public static class SlipwayHost
 
         if (options.ShowVersion)
         {
-            await context.Out.WriteLineAsync($"{pipeline.Title} (Slipway {SlipwayVersion})");
+            console.Line($"{pipeline.Title} (Slipway {SlipwayVersion})");
             return ExitCodes.Success;
         }
 
@@ -98,7 +98,7 @@ public static class SlipwayHost
 
         if (showHelp || (options.Targets.Count == 0 && graph.DefaultTarget is null && !options.Tree))
         {
-            await context.Out.WriteAsync(HelpRenderer.Render(pipeline.Title, graph, parameters, includeUsage: !options.Description));
+            console.Line(HelpRenderer.Render(pipeline.Title, graph, parameters, includeUsage: !options.Description).TrimEnd('\n'));
             return ExitCodes.Success;
         }
 
@@ -134,7 +134,7 @@ public static class SlipwayHost
             // Masks go first, before any line that could carry a secret.
             foreach (var mask in GitHubActions.MaskCommands(Redaction.KnownValues))
             {
-                await context.Out.WriteLineAsync(mask);
+                console.Line(mask);
             }
         }
 

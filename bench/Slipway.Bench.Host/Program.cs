@@ -1,0 +1,1 @@
+return await Slipway.Cli.SlipwayHost.RunAsync<Slipway.Bench.Host.GeneratedPipeline>(args);
