@@ -25,7 +25,10 @@ print(f"build.sh --help median {a*1000:.0f} ms; dotnet run median {b*1000:.0f} m
 PY
 
 echo "== building the bench host"
-dotnet build bench/Slipway.Bench.Host -c Release -o "$out/host" -v q --nologo >/dev/null
+# Published the way build.sh publishes a pipeline host: ReadyToRun, lock files kept under obj/.
+rid=linux-x64; [ "$(uname -m)" = aarch64 ] && rid=linux-arm64
+dotnet publish bench/Slipway.Bench.Host -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+  -p:NuGetLockFilePath=obj/host.packages.lock.json -p:RestoreLockedMode=false -o "$out/host" -v q --nologo >/dev/null
 host="dotnet $out/host/Slipway.Bench.Host.dll"
 
 echo "== (b) 16 independent targets that each wait 1 s, --parallel 16"

@@ -150,7 +150,16 @@ public static class SlipwayHost
 
         var runner = context.Runner ?? new ProcessRunner(new ToolResolver(name => context.Environment.GetValueOrDefault(name)));
         var schedulerOptions = new SchedulerOptions(options.Parallel, options.Continue, options.DryRun, context.WorkingDirectory);
-        var report = await Scheduler.RunAsync(plan, schedulerOptions, runner, reporter, reporter, context.Cancellation, context.CleanupCancellation);
+        RunReport report;
+        if (console.IsTerminal && !options.DryRun && options.Verbosity > Verbosity.Quiet)
+        {
+            await using var progress = await LiveProgress.StartAsync(console.Console, reporter, plan.Targets.Length);
+            report = await Scheduler.RunAsync(plan, schedulerOptions, runner, progress, reporter, context.Cancellation, context.CleanupCancellation);
+        }
+        else
+        {
+            report = await Scheduler.RunAsync(plan, schedulerOptions, runner, reporter, reporter, context.Cancellation, context.CleanupCancellation);
+        }
 
         if (options.DryRun)
         {

@@ -193,17 +193,43 @@ public sealed class Scheduler : IDisposable
     private async Task<TargetOutcome> ExecuteAsync(PlannedTarget target, CancellationToken cancellation)
     {
         var spec = target.Spec;
-        var log = _observer.TargetStarted(target);
-        var stopwatch = Stopwatch.StartNew();
+        ITargetLog? log = null;
+        var stopwatch = new Stopwatch();
         var items = ImmutableArray<ItemOutcome>.Empty;
-        try
+        var before = spec.Actions[..spec.ItemsPosition];
+        var after = spec.Actions[spec.ItemsPosition..];
+
+        // A target starts when it holds a slot (or, for one that begins with ForEach items, at once:
+        // each item takes its own slot), so progress shows only what really runs.
+        ITargetLog Start()
         {
+            stopwatch.Start();
+            var started = _observer.TargetStarted(target);
             if (!_options.DryRun)
             {
                 CheckConsumed(spec);
             }
 
-            await RunActionsAsync(spec, spec.Actions[..spec.ItemsPosition], log, cancellation);
+            return started;
+        }
+
+        try
+        {
+            if (!before.IsEmpty)
+            {
+                await _slots.WaitAsync(cancellation);
+                try
+                {
+                    log = Start();
+                    await RunActionsAsync(spec, before, log, cancellation);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+            }
+
+            log ??= Start();
             if (!spec.Items.IsEmpty)
             {
                 items = await RunItemsAsync(spec, log, cancellation);
@@ -216,7 +242,19 @@ public sealed class Scheduler : IDisposable
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            await RunActionsAsync(spec, spec.Actions[spec.ItemsPosition..], log, cancellation);
+            if (!after.IsEmpty)
+            {
+                await _slots.WaitAsync(cancellation);
+                try
+                {
+                    await RunActionsAsync(spec, after, log, cancellation);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+            }
+
             if (!_options.DryRun)
             {
                 CheckProduced(spec);
@@ -226,7 +264,9 @@ public sealed class Scheduler : IDisposable
         }
         catch (OperationCanceledException ex) when (cancellation.IsCancellationRequested)
         {
-            return new TargetOutcome(spec.Name, TargetStatus.Cancelled, stopwatch.Elapsed, "cancelled while running", ex, items);
+            return log is null
+                ? TargetOutcome.Without(spec.Name, TargetStatus.NotRun, "cancelled before it started")
+                : new TargetOutcome(spec.Name, TargetStatus.Cancelled, stopwatch.Elapsed, "cancelled while running", ex, items);
         }
 #pragma warning disable CA1031 // Any failure of user code is the target's failure, reported in its outcome.
         catch (Exception ex)
@@ -238,24 +278,11 @@ public sealed class Scheduler : IDisposable
 
     private async Task RunActionsAsync(TargetSpec spec, ImmutableArray<TargetAction> actions, ITargetLog log, CancellationToken cancellation)
     {
-        if (actions.IsEmpty)
+        var context = new TargetContext(spec.Name, null, _options.RootDirectory, _options.DryRun, log, _runner, _outputs, cancellation);
+        foreach (var action in actions)
         {
-            return;
-        }
-
-        await _slots.WaitAsync(cancellation);
-        try
-        {
-            var context = new TargetContext(spec.Name, null, _options.RootDirectory, _options.DryRun, log, _runner, _outputs, cancellation);
-            foreach (var action in actions)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                await action.Run(context);
-            }
-        }
-        finally
-        {
-            _slots.Release();
+            cancellation.ThrowIfCancellationRequested();
+            await action.Run(context);
         }
     }
 
