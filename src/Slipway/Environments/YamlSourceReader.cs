@@ -1,0 +1,175 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Slipway.Environments;
+
+/// <summary>
+/// Reads one YAML file into a <see cref="SourceMapping"/> from YamlDotNet's parser events, keeping
+/// every position. Duplicate keys are reported (and the first one kept) rather than thrown, so one
+/// run shows every mistake; a syntax error ends the file because nothing after it can be trusted.
+/// </summary>
+internal static class YamlSourceReader
+{
+    public static SourceMapping? Read(string text, string file, ICollection<ConfigurationError> errors)
+    {
+        var reader = new Reader(file, errors);
+        var parser = new Parser(new StringReader(text));
+        try
+        {
+            parser.Consume<StreamStart>();
+            if (parser.TryConsume<StreamEnd>(out _))
+            {
+                return new SourceMapping(new SourceLocation(file, 1, 1), []);
+            }
+
+            parser.Consume<DocumentStart>();
+            var root = reader.ReadNode(parser, string.Empty);
+            parser.Consume<DocumentEnd>();
+            if (parser.Current is DocumentStart second)
+            {
+                errors.Add(Error(file, second.Start, "an environment file holds one YAML document; remove the second '---'"));
+                return null;
+            }
+
+            return root switch
+            {
+                SourceMapping mapping => mapping,
+                SourceScalar { IsNull: true } => new SourceMapping(root.Location, []),
+                _ => Fail(errors, new ConfigurationError(file, root.Location.Line, root.Location.Column, string.Empty,
+                    $"expected a mapping of keys at the top of the file, got {root.Describe()}")),
+            };
+        }
+        catch (YamlException exception)
+        {
+            errors.Add(DescribeSyntaxError(text, file, exception));
+            return null;
+        }
+    }
+
+    private static SourceMapping? Fail(ICollection<ConfigurationError> errors, ConfigurationError error)
+    {
+        errors.Add(error);
+        return null;
+    }
+
+    private static SourceLocation Locate(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+
+    private static ConfigurationError Error(string file, Mark mark, string message) =>
+        new(file, (int)mark.Line, (int)mark.Column, string.Empty, message);
+
+    private static ConfigurationError DescribeSyntaxError(string text, string file, YamlException exception)
+    {
+        // YamlDotNet reports a tab in indentation as a token that "cannot start any token", which
+        // sends people looking for the wrong problem; name the tab instead.
+        var lines = text.Split('\n');
+        var lineIndex = (int)exception.Start.Line - 1;
+        for (var i = Math.Min(lineIndex, lines.Length - 1); i >= 0 && i >= lineIndex - 1; i--)
+        {
+            var line = lines[i];
+            var indentEnd = 0;
+            while (indentEnd < line.Length && line[indentEnd] is ' ' or '\t')
+            {
+                indentEnd++;
+            }
+
+            var tab = line.IndexOf('\t', 0, indentEnd);
+            if (tab >= 0)
+            {
+                return new ConfigurationError(file, i + 1, tab + 1, string.Empty,
+                    "tab character in indentation; YAML indents with spaces only");
+            }
+        }
+
+        var message = exception.InnerException?.Message ?? exception.Message;
+        var paren = message.IndexOf("):", StringComparison.Ordinal);
+        if (message.StartsWith('(') && paren > 0)
+        {
+            // Drop YamlDotNet's "(Line: 3, Col: 5, Idx: ...) - (...):" prefix; the position is printed already.
+            message = message[(paren + 2)..].Trim();
+        }
+
+        return Error(file, exception.Start, "invalid YAML: " + message.TrimEnd('.'));
+    }
+
+    private sealed class Reader(string file, ICollection<ConfigurationError> errors)
+    {
+        private readonly Dictionary<string, SourceNode> _anchors = new(StringComparer.Ordinal);
+
+        public SourceNode ReadNode(IParser parser, string path)
+        {
+            var current = parser.Current ?? throw new SemanticErrorException("unexpected end of the YAML stream");
+            switch (current)
+            {
+                case AnchorAlias alias:
+                    parser.MoveNext();
+                    if (_anchors.TryGetValue(alias.Value.Value, out var anchored))
+                    {
+                        return anchored;
+                    }
+
+                    throw new SemanticErrorException(alias.Start, alias.End, $"unknown alias *{alias.Value.Value}");
+
+                case Scalar scalar:
+                    parser.MoveNext();
+                    return Remember(scalar, new SourceScalar(Locate(file, scalar.Start), scalar.Value, scalar.Style));
+
+                case SequenceStart start:
+                    {
+                        parser.MoveNext();
+                        var items = new List<SourceNode>();
+                        while (!parser.TryConsume<SequenceEnd>(out _))
+                        {
+                            items.Add(ReadNode(parser, KeyPath.Item(path, items.Count)));
+                        }
+
+                        return Remember(start, new SourceSequence(Locate(file, start.Start), items));
+                    }
+
+                case MappingStart start:
+                    {
+                        parser.MoveNext();
+                        var entries = new List<SourceEntry>();
+                        var seen = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+                        while (!parser.TryConsume<MappingEnd>(out _))
+                        {
+                            var key = ReadNode(parser, path);
+                            if (key is not SourceScalar keyScalar)
+                            {
+                                errors.Add(new ConfigurationError(file, key.Location.Line, key.Location.Column, path,
+                                    "keys must be plain text, not lists or mappings"));
+                                ReadNode(parser, path);
+                                continue;
+                            }
+
+                            var childPath = KeyPath.Child(path, keyScalar.Text);
+                            var value = ReadNode(parser, childPath);
+                            if (seen.TryGetValue(keyScalar.Text, out var first))
+                            {
+                                errors.Add(new ConfigurationError(file, keyScalar.Location.Line, keyScalar.Location.Column, childPath,
+                                    $"duplicate key \"{keyScalar.Text}\" (first set at line {first.Line}); remove one of them"));
+                                continue;
+                            }
+
+                            seen.Add(keyScalar.Text, keyScalar.Location);
+                            entries.Add(new SourceEntry(keyScalar.Text, keyScalar.Location, value));
+                        }
+
+                        return Remember(start, new SourceMapping(Locate(file, start.Start), entries));
+                    }
+
+                default:
+                    throw new SemanticErrorException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+            }
+        }
+
+        private SourceNode Remember(NodeEvent node, SourceNode value)
+        {
+            if (!node.Anchor.IsEmpty)
+            {
+                _anchors[node.Anchor.Value] = value;
+            }
+
+            return value;
+        }
+    }
+}
