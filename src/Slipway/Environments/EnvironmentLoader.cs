@@ -175,9 +175,10 @@ public sealed class EnvironmentLoader
                 if (parent is null)
                 {
                     var available = AllNames().Where(n => n != current.Name).ToList();
+                    var hint = NameSuggestion.DidYouMean(parentName.Text, available);
                     errors.Add(new ConfigurationError(parentName.Location.File, parentName.Location.Line, parentName.Location.Column,
-                        "extends", $"unknown parent environment \"{parentName.Text}\"{NameSuggestion.DidYouMean(parentName.Text, available)}; "
-                            + $"expected one of: {string.Join(", ", available)}"));
+                        "extends", $"unknown parent environment \"{parentName.Text}\""
+                            + (hint.Length > 0 ? hint : $"; no {parentName.Text}{FileExtension} next to this file")));
                     return null;
                 }
 

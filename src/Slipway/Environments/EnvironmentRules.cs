@@ -74,8 +74,9 @@ internal static class EnvironmentRules
 
         if (environment.Ingress is { } ingress && !environment.Services.ContainsKey(ingress.Backend))
         {
-            report.At("ingress.backend",
-                $"no service named \"{ingress.Backend}\"{NameSuggestion.DidYouMean(ingress.Backend, environment.Services.Keys)}; services: {string.Join(", ", environment.Services.Keys)}");
+            var hint = NameSuggestion.DidYouMean(ingress.Backend, environment.Services.Keys);
+            report.At("ingress.backend", $"no service named \"{ingress.Backend}\""
+                + (hint.Length > 0 ? hint : $"; services: {string.Join(", ", environment.Services.Keys)}"));
         }
     }
 

@@ -33,7 +33,19 @@ internal abstract class ValueShape
     public abstract string Expected { get; }
 
     /// <summary>Binds <paramref name="node"/>; reports its own errors and returns false when any occurred.</summary>
-    public abstract bool TryBind(SourceNode node, string path, BindingContext context, out object? value);
+    public bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    {
+        if (node is SourceScalar { IsUnresolved: true })
+        {
+            value = null;
+            return false;
+        }
+
+        return TryBindValue(node, path, context, out value);
+    }
+
+    /// <summary>Binds a node that interpolation left intact.</summary>
+    protected abstract bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value);
 
     /// <summary>The JSON schema of a valid value (without null).</summary>
     public abstract JsonObject ToSchema(SchemaDefinitions definitions);
@@ -124,7 +136,7 @@ internal sealed class IntegerShape(long? minimum, long? maximum) : ValueShape
 
     public override string Expected => RangeText.Describe("an integer", Minimum, Maximum);
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && scalar.IsPlain
             && int.TryParse(scalar.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
@@ -158,7 +170,7 @@ internal sealed class NumberShape(double? minimum, double? maximum) : ValueShape
 {
     public override string Expected => RangeText.Describe("a number", minimum, maximum);
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && scalar.IsPlain
             && double.TryParse(scalar.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
@@ -208,7 +220,7 @@ internal sealed class BooleanShape : ValueShape
 
     public override string Expected => "true or false";
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && scalar.IsPlain)
         {
@@ -236,7 +248,7 @@ internal sealed class StringShape(string? pattern, string? patternDescription, i
     public override string Expected => patternDescription
         ?? (minimumLength > 0 ? $"text of at least {minimumLength} characters" : "text");
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         // Any scalar is text: "PORT: 8080" in an env map means the string "8080".
         if (Scalar(node, out var scalar) && scalar.Text.Length >= minimumLength && (_regex is null || _regex.IsMatch(scalar.Text)))
@@ -285,7 +297,7 @@ internal sealed class EnumShape : ValueShape
 
     public override string Expected => "one of " + string.Join(", ", _values.Keys);
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && _values.TryGetValue(scalar.Text, out value))
         {
@@ -333,7 +345,7 @@ internal sealed class ParsedScalarShape(string expected, string pattern, Func<st
 
     public string Format(object value) => format(value);
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && parse(scalar.Text) is { } parsed)
         {
@@ -369,7 +381,7 @@ internal sealed class SecretReferenceShape : ValueShape
 
     public override string Expected => "a secret reference like env:NAME or file:PATH";
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (!Scalar(node, out var scalar) || !SecretReference.TryParse(scalar.Text, context.EnvironmentName, out var reference))
         {
@@ -404,7 +416,7 @@ internal sealed class ListShape(Type elementType, int minimumItems) : ValueShape
 
     public override string Expected => minimumItems > 0 ? $"a list of at least {minimumItems} item(s)" : "a list";
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (node is not SourceSequence sequence)
         {
@@ -457,7 +469,7 @@ internal sealed class MapShape(Type valueType) : ValueShape
 
     public override string Expected => "a mapping";
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (node is not SourceMapping mapping)
         {
@@ -518,7 +530,7 @@ internal sealed class RecordShape : ValueShape
 
     public override string Expected => "a mapping";
 
-    public override bool TryBind(SourceNode node, string path, BindingContext context, out object? value)
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (node is not SourceMapping mapping)
         {

@@ -17,7 +17,7 @@ public sealed record ServiceDefinition
     public string Context { get; init; } = ".";
 
     /// <summary>How many instances run.</summary>
-    [Range(1, 1000)]
+    [Range(1, int.MaxValue)]
     public int Replicas { get; init; } = 1;
 
     /// <summary>CPU and memory requests and limits.</summary>

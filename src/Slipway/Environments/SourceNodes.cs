@@ -17,6 +17,9 @@ internal abstract record SourceNode(SourceLocation Location)
 /// <summary>A scalar exactly as written; its type is decided by the model it binds to.</summary>
 internal sealed record SourceScalar(SourceLocation Location, string Text, ScalarStyle Style) : SourceNode(Location)
 {
+    /// <summary>Interpolation failed and said so; binding skips it rather than report the same value twice.</summary>
+    public bool IsUnresolved { get; init; }
+
     /// <summary>Plain (unquoted) scalars are the only ones that can be numbers, booleans or null.</summary>
     public bool IsPlain => Style == ScalarStyle.Plain;
 

@@ -56,7 +56,7 @@ internal static class VariableInterpolator
             if (close < 0)
             {
                 Report(scalar, path, i, "unterminated \"${\"; close it with \"}\" or write \"$${\" for a literal", errors);
-                return scalar;
+                return scalar with { IsUnresolved = true };
             }
 
             var inner = text[(i + 2)..close];
@@ -65,7 +65,7 @@ internal static class VariableInterpolator
             if (!IsVariableName(name))
             {
                 Report(scalar, path, i, $"\"{name}\" is not a variable name; use letters, digits and '_'", errors);
-                return scalar;
+                return scalar with { IsUnresolved = true };
             }
 
             if (variables.TryGetValue(name, out var value) && (separator < 0 || value.Length > 0))
@@ -81,7 +81,7 @@ internal static class VariableInterpolator
             {
                 Report(scalar, path, i,
                     $"variable \"{name}\" is not set; set it as a parameter or environment variable, or give a default with ${{{name}:-value}}", errors);
-                return scalar;
+                return scalar with { IsUnresolved = true };
             }
 
             i = close + 1;

@@ -13,7 +13,8 @@ internal static class YamlSourceReader
     public static SourceMapping? Read(string text, string file, ICollection<ConfigurationError> errors)
     {
         var reader = new Reader(file, errors);
-        var parser = new Parser(new StringReader(text));
+        var scanner = new Scanner(new StringReader(text));
+        var parser = new Parser(scanner);
         try
         {
             parser.Consume<StreamStart>();
@@ -44,6 +45,15 @@ internal static class YamlSourceReader
             errors.Add(DescribeSyntaxError(text, file, exception));
             return null;
         }
+        catch (InvalidOperationException) when (reader.OpenFlowCollections.Count > 0)
+        {
+            // YamlDotNet 18's scanner throws this, without a mark, on an unclosed flow collection;
+            // the bracket that was opened is where the person needs to look.
+            var (mark, path, bracket) = reader.OpenFlowCollections.Peek();
+            errors.Add(new ConfigurationError(file, (int)mark.Line, (int)mark.Column, path,
+                $"invalid YAML: this '{bracket}' is never closed; close it with '{(bracket == '[' ? ']' : '}')}'"));
+            return null;
+        }
     }
 
     private static SourceMapping? Fail(ICollection<ConfigurationError> errors, ConfigurationError error)
@@ -63,7 +73,12 @@ internal static class YamlSourceReader
         // sends people looking for the wrong problem; name the tab instead.
         var lines = text.Split('\n');
         var lineIndex = (int)exception.Start.Line - 1;
-        for (var i = Math.Min(lineIndex, lines.Length - 1); i >= 0 && i >= lineIndex - 1; i--)
+        var mentionsTab = exception.Message.Contains("tab", StringComparison.OrdinalIgnoreCase);
+
+        // YamlDotNet marks some tab errors at the start of the enclosing mapping, so look further then.
+        var last = mentionsTab ? lines.Length - 1 : Math.Min(lineIndex, lines.Length - 1);
+        var first = mentionsTab ? Math.Max(0, lineIndex) : Math.Max(0, lineIndex - 1);
+        for (var i = first; i <= last; i++)
         {
             var line = lines[i];
             var indentEnd = 0;
@@ -95,6 +110,9 @@ internal static class YamlSourceReader
     {
         private readonly Dictionary<string, SourceNode> _anchors = new(StringComparer.Ordinal);
 
+        /// <summary>Flow collections (<c>[...]</c>, <c>{...}</c>) opened and not yet closed, innermost on top.</summary>
+        public Stack<(Mark Mark, string Path, char Bracket)> OpenFlowCollections { get; } = new();
+
         public SourceNode ReadNode(IParser parser, string path)
         {
             var current = parser.Current ?? throw new SemanticErrorException("unexpected end of the YAML stream");
@@ -116,11 +134,14 @@ internal static class YamlSourceReader
                 case SequenceStart start:
                     {
                         parser.MoveNext();
+                        OpenFlow(start.Style == SequenceStyle.Flow, start.Start, path, '[');
                         var items = new List<SourceNode>();
                         while (!parser.TryConsume<SequenceEnd>(out _))
                         {
                             items.Add(ReadNode(parser, KeyPath.Item(path, items.Count)));
                         }
+
+                        CloseFlow(start.Style == SequenceStyle.Flow);
 
                         return Remember(start, new SourceSequence(Locate(file, start.Start), items));
                     }
@@ -128,6 +149,7 @@ internal static class YamlSourceReader
                 case MappingStart start:
                     {
                         parser.MoveNext();
+                        OpenFlow(start.Style == MappingStyle.Flow, start.Start, path, '{');
                         var entries = new List<SourceEntry>();
                         var seen = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
                         while (!parser.TryConsume<MappingEnd>(out _))
@@ -154,11 +176,28 @@ internal static class YamlSourceReader
                             entries.Add(new SourceEntry(keyScalar.Text, keyScalar.Location, value));
                         }
 
+                        CloseFlow(start.Style == MappingStyle.Flow);
                         return Remember(start, new SourceMapping(Locate(file, start.Start), entries));
                     }
 
                 default:
                     throw new SemanticErrorException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+            }
+        }
+
+        private void OpenFlow(bool isFlow, Mark mark, string path, char bracket)
+        {
+            if (isFlow)
+            {
+                OpenFlowCollections.Push((mark, path, bracket));
+            }
+        }
+
+        private void CloseFlow(bool isFlow)
+        {
+            if (isFlow)
+            {
+                OpenFlowCollections.Pop();
             }
         }
 
