@@ -44,7 +44,7 @@ public static class EnvironmentPrinter
 
         private void WriteEntry(string name, ValueShape shape, object value, string path, int indent)
         {
-            var prefix = new string(' ', indent) + Quote(name) + ":";
+            var prefix = new string(' ', indent) + Quote(name, isKey: true) + ":";
             switch (shape)
             {
                 case RecordShape record:
@@ -119,14 +119,17 @@ public static class EnvironmentPrinter
     };
 
     /// <summary>Double-quotes text that YAML would otherwise read as something else.</summary>
-    private static string Quote(string text)
+    private static string Quote(string text, bool isKey = false)
     {
+        // YAML 1.1 readers (docker-compose v1) take yes/no/on/off as booleans, so such values are
+        // quoted; as keys they would only look odd ("on": tag), and every key here is a string.
         var needsQuotes = text.Length == 0
             || text != text.Trim()
             || "-?:,[]{}#&*!|>'\"%@`".Contains(text[0], StringComparison.Ordinal)
             || text.Contains(": ", StringComparison.Ordinal) || text.Contains(" #", StringComparison.Ordinal)
             || text.Contains('\n', StringComparison.Ordinal)
-            || text is "true" or "false" or "null" or "~" or "yes" or "no" or "on" or "off"
+            || text is "true" or "false" or "null" or "~"
+            || (!isKey && text is "yes" or "no" or "on" or "off")
             || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         if (!needsQuotes)
         {
