@@ -103,7 +103,7 @@ public sealed class EnvironmentLoader
         {
             Name = name,
             Layers = [.. chain.Select(layer => layer.DisplayPath)],
-            Origins = OriginRecorder.Record(interpolated),
+            Origins = new EnvironmentOrigins(interpolated),
         };
         EnvironmentRules.Check(environment, chain[^1].DisplayPath, errors);
         return Finish(name, errors.Count == 0 ? environment : null, errors);
@@ -204,7 +204,11 @@ public sealed class EnvironmentLoader
             {
                 var display = loader.Display(path);
                 var errors = new List<ConfigurationError>();
-                var root = YamlSourceReader.Read(File.ReadAllText(path), display, errors);
+
+                // Streamed rather than read into one string: a large file's text would land on the
+                // large object heap and cost a full collection; only error reports need it whole.
+                using var reader = new StreamReader(path);
+                var root = YamlSourceReader.Read(reader, () => File.ReadAllText(path), display, errors);
                 parsed = new ParsedFile(name, display, root, errors);
             }
 
@@ -214,42 +218,5 @@ public sealed class EnvironmentLoader
 
         private static bool IsPlainName(string name) =>
             name.Length > 0 && name.IndexOfAny(['/', '\\', ':']) < 0 && !name.StartsWith('.');
-    }
-}
-
-/// <summary>Walks the merged tree and records where each key path was written.</summary>
-internal static class OriginRecorder
-{
-    public static EnvironmentOrigins Record(SourceMapping root)
-    {
-        var locations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-        Visit(root, string.Empty, locations);
-        return new EnvironmentOrigins(locations);
-    }
-
-    private static void Visit(SourceNode node, string path, Dictionary<string, SourceLocation> locations)
-    {
-        locations[path] = node.Location;
-        switch (node)
-        {
-            case SourceMapping mapping:
-                foreach (var entry in mapping.Entries)
-                {
-                    var child = KeyPath.Child(path, entry.Key);
-                    Visit(entry.Value, child, locations);
-
-                    // A key is "written" where its key is, which is what a person looks for.
-                    locations[child] = entry.Value is SourceScalar ? entry.Value.Location : entry.KeyLocation;
-                }
-
-                break;
-            case SourceSequence sequence:
-                for (var i = 0; i < sequence.Items.Count; i++)
-                {
-                    Visit(sequence.Items[i], KeyPath.Item(path, i), locations);
-                }
-
-                break;
-        }
     }
 }

@@ -11,20 +11,56 @@ namespace Slipway.Environments;
 /// </summary>
 internal static class VariableInterpolator
 {
-    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors) =>
-        node switch
+    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
+    {
+        switch (node)
         {
-            SourceScalar scalar when scalar.Text.Contains('$', StringComparison.Ordinal) => InterpolateScalar(scalar, path, variables, errors),
-            SourceMapping mapping => mapping with
-            {
-                Entries = [.. mapping.Entries.Select(e => e with { Value = Interpolate(e.Value, KeyPath.Child(path, e.Key), variables, errors) })],
-            },
-            SourceSequence sequence => sequence with
-            {
-                Items = [.. sequence.Items.Select((item, i) => Interpolate(item, KeyPath.Item(path, i), variables, errors))],
-            },
-            _ => node,
-        };
+            case SourceScalar scalar:
+                return scalar.Text.Contains('$', StringComparison.Ordinal) ? InterpolateScalar(scalar, path, variables, errors) : scalar;
+
+            case SourceMapping mapping:
+                {
+                    // Copy only when something changed: most values hold no placeholder.
+                    SourceEntry[]? changed = null;
+                    for (var i = 0; i < mapping.Entries.Count; i++)
+                    {
+                        var entry = mapping.Entries[i];
+                        var value = entry.Value is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
+                            ? entry.Value
+                            : Interpolate(entry.Value, KeyPath.Child(path, entry.Key), variables, errors);
+                        if (!ReferenceEquals(value, entry.Value))
+                        {
+                            changed ??= [.. mapping.Entries];
+                            changed[i] = entry with { Value = value };
+                        }
+                    }
+
+                    return changed is null ? mapping : mapping with { Entries = changed };
+                }
+
+            case SourceSequence sequence:
+                {
+                    SourceNode[]? changed = null;
+                    for (var i = 0; i < sequence.Items.Count; i++)
+                    {
+                        var item = sequence.Items[i];
+                        var value = item is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
+                            ? item
+                            : Interpolate(item, KeyPath.Item(path, i), variables, errors);
+                        if (!ReferenceEquals(value, item))
+                        {
+                            changed ??= [.. sequence.Items];
+                            changed[i] = value;
+                        }
+                    }
+
+                    return changed is null ? sequence : sequence with { Items = changed };
+                }
+
+            default:
+                return node;
+        }
+    }
 
     private static SourceScalar InterpolateScalar(SourceScalar scalar, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -10,10 +11,14 @@ namespace Slipway.Environments;
 /// </summary>
 internal static class YamlSourceReader
 {
-    public static SourceMapping? Read(string text, string file, ICollection<ConfigurationError> errors)
+    public static SourceMapping? Read(string text, string file, ICollection<ConfigurationError> errors) =>
+        Read(new StringReader(text), () => text, file, errors);
+
+    /// <summary>Reads from <paramref name="input"/>; <paramref name="wholeText"/> is called only to explain a syntax error.</summary>
+    public static SourceMapping? Read(TextReader input, Func<string> wholeText, string file, ICollection<ConfigurationError> errors)
     {
         var reader = new Reader(file, errors);
-        var scanner = new Scanner(new StringReader(text));
+        var scanner = new Scanner(input);
         var parser = new Parser(scanner);
         try
         {
@@ -24,7 +29,7 @@ internal static class YamlSourceReader
             }
 
             parser.Consume<DocumentStart>();
-            var root = reader.ReadNode(parser, string.Empty);
+            var root = reader.ReadNode(parser);
             parser.Consume<DocumentEnd>();
             if (parser.Current is DocumentStart second)
             {
@@ -42,7 +47,7 @@ internal static class YamlSourceReader
         }
         catch (YamlException exception)
         {
-            errors.Add(DescribeSyntaxError(text, file, exception));
+            errors.Add(DescribeSyntaxError(wholeText(), file, exception));
             return null;
         }
         catch (InvalidOperationException) when (reader.OpenFlowCollections.Count > 0)
@@ -113,7 +118,22 @@ internal static class YamlSourceReader
         /// <summary>Flow collections (<c>[...]</c>, <c>{...}</c>) opened and not yet closed, innermost on top.</summary>
         public Stack<(Mark Mark, string Path, char Bracket)> OpenFlowCollections { get; } = new();
 
-        public SourceNode ReadNode(IParser parser, string path)
+        // The key path of the node being read, as segments; joined only when an error needs it,
+        // because building a string per key would cost more than the parse on large files.
+        private readonly List<string> _path = [];
+
+        private string CurrentPath()
+        {
+            var path = string.Empty;
+            foreach (var segment in _path)
+            {
+                path = segment[0] == '[' ? path + segment : KeyPath.Child(path, segment);
+            }
+
+            return path;
+        }
+
+        public SourceNode ReadNode(IParser parser)
         {
             var current = parser.Current ?? throw new SemanticErrorException("unexpected end of the YAML stream");
             switch (current)
@@ -134,11 +154,13 @@ internal static class YamlSourceReader
                 case SequenceStart start:
                     {
                         parser.MoveNext();
-                        OpenFlow(start.Style == SequenceStyle.Flow, start.Start, path, '[');
+                        OpenFlow(start.Style == SequenceStyle.Flow, start.Start, '[');
                         var items = new List<SourceNode>();
                         while (!parser.TryConsume<SequenceEnd>(out _))
                         {
-                            items.Add(ReadNode(parser, KeyPath.Item(path, items.Count)));
+                            _path.Add(string.Create(CultureInfo.InvariantCulture, $"[{items.Count}]"));
+                            items.Add(ReadNode(parser));
+                            _path.RemoveAt(_path.Count - 1);
                         }
 
                         CloseFlow(start.Style == SequenceStyle.Flow);
@@ -149,31 +171,33 @@ internal static class YamlSourceReader
                 case MappingStart start:
                     {
                         parser.MoveNext();
-                        OpenFlow(start.Style == MappingStyle.Flow, start.Start, path, '{');
+                        OpenFlow(start.Style == MappingStyle.Flow, start.Start, '{');
                         var entries = new List<SourceEntry>();
-                        var seen = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
                         while (!parser.TryConsume<MappingEnd>(out _))
                         {
-                            var key = ReadNode(parser, path);
+                            var key = ReadNode(parser);
                             if (key is not SourceScalar keyScalar)
                             {
-                                errors.Add(new ConfigurationError(file, key.Location.Line, key.Location.Column, path,
+                                errors.Add(new ConfigurationError(file, key.Location.Line, key.Location.Column, CurrentPath(),
                                     "keys must be plain text, not lists or mappings"));
-                                ReadNode(parser, path);
+                                ReadNode(parser);
                                 continue;
                             }
 
-                            var childPath = KeyPath.Child(path, keyScalar.Text);
-                            var value = ReadNode(parser, childPath);
-                            if (seen.TryGetValue(keyScalar.Text, out var first))
+                            _path.Add(keyScalar.Text);
+                            var value = ReadNode(parser);
+                            var first = FindEntry(entries, keyScalar.Text);
+                            if (first is not null)
                             {
-                                errors.Add(new ConfigurationError(file, keyScalar.Location.Line, keyScalar.Location.Column, childPath,
-                                    $"duplicate key \"{keyScalar.Text}\" (first set at line {first.Line}); remove one of them"));
-                                continue;
+                                errors.Add(new ConfigurationError(file, keyScalar.Location.Line, keyScalar.Location.Column, CurrentPath(),
+                                    $"duplicate key \"{keyScalar.Text}\" (first set at line {first.KeyLocation.Line}); remove one of them"));
+                            }
+                            else
+                            {
+                                entries.Add(new SourceEntry(keyScalar.Text, keyScalar.Location, value));
                             }
 
-                            seen.Add(keyScalar.Text, keyScalar.Location);
-                            entries.Add(new SourceEntry(keyScalar.Text, keyScalar.Location, value));
+                            _path.RemoveAt(_path.Count - 1);
                         }
 
                         CloseFlow(start.Style == MappingStyle.Flow);
@@ -185,12 +209,27 @@ internal static class YamlSourceReader
             }
         }
 
-        private void OpenFlow(bool isFlow, Mark mark, string path, char bracket)
+        private void OpenFlow(bool isFlow, Mark mark, char bracket)
         {
             if (isFlow)
             {
-                OpenFlowCollections.Push((mark, path, bracket));
+                OpenFlowCollections.Push((mark, CurrentPath(), bracket));
             }
+        }
+
+        private static SourceEntry? FindEntry(List<SourceEntry> entries, string key)
+        {
+            // Mappings in environment files are small (a few keys, or one per service); a scan
+            // beats a dictionary per mapping except for the services map, where it is still cheap.
+            foreach (var entry in entries)
+            {
+                if (string.Equals(entry.Key, key, StringComparison.Ordinal))
+                {
+                    return entry;
+                }
+            }
+
+            return null;
         }
 
         private void CloseFlow(bool isFlow)
