@@ -13,7 +13,13 @@ public static class EnvironmentSchema
     /// <summary>Where the committed schema lives, relative to the repository root.</summary>
     public const string RelativePath = "environments/environment.schema.json";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 2 };
+    // Relaxed escaping keeps regex patterns readable ("+" rather than "\u002B"); the file is never embedded in HTML.
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>Generates the schema text (LF line endings, trailing newline).</summary>
     public static string Generate()

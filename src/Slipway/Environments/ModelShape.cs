@@ -265,7 +265,7 @@ internal sealed class StringShape(string? pattern, string? patternDescription, i
         var schema = Schema("string");
         if (pattern is not null)
         {
-            schema["pattern"] = pattern;
+            schema["pattern"] = SchemaDefinitions.AllowingPlaceholders(pattern);
         }
 
         if (minimumLength > 0)
@@ -358,7 +358,7 @@ internal sealed class ParsedScalarShape(string expected, string pattern, Func<st
 
     public override JsonObject ToSchema(SchemaDefinitions definitions)
     {
-        var schema = new JsonObject { ["type"] = new JsonArray("string", "number"), ["pattern"] = pattern };
+        var schema = new JsonObject { ["type"] = new JsonArray("string", "number"), ["pattern"] = SchemaDefinitions.AllowingPlaceholders(pattern) };
 
         // A YAML editor sees "0.5" or "2" as a number, so numbers are allowed; the pattern applies to strings.
         if (expected.StartsWith("a CPU", StringComparison.Ordinal))
@@ -629,6 +629,12 @@ internal sealed class SchemaDefinitions
 
         return result;
     }
+
+    /// <summary>
+    /// A pattern that also accepts text with a <c>${VAR}</c> placeholder: the editor sees the file
+    /// before interpolation, and the loader checks the interpolated value anyway.
+    /// </summary>
+    public static string AllowingPlaceholders(string pattern) => $"(?:{pattern})|\\$\\{{";
 
     /// <summary>Every key of a layer may be <c>null</c>, which removes the inherited value.</summary>
     public static JsonObject AllowingNull(JsonObject schema)
