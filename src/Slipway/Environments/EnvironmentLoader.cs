@@ -4,7 +4,7 @@ namespace Slipway.Environments;
 
 /// <summary>
 /// Loads <c>environments/&lt;name&gt;.yml</c>: reads it and the files it <c>extends</c> (with
-/// positions), layers them (<see cref="LayerMerger"/> has the rules), interpolates <c>${VAR}</c>,
+/// positions), layers them (maps merge, lists replace, <c>null</c> removes), interpolates <c>${VAR}</c>,
 /// binds the result to <see cref="DeployEnvironment"/> and checks the rules that span several keys.
 /// Every error of a run is collected, so a person fixes the files in one pass.
 /// </summary>
@@ -50,7 +50,10 @@ public sealed class EnvironmentLoader
         return Load(new FileSet(this, environmentsDirectory), name, variables);
     }
 
-    /// <summary>Loads every environment in the directory except <c>base</c>, sorted by name; each file is read once.</summary>
+    /// <summary>
+    /// Loads every environment in the directory except <c>base</c>, sorted by name; each file is read
+    /// once. An empty or missing directory gives an empty list.
+    /// </summary>
     /// <param name="environmentsDirectory">The directory of the environment files (absolute, or relative to the root).</param>
     /// <param name="variables">Values for <c>${VAR}</c>: the pipeline's parameters and the environment variables.</param>
     public IReadOnlyList<EnvironmentLoadResult> LoadAll(string environmentsDirectory, IReadOnlyDictionary<string, string> variables)

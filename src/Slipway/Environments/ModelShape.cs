@@ -119,10 +119,11 @@ internal abstract class ValueShape
         throw new NotSupportedException($"{type} has no YAML shape; add one in {nameof(ValueShape)}.{nameof(For)}");
     }
 
-    protected static bool Scalar(SourceNode node, out SourceScalar scalar)
+    /// <summary>True when <paramref name="node"/> is a non-null scalar, which every scalar shape needs first.</summary>
+    protected static bool Scalar(SourceNode node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SourceScalar? scalar)
     {
-        scalar = node as SourceScalar ?? null!;
-        return node is SourceScalar { IsNull: false };
+        scalar = node as SourceScalar;
+        return scalar is { IsNull: false };
     }
 
     protected static JsonObject Schema(string type) => new() { ["type"] = type };
@@ -318,25 +319,31 @@ internal sealed class EnumShape : ValueShape
     }
 }
 
-internal sealed class ParsedScalarShape(string expected, string pattern, Func<string, object?> parse, Func<object, string> format) : ValueShape
+/// <summary>A scalar with its own notation (durations, sizes, CPU, dates, times), parsed by the type itself.</summary>
+/// <param name="expected">What valid text looks like, for messages.</param>
+/// <param name="pattern">The same notation as a regex, for the schema.</param>
+/// <param name="allowsNumber">Whether YAML may read a valid value as a number (CPU <c>0.5</c>), which the schema must then accept.</param>
+/// <param name="parse">Returns the value, or null when the text is invalid.</param>
+/// <param name="format">The canonical text of a value.</param>
+internal sealed class ParsedScalarShape(string expected, string pattern, bool allowsNumber, Func<string, object?> parse, Func<object, string> format) : ValueShape
 {
     public static readonly IReadOnlyDictionary<Type, ParsedScalarShape> Known = new Dictionary<Type, ParsedScalarShape>
     {
         [typeof(Duration)] = new("a duration like 30s, 5m or 1h30m",
-            "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$",
+            "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$", false,
             text => Duration.TryParse(text, out var d) ? d : null, value => value.ToString()!),
         [typeof(ByteSize)] = new("a size like 512Mi or 1Gi",
-            "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$",
+            "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$", false,
             text => ByteSize.TryParse(text, out var s) ? s : null, value => value.ToString()!),
         [typeof(CpuQuantity)] = new("a CPU quantity like 250m or 0.5",
-            @"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$",
+            @"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$", true,
             text => CpuQuantity.TryParse(text, out var c) ? c : null, value => value.ToString()!),
         [typeof(DateOnly)] = new("a date like 2026-12-31",
-            "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", false,
             text => DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null,
             value => ((DateOnly)value).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         [typeof(TimeOnly)] = new("a time of day like 02:00",
-            "^[0-2][0-9]:[0-5][0-9]$",
+            "^[0-2][0-9]:[0-5][0-9]$", false,
             text => TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null,
             value => ((TimeOnly)value).ToString("HH:mm", CultureInfo.InvariantCulture)),
     };
@@ -358,19 +365,12 @@ internal sealed class ParsedScalarShape(string expected, string pattern, Func<st
 
     public override JsonObject ToSchema(SchemaDefinitions definitions)
     {
-        var schema = new JsonObject { ["type"] = new JsonArray("string", "number"), ["pattern"] = SchemaDefinitions.AllowingPlaceholders(pattern) };
-
-        // A YAML editor sees "0.5" or "2" as a number, so numbers are allowed; the pattern applies to strings.
-        if (expected.StartsWith("a CPU", StringComparison.Ordinal))
-        {
-            schema["exclusiveMinimum"] = 0;
-        }
-        else
-        {
-            schema["type"] = "string";
-        }
-
-        schema["description"] = "Written as " + expected[(expected.IndexOf(' ', StringComparison.Ordinal) + 1)..] + ".";
+        // An editor reads "0.5" or "2" as a number; the pattern then does not apply, so bound it instead.
+        var schema = allowsNumber
+            ? new JsonObject { ["type"] = new JsonArray("string", "number"), ["exclusiveMinimum"] = 0 }
+            : Schema("string");
+        schema["pattern"] = SchemaDefinitions.AllowingPlaceholders(pattern);
+        schema["description"] = "Written like " + expected[(expected.IndexOf(" like ", StringComparison.Ordinal) + 6)..] + ".";
         return schema;
     }
 }
