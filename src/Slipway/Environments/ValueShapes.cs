@@ -546,7 +546,9 @@ internal sealed class RecordShape : ValueShape
             if (!_keysByName.TryGetValue(entry.Key, out var key))
             {
                 var hint = NameSuggestion.DidYouMean(entry.Key, _keysByName.Keys);
-                context.Report(entry.KeyLocation, childPath, hint.Length > 0
+                context.Report(entry.KeyLocation, childPath, entry.Key == "<<"
+                    ? "YAML merge keys (<<) are not supported; share settings through extends instead"
+                    : hint.Length > 0
                     ? $"unknown key \"{entry.Key}\"{hint}"
                     : $"unknown key \"{entry.Key}\"; expected one of: {string.Join(", ", _keysByName.Keys)}");
                 ok = false;

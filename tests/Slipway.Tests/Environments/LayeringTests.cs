@@ -101,3 +101,31 @@ public class LayeringTests
         Assert.Equal("environments/dve.yml: environment 'dve' does not exist; did you mean \"dev\"? (available: dev)", error.ToString());
     }
 }
+
+public class YamlFeatureTests
+{
+    [Fact]
+    public void Anchors_and_aliases_reuse_a_value()
+    {
+        using var scratch = new ScratchEnvironments(
+            ("base", ScratchEnvironments.MinimalBase),
+            ("dev", "extends: base\nsecurity:\n  cors_origins: &origins [http://localhost:3000]\ningress:\n  host: localhost\n  backend: api\ndescription: *origins\n"));
+
+        var error = Assert.Single(scratch.Load("dev").Errors);
+
+        // The alias is the same list, so it is a list where text is expected, reported at the alias' anchor.
+        Assert.Equal("environments/dev.yml:3:17: description: expected text, got a list", error.ToString());
+    }
+
+    [Fact]
+    public void Merge_keys_are_refused_with_a_pointer_to_extends()
+    {
+        using var scratch = new ScratchEnvironments(
+            ("base", ScratchEnvironments.MinimalBase),
+            ("dev", "extends: base\nrollout:\n  <<: { timeout: 5m }\n"));
+
+        var error = Assert.Single(scratch.Load("dev").Errors);
+
+        Assert.Equal("environments/dev.yml:3:3: rollout.<<: YAML merge keys (<<) are not supported; share settings through extends instead", error.ToString());
+    }
+}
