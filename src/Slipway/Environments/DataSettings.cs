@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Slipway.Environments;
+
+/// <summary>What data an environment runs on.</summary>
+public enum DataMode
+{
+    /// <summary>Fresh databases seeded with fixtures on every deploy; nothing survives.</summary>
+    EphemeralSeeded,
+
+    /// <summary>A copy of production with personal data masked.</summary>
+    Masked,
+
+    /// <summary>Real production data: backed up, never reseeded.</summary>
+    Production,
+}
+
+/// <summary>Databases and how deploys treat them.</summary>
+public sealed record DataSettings
+{
+    /// <summary>What data the environment runs on.</summary>
+    public DataMode Mode { get; init; } = DataMode.EphemeralSeeded;
+
+    /// <summary>The Postgres database; absent when the stack runs without one.</summary>
+    public PostgresSettings? Postgres { get; init; }
+
+    /// <summary>The Redis cache.</summary>
+    public RedisSettings? Redis { get; init; }
+
+    /// <summary>Whether schema migrations run during deploys, and for how long.</summary>
+    public MigrationPolicy Migrations { get; init; } = new();
+
+    /// <summary>When disruptive operations are allowed; absent means any time.</summary>
+    public MaintenanceWindow? MaintenanceWindow { get; init; }
+}
+
+/// <summary>The Postgres database of the stack.</summary>
+public sealed record PostgresSettings
+{
+    /// <summary>The database name.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The connection string, as a secret reference.</summary>
+    public required SecretReference Connection { get; init; }
+
+    /// <summary>Backups taken by the deploy.</summary>
+    public BackupPolicy Backup { get; init; } = new();
+}
+
+/// <summary>The Redis instance of the stack.</summary>
+public sealed record RedisSettings
+{
+    /// <summary>The connection string, as a secret reference.</summary>
+    public required SecretReference Connection { get; init; }
+}
+
+/// <summary>Pre-deploy backups.</summary>
+public sealed record BackupPolicy
+{
+    /// <summary>Take a <c>pg_dump</c> before every deploy and refuse to deploy if it fails.</summary>
+    public bool BeforeDeploy { get; init; }
+
+    /// <summary>How long backups are kept before the deploy prunes them.</summary>
+    public Duration Retention { get; init; } = Duration.Parse("7d");
+
+    /// <summary>Where backups are written, relative to the repository root.</summary>
+    public string Directory { get; init; } = ".slipway/backups";
+}
+
+/// <summary>Schema migrations during deploys.</summary>
+public sealed record MigrationPolicy
+{
+    /// <summary>Run migrations before the new version takes traffic.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long migrations may take before the deploy aborts.</summary>
+    public Duration Timeout { get; init; } = Duration.Parse("5m");
+}
+
+/// <summary>A weekly window in which deploys that touch data may run.</summary>
+public sealed record MaintenanceWindow
+{
+    /// <summary>The days the window opens.</summary>
+    public required IReadOnlyList<DayOfWeek> Days { get; init; }
+
+    /// <summary>The start time, UTC, e.g. <c>02:00</c>.</summary>
+    public required TimeOnly Start { get; init; }
+
+    /// <summary>How long the window stays open.</summary>
+    public required Duration Length { get; init; }
+}

@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Slipway.Environments;
+
+/// <summary>The deploy driver.</summary>
+public enum DeliveryDriver
+{
+    /// <summary>Docker Compose on one Docker host.</summary>
+    Compose,
+
+    /// <summary>A Helm release on Kubernetes.</summary>
+    Helm,
+}
+
+/// <summary>How releases reach the environment. Only the section for the chosen driver is used.</summary>
+public sealed record DeliverySettings
+{
+    /// <summary>Which driver deploys.</summary>
+    public required DeliveryDriver Driver { get; init; }
+
+    /// <summary>The Compose target; needed when the driver is <c>compose</c>.</summary>
+    public ComposeTarget? Compose { get; init; }
+
+    /// <summary>The Helm target; needed when the driver is <c>helm</c>.</summary>
+    public HelmTarget? Helm { get; init; }
+}
+
+/// <summary>A Compose project on a Docker host.</summary>
+public sealed record ComposeTarget
+{
+    /// <summary>The Docker host, e.g. <c>unix:///var/run/docker.sock</c> or <c>ssh://deploy@host</c>.</summary>
+    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+
+    /// <summary>The Compose project name; keeps environments on one host apart.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose project name (lower case letters, digits, '-' and '_')")]
+    public required string Project { get; init; }
+
+    /// <summary>The Compose files, relative to the repository root.</summary>
+    public IReadOnlyList<string> Files { get; init; } = ["compose/stack.yml"];
+}
+
+/// <summary>A Helm release in a Kubernetes namespace.</summary>
+public sealed record HelmTarget
+{
+    /// <summary>The kubeconfig context; absent means the current context.</summary>
+    public string? KubeContext { get; init; }
+
+    /// <summary>The namespace to install into.</summary>
+    [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ErrorMessage = "a Kubernetes namespace (a DNS label)")]
+    public string? Namespace { get; init; }
+
+    /// <summary>The Helm release name.</summary>
+    [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ErrorMessage = "a Helm release name (a DNS label)")]
+    public string? Release { get; init; }
+
+    /// <summary>The chart directory, relative to the repository root.</summary>
+    public string Chart { get; init; } = "charts/slipway";
+
+    /// <summary>Extra values files, applied in order.</summary>
+    public IReadOnlyList<string> ValuesFiles { get; init; } = [];
+}
+
+/// <summary>The container registry for this environment.</summary>
+public sealed record RegistrySettings
+{
+    /// <summary>Host and port, e.g. <c>127.0.0.1:5000</c> or <c>ghcr.io</c>.</summary>
+    [RegularExpression(@"^[A-Za-z0-9.-]+(:[0-9]+)?$", ErrorMessage = "a registry host with an optional port, e.g. 127.0.0.1:5000")]
+    public required string Address { get; init; }
+
+    /// <summary>Prepended to every image name, e.g. <c>slipway</c> gives <c>127.0.0.1:5000/slipway/api</c>.</summary>
+    public string? RepositoryPrefix { get; init; }
+
+    /// <summary>The user name, as a secret reference; absent for an anonymous registry.</summary>
+    public SecretReference? Username { get; init; }
+
+    /// <summary>The password or token, as a secret reference.</summary>
+    public SecretReference? Password { get; init; }
+}

@@ -1,0 +1,186 @@
+namespace Slipway.Environments;
+
+/// <summary>
+/// Rules that involve more than one key, checked after binding so each can be stated in terms of the
+/// typed model. Errors point at the offending key, or at the nearest section a file wrote when the
+/// problem is a key that is missing.
+/// </summary>
+internal static class EnvironmentRules
+{
+    public static void Check(DeployEnvironment environment, string environmentFile, ICollection<ConfigurationError> errors)
+    {
+        var report = new Reporter(environment, environmentFile, errors);
+        CheckTrigger(environment, report);
+        CheckDelivery(environment, report);
+        CheckServices(environment, report);
+        CheckSecurity(environment, report);
+        CheckData(environment, report);
+        CheckSupplyChain(environment, report);
+        CheckCanary(environment, report);
+    }
+
+    private static void CheckTrigger(DeployEnvironment environment, Reporter report)
+    {
+        if (environment.Trigger.On is TriggerEvent.Branch or TriggerEvent.Tag && environment.Trigger.Pattern is null)
+        {
+            report.At("trigger.pattern", $"a {EnumShape.NameOf(environment.Trigger.On)} trigger needs a pattern, e.g. main or v*");
+        }
+    }
+
+    private static void CheckDelivery(DeployEnvironment environment, Reporter report)
+    {
+        var delivery = environment.Delivery;
+        if (delivery.Driver == DeliveryDriver.Compose && delivery.Compose is null)
+        {
+            report.At("delivery.compose", "the compose driver needs a delivery.compose section with at least a project");
+        }
+
+        if (delivery.Driver == DeliveryDriver.Helm)
+        {
+            if (delivery.Helm?.Namespace is null)
+            {
+                report.At("delivery.helm.namespace", "the helm driver needs a namespace to install into");
+            }
+
+            if (delivery.Helm?.Release is null)
+            {
+                report.At("delivery.helm.release", "the helm driver needs a release name");
+            }
+        }
+    }
+
+    private static void CheckServices(DeployEnvironment environment, Reporter report)
+    {
+        if (environment.Services.Count == 0)
+        {
+            report.At("services", "at least one service is needed");
+        }
+
+        foreach (var (name, service) in environment.Services)
+        {
+            var requests = service.Resources.Requests;
+            var limits = service.Resources.Limits;
+            var path = $"services.{name}.resources.limits";
+            if (requests?.Cpu is { } cpuRequest && limits?.Cpu is { } cpuLimit && cpuLimit < cpuRequest)
+            {
+                report.At(path + ".cpu", $"the limit {cpuLimit} is below the request {cpuRequest}");
+            }
+
+            if (requests?.Memory is { } memoryRequest && limits?.Memory is { } memoryLimit && memoryLimit < memoryRequest)
+            {
+                report.At(path + ".memory", $"the limit {memoryLimit} is below the request {memoryRequest}");
+            }
+        }
+
+        if (environment.Ingress is { } ingress && !environment.Services.ContainsKey(ingress.Backend))
+        {
+            var hint = NameSuggestion.DidYouMean(ingress.Backend, environment.Services.Keys);
+            report.At("ingress.backend", $"no service named \"{ingress.Backend}\""
+                + (hint.Length > 0 ? hint : $"; services: {string.Join(", ", environment.Services.Keys)}"));
+        }
+    }
+
+    private static void CheckSecurity(DeployEnvironment environment, Reporter report)
+    {
+        var security = environment.Security;
+        if (security.TlsMode == TlsMode.Provided)
+        {
+            if (security.TlsCertificate is null)
+            {
+                report.At("security.tls_certificate", "tls_mode provided needs tls_certificate (a secret reference to the PEM chain)");
+            }
+
+            if (security.TlsKey is null)
+            {
+                report.At("security.tls_key", "tls_mode provided needs tls_key (a secret reference to the PEM key)");
+            }
+        }
+
+        if (environment.IsProduction && security.CorsOrigins.Contains("*"))
+        {
+            report.At("security.cors_origins", "production environments list their CORS origins; \"*\" lets any site call the API with user credentials");
+        }
+    }
+
+    private static void CheckData(DeployEnvironment environment, Reporter report)
+    {
+        if (environment.Data.Mode == DataMode.Production && environment.Data.Postgres is { Backup.BeforeDeploy: false })
+        {
+            report.At("data.postgres.backup.before_deploy", "production data needs a backup before every deploy; set before_deploy: true");
+        }
+    }
+
+    private static void CheckSupplyChain(DeployEnvironment environment, Reporter report)
+    {
+        var policy = environment.SupplyChain;
+        if (environment.IsProduction && !policy.RequireSignature)
+        {
+            report.At("supply_chain.require_signature",
+                "production environments (named prod, or deployed from tags) must require signatures; set require_signature: true");
+        }
+
+        if (policy.RequireSignature && policy.Signing is null)
+        {
+            report.At("supply_chain.signing", "signatures are required, so a signing section (mode key or keyless) is needed");
+        }
+
+        switch (policy.Signing)
+        {
+            case { Mode: SigningMode.Keyless } keyless:
+                if (keyless.Identity is null)
+                {
+                    report.At("supply_chain.signing.identity", "keyless signing needs the certificate identity to verify, e.g. the release workflow URL");
+                }
+
+                if (keyless.Issuer is null)
+                {
+                    report.At("supply_chain.signing.issuer", "keyless signing needs the OIDC issuer to verify, e.g. https://token.actions.githubusercontent.com");
+                }
+
+                break;
+            case { Mode: SigningMode.Key } key:
+                if (key.Key is null)
+                {
+                    report.At("supply_chain.signing.key", "key signing needs the private key as a secret reference, e.g. file:cosign.key");
+                }
+
+                if (key.PublicKey is null)
+                {
+                    report.At("supply_chain.signing.public_key", "key signing needs the public key file that verifies, e.g. cosign.pub");
+                }
+
+                break;
+        }
+    }
+
+    private static void CheckCanary(DeployEnvironment environment, Reporter report)
+    {
+        if (environment.Canary is not { } canary)
+        {
+            return;
+        }
+
+        for (var i = 1; i < canary.Steps.Count; i++)
+        {
+            if (canary.Steps[i].Weight <= canary.Steps[i - 1].Weight)
+            {
+                report.At($"canary.steps[{i}].weight",
+                    $"canary weights must increase strictly: {canary.Steps[i].Weight} follows {canary.Steps[i - 1].Weight}");
+            }
+        }
+
+        if (environment.Slo is null || environment.Slo.Probes.Count == 0)
+        {
+            report.At("canary", "a canary is judged by SLO probes; add slo.probes");
+        }
+    }
+
+    private sealed class Reporter(DeployEnvironment environment, string environmentFile, ICollection<ConfigurationError> errors)
+    {
+        public void At(string path, string message)
+        {
+            var location = environment.Origins.Nearest(path) ?? new SourceLocation(environmentFile, 1, 1);
+            errors.Add(new ConfigurationError(location.File, location.Line, location.Column, path, message));
+        }
+    }
+}
