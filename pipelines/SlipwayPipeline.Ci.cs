@@ -28,7 +28,7 @@ public sealed partial class SlipwayPipeline
 
     public Target Test => _ => _
         .Describe("Run Slipway's and the sample stack's unit tests; TRX results under artifacts/test-results")
-        .DependsOn(Compile)
+        .DependsOn(Compile, ValidateEnvironments)
         .Produces(TestResultsDirectory)
         .Executes(ctx => ctx.DoAsync($"clear {TestResultsDirectory}", () =>
         {

@@ -60,6 +60,7 @@ public static class SlipwayHost
     private static async Task<int> RunCoreAsync(Pipeline pipeline, IReadOnlyList<string> args, HostContext context, ConsoleOutput console)
     {
         pipeline.RootDirectory = context.WorkingDirectory;
+        pipeline.Variables = context.Environment;
         var parameters = Pipeline.DiscoverParameters(pipeline.GetType());
         var (options, usageErrors) = CommandLineParser.Parse(args, parameters);
         if (options is null)
@@ -78,12 +79,6 @@ public static class SlipwayHost
         if (bindErrors.Count > 0 && !showHelp)
         {
             return UsageError(context, bindErrors);
-        }
-
-        var configurationErrors = showHelp ? [] : pipeline.Validate();
-        if (configurationErrors.Count > 0)
-        {
-            return UsageError(context, configurationErrors);
         }
 
         TargetGraph graph;
@@ -123,6 +118,12 @@ public static class SlipwayHost
             return UsageError(context, planned.Errors);
         }
 
+        var configurationErrors = pipeline.Validate(planned.Plan!);
+        if (configurationErrors.Count > 0)
+        {
+            return UsageError(context, configurationErrors);
+        }
+
         return await ExecuteAsync(planned.Plan!, options, context, console);
     }
 
@@ -149,7 +150,7 @@ public static class SlipwayHost
         }
 
         var runner = context.Runner ?? new ProcessRunner(new ToolResolver(name => context.Environment.GetValueOrDefault(name)));
-        var schedulerOptions = new SchedulerOptions(options.Parallel, options.Continue, options.DryRun, context.WorkingDirectory);
+        var schedulerOptions = new SchedulerOptions(options.Parallel, options.Continue, options.DryRun, context.WorkingDirectory) { Verbose = options.Verbosity >= Verbosity.Verbose };
         RunReport report;
         if (console.IsTerminal && !options.DryRun && options.Verbosity > Verbosity.Quiet)
         {

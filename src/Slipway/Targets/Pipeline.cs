@@ -14,14 +14,18 @@ public abstract class Pipeline
     /// <summary>The repository root; targets resolve relative paths against it.</summary>
     public string RootDirectory { get; internal set; } = Directory.GetCurrentDirectory();
 
+    /// <summary>The process environment variables (for interpolation and <c>env:</c> secrets).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; internal set; } = new Dictionary<string, string>();
+
     /// <summary>A name for <c>--help</c> and <c>--version</c>.</summary>
     public virtual string Title => GetType().Name;
 
     /// <summary>
-    /// Called after parameters are bound and before any target is defined or run. Return every
-    /// configuration error found (they are printed together and the run exits 2 with no side effect).
+    /// Called once the plan is known and before anything runs: load and check the configuration the
+    /// planned targets need (an environment file, say). Return every error found; they are printed
+    /// together and the run exits 2 with no side effect. Not called for <c>--help</c> or <c>--tree</c>.
     /// </summary>
-    public virtual IReadOnlyList<string> Validate() => [];
+    public virtual IReadOnlyList<string> Validate(Plan plan) => [];
 
     /// <summary>Adds targets that are not members, for generated graphs (one per service, say).</summary>
     protected virtual void DefineTargets(TargetRegistry targets)

@@ -10,7 +10,11 @@ namespace Slipway.Targets;
 /// <param name="ContinueOnFailure">Keep running what does not depend on a failed target.</param>
 /// <param name="DryRun">Print every effect instead of performing it, one target at a time in plan order.</param>
 /// <param name="RootDirectory">The repository root, for Produces/Consumes paths.</param>
-public sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, bool DryRun, string RootDirectory);
+public sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, bool DryRun, string RootDirectory)
+{
+    /// <summary>True at verbose verbosity or above; targets may print more.</summary>
+    public bool Verbose { get; init; }
+}
 
 /// <summary>
 /// Runs a plan: targets start as soon as what they wait for has finished, up to
@@ -278,7 +282,7 @@ public sealed class Scheduler : IDisposable
 
     private async Task RunActionsAsync(TargetSpec spec, ImmutableArray<TargetAction> actions, ITargetLog log, CancellationToken cancellation)
     {
-        var context = new TargetContext(spec.Name, null, _options.RootDirectory, _options.DryRun, log, _runner, _outputs, cancellation);
+        var context = new TargetContext(spec.Name, null, _options, log, _runner, _outputs, cancellation);
         foreach (var action in actions)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -308,7 +312,7 @@ public sealed class Scheduler : IDisposable
             try
             {
                 var itemLog = new ItemTargetLog(log, item.Name);
-                var context = new TargetContext(spec.Name, item.Name, _options.RootDirectory, _options.DryRun, itemLog, _runner, _outputs, siblings.Token);
+                var context = new TargetContext(spec.Name, item.Name, _options, itemLog, _runner, _outputs, siblings.Token);
                 await item.Run(context);
                 results[index] = new ItemOutcome(item.Name, TargetStatus.Succeeded, stopwatch.Elapsed, null);
             }

@@ -12,12 +12,13 @@ public sealed class TargetContext
     private readonly IToolRunner _runner;
     private readonly IRunOutputs _outputs;
 
-    internal TargetContext(string target, string? item, string rootDirectory, bool isDryRun, ITargetLog log, IToolRunner runner, IRunOutputs outputs, CancellationToken cancellationToken)
+    internal TargetContext(string target, string? item, SchedulerOptions options, ITargetLog log, IToolRunner runner, IRunOutputs outputs, CancellationToken cancellationToken)
     {
         Target = target;
         Item = item;
-        RootDirectory = rootDirectory;
-        IsDryRun = isDryRun;
+        RootDirectory = options.RootDirectory;
+        IsDryRun = options.DryRun;
+        IsVerbose = options.Verbose;
         _log = log;
         _runner = runner;
         _outputs = outputs;
@@ -35,6 +36,9 @@ public sealed class TargetContext
 
     /// <summary>True in <c>--dry-run</c>: tools are printed, not run.</summary>
     public bool IsDryRun { get; }
+
+    /// <summary>True at <c>--verbosity verbose</c> or above.</summary>
+    public bool IsVerbose { get; }
 
     /// <summary>Cancelled when the run is cancelled (Ctrl-C, SIGTERM, another target's failure).</summary>
     public CancellationToken CancellationToken { get; }

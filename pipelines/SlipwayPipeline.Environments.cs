@@ -1,0 +1,53 @@
+using Slipway.Environments;
+using Slipway.Targets;
+
+namespace Slipway.Build;
+
+/// <summary>The environment matrix: selecting, showing and validating environments/*.yml.</summary>
+public sealed partial class SlipwayPipeline
+{
+    private EnvironmentSelection? _environments;
+
+    [Parameter("Environment to work on: dev, staging or prod (a file in the environments directory)")]
+    public string Env { get; init; } = "dev";
+
+    [Parameter("Directory of the environment files, relative to the repository root")]
+    public string EnvironmentsDirectory { get; init; } = "environments";
+
+    private EnvironmentSelection Environments => _environments ??= new EnvironmentSelection(RootDirectory, EnvironmentsDirectory, Variables);
+
+    public Target ShowEnvironment => _ => _
+        .Describe("Print the resolved environment (--env NAME), secrets as references; each value's origin with --verbosity verbose")
+        .Executes(ctx => ctx.Info(EnvironmentPrinter.Render(Environments.Current, withOrigins: ctx.IsVerbose).TrimEnd('\n')));
+
+    public Target ValidateEnvironments => _ => _
+        .Describe("Validate every environment file (all errors at once, exit 2 on any)")
+        .Executes(ctx => ctx.Info($"Valid environments: {string.Join(", ", Environments.LoadAll().Valid)}"));
+
+    public Target GenerateSchema => _ => _
+        .Describe($"Regenerate {EnvironmentSchema.RelativePath} from the typed model")
+        .Produces(EnvironmentSchema.RelativePath)
+        .Executes(ctx => ctx.DoAsync($"write {EnvironmentSchema.RelativePath}", () =>
+            File.WriteAllText(ctx.PathOf(EnvironmentSchema.RelativePath), EnvironmentSchema.Generate())));
+
+    /// <summary>Targets that work on the --env environment; it is loaded and checked only when one is planned.</summary>
+    private string[] EnvironmentTargets => [nameof(ShowEnvironment)];
+
+    public override IReadOnlyList<string> Validate(Plan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var planned = plan.Targets.Where(t => t.SkipReason is null).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var errors = new List<string>();
+        if (planned.Overlaps(EnvironmentTargets))
+        {
+            errors.AddRange(Environments.Load(Env));
+        }
+
+        if (planned.Contains(nameof(ValidateEnvironments)))
+        {
+            errors.AddRange(Environments.LoadAll().Errors.Except(errors));
+        }
+
+        return errors;
+    }
+}
