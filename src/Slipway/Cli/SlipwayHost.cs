@@ -97,7 +97,8 @@ public static class SlipwayHost
             return ExitCodes.Success;
         }
 
-        var request = new PlanRequest(options.Targets, options.Skip, options.Exclusive);
+        IReadOnlyList<string> requested = options.Targets.Count > 0 ? options.Targets : graph.DefaultTarget is { } defaultTarget ? [defaultTarget] : [];
+        var request = new PlanRequest([.. pipeline.AdditionalTargets, .. requested], options.Skip, options.Exclusive);
         if (options.Tree)
         {
             var roots = options.Targets.Count > 0 ? options.Targets : graph.DefaultTarget is { } d ? [d] : graph.Targets.Select(t => t.Name).ToList();
@@ -124,10 +125,10 @@ public static class SlipwayHost
             return UsageError(context, configurationErrors);
         }
 
-        return await ExecuteAsync(planned.Plan!, options, context, console);
+        return await ExecuteAsync(pipeline, planned.Plan!, options, context, console);
     }
 
-    private static async Task<int> ExecuteAsync(Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)
+    private static async Task<int> ExecuteAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)
     {
         var github = GitHubActions.Detect(context.Environment);
         if (github is not null)
@@ -149,7 +150,9 @@ public static class SlipwayHost
             reporter.Line("Plan: " + string.Join(" → ", plan.Targets.Select(t => t.Name)));
         }
 
-        var runner = context.Runner ?? new ProcessRunner(new ToolResolver(name => context.Environment.GetValueOrDefault(name)));
+        var runner = context.Runner ?? new ProcessRunner(new ToolResolver(
+            name => context.Environment.GetValueOrDefault(name),
+            [.. pipeline.ToolDirectories.Select(d => Path.Combine(context.WorkingDirectory, d))]));
         var schedulerOptions = new SchedulerOptions(options.Parallel, options.Continue, options.DryRun, context.WorkingDirectory) { Verbose = options.Verbosity >= Verbosity.Verbose };
         RunReport report;
         if (console.IsTerminal && !options.DryRun && options.Verbosity > Verbosity.Quiet)

@@ -2,16 +2,18 @@ namespace Slipway.Processes;
 
 /// <summary>
 /// Finds a tool's executable: <c>SLIPWAY_&lt;TOOL&gt;</c> first (e.g. <c>SLIPWAY_HELM=/opt/helm/helm</c>),
-/// then PATH. A tool given as a path is used as is.
+/// then PATH, then the pipeline's own tool directories. A tool given as a path is used as is.
 /// </summary>
 public sealed class ToolResolver
 {
     private readonly Func<string, string?> _getEnvironmentVariable;
+    private readonly IReadOnlyList<string> _extraDirectories;
 
-    /// <summary>Creates a resolver reading the given environment.</summary>
-    public ToolResolver(Func<string, string?> getEnvironmentVariable)
+    /// <summary>Creates a resolver reading the given environment, then searching <paramref name="extraDirectories"/> after PATH.</summary>
+    public ToolResolver(Func<string, string?> getEnvironmentVariable, IReadOnlyList<string>? extraDirectories = null)
     {
         _getEnvironmentVariable = getEnvironmentVariable;
+        _extraDirectories = extraDirectories ?? [];
     }
 
     /// <summary>The name of the variable that overrides a tool's location: <c>SLIPWAY_HELM</c>.</summary>
@@ -38,7 +40,7 @@ public sealed class ToolResolver
 
         var path = _getEnvironmentVariable("PATH") ?? string.Empty;
         var extensions = OperatingSystem.IsWindows() ? new[] { ".exe", ".cmd", ".bat", string.Empty } : [string.Empty];
-        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Concat(_extraDirectories))
         {
             foreach (var extension in extensions)
             {

@@ -27,6 +27,15 @@ public abstract class Pipeline
     /// </summary>
     public virtual IReadOnlyList<string> Validate(Plan plan) => [];
 
+    /// <summary>
+    /// Targets added to every plan, in front of the requested ones — e.g. <c>Provision</c> when
+    /// <c>--provision</c> is given. Targets that need them order themselves with <c>After(...)</c>.
+    /// </summary>
+    public virtual IEnumerable<string> AdditionalTargets => [];
+
+    /// <summary>Directories (relative to the root) searched for tools after PATH, e.g. provisioned tools.</summary>
+    public virtual IEnumerable<string> ToolDirectories => [];
+
     /// <summary>Adds targets that are not members, for generated graphs (one per service, say).</summary>
     protected virtual void DefineTargets(TargetRegistry targets)
     {

@@ -244,6 +244,10 @@ public sealed class Scheduler : IDisposable
                 }
 
                 cancellation.ThrowIfCancellationRequested();
+                if (after.IsEmpty && items.All(i => i.Status == TargetStatus.Skipped))
+                {
+                    return new TargetOutcome(spec.Name, TargetStatus.Skipped, stopwatch.Elapsed, "every item skipped: " + items[0].Reason, null, items);
+                }
             }
 
             if (!after.IsEmpty)
@@ -265,6 +269,10 @@ public sealed class Scheduler : IDisposable
             }
 
             return new TargetOutcome(spec.Name, TargetStatus.Succeeded, stopwatch.Elapsed, null, null, items);
+        }
+        catch (TargetSkippedException skipped)
+        {
+            return new TargetOutcome(spec.Name, TargetStatus.Skipped, stopwatch.Elapsed, Redaction.Scrub(skipped.Message), null, items);
         }
         catch (OperationCanceledException ex) when (cancellation.IsCancellationRequested)
         {
@@ -315,6 +323,10 @@ public sealed class Scheduler : IDisposable
                 var context = new TargetContext(spec.Name, item.Name, _options, itemLog, _runner, _outputs, siblings.Token);
                 await item.Run(context);
                 results[index] = new ItemOutcome(item.Name, TargetStatus.Succeeded, stopwatch.Elapsed, null);
+            }
+            catch (TargetSkippedException skipped)
+            {
+                results[index] = new ItemOutcome(item.Name, TargetStatus.Skipped, stopwatch.Elapsed, Redaction.Scrub(skipped.Message));
             }
             catch (OperationCanceledException) when (siblings.IsCancellationRequested)
             {

@@ -95,6 +95,16 @@ public sealed class TargetContext
         }
     }
 
+    /// <summary>
+    /// Stops this target (or this ForEach item) here and reports it as skipped with
+    /// <paramref name="reason"/> — for work found to be already done, say "unchanged since the last build".
+    /// </summary>
+    public void Skip(string reason)
+    {
+        _log.StandardOutput("skipped: " + Redaction.Scrub(reason));
+        throw new TargetSkippedException(reason);
+    }
+
     /// <summary>Resolves <paramref name="path"/> against the repository root.</summary>
     public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));
 }
@@ -127,4 +137,25 @@ public interface IRunObserver
 
     /// <summary>A target has an outcome (ran, failed, skipped or did not run).</summary>
     void TargetFinished(PlannedTarget target, TargetOutcome outcome);
+}
+
+/// <summary>Thrown by <see cref="TargetContext.Skip"/>; the scheduler records the target or item as skipped.</summary>
+public sealed class TargetSkippedException : Exception
+{
+    /// <summary>Creates the exception with the reason shown in the summary.</summary>
+    public TargetSkippedException(string reason)
+        : base(reason)
+    {
+    }
+
+    /// <summary>Creates the exception with no reason.</summary>
+    public TargetSkippedException()
+    {
+    }
+
+    /// <summary>Creates the exception wrapping another.</summary>
+    public TargetSkippedException(string reason, Exception innerException)
+        : base(reason, innerException)
+    {
+    }
 }

@@ -182,3 +182,59 @@ public sealed class SchedulerTests
         Assert.Contains("Producer declares Produces(artifacts/release.json) but did not write it.", run.Out, StringComparison.Ordinal);
     }
 }
+
+public sealed class SkipFromInsideTests
+{
+    private sealed class IncrementalPipeline : Pipeline
+    {
+        public List<string> Built { get; } = [];
+
+        public Target Build => _ => _.ForEach(["api", "worker"], (service, ctx) =>
+        {
+            if (service == "worker")
+            {
+                ctx.Skip("unchanged since the last build");
+            }
+
+            lock (Built)
+            {
+                Built.Add(service);
+            }
+        });
+
+        public Target Nothing => _ => _.ForEach(["api"], (_, ctx) => ctx.Skip("unchanged since the last build"));
+
+        public Target Whole => _ => _.Executes(ctx => ctx.Skip("already provisioned"));
+    }
+
+    [Fact]
+    public async Task An_item_can_skip_itself_and_the_summary_says_why()
+    {
+        var pipeline = new IncrementalPipeline();
+        var run = await InProcessHost.RunAsync(pipeline, ["--target", "Build"]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(["api"], pipeline.Built);
+        Assert.Matches(@"│ Build\s+│ Succeeded", run.Out);
+        Assert.Matches(@"│   › worker\s+│ Skipped\s+│[^│]*│ unchanged since the last build", run.Out);
+        Assert.Contains("[worker] skipped: unchanged since the last build", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_target_whose_items_all_skip_is_skipped()
+    {
+        var run = await InProcessHost.RunAsync(new IncrementalPipeline(), ["--target", "Nothing"]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Matches(@"│ Nothing\s+│ Skipped\s+│[^│]*│ every item skipped: unchanged since the last build", run.Out);
+    }
+
+    [Fact]
+    public async Task A_target_can_skip_itself()
+    {
+        var run = await InProcessHost.RunAsync(new IncrementalPipeline(), ["--target", "Whole"]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Matches(@"│ Whole\s+│ Skipped\s+│[^│]*│ already provisioned", run.Out);
+    }
+}
