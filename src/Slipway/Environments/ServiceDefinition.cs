@@ -13,8 +13,14 @@ public sealed record ServiceDefinition
     /// <summary>The Dockerfile, relative to the repository root.</summary>
     public required string Dockerfile { get; init; }
 
-    /// <summary>The build context, relative to the repository root.</summary>
+    /// <summary>The build context, relative to the repository root (used when there is no <see cref="Project"/>).</summary>
     public string Context { get; init; } = ".";
+
+    /// <summary>
+    /// The .NET project to publish before the image build, relative to the repository root. Its publish
+    /// output becomes the build context, so the Dockerfile only copies published files.
+    /// </summary>
+    public string? Project { get; init; }
 
     /// <summary>How many instances run.</summary>
     [Range(1, int.MaxValue)]

@@ -234,9 +234,9 @@ public sealed class Scheduler : IDisposable
             }
 
             log ??= Start();
-            if (!spec.Items.IsEmpty)
+            if (spec.HasItems)
             {
-                items = await RunItemsAsync(spec, log, cancellation);
+                items = await RunItemsAsync(spec, spec.ResolveItems(), log, cancellation);
                 var failed = items.FirstOrDefault(i => i.Status == TargetStatus.Failed);
                 if (failed is not null)
                 {
@@ -244,7 +244,7 @@ public sealed class Scheduler : IDisposable
                 }
 
                 cancellation.ThrowIfCancellationRequested();
-                if (after.IsEmpty && items.All(i => i.Status == TargetStatus.Skipped))
+                if (after.IsEmpty && !items.IsEmpty && items.All(i => i.Status == TargetStatus.Skipped))
                 {
                     return new TargetOutcome(spec.Name, TargetStatus.Skipped, stopwatch.Elapsed, "every item skipped: " + items[0].Reason, null, items);
                 }
@@ -298,14 +298,14 @@ public sealed class Scheduler : IDisposable
         }
     }
 
-    private async Task<ImmutableArray<ItemOutcome>> RunItemsAsync(TargetSpec spec, ITargetLog log, CancellationToken cancellation)
+    private async Task<ImmutableArray<ItemOutcome>> RunItemsAsync(TargetSpec spec, ImmutableArray<TargetItem> items, ITargetLog log, CancellationToken cancellation)
     {
         using var siblings = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var results = new ItemOutcome[spec.Items.Length];
+        var results = new ItemOutcome[items.Length];
 
         async Task RunItem(int index)
         {
-            var item = spec.Items[index];
+            var item = items[index];
             var stopwatch = Stopwatch.StartNew();
             try
             {
@@ -351,14 +351,14 @@ public sealed class Scheduler : IDisposable
 
         if (_options.DryRun)
         {
-            for (var i = 0; i < spec.Items.Length; i++)
+            for (var i = 0; i < items.Length; i++)
             {
                 await RunItem(i);
             }
         }
         else
         {
-            await Task.WhenAll(Enumerable.Range(0, spec.Items.Length).Select(RunItem));
+            await Task.WhenAll(Enumerable.Range(0, items.Length).Select(RunItem));
         }
 
         return [.. results];

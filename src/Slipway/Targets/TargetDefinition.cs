@@ -19,7 +19,7 @@ public sealed class TargetDefinition
     private readonly List<string> _produces = [];
     private readonly List<string> _consumes = [];
     private readonly List<TargetAction> _actions = [];
-    private readonly List<TargetItem> _items = [];
+    private readonly List<Func<IEnumerable<TargetItem>>> _itemSources = [];
     private int? _itemsPosition;
 
     internal TargetDefinition(string name)
@@ -122,14 +122,20 @@ public sealed class TargetDefinition
     public TargetDefinition ForEach<T>(IEnumerable<T> items, Func<T, TargetContext, Task> action, Func<T, string>? name = null)
     {
         ArgumentNullException.ThrowIfNull(items);
+        var fixedItems = items.ToList();
+        return ForEach(() => fixedItems, action, name);
+    }
+
+    /// <summary>
+    /// Per-item work over items known only when the target starts — services of the environment chosen
+    /// with <c>--env</c>, say, which is loaded after planning.
+    /// </summary>
+    public TargetDefinition ForEach<T>(Func<IEnumerable<T>> items, Func<T, TargetContext, Task> action, Func<T, string>? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(action);
         _itemsPosition ??= _actions.Count;
-        foreach (var item in items)
-        {
-            var itemName = name?.Invoke(item) ?? item?.ToString() ?? "(null)";
-            _items.Add(new TargetItem(itemName, context => action(item, context)));
-        }
-
+        _itemSources.Add(() => items().Select(item => new TargetItem(name?.Invoke(item) ?? item?.ToString() ?? "(null)", context => action(item, context))));
         return this;
     }
 
@@ -158,7 +164,7 @@ public sealed class TargetDefinition
         [.. _produces],
         [.. _consumes],
         [.. _actions],
-        [.. _items],
+        [.. _itemSources],
         _itemsPosition ?? _actions.Count);
 
     private TargetDefinition Add(List<TargetReference> list, Target[] targets)

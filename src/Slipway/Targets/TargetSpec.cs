@@ -16,7 +16,7 @@ namespace Slipway.Targets;
 /// <param name="Produces">Artifact paths written.</param>
 /// <param name="Consumes">Artifact paths read.</param>
 /// <param name="Actions">The target's own work.</param>
-/// <param name="Items">ForEach items.</param>
+/// <param name="ItemSources">ForEach item sources, read when the target starts.</param>
 /// <param name="ItemsPosition">How many actions run before the items; the rest run after them.</param>
 public sealed record TargetSpec(
     string Name,
@@ -32,9 +32,15 @@ public sealed record TargetSpec(
     ImmutableArray<string> Produces,
     ImmutableArray<string> Consumes,
     ImmutableArray<TargetAction> Actions,
-    ImmutableArray<TargetItem> Items,
+    ImmutableArray<Func<IEnumerable<TargetItem>>> ItemSources,
     int ItemsPosition)
 {
+    /// <summary>True when the target has ForEach items.</summary>
+    public bool HasItems => !ItemSources.IsEmpty;
+
     /// <summary>True when the target has no work of its own (an aggregate of its dependencies).</summary>
-    public bool IsEmpty => Actions.IsEmpty && Items.IsEmpty;
+    public bool IsEmpty => Actions.IsEmpty && !HasItems;
+
+    /// <summary>Reads the ForEach items (for lazy sources, now).</summary>
+    public ImmutableArray<TargetItem> ResolveItems() => [.. ItemSources.SelectMany(source => source())];
 }
