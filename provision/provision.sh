@@ -90,6 +90,18 @@ else
 	docker info >/dev/null 2>&1 || { tail -20 "$LOGS/dockerd.log" >&2; die "dockerd did not come up (log: $LOGS/dockerd.log)"; }
 	done_step "started (pid $(cat "$RUN/dockerd.pid"), server $(docker version -f '{{.Server.Version}}'))"
 fi
+# With --iptables=false, traffic between containers on one Docker network crosses a Linux
+# bridge; when br_netfilter is on (bridge-nf-call-iptables=1) it goes through the host's
+# FORWARD chain, and a FORWARD policy of DROP (left by any dockerd that ran with iptables,
+# or by a firewall) silently drops it. Allow bridge-to-bridge forwarding, tagged so that
+# teardown.sh removes exactly this rule.
+if [ "$BRIDGE" = none ] && [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] &&
+	command -v iptables >/dev/null && ! iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD ACCEPT'; then
+	if ! iptables -C FORWARD -i br-+ -o br-+ -m comment --comment slipway-provision -j ACCEPT 2>/dev/null; then
+		iptables -I FORWARD -i br-+ -o br-+ -m comment --comment slipway-provision -j ACCEPT
+		echo "    host FORWARD policy is not ACCEPT: added 'FORWARD -i br-+ -o br-+ ACCEPT' (slipway-provision)"
+	fi
+fi
 
 # ---------------------------------------------------------------- 3. registry
 step "3/6 registry on http://$REGISTRY_ADDR (storage $STATE/registry-data)"

@@ -31,6 +31,10 @@ fi
 stop_pidfile registry "$RUN/registry.pid"
 stop_pidfile dockerd "$RUN/dockerd.pid"   # dockerd stops its own containerd
 rm -f "$STATE/docker.sock"
+# The FORWARD rule provision.sh adds when the host's FORWARD policy is DROP.
+while iptables -D FORWARD -i br-+ -o br-+ -m comment --comment slipway-provision -j ACCEPT 2>/dev/null; do
+	echo "==> removed iptables FORWARD rule slipway-provision"
+done
 if [ -n "$PURGE" ]; then
 	echo "==> purging $STATE"
 	umount "$STATE/docker-data/overlay2/"*/merged 2>/dev/null || true

@@ -78,11 +78,13 @@ verify_minimum_env() {
 }
 
 init_database_dir() {
-	if [ -n "$POSTGRES_PASSWORD" ]; then
-		set -- --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") "$@"
-	fi
+	# The <(...) must be in the same command as initdb: its fd closes when that command ends.
 	# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is split on purpose
-	initdb --username="$POSTGRES_USER" $POSTGRES_INITDB_ARGS "$@"
+	if [ -n "$POSTGRES_PASSWORD" ]; then
+		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") $POSTGRES_INITDB_ARGS "$@"
+	else
+		initdb --username="$POSTGRES_USER" $POSTGRES_INITDB_ARGS "$@"
+	fi
 }
 
 setup_hba_conf() {
