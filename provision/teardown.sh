@@ -31,12 +31,16 @@ fi
 stop_pidfile registry "$RUN/registry.pid"
 stop_pidfile dockerd "$RUN/dockerd.pid"   # dockerd stops its own containerd
 rm -f "$STATE/docker.sock"
+# dockerd leaves mounts behind (exec-root netns/default nsfs, data-root bind): unmount
+# whatever is still mounted under STATE, deepest first.
+findmnt -rn -o TARGET | grep -F "$STATE/" | sort -r | while read -r m; do
+	umount "$m" 2>/dev/null || umount -l "$m" && echo "==> unmounted $m"
+done
 # The FORWARD rule provision.sh adds when the host's FORWARD policy is DROP.
 while iptables -D FORWARD -i br-+ -o br-+ -m comment --comment slipway-provision -j ACCEPT 2>/dev/null; do
 	echo "==> removed iptables FORWARD rule slipway-provision"
 done
 if [ -n "$PURGE" ]; then
 	echo "==> purging $STATE"
-	umount "$STATE/docker-data/overlay2/"*/merged 2>/dev/null || true
 	rm -rf "$STATE"
 fi
