@@ -154,6 +154,7 @@ else
 		debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" > "$LOGS/debootstrap.log" 2>&1 ||
 			{ tail -20 "$LOGS/debootstrap.log" >&2; die "debootstrap failed"; }
 		touch "$STATE/rootfs/bookworm.ok"
+		echo "    debootstrap done ($(since "$step_start")s)"
 	fi
 	# apt inside builds must reach the same mirror as the host: copy the host's Debian
 	# sources (deb822 or one-line) and its Acquire::* settings (proxy, validity checks).

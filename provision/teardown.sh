@@ -33,7 +33,7 @@ stop_pidfile dockerd "$RUN/dockerd.pid"   # dockerd stops its own containerd
 rm -f "$STATE/docker.sock"
 # dockerd leaves mounts behind (exec-root netns/default nsfs, data-root bind): unmount
 # whatever is still mounted under STATE, deepest first.
-findmnt -rn -o TARGET | grep -F "$STATE/" | sort -r | while read -r m; do
+{ findmnt -rn -o TARGET | grep -F "$STATE/" || true; } | sort -r | while read -r m; do
 	umount "$m" 2>/dev/null || umount -l "$m" && echo "==> unmounted $m"
 done
 # The FORWARD rule provision.sh adds when the host's FORWARD policy is DROP.
