@@ -46,6 +46,10 @@ public sealed record ToolInvocation
     public ToolInvocation WithOption(string flag, InvocationValue? value) =>
         value is null ? this : this with { Arguments = Arguments.Add(flag).Add(value) };
 
+    /// <summary>Appends <paramref name="flag"/> and <paramref name="value"/> when the value is not null.</summary>
+    public ToolInvocation WithOption(string flag, string? value) =>
+        value is null ? this : WithOption(flag, InvocationValue.FromString(value));
+
     /// <summary>Appends <paramref name="flag"/> when <paramref name="condition"/> holds.</summary>
     public ToolInvocation WithFlag(string flag, bool condition = true) =>
         condition ? this with { Arguments = Arguments.Add(flag) } : this;

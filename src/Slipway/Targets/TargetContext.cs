@@ -44,7 +44,9 @@ public sealed class TargetContext
     public CancellationToken CancellationToken { get; }
 
     /// <summary>Runs a tool (in a dry run: prints it and returns an empty success).</summary>
-    public async Task<ToolResult> RunAsync(ToolInvocation invocation)
+    /// <param name="invocation">The tool, its arguments and environment.</param>
+    /// <param name="echoOutput">False to keep the tool's output out of the log (it is still returned).</param>
+    public async Task<ToolResult> RunAsync(ToolInvocation invocation, bool echoOutput = true)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         _log.Command(invocation);
@@ -53,7 +55,23 @@ public sealed class TargetContext
             return ToolResult.DryRun;
         }
 
-        return await _runner.RunAsync(invocation, _log, CancellationToken);
+        return await _runner.RunAsync(invocation, echoOutput ? _log : NullToolOutput.Instance, CancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a read-only query (<c>git rev-parse HEAD</c>, <c>docker image inspect</c>) — even in a dry run,
+    /// so the commands a dry run prints are resolved. Never pass a command that changes anything.
+    /// Its output is returned, not logged.
+    /// </summary>
+    public async Task<ToolResult> QueryAsync(ToolInvocation invocation)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        if (IsVerbose)
+        {
+            _log.Command(invocation, "? ");
+        }
+
+        return await _runner.RunAsync(invocation, NullToolOutput.Instance, CancellationToken);
     }
 
     /// <summary>Performs an in-process effect (in a dry run: prints <paramref name="description"/> only).</summary>

