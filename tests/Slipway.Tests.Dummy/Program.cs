@@ -35,6 +35,19 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "flaky":
+        // Fails with a transient-looking error until it has been called args[2] times, then succeeds;
+        // args[3] (optional) replaces the error message.
+        var count = (File.Exists(args[1]) ? int.Parse(File.ReadAllText(args[1]), System.Globalization.CultureInfo.InvariantCulture) : 0) + 1;
+        File.WriteAllText(args[1], count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (count <= int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Console.Error.WriteLine(args.Length > 3 ? args[3] : "dial tcp 127.0.0.1:5000: connect: connection refused");
+            return 1;
+        }
+
+        Console.WriteLine($"succeeded on call {count}");
+        return 0;
     case "pipeline":
         return await Slipway.Cli.SlipwayHost.RunAsync<Slipway.Tests.Dummy.SignalTestPipeline>(args[1..]);
     default:

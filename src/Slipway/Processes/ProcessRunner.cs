@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using CliWrap;
+using Polly;
+using Polly.Retry;
 
 namespace Slipway.Processes;
 
@@ -24,7 +26,30 @@ public sealed class ProcessRunner : IToolRunner
     {
         ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(output);
+        if (invocation.Retry is not { } retry)
+        {
+            return await RunOnceAsync(invocation, output, cancellationToken);
+        }
 
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(0, retry.MaxAttempts - 1),
+                Delay = retry.BaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                ShouldHandle = new PredicateBuilder().Handle<ToolFailedException>(ex => retry.IsTransient(ex.Result)),
+                OnRetry = arguments =>
+                {
+                    output.StandardError($"{invocation.Tool} failed transiently; retrying in {arguments.RetryDelay.TotalSeconds:0.#}s (attempt {arguments.AttemptNumber + 2} of {retry.MaxAttempts}).");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        return await pipeline.ExecuteAsync(async token => await RunOnceAsync(invocation, output, token), cancellationToken);
+    }
+
+    private async Task<ToolResult> RunOnceAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken)
+    {
         // Register every secret the invocation carries, even one built without the Secret type's help.
         foreach (var secret in invocation.Secrets)
         {

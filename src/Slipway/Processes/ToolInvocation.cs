@@ -31,6 +31,9 @@ public sealed record ToolInvocation
     /// <summary>Exit codes that count as success.</summary>
     public ImmutableArray<int> SuccessExitCodes { get; private init; } = [0];
 
+    /// <summary>How the runner retries transient failures; null runs once.</summary>
+    public RetryPolicy? Retry { get; private init; }
+
     /// <summary>Starts an invocation of <paramref name="tool"/>.</summary>
     public static ToolInvocation Of(string tool)
     {
@@ -63,6 +66,9 @@ public sealed record ToolInvocation
 
     /// <summary>Sets the exit codes that count as success (default: 0).</summary>
     public ToolInvocation WithSuccessExitCodes(params int[] codes) => this with { SuccessExitCodes = [.. codes] };
+
+    /// <summary>Retries transient failures as <paramref name="policy"/> says.</summary>
+    public ToolInvocation WithRetry(RetryPolicy policy) => this with { Retry = policy };
 
     /// <summary>Every secret this invocation carries.</summary>
     public IEnumerable<Secret> Secrets =>

@@ -133,3 +133,59 @@ public sealed class ProcessRunnerTests
         Assert.True(await ProcessTree.WaitUntilGoneAsync(grandchild, TimeSpan.FromSeconds(10)), $"grandchild {grandchild} is still alive");
     }
 }
+
+public sealed class RetryTests
+{
+    private static readonly ProcessRunner Runner = new(new ToolResolver(Environment.GetEnvironmentVariable));
+    private static readonly RetryPolicy Quick = RetryPolicy.TransientNetworkErrors with { BaseDelay = TimeSpan.FromMilliseconds(10) };
+
+    private static ToolInvocation Flaky(string counter, int failures, string? message = null) =>
+        ToolInvocation.Of("dotnet").WithArguments(TestPaths.DummyAssembly, "flaky", counter, failures.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithArguments(message is null ? [] : [message]);
+
+    [Fact]
+    public async Task A_transient_failure_is_retried_until_it_succeeds_and_each_retry_is_reported()
+    {
+        var counter = Path.Combine(TestPaths.NewTempDirectory(), "count");
+        var errors = new List<string>();
+        var output = new CollectingOutput(errors);
+
+        var result = await Runner.RunAsync(Flaky(counter, 2).WithRetry(Quick), output, CancellationToken.None);
+
+        Assert.Contains("succeeded on call 3", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, errors.Count(e => e.StartsWith("dotnet failed transiently; retrying", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Retries_stop_at_the_attempt_limit()
+    {
+        var counter = Path.Combine(TestPaths.NewTempDirectory(), "count");
+
+        await Assert.ThrowsAsync<ToolFailedException>(() => Runner.RunAsync(Flaky(counter, 10).WithRetry(Quick), NullToolOutput.Instance, CancellationToken.None));
+        Assert.Equal("4", await File.ReadAllTextAsync(counter));
+    }
+
+    [Fact]
+    public async Task A_real_error_is_not_retried()
+    {
+        var counter = Path.Combine(TestPaths.NewTempDirectory(), "count");
+
+        await Assert.ThrowsAsync<ToolFailedException>(() => Runner.RunAsync(Flaky(counter, 1, "denied: requested access to the resource is denied").WithRetry(Quick), NullToolOutput.Instance, CancellationToken.None));
+        Assert.Equal("1", await File.ReadAllTextAsync(counter));
+    }
+
+    private sealed class CollectingOutput(List<string> errors) : IToolOutput
+    {
+        public void StandardOutput(string line)
+        {
+        }
+
+        public void StandardError(string line)
+        {
+            lock (errors)
+            {
+                errors.Add(line);
+            }
+        }
+    }
+}
