@@ -1,0 +1,201 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace Slipway.Delivery;
+
+/// <summary>
+/// <c>artifacts/release.json</c>: what the Publish target released, so every later target (SBOM, scan, sign,
+/// deploy) works on exactly those digests instead of re-resolving tags that may have moved.
+/// </summary>
+/// <param name="Version">The released version (SemVer).</param>
+/// <param name="Commit">The commit built.</param>
+/// <param name="Created">When the release was published.</param>
+/// <param name="Registry">The registry host, e.g. <c>127.0.0.1:5000</c>.</param>
+/// <param name="Images">One entry per service image.</param>
+public sealed partial record ReleaseManifest(string Version, string Commit, DateTimeOffset Created, string Registry, IReadOnlyList<ReleasedImage> Images)
+{
+    /// <summary>Where the pipeline keeps the manifest, relative to the repository root.</summary>
+    public const string DefaultPath = "artifacts/release.json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        // A misspelt field is an error, not a silently missing value.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>
+    /// Writes the manifest as indented camelCase JSON, images sorted by service so the file does not depend on
+    /// the order parallel pushes finished in. Written to a temporary file and moved, so a reader never sees
+    /// half a file.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The manifest is not valid; nothing is written.</exception>
+    public void Write(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var problems = Problems(this);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"Refusing to write an invalid release manifest to {path}: {string.Join("; ", problems.Select(p => p.Text))}.");
+        }
+
+        var sorted = this with { Images = [.. Images.OrderBy(i => i.Service, StringComparer.Ordinal)] };
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(temporary, JsonSerializer.Serialize(sorted, Options) + "\n");
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads and validates a manifest written by <see cref="Write"/>.</summary>
+    /// <exception cref="ReleaseManifestException">
+    /// The file is missing, is not JSON of this shape, or has a bad field; the message names the file and every bad field.
+    /// </exception>
+    public static ReleaseManifest Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new ReleaseManifestException(path, [], $"{path} does not exist. Run the Publish target to create it.");
+        }
+
+        ReleaseManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ReleaseManifest>(File.ReadAllText(path), Options);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is null or "$" ? "(document)" : e.Path.TrimStart('$', '.');
+            throw new ReleaseManifestException(path, [field], $"{path} is not a valid release manifest: {e.Message} Run the Publish target to create it.", e);
+        }
+
+        List<Problem> problems = manifest is null ? [new("(document)", "the document is null")] : Problems(manifest);
+        if (problems.Count > 0)
+        {
+            throw new ReleaseManifestException(
+                path,
+                [.. problems.Select(p => p.Field).Distinct(StringComparer.Ordinal)],
+                $"{path} is not a valid release manifest: {string.Join("; ", problems.Select(p => p.Text))}. Run the Publish target to create it.");
+        }
+
+        return manifest!;
+    }
+
+    /// <summary>Every problem at once, so one run of the pipeline reports them all.</summary>
+    private static List<Problem> Problems(ReleaseManifest manifest)
+    {
+        var problems = new List<Problem>();
+        Require(problems, "version", manifest.Version);
+        Require(problems, "commit", manifest.Commit);
+        Require(problems, "registry", manifest.Registry);
+        if (manifest.Created == default)
+        {
+            problems.Add(new("created", "created is missing"));
+        }
+
+        if (manifest.Images is null || manifest.Images.Count == 0)
+        {
+            problems.Add(new("images", "images is empty: a release has at least one image"));
+            return problems;
+        }
+
+        for (var i = 0; i < manifest.Images.Count; i++)
+        {
+            var image = manifest.Images[i];
+            var at = $"images[{i}]";
+            if (image is null)
+            {
+                problems.Add(new(at, $"{at} is null"));
+                continue;
+            }
+
+            Require(problems, at + ".service", image.Service);
+            Require(problems, at + ".repository", image.Repository);
+            Require(problems, at + ".tag", image.Tag);
+            if (string.IsNullOrWhiteSpace(image.Digest))
+            {
+                problems.Add(new(at + ".digest", $"{at}.digest is missing"));
+            }
+            else if (!DigestPattern().IsMatch(image.Digest))
+            {
+                problems.Add(new(at + ".digest", $"{at}.digest '{image.Digest}' is not 'sha256:' followed by 64 lowercase hex digits"));
+            }
+        }
+
+        foreach (var duplicate in manifest.Images.Where(i => i is not null).GroupBy(i => i.Service, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add(new("images", $"images lists service '{duplicate.Key}' {duplicate.Count()} times"));
+        }
+
+        return problems;
+    }
+
+    private static void Require(List<Problem> problems, string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add(new(field, $"{field} is missing"));
+        }
+    }
+
+    /// <summary>One bad field and what is wrong with it, starting with the field's path.</summary>
+    private readonly record struct Problem(string Field, string Text);
+
+    [GeneratedRegex("^sha256:[a-f0-9]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DigestPattern();
+}
+
+/// <summary>One service image of a release.</summary>
+/// <param name="Service">The service name, e.g. <c>api</c>.</param>
+/// <param name="Repository">The full repository, e.g. <c>127.0.0.1:5000/slipway/api</c>.</param>
+/// <param name="Tag">The tag pushed, e.g. <c>1.0.0</c>.</param>
+/// <param name="Digest">The manifest digest the registry reported, <c>sha256:</c> and 64 hex digits.</param>
+/// <param name="Sbom">The SBOM's path relative to the manifest's directory; null until the Sbom target has run.</param>
+public sealed record ReleasedImage(string Service, string Repository, string Tag, string Digest, string? Sbom = null)
+{
+    /// <summary><c>REPOSITORY@DIGEST</c>: the immutable reference every later target must use, never the tag.</summary>
+    [JsonIgnore]
+    public string Reference => $"{Repository}@{Digest}";
+}
+
+/// <summary>
+/// <c>artifacts/release.json</c> is missing or invalid. The message names the file and every bad field, and says
+/// how to create a good one.
+/// </summary>
+public sealed class ReleaseManifestException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ReleaseManifestException(string path, IReadOnlyList<string> fields, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Path = path;
+        Fields = fields;
+    }
+
+    /// <summary>Creates the exception with a message only.</summary>
+    public ReleaseManifestException()
+        : this(string.Empty, [], "The release manifest is invalid.")
+    {
+    }
+
+    /// <summary>Creates the exception with a message only.</summary>
+    public ReleaseManifestException(string message)
+        : this(string.Empty, [], message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public ReleaseManifestException(string message, Exception innerException)
+        : this(string.Empty, [], message, innerException)
+    {
+    }
+
+    /// <summary>The manifest file.</summary>
+    public string Path { get; }
+
+    /// <summary>The bad fields, as JSON paths such as <c>images[1].digest</c>; empty when the file is missing.</summary>
+    public IReadOnlyList<string> Fields { get; }
+}

@@ -1,0 +1,158 @@
+using Slipway.Processes;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Tests.Tools;
+
+/// <summary>Golden argument tokens for the docker wrapper.</summary>
+public sealed class DockerCliTests
+{
+    private static string[] Tokens(ToolInvocation invocation) => [.. invocation.Arguments.Select(a => a.Reveal())];
+
+    [Fact]
+    public void Build_renders_tags_in_order_and_labels_and_build_args_sorted_by_key()
+    {
+        var settings = new DockerBuildSettings("samples/api", "samples/api/Dockerfile")
+            .WithTag("127.0.0.1:5000/slipway/api:1.0.0")
+            .WithTag("127.0.0.1:5000/slipway/api:latest")
+            .WithLabel("org.opencontainers.image.version", "1.0.0")
+            .WithLabel("org.opencontainers.image.revision", "abc1234")
+            .WithBuildArgument("NUGET_SOURCE", "http://127.0.0.1:5555/v3/index.json")
+            .WithBuildArgument("CONFIGURATION", "Release")
+            with
+        { Network = "host", Pull = false };
+
+        var invocation = DockerCli.Build(settings);
+
+        Assert.Equal(
+            [
+                "build", "--file", "samples/api/Dockerfile",
+                "--tag", "127.0.0.1:5000/slipway/api:1.0.0", "--tag", "127.0.0.1:5000/slipway/api:latest",
+                "--label", "org.opencontainers.image.revision=abc1234", "--label", "org.opencontainers.image.version=1.0.0",
+                "--build-arg", "CONFIGURATION=Release", "--build-arg", "NUGET_SOURCE=http://127.0.0.1:5555/v3/index.json",
+                "--network", "host", "--pull=false", "samples/api",
+            ],
+            Tokens(invocation));
+        Assert.Equal("0", invocation.Environment["DOCKER_BUILDKIT"].Reveal());
+    }
+
+    [Fact]
+    public void Minimal_build_adds_no_optional_flags()
+    {
+        var invocation = DockerCli.Build(new DockerBuildSettings(".", "Dockerfile"));
+
+        Assert.Equal(["build", "--file", "Dockerfile", "."], Tokens(invocation));
+    }
+
+    [Fact]
+    public void Build_can_force_pulling_base_images() =>
+        Assert.Equal(["build", "--file", "Dockerfile", "--pull", "."], Tokens(DockerCli.Build(new DockerBuildSettings(".", "Dockerfile") { Pull = true })));
+
+    [Fact]
+    public void A_host_goes_before_the_subcommand() =>
+        Assert.Equal(
+            ["--host", "ssh://deploy@build-1", "push", "r/api:1"],
+            Tokens(DockerCli.Push("r/api:1", DockerEndpoint.ForHost("ssh://deploy@build-1"))));
+
+    [Fact]
+    public void A_context_goes_before_the_subcommand() =>
+        Assert.Equal(
+            ["--context", "rootless", "build", "--file", "Dockerfile", "."],
+            Tokens(DockerCli.Build(new DockerBuildSettings(".", "Dockerfile"), DockerEndpoint.ForContext("rootless"))));
+
+    [Fact]
+    public void The_default_endpoint_adds_nothing() =>
+        Assert.Equal(["pull", "postgres:17"], Tokens(DockerCli.Pull("postgres:17", DockerEndpoint.Default)));
+
+    [Fact]
+    public void An_endpoint_with_both_host_and_context_is_refused_up_front()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DockerEndpoint("unix:///var/run/docker.sock", "default"));
+
+        Assert.Contains("not both", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tag_pull_and_push()
+    {
+        Assert.Equal(["tag", "api:dev", "127.0.0.1:5000/slipway/api:1.0.0"], Tokens(DockerCli.Tag("api:dev", "127.0.0.1:5000/slipway/api:1.0.0")));
+        Assert.Equal(["pull", "redis:7"], Tokens(DockerCli.Pull("redis:7")));
+        Assert.Equal(["push", "127.0.0.1:5000/slipway/api:1.0.0"], Tokens(DockerCli.Push("127.0.0.1:5000/slipway/api:1.0.0")));
+    }
+
+    [Fact]
+    public void Image_inspect_prints_json_and_accepts_exit_code_1_so_a_missing_image_can_be_detected()
+    {
+        var invocation = DockerCli.ImageInspect("api:dev");
+
+        Assert.Equal(["image", "inspect", "--format", "{{json .}}", "api:dev"], Tokens(invocation));
+        Assert.Equal([0, 1], invocation.SuccessExitCodes.ToArray());
+    }
+
+    [Fact]
+    public void Image_remove_with_and_without_force()
+    {
+        Assert.Equal(["image", "rm", "api:dev"], Tokens(DockerCli.ImageRemove("api:dev")));
+        Assert.Equal(["image", "rm", "--force", "api:dev"], Tokens(DockerCli.ImageRemove("api:dev", force: true)));
+    }
+
+    [Fact]
+    public void Info_and_version_print_json()
+    {
+        Assert.Equal(["info", "--format", "{{json .}}"], Tokens(DockerCli.Info()));
+        Assert.Equal(["--context", "ci", "version", "--format", "{{json .}}"], Tokens(DockerCli.Version(DockerEndpoint.ForContext("ci"))));
+    }
+
+    [Fact]
+    public void Run_renders_every_setting_in_a_fixed_order_and_publishes_on_loopback_only()
+    {
+        var settings = new DockerRunSettings("registry:2")
+        {
+            Name = "slipway-registry",
+            Network = "slipway",
+            RemoveOnExit = true,
+            Command = ["serve", "/etc/docker/registry/config.yml"],
+        }
+            .WithPort(5000, 5000)
+            .WithEnvironment("REGISTRY_STORAGE_DELETE_ENABLED", "true")
+            .WithEnvironment("REGISTRY_HTTP_SECRET", new Secret("s3cr3t-http-value", "test"))
+            .WithLabel("slipway.run", "42");
+
+        var invocation = DockerCli.Run(settings);
+
+        Assert.Equal(
+            [
+                "run", "--detach", "--name", "slipway-registry", "--network", "slipway", "--publish", "127.0.0.1:5000:5000",
+                "--env", "REGISTRY_HTTP_SECRET=s3cr3t-http-value", "--env", "REGISTRY_STORAGE_DELETE_ENABLED=true",
+                "--label", "slipway.run=42", "--rm", "registry:2", "serve", "/etc/docker/registry/config.yml",
+            ],
+            Tokens(invocation));
+        Assert.Contains("REGISTRY_HTTP_SECRET=***", invocation.ToDisplayString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-http-value", invocation.ToDisplayString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_in_the_foreground_with_nothing_else() =>
+        Assert.Equal(["run", "alpine:3"], Tokens(DockerCli.Run(new DockerRunSettings("alpine:3") { Detached = false })));
+
+    [Fact]
+    public void Container_remove_inspect_and_logs()
+    {
+        Assert.Equal(["container", "rm", "--force", "db"], Tokens(DockerCli.Remove("db", force: true)));
+        Assert.Equal(["container", "inspect", "--format", "{{json .}}", "db"], Tokens(DockerCli.Inspect("db")));
+        Assert.Equal([0, 1], DockerCli.Inspect("db").SuccessExitCodes.ToArray());
+        Assert.Equal(["logs", "--tail", "50", "db"], Tokens(DockerCli.Logs("db", 50)));
+        Assert.Equal(["logs", "db"], Tokens(DockerCli.Logs("db")));
+    }
+
+    [Fact]
+    public void Login_passes_the_password_as_a_secret_that_prints_masked()
+    {
+        var password = new Secret("hunter2-registry-password", "--registry-password");
+
+        var invocation = DockerCli.Login("127.0.0.1:5000", "ci", password);
+
+        Assert.Equal(["login", "--username", "ci", "--password", "hunter2-registry-password", "127.0.0.1:5000"], Tokens(invocation));
+        Assert.Equal("docker login --username ci --password *** 127.0.0.1:5000", invocation.ToDisplayString());
+        Assert.Equal([password], invocation.Secrets);
+    }
+}

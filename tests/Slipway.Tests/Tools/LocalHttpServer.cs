@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Slipway.Tests.Tools;
+
+/// <summary>What <see cref="LocalHttpServer"/> answers one request with.</summary>
+public sealed record CannedResponse(int Status, string Body = "", string? ContentType = null, IReadOnlyDictionary<string, string>? Headers = null);
+
+/// <summary>One request the server received: method, path and query, and the Authorization header.</summary>
+public sealed record ReceivedRequest(string Method, string PathAndQuery, string? Authorization, string? Accept);
+
+/// <summary>
+/// A tiny HTTP server on 127.0.0.1 and a free port (System.Net.HttpListener; Kestrel is not referenced by the
+/// tests), answering from a function of the request. Records every request so tests can assert the auth flow.
+/// </summary>
+public sealed class LocalHttpServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Func<ReceivedRequest, CannedResponse> _respond;
+    private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+    private readonly Task _loop;
+
+    public LocalHttpServer(Func<ReceivedRequest, CannedResponse> respond)
+    {
+        _respond = respond;
+        Port = FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:PORT</c>, as a registry host is written.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+        {
+            // Stopping the listener ends GetContextAsync this way.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            var request = new ReceivedRequest(
+                context.Request.HttpMethod,
+                context.Request.Url!.PathAndQuery,
+                context.Request.Headers["Authorization"],
+                context.Request.Headers["Accept"]);
+            _requests.Enqueue(request);
+            var answer = _respond(request);
+            context.Response.StatusCode = answer.Status;
+            foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+            {
+                context.Response.AddHeader(name, value);
+            }
+
+            var body = Encoding.UTF8.GetBytes(answer.Body);
+            if (answer.ContentType is not null)
+            {
+                context.Response.ContentType = answer.ContentType;
+            }
+
+            context.Response.ContentLength64 = body.Length;
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        }
+    }
+}
