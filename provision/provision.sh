@@ -243,15 +243,21 @@ stage_aspnet() {
 	cp "$HERE/images/aspnet/Dockerfile" "$out/Dockerfile"
 }
 
-BUILD_ARGS=()
-build runtime-deps "$HERE/images/runtime-deps" mcr.microsoft.com/dotnet/runtime-deps:10.0
+# Also tag the patch version of the staged runtime (e.g. aspnet:10.0.12): the sample
+# Dockerfiles pin `mcr.microsoft.com/dotnet/aspnet:10.0.12` by default.
 stage_aspnet
+BUILD_ARGS=()
+build runtime-deps "$HERE/images/runtime-deps" mcr.microsoft.com/dotnet/runtime-deps:10.0 \
+	"mcr.microsoft.com/dotnet/runtime-deps:$DOTNET_VERSION"
 BUILD_ARGS=(--build-arg "DOTNET_VERSION=$DOTNET_VERSION" --build-arg "ASPNET_VERSION=$ASPNET_VERSION")
-build aspnet "$STATE/build/aspnet" mcr.microsoft.com/dotnet/aspnet:10.0
+build aspnet "$STATE/build/aspnet" mcr.microsoft.com/dotnet/aspnet:10.0 \
+	"mcr.microsoft.com/dotnet/aspnet:$ASPNET_VERSION"
 BUILD_ARGS=()
 build postgres "$HERE/images/postgres" postgres:15
 build redis "$HERE/images/redis" redis:7 redis:7.0
 build haproxy "$HERE/images/haproxy" haproxy:2.6
+# old versions of our own images, left untagged by a rebuild
+docker image prune -f --filter label=slipway.provision.hash >/dev/null
 
 # ---------------------------------------------------------------- 6. npm tools
 TOOLS="$STATE/tools"
