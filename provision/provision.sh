@@ -40,7 +40,14 @@ step() { step_start=$(date +%s.%N); printf '==> %s\n' "$*"; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 done_step() { printf '    %s (%ss)\n' "$1" "$(since "$step_start")"; }
 die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the pid in it runs and is not a zombie (here orphans can linger as zombies,
+# and kill -0 succeeds on a zombie).
+alive() {
+	local pid
+	[ -s "$1" ] || return 1
+	pid="$(cat "$1")"
+	kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 
 # ---------------------------------------------------------------- 1. packages
 step "1/6 apt packages: ${APT_PACKAGES[*]}"
@@ -69,10 +76,18 @@ command -v docker >/dev/null || die "docker CLI not found"
 # ---------------------------------------------------------------- 2. dockerd
 step "2/6 dockerd on $SOCK (data root $DATA_ROOT, bridge=$BRIDGE)"
 [ ${#SOCK} -lt 100 ] || die "socket path too long for a unix socket (${#SOCK} chars): $SOCK"
-if alive "$RUN/dockerd.pid" && docker info >/dev/null 2>&1; then
+if alive "$RUN/dockerd.pid"; then
+	# ours is running (maybe still starting): never start a second one on the same state.
+	for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.25; done
+	docker info >/dev/null 2>&1 || die "dockerd pid $(cat "$RUN/dockerd.pid") runs but $SOCK does not answer (log: $LOGS/dockerd.log); run teardown.sh"
 	done_step "already running (pid $(cat "$RUN/dockerd.pid"))"
 else
-	[ -S "$SOCK" ] && ! docker info >/dev/null 2>&1 && rm -f "$SOCK"
+	# stale pid file (crash, kill -9) or socket: dockerd refuses to start over a pid file
+	rm -f "$RUN/dockerd.pid"
+	[ -S "$SOCK" ] && rm -f "$SOCK"
+	# ...and the pid file of its containerd: after a kill -9 of dockerd, containerd exits but
+	# can linger as a zombie, and the next dockerd then waits 10 s for it and fails.
+	alive "$RUN/docker-exec/containerd/containerd.pid" || rm -f "$RUN/docker-exec/containerd/containerd.pid"
 	net_args=(--bridge=none --iptables=false --ip-forward=false --ip-masq=false)
 	[ "$BRIDGE" = default ] && net_args=()
 	# setsid + nohup: dockerd survives the caller's shell; its own pid file is the handle.
@@ -82,9 +97,11 @@ else
 		--exec-root "$RUN/docker-exec" \
 		--pidfile "$RUN/dockerd.pid" \
 		"${net_args[@]}" \
-		> "$LOGS/dockerd.log" 2>&1 < /dev/null &
+		>> "$LOGS/dockerd.log" 2>&1 < /dev/null &
+	started_pid=$!
 	for _ in $(seq 1 120); do
 		[ -S "$SOCK" ] && docker info >/dev/null 2>&1 && break
+		kill -0 "$started_pid" 2>/dev/null || break   # exited: fail fast
 		sleep 0.25
 	done
 	docker info >/dev/null 2>&1 || { tail -20 "$LOGS/dockerd.log" >&2; die "dockerd did not come up (log: $LOGS/dockerd.log)"; }
@@ -122,6 +139,7 @@ else
 	echo $! > "$RUN/registry.pid"
 	for _ in $(seq 1 100); do
 		curl -fsS -m 1 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break
+		alive "$RUN/registry.pid" || break   # exited (port taken, bad config): fail fast
 		sleep 0.1
 	done
 	curl -fsS -m 2 "http://$REGISTRY_ADDR/v2/" >/dev/null || { tail -20 "$LOGS/registry.log" >&2; die "registry did not come up"; }
@@ -225,15 +243,21 @@ stage_aspnet() {
 	cp "$HERE/images/aspnet/Dockerfile" "$out/Dockerfile"
 }
 
-BUILD_ARGS=()
-build runtime-deps "$HERE/images/runtime-deps" mcr.microsoft.com/dotnet/runtime-deps:10.0
+# Also tag the patch version of the staged runtime (e.g. aspnet:10.0.12): the sample
+# Dockerfiles pin `mcr.microsoft.com/dotnet/aspnet:10.0.12` by default.
 stage_aspnet
+BUILD_ARGS=()
+build runtime-deps "$HERE/images/runtime-deps" mcr.microsoft.com/dotnet/runtime-deps:10.0 \
+	"mcr.microsoft.com/dotnet/runtime-deps:$DOTNET_VERSION"
 BUILD_ARGS=(--build-arg "DOTNET_VERSION=$DOTNET_VERSION" --build-arg "ASPNET_VERSION=$ASPNET_VERSION")
-build aspnet "$STATE/build/aspnet" mcr.microsoft.com/dotnet/aspnet:10.0
+build aspnet "$STATE/build/aspnet" mcr.microsoft.com/dotnet/aspnet:10.0 \
+	"mcr.microsoft.com/dotnet/aspnet:$ASPNET_VERSION"
 BUILD_ARGS=()
 build postgres "$HERE/images/postgres" postgres:15
 build redis "$HERE/images/redis" redis:7 redis:7.0
 build haproxy "$HERE/images/haproxy" haproxy:2.6
+# old versions of our own images, left untagged by a rebuild
+docker image prune -f --filter label=slipway.provision.hash >/dev/null
 
 # ---------------------------------------------------------------- 6. npm tools
 TOOLS="$STATE/tools"

@@ -38,6 +38,10 @@ wait_healthy() {
 echo "==> postgres:15"
 mkdir -p "$STATE/smoke/initdb"
 echo "CREATE TABLE smoke(id int); INSERT INTO smoke VALUES (42);" > "$STATE/smoke/initdb/01-smoke.sql"
+# a non-executable .sh is sourced by the entrypoint, as in the official image
+cat > "$STATE/smoke/initdb/02-smoke.sh" <<'SH'
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -c 'INSERT INTO smoke VALUES (43)'
+SH
 docker run -d --name "$P-pg" --network "$NET" -p 127.0.0.1:15432:5432 \
 	-e POSTGRES_PASSWORD=smoke-pw -e POSTGRES_USER=slipway -e POSTGRES_DB=appdb \
 	-v "$STATE/smoke/initdb:/docker-entrypoint-initdb.d:ro" \
@@ -46,8 +50,8 @@ docker run -d --name "$P-pg" --network "$NET" -p 127.0.0.1:15432:5432 \
 wait_healthy "$P-pg"; ok "healthy (pg_isready)"
 # password auth over TCP from another container on the network (scram-sha-256)
 out="$(docker run --rm --network "$NET" -e PGPASSWORD=smoke-pw postgres:15 \
-	psql -h "$P-pg" -U slipway -d appdb -tAc 'select id from smoke')"
-check "psql over the network with password; initdb.d script ran" eq "$out" 42
+	psql -h "$P-pg" -U slipway -d appdb -tAc "select string_agg(id::text, ',' order by id) from smoke")"
+check "psql over the network with password; initdb.d .sql and .sh ran" eq "$out" 42,43
 if docker run --rm --network "$NET" -e PGPASSWORD=wrong postgres:15 psql -h "$P-pg" -U slipway -d appdb -c 'select 1' >/dev/null 2>&1; then
 	echo "    FAIL wrong password accepted"; exit 1
 fi
@@ -55,7 +59,7 @@ ok "wrong password refused"
 check "server runs as postgres" eq "$(docker exec "$P-pg" stat -c %U /proc/1)" postgres
 docker exec "$P-pg" pg_dump -U slipway -Fc appdb > "$STATE/smoke/appdb.dump"
 docker exec -i "$P-pg" sh -c 'createdb -U slipway restored && pg_restore -U slipway -d restored' < "$STATE/smoke/appdb.dump"
-check "pg_dump -Fc | pg_restore" eq "$(docker exec "$P-pg" psql -U slipway -d restored -tAc 'select id from smoke')" 42
+check "pg_dump -Fc | pg_restore" eq "$(docker exec "$P-pg" psql -U slipway -d restored -tAc 'select count(*) from smoke')" 2
 check "published on 127.0.0.1:15432" docker run --rm --network host postgres:15 pg_isready -q -h 127.0.0.1 -p 15432
 
 echo "==> redis:7"

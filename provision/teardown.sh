@@ -11,15 +11,17 @@ for a; do case "$a" in --purge) PURGE=1 ;; *) STATE="$a" ;; esac; done
 STATE="$(cd "$STATE" && pwd)"
 RUN="$STATE/run"
 
-stop_pidfile() { # NAME PIDFILE [SIGNAL]
+# running and not a zombie (orphans can linger as zombies here; kill -0 succeeds on them)
+running() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+stop_pidfile() { # NAME PIDFILE
 	local name="$1" f="$2" pid
 	if [ ! -s "$f" ]; then echo "==> $name: no pid file, nothing to stop"; return; fi
 	pid="$(cat "$f")"
-	if ! kill -0 "$pid" 2>/dev/null; then echo "==> $name: pid $pid not running"; rm -f "$f"; return; fi
+	if ! running "$pid"; then echo "==> $name: pid $pid not running"; rm -f "$f"; return; fi
 	echo "==> $name: stopping pid $pid"
 	kill -TERM "$pid"
-	for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-	if kill -0 "$pid" 2>/dev/null; then echo "    still running after 30s, sending KILL"; kill -KILL "$pid"; fi
+	for _ in $(seq 1 120); do running "$pid" || break; sleep 0.25; done
+	if running "$pid"; then echo "    still running after 30s, sending KILL"; kill -KILL "$pid"; fi
 	rm -f "$f"
 }
 

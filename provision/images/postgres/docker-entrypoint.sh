@@ -77,6 +77,7 @@ verify_minimum_env() {
 	fi
 }
 
+# shellcheck disable=SC2120 # extra initdb args may be passed
 init_database_dir() {
 	# The <(...) must be in the same command as initdb: its fd closes when that command ends.
 	# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is split on purpose
@@ -117,9 +118,10 @@ process_sql() {
 	if [ -n "$POSTGRES_DB" ]; then
 		query_runner+=(--dbname "$POSTGRES_DB")
 	fi
-	PGHOST= PGHOSTADDR= "${query_runner[@]}" "$@"
+	PGHOST='' PGHOSTADDR='' "${query_runner[@]}" "$@"
 }
 
+# shellcheck disable=SC2097,SC2098 # connect to db "postgres" to create the db named by the outer POSTGRES_DB
 setup_db() {
 	local exists
 	exists="$(POSTGRES_DB=postgres process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<-'EOSQL'
@@ -143,7 +145,9 @@ process_init_files() {
 				if [ -x "$f" ]; then
 					echo "$0: running $f"; "$f"
 				else
-					echo "$0: sourcing $f"; . "$f"
+					echo "$0: sourcing $f"
+					# shellcheck disable=SC1090
+					. "$f"
 				fi
 				;;
 			*.sql)     echo "$0: running $f"; process_sql -f "$f"; echo ;;
