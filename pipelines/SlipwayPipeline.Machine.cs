@@ -1,5 +1,6 @@
 using Slipway.Processes;
 using Slipway.Targets;
+using Slipway.Tools.Docker;
 using Slipway.Tools.Doctor;
 
 namespace Slipway.Build;
@@ -37,8 +38,16 @@ public sealed partial class SlipwayPipeline
     public override IEnumerable<string> ToolDirectories => [Path.Combine(StateDirectory, "tools", "bin")];
 
     /// <summary>The engine Docker commands talk to, decided when they run (Provision may have just started one).</summary>
-    private string? DockerEndpoint =>
-        DockerHost ?? (File.Exists(Path.Combine(RootDirectory, StateDirectory, "docker.sock")) ? $"unix://{Path.Combine(RootDirectory, StateDirectory, "docker.sock")}" : null);
+    private DockerEndpoint Engine
+    {
+        get
+        {
+            var provisioned = Path.Combine(RootDirectory, StateDirectory, "docker.sock");
+            return DockerHost is { Length: > 0 } host ? DockerEndpoint.ForHost(host)
+                : File.Exists(provisioned) ? DockerEndpoint.ForHost("unix://" + provisioned)
+                : DockerEndpoint.Default;
+        }
+    }
 
     public Target Provision => _ => _
         .Describe("Install and start the Docker engine (own socket), Compose, a registry on 127.0.0.1:5000, stand-in base images, Helm and cdxgen; on other systems, list what is missing")
@@ -76,11 +85,11 @@ public sealed partial class SlipwayPipeline
                 ctx.Info(line);
             }
 
-            var engine = DockerEndpoint;
-            var info = await RunQuietlyAsync(ctx, ToolInvocation.Of("docker").WithOption("--host", engine).WithArguments("info", "--format", "{{.ServerVersion}}"));
-            ctx.Info(info?.ExitCode == 0
-                ? $"Docker engine {info.StandardOutput.Trim()} answers at {engine ?? "Docker's default endpoint"}"
-                : $"No Docker engine answers at {engine ?? "Docker's default endpoint"}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
+            var engine = Engine.Host ?? "Docker's default endpoint";
+            var info = await RunQuietlyAsync(ctx, DockerCli.Version(Engine));
+            ctx.Info(info?.ExitCode == 0 && info.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal)
+                ? $"Docker engine answers at {engine}"
+                : $"No Docker engine answers at {engine}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
             var missing = statuses.Count(s => !s.Present && !s.Requirement.Optional);
             ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
         });

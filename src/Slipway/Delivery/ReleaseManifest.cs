@@ -24,6 +24,9 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
         WriteIndented = true,
         // A misspelt field is an error, not a silently missing value.
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+
+        // The file is read by people and by other tools, not embedded in HTML: keep '+' in versions as '+'.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>
