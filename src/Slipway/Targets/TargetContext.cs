@@ -55,7 +55,7 @@ public sealed class TargetContext
             return ToolResult.DryRun;
         }
 
-        return await _runner.RunAsync(invocation, echoOutput ? _log : NullToolOutput.Instance, CancellationToken);
+        return await _runner.RunAsync(InRoot(invocation), echoOutput ? _log : NullToolOutput.Instance, CancellationToken);
     }
 
     /// <summary>
@@ -71,7 +71,7 @@ public sealed class TargetContext
             _log.Command(invocation, "? ");
         }
 
-        return await _runner.RunAsync(invocation, NullToolOutput.Instance, CancellationToken);
+        return await _runner.RunAsync(InRoot(invocation), NullToolOutput.Instance, CancellationToken);
     }
 
     /// <summary>Performs an in-process effect (in a dry run: prints <paramref name="description"/> only).</summary>
@@ -122,6 +122,10 @@ public sealed class TargetContext
         _log.StandardOutput("skipped: " + Redaction.Scrub(reason));
         throw new TargetSkippedException(reason);
     }
+
+    /// <summary>Tools run in the repository root unless the invocation says otherwise, whatever the process's current directory.</summary>
+    private ToolInvocation InRoot(ToolInvocation invocation) =>
+        invocation.WorkingDirectory is null ? invocation.WithWorkingDirectory(RootDirectory) : invocation;
 
     /// <summary>Resolves <paramref name="path"/> against the repository root.</summary>
     public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));

@@ -238,3 +238,26 @@ public sealed class SkipFromInsideTests
         Assert.Matches(@"│ Whole\s+│ Skipped\s+│[^│]*│ already provisioned", run.Out);
     }
 }
+
+public sealed class WorkingDirectoryTests
+{
+    private sealed class ToolPipeline : Pipeline
+    {
+        public Target Run => _ => _.Executes(ctx => ctx.RunAsync(ToolInvocation.Of("pwd")));
+
+        public Target Elsewhere => _ => _.Executes(ctx => ctx.RunAsync(ToolInvocation.Of("pwd").WithWorkingDirectory("/tmp")));
+    }
+
+    [Fact]
+    public async Task Tools_run_in_the_pipeline_root_unless_the_invocation_names_a_directory()
+    {
+        var root = TestPaths.NewTempDirectory();
+        var runner = new RecordingToolRunner();
+
+        var run = await InProcessHost.RunAsync(new ToolPipeline(), ["--target", "Run", "--target", "Elsewhere"], runner, workingDirectory: root);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(root, runner.Invocations.Single(i => i.WorkingDirectory != "/tmp").WorkingDirectory);
+        Assert.Single(runner.Invocations, i => i.WorkingDirectory == "/tmp");
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+
+namespace Slipway.IntegrationTests;
+
+/// <summary>Build and Publish of the sample stack on the real engine and registry.</summary>
+public sealed class BuildAndPublishTests(DockerWorkspace workspace) : IClassFixture<DockerWorkspace>
+{
+    [Fact]
+    public async Task Publish_records_for_every_image_the_digest_the_registry_serves_for_its_tag()
+    {
+        var release = workspace.Release();
+        using var http = new HttpClient();
+
+        Assert.Equal(["api", "worker"], release.Images.Select(i => i.Service));
+        foreach (var image in release.Images)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{DockerWorkspace.Registry}/v2/{workspace.Prefix}/{image.Service}/manifests/{image.Tag}"));
+            request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+            using var response = await http.SendAsync(request);
+
+            Assert.True(response.IsSuccessStatusCode, $"{image.Service}: {response.StatusCode}");
+            Assert.Equal(image.Digest, response.Headers.GetValues("Docker-Content-Digest").Single());
+        }
+    }
+
+    [Fact]
+    public void An_image_pulled_by_digest_is_the_image_that_was_built()
+    {
+        foreach (var image in workspace.Release().Images)
+        {
+            workspace.Docker("pull", image.Reference);
+
+            Assert.Equal(workspace.BuiltImageIds[image.Service], workspace.ImageId(image.Reference));
+        }
+    }
+
+    [Fact]
+    public void Images_carry_the_OCI_labels_of_the_release()
+    {
+        var release = workspace.Release();
+        var api = release.Images.Single(i => i.Service == "api");
+        var labels = JsonDocument.Parse(workspace.Docker("image", "inspect", "--format", "{{json .Config.Labels}}", api.Reference)).RootElement;
+
+        Assert.Equal(release.Version, labels.GetProperty("org.opencontainers.image.version").GetString());
+        Assert.Equal(release.Commit, labels.GetProperty("org.opencontainers.image.revision").GetString());
+        Assert.Equal(release.Created, DateTimeOffset.Parse(labels.GetProperty("org.opencontainers.image.created").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task The_api_image_runs_and_becomes_healthy()
+    {
+        var api = workspace.Release().Images.Single(i => i.Service == "api");
+        var network = workspace.Prefix + "-net";
+        var container = workspace.Prefix + "-api";
+        workspace.Docker("network", "create", network);
+        try
+        {
+            // The api refuses to start without its connection strings; liveness does not connect to them.
+            workspace.Docker(
+                "run", "--detach", "--name", container, "--network", network,
+                "--env", "ConnectionStrings__Postgres=Host=db;Database=orders;Username=app;Password=unused",
+                "--env", "ConnectionStrings__Redis=cache:6379",
+                api.Reference);
+            var status = string.Empty;
+            for (var attempt = 0; attempt < 90 && status != "healthy"; attempt++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                status = JsonDocument.Parse(workspace.Docker("inspect", "--format", "{{json .State.Health.Status}}", container)).RootElement.GetString()!;
+                Assert.NotEqual("unhealthy", status);
+            }
+
+            Assert.Equal("healthy", status);
+        }
+        finally
+        {
+            workspace.Docker("rm", "--force", container);
+            workspace.Docker("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public async Task Builds_are_incremental_and_an_existing_version_is_not_overwritten_with_other_content()
+    {
+        // Nothing changed since the cold build: every service is skipped.
+        var noChange = await workspace.RunAsync("--target", "Build");
+        Assert.Equal(0, noChange.ExitCode);
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ unchanged since the last build", noChange.Out);
+        Assert.Matches(@"│   › worker\s+│ Skipped\s+│[^│]*│ unchanged since the last build", noChange.Out);
+
+        // One service's source changes (not committed: same version): only that service is rebuilt.
+        var program = Path.Combine(workspace.Root, "samples", "Worker", "Program.cs");
+        await File.AppendAllTextAsync(program, "\n// changed by the integration test\n");
+        var oneChange = await workspace.RunAsync("--target", "Build");
+        Assert.Equal(0, oneChange.ExitCode);
+        Assert.Matches(@"│   › api\s+│ Skipped", oneChange.Out);
+        Assert.Matches(@"│   › worker\s+│ Succeeded", oneChange.Out);
+
+        // The same version with different content is refused (the changed image is not pushed); --force overwrites it.
+        var refused = await workspace.RunAsync("--target", "Publish");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("already exists with different content", refused.Out, StringComparison.Ordinal);
+        Assert.Contains("pass --force to overwrite it", refused.Out, StringComparison.Ordinal);
+
+        var forced = await workspace.RunAsync("--target", "Publish", "--force");
+        Assert.Equal(0, forced.ExitCode);
+        var worker = workspace.Release().Images.Single(i => i.Service == "worker");
+        Assert.NotEqual(workspace.BuiltImageIds["worker"], workspace.ImageId($"{worker.Repository}:{worker.Tag}"));
+    }
+}
