@@ -37,20 +37,26 @@ public sealed partial class SlipwayPipeline
         .Describe("Per service, in parallel: dotnet publish and an image build tagged <version> and <git sha> with OCI labels; unchanged services are skipped")
         .DependsOn(Restore)
         .After(Provision)
-        .Executes(ResolveIdentityAsync)
+        .Executes(EnsureIdentityAsync)
         .ForEach(() => Services, BuildServiceAsync, service => service.Name);
 
     public Target Publish => _ => _
         .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")
-        .DependsOn(Build)
+        .DependsOn(Build, Sbom, Scan)
         .After(Provision)
         .Produces(ReleaseFile)
+        .Executes(EnsureIdentityAsync)
         .Executes(LoginAsync)
         .ForEach(() => Services, PublishServiceAsync, service => service.Name)
         .Executes(WriteReleaseAsync);
 
-    private async Task ResolveIdentityAsync(TargetContext ctx)
+    private async Task EnsureIdentityAsync(TargetContext ctx)
     {
+        if (_identity is not null)
+        {
+            return;
+        }
+
         // Read-only git queries run in a dry run too, so the printed tags are the real ones.
         var sha = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
         var tag = GitOutput.ExactTagOrNull(await ctx.QueryAsync(GitCli.ExactTag(RootDirectory)));
@@ -178,7 +184,12 @@ public sealed partial class SlipwayPipeline
         ctx.DoAsync($"write {ReleaseFile}", () =>
         {
             var registry = Environments.Current.Registry.Address;
-            var images = Services.Select(s => new ReleasedImage(s.Name, $"{registry}/{RepositoryPath(s)}", VersionTag, _digests[s.Name].Value)).ToList();
+            var images = Services.Select(s => new ReleasedImage(
+                s.Name,
+                $"{registry}/{RepositoryPath(s)}",
+                VersionTag,
+                _digests[s.Name].Value,
+                File.Exists(ctx.PathOf(ImageSbomPath(s))) ? ImageSbomPath(s) : null)).ToList();
             var release = new ReleaseManifest(Identity.Version, Identity.Commit, Identity.Created, registry, images);
             Directory.CreateDirectory(ctx.PathOf("artifacts"));
             release.Write(ctx.PathOf(ReleaseFile));

@@ -9,6 +9,12 @@ namespace Slipway.Processes;
 /// </summary>
 public static class Redaction
 {
+    /// <summary>
+    /// Shorter values are not scrubbed: masking every "x" or "ab" would garble all output while protecting
+    /// nothing a guess could not find. Secrets are keys, tokens and passwords, far longer than this.
+    /// </summary>
+    public const int MinimumLength = 4;
+
     private static readonly ConcurrentDictionary<string, byte> Values = new(StringComparer.Ordinal);
     private static volatile string[] _ordered = [];
 
@@ -54,7 +60,7 @@ public static class Redaction
 
     private static IEnumerable<string> Parts(string value)
     {
-        if (!string.IsNullOrWhiteSpace(value))
+        if (!string.IsNullOrWhiteSpace(value) && value.Trim().Length >= MinimumLength)
         {
             yield return value;
         }
@@ -64,7 +70,7 @@ public static class Redaction
             foreach (var line in value.Split('\n'))
             {
                 var trimmed = line.TrimEnd('\r');
-                if (!string.IsNullOrWhiteSpace(trimmed))
+                if (!string.IsNullOrWhiteSpace(trimmed) && trimmed.Trim().Length >= MinimumLength)
                 {
                     yield return trimmed;
                 }

@@ -59,3 +59,15 @@ public sealed class ToolInvocationTests
         Assert.Equal("got *** and ***", Redaction.Scrub("got line-one-9d8e7f and line-two-6c5b4a"));
     }
 }
+
+public sealed class RedactionTests
+{
+    [Fact]
+    public void Values_too_short_to_be_secrets_are_not_scrubbed_so_output_stays_readable()
+    {
+        _ = new Secret("q", "--tiny");
+
+        Assert.Equal("quick question", Redaction.Scrub("quick question"));
+        Assert.Equal("***", new Secret("q").ToString());
+    }
+}

@@ -18,6 +18,9 @@ public sealed record DockerImage(
     ImmutableSortedDictionary<string, string> Labels,
     DateTimeOffset Created)
 {
+    /// <summary>The image's environment (<c>Config.Env</c>), e.g. <c>DOTNET_VERSION</c> of .NET base images.</summary>
+    public ImmutableSortedDictionary<string, string> Environment { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
     /// <summary>
     /// Parses the output of <c>docker image inspect --format {{json .}}</c> (one object per line; the first is
     /// read) or of plain <c>docker image inspect</c> (an array; the first element is read).
@@ -61,6 +64,19 @@ public sealed record DockerImage(
                 }
             }
 
+            var environment = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            if (config.ValueKind == JsonValueKind.Object && config.TryGetProperty("Env", out var envElement) && envElement.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var entry in envElement.EnumerateArray().Select(e => e.GetString() ?? string.Empty))
+                {
+                    var equals = entry.IndexOf('=', StringComparison.Ordinal);
+                    if (equals > 0)
+                    {
+                        environment[entry[..equals]] = entry[(equals + 1)..];
+                    }
+                }
+            }
+
             return new DockerImage(
                 id,
                 Strings(root, nameof(RepoTags)),
@@ -68,7 +84,10 @@ public sealed record DockerImage(
                 labels.ToImmutable(),
                 root.TryGetProperty(nameof(Created), out var created) && created.ValueKind == JsonValueKind.String
                     ? ParseTimestamp(created.GetString()!)
-                    : default);
+                    : default)
+            {
+                Environment = environment.ToImmutable(),
+            };
         }
         catch (JsonException e)
         {
@@ -97,9 +116,9 @@ public sealed record DockerImage(
             return null;
         }
 
-        var tail = string.Join(Environment.NewLine, ToolFailedException.Tail(result.StandardError, ToolFailedException.StderrTailLines));
+        var tail = string.Join(System.Environment.NewLine, ToolFailedException.Tail(result.StandardError, ToolFailedException.StderrTailLines));
         throw new InvalidOperationException(
-            $"docker image inspect failed with exit code {result.ExitCode}, and not because the image is missing:{Environment.NewLine}{tail}");
+            $"docker image inspect failed with exit code {result.ExitCode}, and not because the image is missing:{System.Environment.NewLine}{tail}");
     }
 
     private static ImmutableArray<string> Strings(JsonElement root, string property) =>
