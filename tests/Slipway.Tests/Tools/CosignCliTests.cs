@@ -108,7 +108,7 @@ public sealed class CosignCliTests
 
         Assert.Equal(["sign", "--key", kms, "--yes", Image], Tokens(invocation));
         Assert.Empty(invocation.Environment);
-        Assert.Throws<ArgumentException>(() => CosignSigning.WithKey(kms, new Secret("x", "test")));
+        Assert.Throws<ArgumentException>(() => CosignSigning.WithKey(kms, new Secret("kms-needs-no-password-4d1e", "test")));
     }
 
     [Fact]
