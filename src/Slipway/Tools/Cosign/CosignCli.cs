@@ -85,6 +85,10 @@ public static partial class CosignCli
     /// <c>--certificate-identity I --certificate-oidc-issuer U IMAGE@DIGEST</c>. On success cosign prints the
     /// verified payloads as JSON on stdout; on failure <see cref="CosignFailure.Explain"/> says why.
     /// </summary>
+    /// <remarks>
+    /// The flags are the same on v2 and v3 today (v3 still accepts <c>--insecure-ignore-tlog</c>); the version is
+    /// taken anyway so a future difference changes no caller.
+    /// </remarks>
     /// <exception cref="ArgumentException">The reference is not by digest.</exception>
     public static ToolInvocation Verify(string imageReferenceByDigest, CosignVerification verification, CosignVersion version)
     {

@@ -84,11 +84,11 @@ public static partial class CosignFailure
         return Classify(exitCode, stderr) switch
         {
             CosignFailureReason.NoSignature =>
-                $"{subject} has no signature {code}: the image has no signature. Sign it (the Sign target) before deploying, and check that it was pushed to the registry the policy reads.",
+                $"{subject} cannot be trusted: the image has no signature {code}. Sign it (the Sign target) before deploying, and check that it was pushed to the registry the policy reads.",
             CosignFailureReason.ImageNotFound =>
                 $"{subject} does not exist in the registry {code}. Check the digest in release.json against the registry, and that the image was pushed there.",
             CosignFailureReason.NoMatchingSignature =>
-                $"{subject} is signed, but no signature matches the policy's key or identity {code}: no signature matches the policy's key. Check that the verifying public key pairs with the signing key, or that the identity and issuer are the signer's.",
+                $"{subject} is signed, but no signature matches the policy's key or identity {code}. Check that the verifying public key pairs with the signing key, or that the identity and issuer are the signer's.",
             CosignFailureReason.NoCertificate =>
                 $"{subject} is signed with a key, but the policy expects a keyless signature {code}: the signature has no certificate to check the identity against. Verify with the public key, or sign keyless.",
             CosignFailureReason.NoMatchingAttestation =>
