@@ -99,7 +99,7 @@ public sealed partial class SlipwayPipeline
                     var result = await ctx.RunAsync(invocation(ImageSbomPath(service)), echoOutput: false);
                     if (!ctx.IsDryRun)
                     {
-                        findings.AddRange(parse(result.StandardOutput, TagsOf(service)[0]));
+                        findings.AddRange(parse(result.StandardOutput, $"{Environments.Current.Registry.Address}/{RepositoryPath(service)}"));
                     }
                 }
 

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Slipway.IntegrationTests;
 
 /// <summary>Build and Publish of the sample stack on the real engine and registry.</summary>
-public sealed class BuildAndPublishTests(DockerWorkspace workspace) : IClassFixture<DockerWorkspace>
+[Collection(SharedDockerWorkspace.Name)]
+public sealed class BuildAndPublishTests(DockerWorkspace workspace)
 {
     [Fact]
     public async Task Publish_records_for_every_image_the_digest_the_registry_serves_for_its_tag()

@@ -10,10 +10,24 @@ namespace Slipway.IntegrationTests;
 /// <summary>
 /// A throwaway copy of the repository's sample stack (samples, environments, build props) committed
 /// to a fresh git repository, with an environment 'itest' that publishes under a unique registry
-/// prefix, on the real Docker engine and registry. The cold Publish runs once for the whole class.
+/// prefix, on the real Docker engine and registry. The cold Publish runs once for the collection.
 /// </summary>
 public sealed class DockerWorkspace : IAsyncLifetime
 {
+    /// <summary>The password of the workspace's cosign key pair (made by the cosign double).</summary>
+    public const string CosignPassword = "itest-cosign-password-8d1f";
+
+    /// <summary>The cosign test double's executable (cosign itself cannot be installed on this machine).</summary>
+    public static string CosignDouble
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+            var path = Path.Combine(TestPaths.RepositoryRoot, "tests", "Slipway.CosignDouble", "bin", configuration, "net10.0", "cosign");
+            return File.Exists(path) ? path : throw new FileNotFoundException("The cosign double is not built: " + path);
+        }
+    }
+
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "slipway-itest", Guid.NewGuid().ToString("N")[..10]);
 
     public string Prefix { get; } = "itest-" + Guid.NewGuid().ToString("N")[..8];
@@ -34,6 +48,8 @@ public sealed class DockerWorkspace : IAsyncLifetime
     {
         await RequireEngineAndRegistryAsync();
         CopyRepository();
+        UseFreshSignatureStore();
+        Run(CosignDouble, ["generate-key-pair"], Root, ("COSIGN_PASSWORD", CosignPassword));
         Git("init", "-q", "-b", "main");
         Git("add", "-A");
         Git("-c", "user.name=Slipway Tests", "-c", "user.email=tests@slipway.invalid", "commit", "-q", "-m", "integration test workspace");
@@ -57,13 +73,34 @@ public sealed class DockerWorkspace : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs the repository's pipeline in the workspace, with the real tools.</summary>
-    public Task<HostRun> RunAsync(params string[] args) =>
-        InProcessHost.RunAsync(
+    /// <summary>Runs the repository's pipeline in the workspace for another environment, with a recording runner.</summary>
+    public Task<HostRun> RunRecordedAsync(RecordingToolRunner runner, string environment, params string[] args) =>
+        InProcessHost.RunAsync(new SlipwayPipeline(), [.. args, "--env", environment, "--skip", "Restore"], runner: runner, workingDirectory: Root);
+
+    /// <summary>Runs the repository's pipeline in the workspace, with the real tools and the cosign double.</summary>
+    public Task<HostRun> RunAsync(params string[] args)
+    {
+        var variables = new Dictionary<string, string> { ["SLIPWAY_COSIGN"] = CosignDouble, ["COSIGN_PASSWORD"] = CosignPassword };
+
+        // The host and its runner see the same variables; provisioned tools (cdxgen, helm) live in the
+        // repository's .slipway, not the workspace's.
+        var resolver = new ToolResolver(
+            name => variables.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name),
+            [Path.Combine(TestPaths.RepositoryRoot, ".slipway", "tools", "bin")]);
+        return InProcessHost.RunAsync(
             new SlipwayPipeline(),
-            [.. args, "--env", "itest", "--skip", "Restore", "--docker-host", DockerHost],
-            runner: new ProcessRunner(new ToolResolver(Environment.GetEnvironmentVariable)),
+            [.. args, "--env", "itest", "--skip", "Restore", "--docker-host", DockerHost, "--signing-offline"],
+            runner: new ProcessRunner(resolver),
+            environment: variables,
             workingDirectory: Root);
+    }
+
+    /// <summary>Points the cosign double at an empty signature store: nothing is signed yet.</summary>
+    public static void UseFreshSignatureStore() =>
+        Environment.SetEnvironmentVariable("COSIGN_DOUBLE_STATE", Path.Combine(Path.GetTempPath(), "slipway-itest-cosign", Guid.NewGuid().ToString("N")));
+
+    /// <summary>Runs the cosign double directly, as another signer would.</summary>
+    public string Cosign(string directory, params string[] args) => Run(CosignDouble, args, directory, ("COSIGN_PASSWORD", CosignPassword));
 
     public Delivery.ReleaseManifest Release() => Delivery.ReleaseManifest.Read(Path.Combine(Root, "artifacts", "release.json"));
 
@@ -74,9 +111,14 @@ public sealed class DockerWorkspace : IAsyncLifetime
 
     public string Git(params string[] args) => Run("git", args, Root);
 
-    private static string Run(string tool, IEnumerable<string> args, string directory)
+    private static string Run(string tool, IEnumerable<string> args, string directory, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(tool) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -139,11 +181,26 @@ public sealed class DockerWorkspace : IAsyncLifetime
 
         File.WriteAllText(Path.Combine(Root, "environments", "itest.yml"), $"""
             # yaml-language-server: $schema=./environment.schema.json
-            # Integration tests: dev, publishing under a prefix of this run's own.
+            # Integration tests: dev, publishing under a prefix of this run's own, signing with a key
+            # pair made by the cosign double, and requiring signature and SBOM attestation like prod.
             extends: dev
             registry:
               repository_prefix: {Prefix}
+            supply_chain:
+              require_sbom: true
+              require_signature: true
+              signing:
+                mode: key
+                key: file:cosign.key
+                public_key: cosign.pub
 
             """);
     }
+}
+
+/// <summary>Every class that uses the workspace shares one cold Publish and runs one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedDockerWorkspace : ICollectionFixture<DockerWorkspace>
+{
+    public const string Name = "docker workspace";
 }
