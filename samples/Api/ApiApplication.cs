@@ -18,19 +18,9 @@ public static class ApiApplication
     public static IServiceCollection AddSampleInfrastructure(this IServiceCollection services, ApiSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
-        {
-            var options = ConfigurationOptions.Parse(settings.RedisConnectionString);
-            // Start even when Redis is down: readiness reports it and the client reconnects,
-            // instead of the container crash-looping during a Redis restart.
-            options.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(options);
-        });
+        services.AddPostgresAndRedis(settings.PostgresConnectionString, settings.RedisConnectionString);
         services.AddSingleton<IOrderStore, PostgresOrderStore>();
         services.AddSingleton<IOrderJobPublisher, RedisOrderJobPublisher>();
-        services.AddSingleton<IDependencyCheck, PostgresCheck>();
-        services.AddSingleton<IDependencyCheck, RedisCheck>();
         return services;
     }
 
@@ -39,13 +29,7 @@ public static class ApiApplication
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
 
-        // Port 8080 unless the host says otherwise (ASPNETCORE_HTTP_PORTS / ASPNETCORE_URLS, or a
-        // test binding port 0), so `dotnet Api.dll` behaves like the container everywhere.
-        if (string.IsNullOrEmpty(builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey))
-            && string.IsNullOrEmpty(builder.WebHost.GetSetting(WebHostDefaults.HttpPortsKey)))
-        {
-            builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://+:{DefaultPort}"));
-        }
+        builder.WebHost.UseDefaultPort(DefaultPort);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(version);

@@ -16,18 +16,9 @@ public static class WorkerApplication
     public static IServiceCollection AddWorkerInfrastructure(this IServiceCollection services, WorkerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
-        {
-            var options = ConfigurationOptions.Parse(settings.RedisConnectionString);
-            // Keep running while Redis restarts; readiness reports it and the loop backs off.
-            options.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(options);
-        });
+        services.AddPostgresAndRedis(settings.PostgresConnectionString, settings.RedisConnectionString);
         services.AddSingleton<IOrderJobSource, RedisOrderJobSource>();
         services.AddSingleton<IOrderCompletion, PostgresOrderCompletion>();
-        services.AddSingleton<IDependencyCheck, PostgresCheck>();
-        services.AddSingleton<IDependencyCheck, RedisCheck>();
         return services;
     }
 
@@ -37,11 +28,7 @@ public static class WorkerApplication
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(version);
 
-        if (string.IsNullOrEmpty(builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey))
-            && string.IsNullOrEmpty(builder.WebHost.GetSetting(WebHostDefaults.HttpPortsKey)))
-        {
-            builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://+:{DefaultPort}"));
-        }
+        builder.WebHost.UseDefaultPort(DefaultPort);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
