@@ -108,3 +108,25 @@ public sealed class BuildAndPublishTests(DockerWorkspace workspace)
         Assert.NotEqual(workspace.BuiltImageIds["worker"], workspace.ImageId($"{worker.Repository}:{worker.Tag}"));
     }
 }
+
+/// <summary>The SBOMs Sbom made for the real images of the workspace's cold Publish.</summary>
+[Collection(SharedDockerWorkspace.Name)]
+public sealed class SbomTests(DockerWorkspace workspace)
+{
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public void Each_image_SBOM_lists_the_dotnet_runtime_the_base_images_Debian_packages_and_the_apps_packages(string service)
+    {
+        var image = workspace.Release().Images.Single(i => i.Service == service);
+        Assert.Equal($"artifacts/sbom/{service}.image.cdx.json", image.Sbom);
+
+        var sbom = Tools.Sbom.CycloneDxDocument.Load(Path.Combine(workspace.Root, image.Sbom!));
+
+        Assert.True(sbom.HasComponent(name => name == "Microsoft.NETCore.App"), "the .NET runtime");
+        Assert.True(sbom.HasComponent(name => name == "Microsoft.AspNetCore.App"), "the ASP.NET Core runtime");
+        Assert.Contains(sbom.WithPurlPrefix("pkg:deb/debian/"), c => c.Name == "libc6");
+        Assert.Contains(sbom.WithPurlPrefix("pkg:deb/debian/"), c => c.Name == "base-files");
+        Assert.True(sbom.HasComponent(name => name == "Npgsql"), "the application's NuGet packages");
+    }
+}
