@@ -101,7 +101,7 @@ public static class SlipwayHost
         var request = new PlanRequest([.. pipeline.AdditionalTargets, .. requested], options.Skip, options.Exclusive);
         if (options.Tree)
         {
-            var roots = options.Targets.Count > 0 ? options.Targets : graph.DefaultTarget is { } d ? [d] : graph.Targets.Select(t => t.Name).ToList();
+            var roots = requested.Count > 0 ? requested : [.. graph.Targets.Select(t => t.Name)];
             var unknown = roots.Where(r => !graph.ByName.ContainsKey(r)).ToList();
             if (unknown.Count > 0)
             {
@@ -131,14 +131,31 @@ public static class SlipwayHost
     private static async Task<int> ExecuteAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)
     {
         var github = GitHubActions.Detect(context.Environment);
+        void MaskNewSecret(string value) => console.Line(GitHubActions.MaskCommands([value]).Single());
         if (github is not null)
         {
-            // Masks go first, before any line that could carry a secret.
+            // Masks go first, before any line that could carry a secret; secrets first resolved during
+            // the run (an env: reference of the environment, say) are masked the moment they appear.
             foreach (var mask in GitHubActions.MaskCommands(Redaction.KnownValues))
             {
                 console.Line(mask);
             }
+
+            Redaction.Registered += MaskNewSecret;
         }
+
+        try
+        {
+            return await RunPlanAsync(pipeline, plan, options, context, console, github);
+        }
+        finally
+        {
+            Redaction.Registered -= MaskNewSecret;
+        }
+    }
+
+    private static async Task<int> RunPlanAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console, GitHubActions? github)
+    {
 
         var reporter = new RunReporter(console, options.Verbosity, github, options.DryRun);
         if (options.DryRun)

@@ -18,6 +18,9 @@ public static class Redaction
     private static readonly ConcurrentDictionary<string, byte> Values = new(StringComparer.Ordinal);
     private static volatile string[] _ordered = [];
 
+    /// <summary>Raised for each value newly added to the scrub list (GitHub Actions masks it at once).</summary>
+    public static event Action<string>? Registered;
+
     /// <summary>Adds a value (and each of its lines, for multi-line secrets) to the scrub list.</summary>
     public static void Register(string value)
     {
@@ -25,7 +28,11 @@ public static class Redaction
         var added = false;
         foreach (var part in Parts(value))
         {
-            added |= Values.TryAdd(part, 0);
+            if (Values.TryAdd(part, 0))
+            {
+                added = true;
+                Registered?.Invoke(part);
+            }
         }
 
         if (added)

@@ -19,6 +19,13 @@ public sealed class GitHubActionsTests
             ctx.SetOutput("notes", "line one\nline two");
         });
 
+        public Target Resolve => _ => _.Executes(ctx =>
+        {
+            // A secret first known during the run, as an env: reference resolved by a target is.
+            var late = new Secret("late-secret-value-5c2e", "env:LATE");
+            ctx.Info($"using {late.Reveal()}");
+        });
+
         public Target Deploy => _ => _.DependsOn(Build).Requires(() => Token).Executes(_ => throw new InvalidOperationException("rollout failed: 50% errors, see https://x/y"));
     }
 
@@ -51,6 +58,18 @@ public sealed class GitHubActionsTests
 
         var written = await File.ReadAllTextAsync(outputs);
         Assert.Matches(@"^image<<(slipway_\w+)\nregistry/api@sha256:1234\n\1\nnotes<<(slipway_\w+)\nline one\nline two\n\2\n$", written);
+    }
+
+    [Fact]
+    public async Task A_secret_first_resolved_during_the_run_is_masked_before_any_line_that_could_carry_it()
+    {
+        var run = await InProcessHost.RunAsync(new ActionsPipeline(), ["--target", "Resolve"], environment: new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" });
+        var lines = run.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var mask = lines.IndexOf("::add-mask::late-secret-value-5c2e");
+        Assert.True(mask >= 0, run.Out);
+        Assert.True(mask < lines.IndexOf("using ***"), run.Out);
     }
 
     [Theory]
