@@ -86,18 +86,20 @@ public sealed partial class SlipwayPipeline
             ["VERSION"] = identity.Version,
         };
 
-        var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
-        var baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
-        var baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
-            ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
-        var inputs = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId, .. arguments.Select(a => $"{a.Key}={a.Value}")]);
-
+        // The skip decision needs the engine (the base image's ID); a dry run shows the full build instead.
         var tags = TagsOf(service);
-        var previous = BuildState.Read(ctx.PathOf(BuildStatePath(service)));
-        if (previous?.Inputs == inputs && !ctx.IsDryRun)
+        var inputs = string.Empty;
+        if (!ctx.IsDryRun)
         {
-            var existing = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)));
-            if (existing?.Id == previous.ImageId)
+            var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
+            var baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
+            var baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
+                ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
+            inputs = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId, .. arguments.Select(a => $"{a.Key}={a.Value}")]);
+
+            var previous = BuildState.Read(ctx.PathOf(BuildStatePath(service)));
+            var existing = previous?.Inputs == inputs ? DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine))) : null;
+            if (existing is not null && existing.Id == previous!.ImageId)
             {
                 ctx.Skip($"unchanged since the last build ({previous.ImageId[..19]})");
             }
@@ -113,7 +115,8 @@ public sealed partial class SlipwayPipeline
         await ctx.RunAsync(DotNetCli.Publish(project, "Release", output));
 
         var settings = new DockerBuildSettings(output, definition.Dockerfile) { Tags = [.. tags] };
-        foreach (var (key, value) in arguments)
+        // An unknown value (no origin remote, say) is left out rather than labelled as empty.
+        foreach (var (key, value) in arguments.Where(a => a.Value.Length > 0))
         {
             settings = settings.WithBuildArgument(key, value).WithLabel($"org.opencontainers.image.{key.ToLowerInvariant()}", value);
         }
