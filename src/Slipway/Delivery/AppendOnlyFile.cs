@@ -8,9 +8,13 @@ namespace Slipway.Delivery;
 /// <remarks>
 /// .NET's <see cref="FileMode.Append"/> only seeks to the end when the file is opened (it does not use
 /// <c>O_APPEND</c>), so two writers that opened the file before either wrote overwrite each other. On Linux this
-/// opens the file with <c>O_APPEND</c> through libc and writes each line with one <c>write(2)</c>, which the kernel
-/// places at the end atomically with respect to other appenders. Elsewhere appends are serialised within this
-/// process only.
+/// opens the file with <c>O_APPEND</c> through libc and writes each line with one <c>write(2)</c>, so the kernel puts
+/// it at the end. Appenders also hold an exclusive open-file-description lock (<c>F_OFD_SETLKW</c>) from checking the
+/// last byte until the line is synced: without it, a writer could see another's line half copied, mistake it for a torn
+/// line, and add a stray newline. Not <c>flock</c>: .NET takes <c>flock</c> itself to emulate <see cref="FileShare"/>,
+/// so readers would fail while a line is written. OFD locks, unlike classic <c>fcntl</c> locks, also exclude other
+/// threads of this process.
+/// Elsewhere appends are serialised within this process only.
 /// </remarks>
 internal static class AppendOnlyFile
 {
@@ -19,12 +23,18 @@ internal static class AppendOnlyFile
     private const int LinuxAppend = 0x400;
     private const int LinuxCloseOnExec = 0x80000;
     private const int Interrupted = 4; // EINTR
+    private const int SetLockAndWait = 38; // F_OFD_SETLKW
+    private const short WriteLock = 1; // F_WRLCK
 
     private static readonly Lock InProcess = new();
 
-    /// <summary>Appends <paramref name="line"/> (which ends in a newline) in one write, then flushes it to disk.</summary>
+    /// <summary>
+    /// Appends <paramref name="line"/> (which ends in a newline) in one write, then flushes it to disk. If the file ends
+    /// in a torn line (no newline, left by a crash), a newline goes first, so the fragment stays on a line of its own
+    /// instead of corrupting this one.
+    /// </summary>
     /// <exception cref="IOException">The file could not be opened, written or synced; the message names it.</exception>
-    public static void Append(string path, byte[] line)
+    public static void AppendLine(string path, byte[] line)
     {
         if (OperatingSystem.IsLinux())
         {
@@ -34,28 +44,24 @@ internal static class AppendOnlyFile
 
         lock (InProcess)
         {
+            var whole = WithSeparator(path, line);
             using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            stream.Write(line);
+            stream.Write(whole);
             stream.Flush(flushToDisk: true);
         }
     }
 
-    /// <summary>True when the file is missing, empty, or ends with a newline, i.e. has no torn last line to close.</summary>
-    public static bool EndsWithNewlineOrIsEmpty(string path)
+    /// <summary>The line to write: <paramref name="line"/>, preceded by a newline when the file ends in a torn line.</summary>
+    private static byte[] WithSeparator(string path, byte[] line)
     {
-        if (!File.Exists(path))
-        {
-            return true;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         if (stream.Length == 0)
         {
-            return true;
+            return line;
         }
 
         stream.Seek(-1, SeekOrigin.End);
-        return stream.ReadByte() == '\n';
+        return stream.ReadByte() == '\n' ? line : [(byte)'\n', .. line];
     }
 
     private static void AppendOnLinux(string path, byte[] line)
@@ -69,6 +75,21 @@ internal static class AppendOnlyFile
 
         try
         {
+            int locked;
+            do
+            {
+                // Start 0, length 0: the whole file, however long it grows. Released by close.
+                var whole = new Native.FileRegionLock { Type = WriteLock };
+                locked = Native.Fcntl(descriptor, SetLockAndWait, ref whole);
+            }
+            while (locked != 0 && Marshal.GetLastPInvokeError() == Interrupted);
+
+            if (locked != 0)
+            {
+                throw Failure("lock", path);
+            }
+
+            line = WithSeparator(path, line);
             nint written;
             do
             {
@@ -118,6 +139,21 @@ internal static class AppendOnlyFile
         [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int Sync(int descriptor);
+
+        [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Fcntl(int descriptor, int command, ref FileRegionLock region);
+
+        /// <summary><c>struct flock</c> on 64-bit Linux.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct FileRegionLock
+        {
+            public short Type;
+            public short Whence;
+            public long Start;
+            public long Length;
+            public int Pid;
+        }
 
         [DllImport("libc", EntryPoint = "close", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -47,7 +47,8 @@ public sealed class ReleaseLedger
     /// <summary>
     /// Appends <paramref name="entry"/> as one line and syncs it to disk before returning, so a recorded deploy
     /// survives a crash of the machine. Safe to call from several threads and processes at once: each line is a
-    /// single append, so lines never interleave.
+    /// single append, so lines never interleave. After a crash that tore the last line, the fragment is closed with a
+    /// newline first so it cannot corrupt this entry (<see cref="ReadAll"/> reports it).
     /// </summary>
     /// <exception cref="ArgumentException">A required field is empty, or <c>RolledBackTo</c> does not fit the action.</exception>
     /// <exception cref="IOException">The line could not be written; the entry is not recorded.</exception>
@@ -60,11 +61,7 @@ public sealed class ReleaseLedger
         var stored = entry with { Images = new SortedDictionary<string, string>(entry.Images.ToDictionary(), StringComparer.Ordinal) };
         var json = JsonSerializer.Serialize(stored, Options);
 
-        // A crash can leave a torn last line without a newline. Starting with one keeps that fragment on its own line
-        // (reported by ReadAll) instead of gluing it to the front of this entry and losing both. If two writers race
-        // here the worst case is an empty line, which readers skip.
-        var prefix = AppendOnlyFile.EndsWithNewlineOrIsEmpty(Path) ? string.Empty : "\n";
-        AppendOnlyFile.Append(Path, Encoding.UTF8.GetBytes(prefix + json + "\n"));
+        AppendOnlyFile.AppendLine(Path, Encoding.UTF8.GetBytes(json + "\n"));
     }
 
     /// <summary>
@@ -108,8 +105,8 @@ public sealed class ReleaseLedger
             }
             else if (isLast)
             {
-                // Even if the text happens to parse, a line without its newline was not finished: a concurrent
-                // writer may still be writing it, or a crash cut it short.
+                // Even if the text happens to parse, a line without its newline was not finished: a crash cut it
+                // short, or (rarely) an append was still being copied in while we read.
                 warnings.Add($"{Path}:{i + 1}: the last line is incomplete ({line.Length} characters, no newline), most likely a write cut short by a crash; it was skipped. The entries before it are intact.");
             }
             else

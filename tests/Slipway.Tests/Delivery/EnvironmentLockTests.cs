@@ -45,11 +45,16 @@ public sealed class EnvironmentLockTests
     {
         var path = NewPath();
         var held = EnvironmentLock.TryAcquire(path, LockHolder.Current("1.0.0", TimeProvider.System), out _)!;
-        var release = Task.Run(async () =>
-        {
-            await Task.Delay(300);
-            await held.DisposeAsync();
-        });
+        // A dedicated thread, so a busy thread pool on a 2-core runner cannot delay the release past the wait.
+        var release = Task.Factory.StartNew(
+            () =>
+            {
+                Thread.Sleep(300);
+                held.Dispose();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
         await using var acquired = await EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.1.0", TimeProvider.System), TimeSpan.FromSeconds(2), TimeProvider.System);
         await release;
@@ -144,7 +149,7 @@ public sealed class EnvironmentLockTests
         var path = NewPath();
         var holders = Enumerable.Range(1, 12).Select(i => new LockHolder($"u{i}@h", Environment.ProcessId, $"1.{i}.0", Since, Environment.MachineName)).ToList();
 
-        var results = await Task.WhenAll(holders.Select(h => Task.Run(() => EnvironmentLock.TryAcquire(path, h, out _))));
+        var results = await Task.WhenAll(holders.Select(h => Task.Factory.StartNew(() => EnvironmentLock.TryAcquire(path, h, out _), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
         var winner = Assert.Single(results, r => r is not null);
         Assert.Equal(winner!.Holder, EnvironmentLock.ReadHolder(path));

@@ -64,7 +64,9 @@ public sealed class ReleaseLedgerTests
         // Long details make each line several KB, so interleaved or overwritten writes would show.
         var padding = new string('x', 4000);
 
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(writer => Task.Run(() =>
+        // Dedicated threads, not the pool: sixteen writers blocked in fsync would starve other tests' timers on 2 cores.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(writer => Task.Factory.StartNew(
+            () =>
         {
             // Each writer opens its own ledger, as separate runs would.
             var own = ReleaseLedger.Open(ledger.Path);
@@ -72,7 +74,10 @@ public sealed class ReleaseLedgerTests
             {
                 own.Append(Entry($"{writer}.{i}.0", LedgerAction.Deployed, details: padding));
             }
-        })));
+        },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
 
         var read = ledger.ReadAll();
         Assert.Empty(read.Warnings);
