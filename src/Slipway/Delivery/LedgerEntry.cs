@@ -1,0 +1,47 @@
+namespace Slipway.Delivery;
+
+/// <summary>What happened to a release in an environment; one <see cref="LedgerEntry"/> records one of these.</summary>
+public enum LedgerAction
+{
+    /// <summary>The release was deployed and passed its checks.</summary>
+    Deployed,
+
+    /// <summary>The release was deployed (or being deployed) and did not come up healthy.</summary>
+    Failed,
+
+    /// <summary>The release was taken away again; <see cref="LedgerEntry.RolledBackTo"/> names what replaced it.</summary>
+    RolledBack,
+
+    /// <summary>The release was promoted into this environment from an earlier one.</summary>
+    Promoted,
+
+    /// <summary>The run stopped before changing anything, e.g. cancelled or refused by a gate.</summary>
+    Aborted,
+}
+
+/// <summary>One line of a <see cref="ReleaseLedger"/>: one thing that happened to one release in one environment.</summary>
+/// <param name="Environment">The environment, e.g. <c>staging</c>.</param>
+/// <param name="Version">The release this entry is about. For <see cref="LedgerAction.RolledBack"/>, the version that was taken away.</param>
+/// <param name="Commit">The commit the release was built from.</param>
+/// <param name="Images">Image digest (<c>sha256:...</c>) by service name.</param>
+/// <param name="Who">Who ran it, as <c>user@host</c>.</param>
+/// <param name="When">When the action finished.</param>
+/// <param name="Action">What happened.</param>
+/// <param name="Details">A short reason or result, e.g. <c>api unhealthy after 60s</c>; one line.</param>
+/// <param name="Duration">How long the action took.</param>
+/// <param name="RolledBackTo">For <see cref="LedgerAction.RolledBack"/>, the version now running instead; otherwise null.</param>
+public sealed record LedgerEntry(
+    string Environment,
+    string Version,
+    string Commit,
+    IReadOnlyDictionary<string, string> Images,
+    string Who,
+    DateTimeOffset When,
+    LedgerAction Action,
+    string Details,
+    TimeSpan Duration,
+    string? RolledBackTo = null)
+{
+    /// <summary><c>user@host</c> for the current process, as <see cref="Who"/> expects it.</summary>
+    public static string CurrentUser => $"{System.Environment.UserName}@{System.Environment.MachineName}";
+}

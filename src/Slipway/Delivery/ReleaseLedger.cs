@@ -1,0 +1,214 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Slipway.Delivery;
+
+/// <summary>
+/// The history of one environment: an append-only JSON-lines file, one <see cref="LedgerEntry"/> per line, oldest
+/// first. Entries are never rewritten or removed, so the file is also the audit trail for rollbacks.
+/// </summary>
+/// <remarks>
+/// Order is the order lines were appended, not <see cref="LedgerEntry.When"/>: runs on different hosts may have
+/// skewed clocks, but the file records what each writer saw as the latest state when it wrote.
+/// </remarks>
+public sealed class ReleaseLedger
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+
+        // Unknown fields are ignored, unlike release.json: a ledger outlives tool versions, and an older Slipway must
+        // still read history that a newer one appended.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private ReleaseLedger(string path) => Path = path;
+
+    /// <summary>The ledger file.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens the ledger at <paramref name="path"/>, creating its directory. The file itself is created by the first
+    /// <see cref="Append"/>; a missing file reads as an empty history.
+    /// </summary>
+    public static ReleaseLedger Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        return new ReleaseLedger(full);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entry"/> as one line and syncs it to disk before returning, so a recorded deploy
+    /// survives a crash of the machine. Safe to call from several threads and processes at once: each line is a
+    /// single append, so lines never interleave. After a crash that tore the last line, the fragment is closed with a
+    /// newline first so it cannot corrupt this entry (<see cref="ReadAll"/> reports it).
+    /// </summary>
+    /// <exception cref="ArgumentException">A required field is empty, or <c>RolledBackTo</c> does not fit the action.</exception>
+    /// <exception cref="IOException">The line could not be written; the entry is not recorded.</exception>
+    public void Append(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Validate(entry);
+
+        // Images sorted so two entries for the same release produce the same text regardless of push order.
+        var stored = entry with { Images = new SortedDictionary<string, string>(entry.Images.ToDictionary(), StringComparer.Ordinal) };
+        var json = JsonSerializer.Serialize(stored, Options);
+
+        AppendOnlyFile.AppendLine(Path, Encoding.UTF8.GetBytes(json + "\n"));
+    }
+
+    /// <summary>
+    /// Reads every entry, oldest first. Lines that are not entries (a torn last line after a crash, or the fragment
+    /// such a crash left mid-file) are skipped and reported in <see cref="LedgerReadResult.Warnings"/>; this never
+    /// throws for them.
+    /// </summary>
+    /// <exception cref="IOException">The file exists but cannot be read.</exception>
+    public LedgerReadResult ReadAll()
+    {
+        if (!File.Exists(Path))
+        {
+            return new([], []);
+        }
+
+        string text;
+        using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
+        {
+            text = reader.ReadToEnd();
+        }
+
+        var entries = new List<LedgerEntry>();
+        var warnings = new List<string>();
+        var lines = text.Split('\n');
+
+        // Split leaves the text after the last newline as the final element: empty for a healthy file.
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var isLast = i == lines.Length - 1;
+            var entry = Parse(line);
+            if (entry is not null && !isLast)
+            {
+                entries.Add(entry);
+            }
+            else if (isLast)
+            {
+                // Even if the text happens to parse, a line without its newline was not finished: a crash cut it
+                // short, or (rarely) an append was still being copied in while we read.
+                warnings.Add($"{Path}:{i + 1}: the last line is incomplete ({line.Length} characters, no newline), most likely a write cut short by a crash; it was skipped. The entries before it are intact.");
+            }
+            else
+            {
+                warnings.Add($"{Path}:{i + 1}: not a ledger entry (probably the remains of an interrupted write); it was skipped.");
+            }
+        }
+
+        return new(entries, warnings);
+    }
+
+    /// <summary>
+    /// The release to roll back to: the latest <see cref="LedgerAction.Deployed"/> or <see cref="LedgerAction.Promoted"/>
+    /// entry (in append order) such that no entry after it, for the same version, is <see cref="LedgerAction.Failed"/> or
+    /// <see cref="LedgerAction.RolledBack"/>. Null when there is none.
+    /// </summary>
+    /// <remarks>
+    /// "After it" makes a redeploy count: 1.2 deployed, failed, then deployed again successfully is good again, because
+    /// the last Deployed comes after the Failed. <see cref="LedgerAction.Aborted"/> changes nothing, and a
+    /// <see cref="LedgerAction.RolledBack"/> entry's <see cref="LedgerEntry.RolledBackTo"/> does not by itself make the
+    /// target good: the target's own earlier Deployed or Promoted entry does. Unreadable lines are ignored, as in
+    /// <see cref="ReadAll"/>.
+    /// </remarks>
+    public LedgerEntry? LastGood()
+    {
+        var entries = ReadAll().Entries;
+        var condemned = new HashSet<string>(StringComparer.Ordinal);
+
+        // Walking newest first, a Failed/RolledBack seen so far is "later" than every candidate still to come.
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            var entry = entries[i];
+            switch (entry.Action)
+            {
+                case LedgerAction.Failed or LedgerAction.RolledBack:
+                    condemned.Add(entry.Version);
+                    break;
+                case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.Version):
+                    return entry;
+                default:
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every entry for <paramref name="version"/> (compared exactly), oldest first; empty when there is none.</summary>
+    public IReadOnlyList<LedgerEntry> Find(string version)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        return [.. ReadAll().Entries.Where(e => string.Equals(e.Version, version, StringComparison.Ordinal))];
+    }
+
+    private static LedgerEntry? Parse(string line)
+    {
+        try
+        {
+            var entry = JsonSerializer.Deserialize<LedgerEntry>(line, Options);
+
+            // Deserialization does not enforce non-nullable reference properties; a fragment such as "{}" is not an entry.
+            return entry is { Environment: not null, Version: not null, Commit: not null, Who: not null, Images: not null, Details: not null } ? entry : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void Validate(LedgerEntry entry)
+    {
+        var problems = new List<string>();
+        foreach (var (name, value) in new[] { ("environment", entry.Environment), ("version", entry.Version), ("commit", entry.Commit), ("who", entry.Who) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                problems.Add($"{name} is missing");
+            }
+        }
+
+        if (entry.Images is null)
+        {
+            problems.Add("images is null (use an empty map when nothing was deployed)");
+        }
+
+        if (entry.Details is null)
+        {
+            problems.Add("details is null (use an empty string)");
+        }
+
+        if (entry.Action == LedgerAction.RolledBack && string.IsNullOrWhiteSpace(entry.RolledBackTo))
+        {
+            problems.Add("a RolledBack entry needs rolledBackTo, the version now running");
+        }
+        else if (entry.Action != LedgerAction.RolledBack && entry.RolledBackTo is not null)
+        {
+            problems.Add($"rolledBackTo is only for RolledBack entries, not {entry.Action}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Refusing to append an invalid ledger entry: {string.Join("; ", problems)}.", nameof(entry));
+        }
+    }
+}
