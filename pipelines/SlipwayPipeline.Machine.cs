@@ -101,7 +101,7 @@ public sealed partial class SlipwayPipeline
     {
         try
         {
-            return await ctx.RunAsync(invocation.WithSuccessExitCodes([.. Enumerable.Range(0, 256)]), echoOutput: false);
+            return await ctx.RunAsync(invocation.AcceptingAnyExitCode(), echoOutput: false);
         }
         catch (ToolNotFoundException)
         {

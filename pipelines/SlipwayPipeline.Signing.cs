@@ -103,7 +103,7 @@ public sealed partial class SlipwayPipeline
 
         foreach (var (invocation, predicate) in checks)
         {
-            var result = await ctx.RunAsync(invocation.WithSuccessExitCodes([.. Enumerable.Range(0, 256)]), echoOutput: false);
+            var result = await ctx.RunAsync(invocation.AcceptingAnyExitCode(), echoOutput: false);
             if (result.ExitCode != 0)
             {
                 var digestAt = reference.LastIndexOf('@');
@@ -115,7 +115,7 @@ public sealed partial class SlipwayPipeline
     }
 
     private static async Task<bool> PassesAsync(TargetContext ctx, ToolInvocation check) =>
-        (await ctx.QueryAsync(check.WithSuccessExitCodes([.. Enumerable.Range(0, 256)]))).ExitCode == 0;
+        (await ctx.QueryAsync(check.AcceptingAnyExitCode())).ExitCode == 0;
 
     private CosignSigning SigningSettings() => Signing.Mode switch
     {

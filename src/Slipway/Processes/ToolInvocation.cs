@@ -67,6 +67,9 @@ public sealed record ToolInvocation
     /// <summary>Sets the exit codes that count as success (default: 0).</summary>
     public ToolInvocation WithSuccessExitCodes(params int[] codes) => this with { SuccessExitCodes = [.. codes] };
 
+    /// <summary>Accepts every exit code: for checks whose caller reads the code itself (verify, probes).</summary>
+    public ToolInvocation AcceptingAnyExitCode() => WithSuccessExitCodes([.. Enumerable.Range(0, 256)]);
+
     /// <summary>Retries transient failures as <paramref name="policy"/> says.</summary>
     public ToolInvocation WithRetry(RetryPolicy policy) => this with { Retry = policy };
 

@@ -289,7 +289,7 @@ public sealed class CosignDoubleTests : IAsyncLifetime
         var run = invocation
             .WithEnvironment("COSIGN_DOUBLE_STATE", Path.Combine(_directory, "state"))
             .WithEnvironment("COSIGN_DOUBLE_VERSION", doubleVersion)
-            .WithSuccessExitCodes([.. Enumerable.Range(0, 256)]);
+            .AcceptingAnyExitCode();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         return await new ProcessRunner(resolver).RunAsync(run, NullToolOutput.Instance, timeout.Token);
     }

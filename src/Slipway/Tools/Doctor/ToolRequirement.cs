@@ -27,7 +27,7 @@ public static partial class ToolProbe
         {
             try
             {
-                var result = await run(ToolInvocation.Of(requirement.Tool).WithArguments(requirement.VersionArguments.Select(InvocationValue.FromString)).WithSuccessExitCodes([.. Enumerable.Range(0, 256)]));
+                var result = await run(ToolInvocation.Of(requirement.Tool).WithArguments(requirement.VersionArguments.Select(InvocationValue.FromString)).AcceptingAnyExitCode());
                 statuses.Add(result.ExitCode == 0
                     ? new ToolStatus(requirement, true, FirstVersion(result.StandardOutput + "\n" + result.StandardError), null)
                     : new ToolStatus(requirement, false, null, $"'{requirement.Tool} {string.Join(' ', requirement.VersionArguments)}' exited with {result.ExitCode}"));
