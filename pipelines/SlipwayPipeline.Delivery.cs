@@ -19,7 +19,7 @@ public sealed partial class SlipwayPipeline
             }
 
             ctx.Info(ledger.Entries.Count == 0
-                ? $"No deploys recorded for {Env} yet ({Path.GetRelativePath(RootDirectory, LedgerPath)})."
+                ? $"No deploys recorded for {EnvironmentName} yet ({Path.GetRelativePath(RootDirectory, LedgerPath)})."
                 : LedgerTable.Render(ledger.Entries).TrimEnd('\n'));
         });
 }

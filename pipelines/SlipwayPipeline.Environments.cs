@@ -8,8 +8,13 @@ public sealed partial class SlipwayPipeline
 {
     private EnvironmentSelection? _environments;
 
-    [Parameter("Environment to work on: dev, staging or prod (a file in the environments directory)")]
-    public string Env { get; init; } = "dev";
+    private string? _impliedEnvironment;
+
+    [Parameter("Environment to work on: dev, staging or prod (a file in the environments directory); default dev, and DeployDev/DeployStaging imply theirs")]
+    public string? Env { get; init; }
+
+    /// <summary>The environment targets work on: --env, else the one a planned Deploy target implies, else dev.</summary>
+    private string EnvironmentName => Env ?? _impliedEnvironment ?? "dev";
 
     [Parameter("Directory of the environment files, relative to the repository root")]
     public string EnvironmentsDirectory { get; init; } = "environments";
@@ -31,16 +36,40 @@ public sealed partial class SlipwayPipeline
             File.WriteAllText(ctx.PathOf(EnvironmentSchema.RelativePath), EnvironmentSchema.Generate())));
 
     /// <summary>Targets that work on the --env environment; it is loaded and checked only when one is planned.</summary>
-    private string[] EnvironmentTargets => [nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History)];
+    /// <summary>Targets that fix the environment they work on.</summary>
+    private Dictionary<string, string> ImpliedEnvironments => new(StringComparer.Ordinal)
+    {
+        [nameof(DeployDev)] = "dev",
+        [nameof(DeployStaging)] = "staging",
+    };
+
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var planned = plan.Targets.Where(t => t.SkipReason is null).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var errors = new List<string>();
+        var implying = ImpliedEnvironments.Where(i => planned.Contains(i.Key)).ToList();
+        if (implying.Select(i => i.Value).Distinct(StringComparer.Ordinal).Count() > 1)
+        {
+            return [$"{string.Join(" and ", implying.Select(i => i.Key))} deploy to different environments: run them one at a time."];
+        }
+
+        if (implying.Count == 1)
+        {
+            var (target, environment) = implying[0];
+            if (Env is not null && Env != environment)
+            {
+                return [$"{target} deploys to {environment}, but --env says {Env}: drop --env (or use --env {environment})."];
+            }
+
+            _impliedEnvironment = environment;
+        }
+
         if (planned.Overlaps(EnvironmentTargets))
         {
-            errors.AddRange(Environments.Load(Env));
+            errors.AddRange(Environments.Load(EnvironmentName));
         }
 
         if (planned.Contains(nameof(ValidateEnvironments)))

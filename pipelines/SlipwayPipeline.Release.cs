@@ -76,7 +76,7 @@ public sealed partial class SlipwayPipeline
     {
         var identity = Identity;
         var definition = service.Definition;
-        var project = definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to publish in {EnvironmentsDirectory}/{Env}.yml.");
+        var project = definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to publish in {EnvironmentsDirectory}/{EnvironmentName}.yml.");
         var output = $"{PublishDirectory}/{service.Name}";
         var arguments = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {

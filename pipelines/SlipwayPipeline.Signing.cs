@@ -29,11 +29,18 @@ public sealed partial class SlipwayPipeline
         .Describe($"Verify every image of {ReleaseFile} by digest against the environment's policy (signature and SBOM attestation); every deploy depends on it")
         .After(Publish, Sign)
         .Consumes(ReleaseFile)
+        .Executes(ctx =>
+        {
+            if (!Environments.Current.SupplyChain.RequireSignature)
+            {
+                ctx.Skip($"the {EnvironmentName} policy does not require signatures");
+            }
+        })
         .Executes(DetectCosignAsync)
         .ForEach(() => Services, VerifyImageAsync, service => service.Name);
 
     private SigningPolicy Signing => Environments.Current.SupplyChain.Signing
-        ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{Env}.yml has no supply_chain.signing: add mode key (key + public_key) or keyless (identity + issuer).");
+        ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml has no supply_chain.signing: add mode key (key + public_key) or keyless (identity + issuer).");
 
     private async Task DetectCosignAsync(TargetContext ctx)
     {
@@ -81,7 +88,7 @@ public sealed partial class SlipwayPipeline
         }
         else if (Environments.Current.SupplyChain.RequireSbom)
         {
-            throw new InvalidOperationException($"{service.Name} has no SBOM in {ReleaseFile}, and the {Env} policy requires one: run Sbom and Publish again.");
+            throw new InvalidOperationException($"{service.Name} has no SBOM in {ReleaseFile}, and the {EnvironmentName} policy requires one: run Sbom and Publish again.");
         }
     }
 
@@ -90,10 +97,16 @@ public sealed partial class SlipwayPipeline
         var policy = Environments.Current.SupplyChain;
         if (!policy.RequireSignature)
         {
-            ctx.Skip($"the {Env} policy does not require signatures");
+            ctx.Skip($"the {EnvironmentName} policy does not require signatures");
         }
 
-        var reference = ImageReference(service, ctx);
+        await VerifyReferenceAsync(ImageReference(service, ctx), ctx);
+    }
+
+    /// <summary>Refuses <paramref name="reference"/> (repo@digest) unless it is signed, and attested when required, for the policy.</summary>
+    private async Task VerifyReferenceAsync(string reference, TargetContext ctx)
+    {
+        var policy = Environments.Current.SupplyChain;
         var version = _cosignVersion!;
         var checks = new List<(ToolInvocation Invocation, string? Predicate)> { (CosignCli.Verify(reference, Verification(), version), null) };
         if (policy.RequireSbom)

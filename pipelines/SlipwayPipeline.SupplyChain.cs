@@ -76,7 +76,7 @@ public sealed partial class SlipwayPipeline
 
         var gate = VulnerabilityGate.Evaluate(findings, policy.MaxSeverity, policy.Allow, DateOnly.FromDateTime(DateTime.UtcNow));
         ctx.Info(findings.Count == 0 ? "No known vulnerabilities." : gate.RenderTable().TrimEnd('\n'));
-        ctx.Info($"Scanned .NET dependencies{(imageScanner is null ? string.Empty : $" and images ({imageScanner})")} of {Env} against max severity {policy.MaxSeverity.ToString().ToLowerInvariant()}: {(gate.Passed ? "passed" : "failed")}.");
+        ctx.Info($"Scanned .NET dependencies{(imageScanner is null ? string.Empty : $" and images ({imageScanner})")} of {EnvironmentName} against max severity {policy.MaxSeverity.ToString().ToLowerInvariant()}: {(gate.Passed ? "passed" : "failed")}.");
         if (!gate.Passed)
         {
             throw new InvalidOperationException("The vulnerability gate failed:" + Environment.NewLine + string.Join(Environment.NewLine, gate.Failures.Select(f => "  " + f)));

@@ -11,6 +11,10 @@ switch (args.FirstOrDefault())
     case "stderr":
         Console.Error.WriteLine(string.Join(' ', args.Skip(1)));
         return 0;
+    case "stdin":
+        // Upper-cases its standard input, so a test sees the input arrived and was closed (ReadToEnd returns).
+        Console.Write(Console.In.ReadToEnd().ToUpperInvariant());
+        return 0;
     case "env":
         Console.WriteLine(Environment.GetEnvironmentVariable(args[1]) ?? "<unset>");
         return 0;

@@ -130,7 +130,13 @@ public sealed class ReleaseLedger
     /// target good: the target's own earlier Deployed or Promoted entry does. Unreadable lines are ignored, as in
     /// <see cref="ReadAll"/>.
     /// </remarks>
-    public LedgerEntry? LastGood()
+    public LedgerEntry? LastGood() => LastGoodExcept(null);
+
+    /// <summary>
+    /// The newest good release other than <paramref name="version"/>: where a rollback without <c>--to</c> goes when
+    /// <paramref name="version"/> is the one running. Null when there is none.
+    /// </summary>
+    public LedgerEntry? LastGoodExcept(string? version)
     {
         var entries = ReadAll().Entries;
         var condemned = new HashSet<string>(StringComparer.Ordinal);
@@ -144,7 +150,7 @@ public sealed class ReleaseLedger
                 case LedgerAction.Failed or LedgerAction.RolledBack:
                     condemned.Add(entry.Version);
                     break;
-                case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.Version):
+                case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.Version) && entry.Version != version:
                     return entry;
                 default:
                     break;

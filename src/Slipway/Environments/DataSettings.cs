@@ -43,6 +43,12 @@ public sealed record PostgresSettings
     /// <summary>The connection string, as a secret reference.</summary>
     public required SecretReference Connection { get; init; }
 
+    /// <summary>
+    /// The password of the database the Compose stack runs (the stack builds the services' connection strings from
+    /// it). Absent: generated on the first deploy and kept in the environment's state directory (mode 600).
+    /// </summary>
+    public SecretReference? Password { get; init; }
+
     /// <summary>Backups taken by the deploy.</summary>
     public BackupPolicy Backup { get; init; } = new();
 }

@@ -28,8 +28,18 @@ public sealed record DeliverySettings
 /// <summary>A Compose project on a Docker host.</summary>
 public sealed record ComposeTarget
 {
-    /// <summary>The Docker host, e.g. <c>unix:///var/run/docker.sock</c> or <c>ssh://deploy@host</c>.</summary>
-    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+    /// <summary>
+    /// The Docker host, e.g. <c>ssh://deploy@host</c> for a remote VM. Empty or absent: the local engine Slipway builds
+    /// on (<c>--docker-host</c>, else <c>DOCKER_HOST</c>, else the one <c>--provision</c> starts).
+    /// </summary>
+    public string? DockerHost { get; init; }
+
+    /// <summary>A Docker context (<c>docker context ls</c>) to deploy through, instead of a host.</summary>
+    public string? DockerContext { get; init; }
+
+    /// <summary>The host port (on 127.0.0.1) of the proxy's read-only stats page; 0 lets Docker pick one.</summary>
+    [Range(0, 65535)]
+    public int StatsPort { get; init; }
 
     /// <summary>The Compose project name; keeps environments on one host apart.</summary>
     [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose project name (lower case letters, digits, '-' and '_')")]

@@ -66,6 +66,7 @@ public sealed class ProcessRunner : IToolRunner
             .WithEnvironmentVariables(invocation.Environment.ToDictionary(e => e.Key, e => (string?)e.Value.Reveal(), StringComparer.Ordinal))
             .WithWorkingDirectory(invocation.WorkingDirectory ?? Directory.GetCurrentDirectory())
             .WithValidation(CommandResultValidation.None)
+            .WithStandardInputPipe(invocation.StandardInput is null ? PipeSource.Null : PipeSource.FromString(invocation.StandardInput.Reveal()))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
                 var safe = Redaction.Scrub(line);

@@ -34,6 +34,10 @@ public sealed record ToolInvocation
     /// <summary>How the runner retries transient failures; null runs once.</summary>
     public RetryPolicy? Retry { get; private init; }
 
+    /// <summary>Text written to the tool's standard input, then closed; null gives the tool an empty input.</summary>
+    /// <remarks>Shown as <c>&lt;&lt;&lt; text</c> by <see cref="ToDisplayString"/>, masked like any value when secret.</remarks>
+    public InvocationValue? StandardInput { get; private init; }
+
     /// <summary>Starts an invocation of <paramref name="tool"/>.</summary>
     public static ToolInvocation Of(string tool)
     {
@@ -73,9 +77,16 @@ public sealed record ToolInvocation
     /// <summary>Retries transient failures as <paramref name="policy"/> says.</summary>
     public ToolInvocation WithRetry(RetryPolicy policy) => this with { Retry = policy };
 
+    /// <summary>Returns a copy that writes <paramref name="input"/> to the tool's standard input (a password, a command for a socket).</summary>
+    public ToolInvocation WithStandardInput(InvocationValue input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return this with { StandardInput = input };
+    }
+
     /// <summary>Every secret this invocation carries.</summary>
     public IEnumerable<Secret> Secrets =>
-        Arguments.Concat(Environment.Values).SelectMany(SecretsOf);
+        Arguments.Concat(Environment.Values).Concat(StandardInput is null ? [] : [StandardInput]).SelectMany(SecretsOf);
 
     /// <summary>
     /// The command line as a person would type it, secrets masked and unknown values as placeholders:
@@ -96,6 +107,11 @@ public sealed record ToolInvocation
         foreach (var argument in Arguments)
         {
             text.Append(' ').Append(Quote(argument.Display()));
+        }
+
+        if (StandardInput is not null)
+        {
+            text.Append(" <<< ").Append(Quote(StandardInput.Display().TrimEnd('\n')));
         }
 
         return text.ToString();

@@ -6,7 +6,7 @@ namespace Slipway.Targets;
 /// What a target's work sees. Every effect goes through it — tools through <see cref="RunAsync"/>,
 /// in-process effects through <c>DoAsync</c> — so a dry run can print them instead.
 /// </summary>
-public sealed class TargetContext
+public sealed class TargetContext : IToolSession
 {
     private readonly ITargetLog _log;
     private readonly IToolRunner _runner;

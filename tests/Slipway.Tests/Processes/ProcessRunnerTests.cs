@@ -65,6 +65,27 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact]
+    public async Task I_can_give_the_tool_standard_input_and_it_is_masked_when_secret()
+    {
+        var output = new CapturedOutput();
+        var invocation = Dummy("stdin").WithStandardInput(new Secret("show servers state app\n", "command"));
+
+        await Runner.RunAsync(invocation, output, CancellationToken.None);
+
+        Assert.Equal(["SHOW SERVERS STATE APP"], output.Out);
+        Assert.EndsWith("stdin <<< '***'", invocation.ToDisplayString(), StringComparison.Ordinal);
+        Assert.Contains(invocation.Secrets, s => s.Name == "command");
+    }
+
+    [Fact]
+    public async Task Without_standard_input_the_tool_reads_an_empty_input()
+    {
+        var result = await Runner.RunAsync(Dummy("stdin"), NullToolOutput.Instance, CancellationToken.None);
+
+        Assert.Equal(string.Empty, result.StandardOutput);
+    }
+
+    [Fact]
     public async Task A_non_zero_exit_names_the_tool_the_command_the_code_and_the_last_20_stderr_lines()
     {
         var ex = await Assert.ThrowsAsync<ToolFailedException>(() => Runner.RunAsync(Dummy("exit", "3"), NullToolOutput.Instance, CancellationToken.None));

@@ -121,6 +121,30 @@ public static class DockerCli
     public static ToolInvocation Inspect(string container, DockerEndpoint? endpoint = null) =>
         Docker(endpoint, "container", "inspect").WithOption("--format", JsonFormat).WithArguments(container).WithSuccessExitCodes(0, 1);
 
+    /// <summary>
+    /// <c>docker container inspect CONTAINER…</c>: one JSON array for all of them (see
+    /// <see cref="DockerContainer.ParseInspectArray"/>). Exit code 1 (one of them is gone) is accepted: the array
+    /// still lists the others.
+    /// </summary>
+    public static ToolInvocation InspectContainers(IEnumerable<string> containers, DockerEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        return Docker(endpoint, "container", "inspect").WithArguments(containers.Select(InvocationValue.FromString)).WithSuccessExitCodes(0, 1);
+    }
+
+    /// <summary>
+    /// <c>docker container stop --time N CONTAINER…</c>: SIGTERM (or the image's STOPSIGNAL), then SIGKILL after
+    /// <paramref name="timeoutSeconds"/>, so a service finishes the requests and jobs it has.
+    /// </summary>
+    public static ToolInvocation Stop(IEnumerable<string> containers, int timeoutSeconds, DockerEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        ArgumentOutOfRangeException.ThrowIfNegative(timeoutSeconds);
+        return Docker(endpoint, "container", "stop")
+            .WithOption("--time", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithArguments(containers.Select(InvocationValue.FromString));
+    }
+
     /// <summary><c>docker logs [--tail N] CONTAINER</c>; every line when <paramref name="tail"/> is null.</summary>
     public static ToolInvocation Logs(string container, int? tail = null, DockerEndpoint? endpoint = null)
     {

@@ -1,0 +1,105 @@
+using Slipway.Environments;
+using Slipway.Tools.Compose;
+
+namespace Slipway.Delivery.Compose;
+
+/// <summary>Where and how a release is deployed with Compose: the project, its services, and the matrix's policies.</summary>
+public sealed record ComposeDeployment
+{
+    /// <summary>The environment's name, for messages and the ledger.</summary>
+    public required string Environment { get; init; }
+
+    /// <summary>The stack's files and shared variables (database password, ports), without a release's override.</summary>
+    public required ComposeProject Project { get; init; }
+
+    /// <summary>The application services, rolled out in this order.</summary>
+    public required IReadOnlyList<ComposeAppService> Services { get; init; }
+
+    /// <summary>Stateful services started (never replaced) before a rollout: the data lives in their volumes.</summary>
+    public IReadOnlyList<string> DataServices { get; init; } = ["postgres", "redis"];
+
+    /// <summary>The data service backed up before migrations, when it is already running.</summary>
+    public string DatabaseService { get; init; } = "postgres";
+
+    /// <summary>Whether a database backup is taken before migrations.</summary>
+    public bool BackupBeforeDeploy { get; init; } = true;
+
+    /// <summary>The reverse proxy's Compose service.</summary>
+    public string ProxyService { get; init; } = "proxy";
+
+    /// <summary>The proxy's backend that routed services join.</summary>
+    public string ProxyBackend { get; init; } = "app";
+
+    /// <summary>The proxy's runtime API socket, inside its container.</summary>
+    public string ProxySocket { get; init; } = "/var/run/haproxy/admin.sock";
+
+    /// <summary>The one-off migration service and the profile it is in.</summary>
+    public string MigrationService { get; init; } = "migrate";
+
+    /// <summary>Rollout timeouts and whether a failure rolls back.</summary>
+    public required RolloutSettings Rollout { get; init; }
+
+    /// <summary>Whether migrations run.</summary>
+    public required MigrationPolicy Migrations { get; init; }
+
+    /// <summary>How long a replaced container gets to finish its work after SIGTERM.</summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a drained server may keep connections before it is stopped anyway.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The environment's state directory (absolute): per-release overrides live under <c>releases/</c>.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>The override file kept for <paramref name="version"/>, which a rollback to it reuses.</summary>
+    public string OverrideFileOf(string version)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        var safe = new string([.. version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
+        return Path.Combine(StateDirectory, "releases", safe + ".compose.yml");
+    }
+}
+
+/// <summary>An application service of the stack.</summary>
+/// <param name="Name">The Compose service.</param>
+/// <param name="Replicas">How many containers serve it.</param>
+/// <param name="ImageVariable">The variable of the stack file that names its image (<c>API_IMAGE</c>).</param>
+/// <param name="Routed">True when the proxy routes to it: it joins the backend before old containers are drained.</param>
+public sealed record ComposeAppService(string Name, int Replicas, string ImageVariable, bool Routed);
+
+/// <summary>A release as Compose deploys it.</summary>
+/// <param name="Version">Its version.</param>
+/// <param name="Commit">Its commit.</param>
+/// <param name="Images">Image reference by digest (<c>repo@sha256:…</c>) per service.</param>
+public sealed record ComposeRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images)
+{
+    /// <summary>The release a ledger entry recorded.</summary>
+    public static ComposeRelease From(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(entry.Version, entry.Commit, entry.Images);
+    }
+}
+
+/// <summary>What a deploy or rollback ended as.</summary>
+/// <param name="Action">The ledger action that sums it up: Deployed, RolledBack (automatically, after a failure), Failed or Aborted.</param>
+/// <param name="Summary">What happened, for people: which step failed, what runs now, what to do.</param>
+/// <param name="Backup">The backup taken before it, if any.</param>
+public sealed record DeployOutcome(LedgerAction Action, string Summary, string? Backup)
+{
+    /// <summary>True when the release asked for is live and passed its probes.</summary>
+    public bool Succeeded => Action is LedgerAction.Deployed;
+}
+
+/// <summary>The result of the SLO probes after a rollout.</summary>
+/// <param name="Passed">True when every probe met its objective.</param>
+/// <param name="Report">The table of probes, for the log.</param>
+/// <param name="Failures">One line per failed objective.</param>
+public sealed record ProbeVerdict(bool Passed, string Report, IReadOnlyList<string> Failures);
+
+/// <summary>The steps of a deploy that are not Compose's: the pre-deploy backup and the SLO probes.</summary>
+/// <param name="BackupAsync">Backs up the database running in the given container; returns the backup's path.</param>
+/// <param name="ProbeAsync">Probes the environment through its proxy.</param>
+public sealed record DeployChecks(
+    Func<Tools.Docker.DockerContainer, CancellationToken, Task<string>> BackupAsync,
+    Func<CancellationToken, Task<ProbeVerdict>> ProbeAsync);
