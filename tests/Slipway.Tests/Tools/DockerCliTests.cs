@@ -155,4 +155,105 @@ public sealed class DockerCliTests
         Assert.Equal("docker login --username ci --password *** 127.0.0.1:5000", invocation.ToDisplayString());
         Assert.Equal([password], invocation.Secrets);
     }
+
+    [Fact]
+    public void Exec_runs_the_command_tokens_after_the_container()
+    {
+        var invocation = DockerCli.Exec("cmpx-1-postgres-1", ["pg_isready", "--username=slipway"]);
+
+        Assert.Equal(["exec", "cmpx-1-postgres-1", "pg_isready", "--username=slipway"], Tokens(invocation));
+        Assert.Empty(invocation.Environment);
+    }
+
+    [Fact]
+    public void Exec_passes_a_secret_by_name_and_its_value_through_the_client_environment_only()
+    {
+        var password = new Secret("pg-exec-password-0xdead", "env:POSTGRES_PASSWORD");
+        var environment = new Dictionary<string, InvocationValue> { ["PGPASSWORD"] = password, ["PGCONNECT_TIMEOUT"] = "5" };
+
+        var invocation = DockerCli.Exec("db", ["psql", "--no-password"], DockerEndpoint.ForHost("ssh://deploy@db-1"), environment, user: "postgres");
+
+        Assert.Equal(
+            ["--host", "ssh://deploy@db-1", "exec", "--env", "PGCONNECT_TIMEOUT=5", "--env", "PGPASSWORD", "--user", "postgres", "db", "psql", "--no-password"],
+            Tokens(invocation));
+        Assert.Equal("pg-exec-password-0xdead", invocation.Environment["PGPASSWORD"].Reveal());
+        Assert.Equal(["PGPASSWORD"], invocation.Environment.Keys);
+        Assert.Equal([password], invocation.Secrets);
+        Assert.Equal(
+            "PGPASSWORD=*** docker --host ssh://deploy@db-1 exec --env PGCONNECT_TIMEOUT=5 --env PGPASSWORD --user postgres db psql --no-password",
+            invocation.ToDisplayString());
+    }
+
+    [Fact]
+    public void Exec_treats_a_value_that_contains_a_secret_as_a_secret()
+    {
+        var url = new CompositeValue(["postgresql://slipway:", new Secret("pg-composite-secret-77", "test"), "@db/orders"]);
+
+        var invocation = DockerCli.Exec("db", ["psql"], environment: new Dictionary<string, InvocationValue> { ["DATABASE_URL"] = url });
+
+        Assert.Equal(["exec", "--env", "DATABASE_URL", "db", "psql"], Tokens(invocation));
+        Assert.DoesNotContain("pg-composite-secret-77", invocation.ToDisplayString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("DOCKER_HOST")]
+    [InlineData("docker_config")]
+    [InlineData("PATH")]
+    [InlineData("HTTPS_PROXY")]
+    public void Exec_refuses_a_secret_under_a_name_the_docker_client_reads_itself(string name)
+    {
+        var environment = new Dictionary<string, InvocationValue> { [name] = new Secret("client-variable-secret", "test") };
+
+        var error = Assert.Throws<ArgumentException>(() => DockerCli.Exec("db", ["true"], environment: environment));
+
+        Assert.Contains("Give the secret another name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exec_refuses_no_command_and_bad_variable_names()
+    {
+        Assert.Throws<ArgumentException>(() => DockerCli.Exec("db", []));
+        Assert.Throws<ArgumentException>(() => DockerCli.Exec("db", ["env"], environment: new Dictionary<string, InvocationValue> { ["A=B"] = "c" }));
+    }
+
+    [Fact]
+    public void Copy_names_the_container_side_as_container_colon_path()
+    {
+        Assert.Equal(
+            ["cp", "db:/tmp/prod-20260301T090000Z-1.0.0.dump", "/srv/backups/prod-20260301T090000Z-1.0.0.dump"],
+            Tokens(DockerCli.CopyFromContainer("db", "/tmp/prod-20260301T090000Z-1.0.0.dump", "/srv/backups/prod-20260301T090000Z-1.0.0.dump")));
+        Assert.Equal(
+            ["--context", "prod", "cp", ".slipway/backups/a.dump", "db:/tmp/a.dump"],
+            Tokens(DockerCli.CopyToContainer(".slipway/backups/a.dump", "db", "/tmp/a.dump", DockerEndpoint.ForContext("prod"))));
+    }
+
+    [Fact]
+    public void Copy_keeps_a_relative_host_path_with_a_colon_or_a_dash_from_reading_as_a_container_or_an_option()
+    {
+        Assert.Equal(["cp", "db:/tmp/a", "./backups:old/a"], Tokens(DockerCli.CopyFromContainer("db", "/tmp/a", "backups:old/a")));
+        Assert.Equal(["cp", "./-a.dump", "db:/tmp/a"], Tokens(DockerCli.CopyToContainer("-a.dump", "db", "/tmp/a")));
+        Assert.Throws<ArgumentException>(() => DockerCli.CopyFromContainer("db:x", "/tmp/a", "a"));
+    }
+
+    [Fact]
+    public void Container_list_filters_on_every_label_and_prints_full_ids()
+    {
+        var invocation = DockerCli.ContainerList(
+            [new("com.docker.compose.project", "cmpx-1"), new("com.docker.compose.service", "postgres")]);
+
+        Assert.Equal(
+            ["ps", "--quiet", "--no-trunc", "--filter", "label=com.docker.compose.project=cmpx-1", "--filter", "label=com.docker.compose.service=postgres"],
+            Tokens(invocation));
+        Assert.Equal(
+            ["ps", "--all", "--quiet", "--no-trunc", "--filter", "label=a=b"],
+            Tokens(DockerCli.ContainerList([new("a", "b")], all: true)));
+        Assert.Throws<ArgumentException>(() => DockerCli.ContainerList([new("a=b", "c")]));
+    }
+
+    [Fact]
+    public void Container_ids_are_the_non_blank_lines()
+    {
+        Assert.Equal(["4f1c", "9ab2"], DockerContainerIds.Parse("4f1c\n\n9ab2\r\n"));
+        Assert.Empty(DockerContainerIds.Parse(""));
+    }
 }

@@ -175,6 +175,102 @@ public static class DockerCli
         return Docker(endpoint, "login").WithOption("--username", username).WithOption("--password", password).WithArguments(registry);
     }
 
+    /// <summary>
+    /// <c>docker exec [--env NAME[=VALUE]]… [--user U] CONTAINER COMMAND…</c>, environment sorted by name.
+    /// </summary>
+    /// <remarks>
+    /// A value that carries a <see cref="Secret"/> never goes on the command line, where other users' <c>ps</c> and the
+    /// daemon's event log would see it: the token is <c>--env NAME</c> alone and the value goes into the invocation's own
+    /// environment, from which the docker client copies it into the container. Plain values stay on the command line as
+    /// <c>NAME=VALUE</c>, because putting them in the client's environment would also reconfigure the client itself
+    /// (think <c>PATH</c>, <c>HOME</c> or <c>DOCKER_HOST</c>); for the same reason a secret may not use such a name.
+    /// </remarks>
+    /// <param name="container">The container's name or id.</param>
+    /// <param name="command">The program to run and its arguments, as tokens; no shell is involved.</param>
+    /// <param name="endpoint">The engine; the CLI's default when null.</param>
+    /// <param name="environment">Extra variables for the command; values may be <see cref="Secret"/>s.</param>
+    /// <param name="user">The user (<c>name</c>, <c>uid</c> or <c>uid:gid</c>); the image's user when null.</param>
+    /// <exception cref="ArgumentException">No command, a variable name that cannot be passed, or a secret under a name the docker client reads itself.</exception>
+    public static ToolInvocation Exec(
+        string container,
+        IReadOnlyList<string> command,
+        DockerEndpoint? endpoint = null,
+        IReadOnlyDictionary<string, InvocationValue>? environment = null,
+        string? user = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(container);
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
+        {
+            throw new ArgumentException($"docker exec into '{container}' needs a command to run.", nameof(command));
+        }
+
+        var invocation = Docker(endpoint, "exec");
+        foreach (var (name, value) in (environment ?? new Dictionary<string, InvocationValue>()).OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            RequireVariableName(name);
+            if (CarriesSecret(value))
+            {
+                RequireNameTheClientDoesNotRead(name);
+                invocation = invocation.WithOption("--env", name).WithEnvironment(name, value);
+            }
+            else
+            {
+                invocation = invocation.WithOption("--env", new CompositeValue([$"{name}=", value]));
+            }
+        }
+
+        return invocation
+            .WithOption("--user", Optional(user))
+            .WithArguments(container)
+            .WithArguments(command.Select(InvocationValue.FromString));
+    }
+
+    /// <summary>
+    /// <c>docker cp CONTAINER:PATH HOST_PATH</c>: copies a file out of a container through the engine's API, so it works
+    /// against a remote engine too and the bytes never pass through a captured standard output.
+    /// </summary>
+    /// <param name="container">The container's name or id.</param>
+    /// <param name="containerPath">The file in the container; absolute.</param>
+    /// <param name="hostPath">Where to write it on this machine; its directory must exist. An existing directory receives the file under its own name.</param>
+    /// <param name="endpoint">The engine; the CLI's default when null.</param>
+    public static ToolInvocation CopyFromContainer(string container, string containerPath, string hostPath, DockerEndpoint? endpoint = null) =>
+        Docker(endpoint, "cp").WithArguments(ContainerPath(container, containerPath), LocalPath(hostPath));
+
+    /// <summary><c>docker cp HOST_PATH CONTAINER:PATH</c>: copies a file into a container through the engine's API.</summary>
+    /// <param name="hostPath">The file on this machine.</param>
+    /// <param name="container">The container's name or id.</param>
+    /// <param name="containerPath">Where to write it in the container; absolute, its directory must exist.</param>
+    /// <param name="endpoint">The engine; the CLI's default when null.</param>
+    public static ToolInvocation CopyToContainer(string hostPath, string container, string containerPath, DockerEndpoint? endpoint = null) =>
+        Docker(endpoint, "cp").WithArguments(LocalPath(hostPath), ContainerPath(container, containerPath));
+
+    /// <summary>
+    /// <c>docker ps [--all] --quiet --no-trunc --filter label=KEY=VALUE…</c>: the full ids of the containers carrying every
+    /// given label, one per line (<see cref="DockerContainerIds.Parse"/>). Finds a Compose service's containers by
+    /// <c>com.docker.compose.project</c> and <c>com.docker.compose.service</c> whichever Compose version started them.
+    /// </summary>
+    /// <param name="labels">Label filters, rendered in the given order; a container must match all of them.</param>
+    /// <param name="all">Include stopped containers (<c>--all</c>); running ones only otherwise.</param>
+    /// <param name="endpoint">The engine; the CLI's default when null.</param>
+    public static ToolInvocation ContainerList(IEnumerable<KeyValuePair<string, string>> labels, bool all = false, DockerEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var invocation = Docker(endpoint, "ps").WithFlag("--all", all).WithFlag("--quiet").WithFlag("--no-trunc");
+        foreach (var (key, value) in labels)
+        {
+            // Docker splits label=K=V at the first '=', so a key with '=' would filter on something else.
+            if (string.IsNullOrWhiteSpace(key) || key.Contains('=', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{key}' is not a label key to filter on: it must be non-empty and contain no '='.", nameof(labels));
+            }
+
+            invocation = invocation.WithOption("--filter", $"label={key}={value}");
+        }
+
+        return invocation;
+    }
+
     private static ToolInvocation Docker(DockerEndpoint? endpoint, params string[] subcommand) =>
         ToolInvocation.Of("docker")
             .WithOption("--host", Optional(endpoint?.Host))
@@ -182,4 +278,56 @@ public static class DockerCli
             .WithArguments(subcommand.Select(InvocationValue.FromString));
 
     private static InvocationValue? Optional(string? text) => text is null ? null : InvocationValue.FromString(text);
+
+    private static bool CarriesSecret(InvocationValue value) => value switch
+    {
+        SecretValue => true,
+        CompositeValue composite => composite.Parts.Any(CarriesSecret),
+        _ => false,
+    };
+
+    private static void RequireVariableName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Contains('=', StringComparison.Ordinal) || name.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException($"'{name}' is not an environment variable name: it must be non-empty, without '=' or spaces.", nameof(name));
+        }
+    }
+
+    /// <summary>Variables the docker client reads for itself: passing a secret through them would change where or how it connects.</summary>
+    private static void RequireNameTheClientDoesNotRead(string name)
+    {
+        string[] clientVariables = ["PATH", "HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "SSH_AUTH_SOCK"];
+        if (name.StartsWith("DOCKER_", StringComparison.OrdinalIgnoreCase) || clientVariables.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"The secret variable '{name}' cannot be passed to docker exec: its value would go through the docker client's own environment, and the client reads '{name}' itself. Give the secret another name.",
+                nameof(name));
+        }
+    }
+
+    /// <summary><c>CONTAINER:PATH</c>, the form <c>docker cp</c> reads as a path inside a container.</summary>
+    private static string ContainerPath(string container, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(container);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (container.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{container}' is not a container name or id: docker cp would split it at the ':'.", nameof(container));
+        }
+
+        return $"{container}:{path}";
+    }
+
+    /// <summary>
+    /// A host path <c>docker cp</c> cannot mistake for <c>CONTAINER:PATH</c> or an option: it treats absolute paths and
+    /// paths starting with '.' as local, and anything else with a ':' as a container's.
+    /// </summary>
+    private static string LocalPath(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Path.IsPathRooted(path) || path.StartsWith('.') || (!path.Contains(':', StringComparison.Ordinal) && !path.StartsWith('-'))
+            ? path
+            : "./" + path;
+    }
 }

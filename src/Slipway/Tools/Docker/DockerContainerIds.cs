@@ -1,0 +1,13 @@
+namespace Slipway.Tools.Docker;
+
+/// <summary>Reads what <see cref="DockerCli.ContainerList"/> prints.</summary>
+public static class DockerContainerIds
+{
+    /// <summary>The container ids, one per non-blank line, in the order docker printed them (newest first).</summary>
+    /// <param name="standardOutput">The stdout of <c>docker ps --quiet</c>.</param>
+    public static IReadOnlyList<string> Parse(string standardOutput)
+    {
+        ArgumentNullException.ThrowIfNull(standardOutput);
+        return [.. standardOutput.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0)];
+    }
+}
