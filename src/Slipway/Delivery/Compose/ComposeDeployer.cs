@@ -124,7 +124,7 @@ public sealed class ComposeDeployer
     }
 
     private ComposeRelease CurrentAs(string version, ComposeRelease fallback) =>
-        _ledger.Find(version).LastOrDefault() is { } entry ? ComposeRelease.From(entry) : fallback with { Version = version };
+        _ledger.Find(version) is { Count: > 0 } entries ? ComposeRelease.From(entries[^1]) : fallback with { Version = version };
 
     private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, string? rolledBackTo = null) =>
         _ledger.Append(new LedgerEntry(

@@ -190,13 +190,15 @@ public static class DockerCli
     /// <param name="endpoint">The engine; the CLI's default when null.</param>
     /// <param name="environment">Extra variables for the command; values may be <see cref="Secret"/>s.</param>
     /// <param name="user">The user (<c>name</c>, <c>uid</c> or <c>uid:gid</c>); the image's user when null.</param>
+    /// <param name="interactive"><c>--interactive</c>: the command reads the invocation's standard input.</param>
     /// <exception cref="ArgumentException">No command, a variable name that cannot be passed, or a secret under a name the docker client reads itself.</exception>
     public static ToolInvocation Exec(
         string container,
         IReadOnlyList<string> command,
         DockerEndpoint? endpoint = null,
         IReadOnlyDictionary<string, InvocationValue>? environment = null,
-        string? user = null)
+        string? user = null,
+        bool interactive = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(container);
         ArgumentNullException.ThrowIfNull(command);
@@ -205,7 +207,7 @@ public static class DockerCli
             throw new ArgumentException($"docker exec into '{container}' needs a command to run.", nameof(command));
         }
 
-        var invocation = Docker(endpoint, "exec");
+        var invocation = Docker(endpoint, "exec").WithFlag("--interactive", interactive);
         foreach (var (name, value) in (environment ?? new Dictionary<string, InvocationValue>()).OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             RequireVariableName(name);
