@@ -125,9 +125,9 @@ public sealed partial class SlipwayPipeline
         var environment = Environments.Current;
         var postgres = environment.Data.Postgres;
         var checks = new DeployChecks(
-            (database, _) => PostgresBackup.TakeAsync(
+            async (database, _) => await PostgresBackup.TakeAsync(
                 ctx, database.Id, postgres?.Database ?? "orders", DatabaseUser, EnvironmentName, deployment.Project.Endpoint,
-                BackupDirectory, postgres?.Backup.Retention ?? Duration.Parse("7d"), TimeProvider.System),
+                BackupDirectory, postgres?.Backup.Retention ?? Duration.Parse("7d"), TimeProvider.System, await DatabasePasswordAsync(ctx)),
             async cancellationToken =>
             {
                 using var http = new HttpClient();

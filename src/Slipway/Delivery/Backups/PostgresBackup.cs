@@ -1,3 +1,4 @@
+using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tools.Docker;
 
@@ -179,5 +180,67 @@ public static class PostgresBackup
         {
             throw new ArgumentException($"'{name}' is not usable as a Postgres name here: it must not start with '-' or contain '='.", parameter);
         }
+    }
+
+    /// <summary>
+    /// Takes a backup of <paramref name="database"/> running in <paramref name="container"/> into
+    /// <paramref name="directory"/>, then prunes that environment's backups older than <paramref name="retention"/>
+    /// (the newest always stays). Returns the backup's path.
+    /// </summary>
+    /// <exception cref="ToolFailedException">A step failed; the temporary file in the container is removed all the same.</exception>
+    public static async Task<string> TakeAsync(
+        IToolSession session,
+        string container,
+        string database,
+        string user,
+        string environment,
+        DockerEndpoint? endpoint,
+        string directory,
+        Duration retention,
+        TimeProvider time,
+        Secret? password = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(time);
+        var name = BackupFileName.Create(environment, time.GetUtcNow(), version: "predeploy");
+        var hostPath = Path.Combine(Path.GetFullPath(directory), name.FileName);
+        if (File.Exists(hostPath))
+        {
+            // Two backups in the same second: keep the first rather than overwrite it.
+            name = BackupFileName.Create(environment, time.GetUtcNow().AddSeconds(1), version: "predeploy");
+            hostPath = Path.Combine(Path.GetFullPath(directory), name.FileName);
+        }
+
+        var temporary = ContainerTemporaryPath(name);
+        await session.DoAsync($"create {directory}", _ =>
+        {
+            Directory.CreateDirectory(directory);
+            return Task.CompletedTask;
+        });
+        try
+        {
+            await session.RunAsync(DumpInvocation(container, database, user, temporary, endpoint, password));
+            await session.RunAsync(CopyOutInvocation(container, temporary, PartialPath(hostPath), endpoint), echoOutput: false);
+            await session.DoAsync($"rename {Path.GetFileName(PartialPath(hostPath))} to {name.FileName}", _ =>
+            {
+                File.Move(PartialPath(hostPath), hostPath);
+                return Task.CompletedTask;
+            });
+        }
+        finally
+        {
+            await session.RunAsync(RemoveTemporaryInvocation(container, temporary, endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        }
+
+        await session.DoAsync($"prune {environment} backups older than {retention} (the newest stays)", _ =>
+        {
+            foreach (var pruned in BackupRetention.Prune(directory, environment, retention, time))
+            {
+                session.Info($"pruned backup {pruned} (older than {retention})");
+            }
+
+            return Task.CompletedTask;
+        });
+        return hostPath;
     }
 }
