@@ -5,8 +5,8 @@ using System.Text;
 
 namespace Slipway.Tests.Tools;
 
-/// <summary>What <see cref="LocalHttpServer"/> answers one request with.</summary>
-public sealed record CannedResponse(int Status, string Body = "", string? ContentType = null, IReadOnlyDictionary<string, string>? Headers = null);
+/// <summary>What <see cref="LocalHttpServer"/> answers one request with, after <paramref name="Delay"/> if given.</summary>
+public sealed record CannedResponse(int Status, string Body = "", string? ContentType = null, IReadOnlyDictionary<string, string>? Headers = null, TimeSpan? Delay = null);
 
 /// <summary>One request the server received: method, path and query, and the Authorization header.</summary>
 public sealed record ReceivedRequest(string Method, string PathAndQuery, string? Authorization, string? Accept);
@@ -14,12 +14,15 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, string?
 /// <summary>
 /// A tiny HTTP server on 127.0.0.1 and a free port (System.Net.HttpListener; Kestrel is not referenced by the
 /// tests), answering from a function of the request. Records every request so tests can assert the auth flow.
+/// Requests are answered concurrently, so a delayed answer does not hold up the next request.
 /// </summary>
 public sealed class LocalHttpServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Func<ReceivedRequest, CannedResponse> _respond;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+    private readonly ConcurrentBag<Task> _answers = [];
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
     public LocalHttpServer(Func<ReceivedRequest, CannedResponse> respond)
@@ -40,6 +43,7 @@ public sealed class LocalHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         _listener.Stop();
         _listener.Close();
         try
@@ -50,6 +54,9 @@ public sealed class LocalHttpServer : IAsyncDisposable
         {
             // Stopping the listener ends GetContextAsync this way.
         }
+
+        await Task.WhenAll(_answers);
+        _stopping.Dispose();
     }
 
     private static int FreePort()
@@ -79,7 +86,19 @@ public sealed class LocalHttpServer : IAsyncDisposable
                 context.Request.Headers["Authorization"],
                 context.Request.Headers["Accept"]);
             _requests.Enqueue(request);
-            var answer = _respond(request);
+            _answers.Add(AnswerAsync(context, _respond(request)));
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context, CannedResponse answer)
+    {
+        try
+        {
+            if (answer.Delay is { } delay)
+            {
+                await Task.Delay(delay, _stopping.Token);
+            }
+
             context.Response.StatusCode = answer.Status;
             foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
             {
@@ -93,8 +112,13 @@ public sealed class LocalHttpServer : IAsyncDisposable
             }
 
             context.Response.ContentLength64 = body.Length;
-            await context.Response.OutputStream.WriteAsync(body);
+            await context.Response.OutputStream.WriteAsync(body, _stopping.Token);
             context.Response.Close();
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpListenerException or ObjectDisposedException or IOException)
+        {
+            // The server is being disposed, or the client gave up on a delayed answer.
+            context.Response.Abort();
         }
     }
 }

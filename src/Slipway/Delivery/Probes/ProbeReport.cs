@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+
+namespace Slipway.Delivery.Probes;
+
+/// <summary>The results of every SLO probe of one run, and the overall verdict.</summary>
+public sealed class ProbeReport
+{
+    private static readonly string[] Headers = ["PROBE", "URL", "SAMPLES", "ERRORS", "ERROR RATE (MAX)", "P50", "P95 (MAX)", "MAX", "VERDICT", "OUTCOMES"];
+
+    /// <summary>A report over <paramref name="results"/>, in the order the probes ran.</summary>
+    /// <param name="results">One result per probe.</param>
+    public ProbeReport(IEnumerable<ProbeResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        Results = [.. results];
+    }
+
+    /// <summary>One result per probe, in the order the probes ran.</summary>
+    public IReadOnlyList<ProbeResult> Results { get; }
+
+    /// <summary>True when every probe passed; a report without probes passes.</summary>
+    public bool Passed => Results.All(r => r.Passed);
+
+    /// <summary>The <see cref="ProbeResult.Reason"/> of every failed probe, in order.</summary>
+    public IReadOnlyList<string> FailureReasons => [.. Results.Select(r => r.Reason).OfType<string>()];
+
+    /// <summary>
+    /// A plain-text table for the console: one row per probe with its URL, samples taken (<c>3 of 20</c> when
+    /// stopped early), errors, error rate and p95 each with their limit, p50, max, verdict and outcome counts;
+    /// then, after a blank line, the reason of each failed probe. Columns are padded with spaces; every line
+    /// ends with <c>\n</c> and has no trailing spaces.
+    /// </summary>
+    public string RenderTable()
+    {
+        if (Results.Count == 0)
+        {
+            return "No SLO probes configured for this environment.\n";
+        }
+
+        var rows = Results.Select(Cells).ToList();
+        var widths = Headers.Select((h, column) => Math.Max(h.Length, rows.Max(r => r[column].Length))).ToArray();
+        var text = new StringBuilder();
+        Line(text, Headers, widths);
+        Line(text, [.. widths.Select(w => new string('-', w))], widths);
+        foreach (var row in rows)
+        {
+            Line(text, row, widths);
+        }
+
+        if (!Passed)
+        {
+            text.Append('\n');
+            foreach (var reason in FailureReasons)
+            {
+                text.Append(reason).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string[] Cells(ProbeResult r) =>
+    [
+        r.Name,
+        r.Url.ToString(),
+        r.StoppedEarly
+            ? string.Create(CultureInfo.InvariantCulture, $"{r.Samples.Count} of {r.Probe.Samples}")
+            : r.Samples.Count.ToString(CultureInfo.InvariantCulture),
+        r.Errors.ToString(CultureInfo.InvariantCulture),
+        $"{ProbeResult.Percent(r.ErrorRate)} ({ProbeResult.Percent(r.Probe.MaxErrorRate)})",
+        ProbeResult.Milliseconds(r.P50),
+        $"{ProbeResult.Milliseconds(r.P95)} ({ProbeResult.Milliseconds(r.Probe.P95Latency.Value)})",
+        ProbeResult.Milliseconds(r.Max),
+        r.Passed ? "pass" : "FAIL",
+        ProbeResult.Histogram(r.Outcomes),
+    ];
+
+    private static void Line(StringBuilder text, string[] cells, int[] widths)
+    {
+        // The last column is not padded, so lines carry no trailing spaces.
+        for (var i = 0; i < cells.Length - 1; i++)
+        {
+            text.Append(cells[i].PadRight(widths[i])).Append("  ");
+        }
+
+        text.Append(cells[^1]).Append('\n');
+    }
+}
