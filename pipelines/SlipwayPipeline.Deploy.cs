@@ -20,7 +20,7 @@ public sealed partial class SlipwayPipeline
     private const string DatabaseUser = "slipway";
 
     [Parameter("How long a deploy waits for another deploy's lock on the environment, e.g. 30s or 5m; 0s fails at once")]
-    public string LockWait { get; init; } = "0s";
+    public TimeSpan LockWait { get; init; }
 
     [Parameter("Remove the environment's lock first: for a lock left by a killed run (a deploy reports it as stale)")]
     public bool BreakLock { get; init; }
@@ -45,7 +45,7 @@ public sealed partial class SlipwayPipeline
         .Describe("Redeploy the previous good release of --env (or --to VERSION) by digest from the ledger, through the same zero-downtime path and probes; no rebuild")
         .Executes(RollbackAsync);
 
-    private string StateDirectory => Path.GetFullPath(Path.Combine(RootDirectory, Environments.Current.StateDirectory));
+    private string EnvironmentStateDirectory => Path.GetFullPath(Path.Combine(RootDirectory, Environments.Current.StateDirectory));
 
     private ComposeTarget ComposeTarget => Environments.Current.Delivery is { Driver: DeliveryDriver.Compose, Compose: { } compose }
         ? compose
@@ -164,7 +164,7 @@ public sealed partial class SlipwayPipeline
             Rollout = environment.Rollout,
             Migrations = environment.Data.Migrations,
             BackupBeforeDeploy = environment.Data.Postgres?.Backup.BeforeDeploy ?? false,
-            StateDirectory = StateDirectory,
+            StateDirectory = EnvironmentStateDirectory,
         };
     }
 
@@ -176,7 +176,7 @@ public sealed partial class SlipwayPipeline
             return reference.Resolve(Environments.Secrets);
         }
 
-        var file = Path.Combine(StateDirectory, "postgres-password");
+        var file = Path.Combine(EnvironmentStateDirectory, "postgres-password");
         if (File.Exists(file))
         {
             return new Secret((await File.ReadAllTextAsync(file, ctx.CancellationToken)).Trim(), "postgres-password");
@@ -185,9 +185,12 @@ public sealed partial class SlipwayPipeline
         var generated = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), "postgres-password");
         await ctx.DoAsync($"generate the database password of {EnvironmentName} into {Path.GetRelativePath(RootDirectory, file)} (mode 600)", () =>
         {
-            Directory.CreateDirectory(StateDirectory);
+            Directory.CreateDirectory(EnvironmentStateDirectory);
             File.WriteAllText(file, generated.Reveal(), new System.Text.UTF8Encoding(false));
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         });
         return generated;
     }
@@ -197,11 +200,8 @@ public sealed partial class SlipwayPipeline
 
     private async Task WithLockAsync(TargetContext ctx, string version, Func<Task> deploy)
     {
-        var path = Path.Combine(StateDirectory, "deploy.lock");
-        if (!Duration.TryParse(LockWait, out var wait))
-        {
-            throw new InvalidOperationException($"--lock-wait '{LockWait}' is not a duration: write e.g. 30s, 5m or 0s.");
-        }
+        var path = Path.Combine(EnvironmentStateDirectory, "deploy.lock");
+        var wait = LockWait;
 
         if (BreakLock)
         {
@@ -216,17 +216,17 @@ public sealed partial class SlipwayPipeline
 
         if (ctx.IsDryRun)
         {
-            ctx.Info($"would take the lock {Path.GetRelativePath(RootDirectory, path)} (waiting up to {wait})");
+            ctx.Info($"would take the lock {Path.GetRelativePath(RootDirectory, path)} (waiting up to {DurationText.Format(wait)})");
             await deploy();
             return;
         }
 
-        if (wait.Value > TimeSpan.Zero && File.Exists(path))
+        if (wait > TimeSpan.Zero && File.Exists(path))
         {
-            ctx.Info($"{EnvironmentName} is locked by another deploy: waiting up to {wait} (--lock-wait)");
+            ctx.Info($"{EnvironmentName} is locked by another deploy: waiting up to {DurationText.Format(wait)} (--lock-wait)");
         }
 
-        await using var held = await EnvironmentLock.AcquireAsync(path, LockHolder.Current(version, TimeProvider.System), wait.Value, TimeProvider.System, ctx.CancellationToken);
+        await using var held = await EnvironmentLock.AcquireAsync(path, LockHolder.Current(version, TimeProvider.System), wait, TimeProvider.System, ctx.CancellationToken);
         await deploy();
     }
 
