@@ -21,7 +21,8 @@ public sealed class SloProbeRunnerTests : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static SloProbe Probe(string name = "api-ready", int samples = 5, string p95 = "1s", double maxErrorRate = 0, string interval = "1s") => new()
+    // A p95 threshold of 5 s by default: a loaded CI machine must not turn a status test into a latency failure.
+    private static SloProbe Probe(string name = "api-ready", int samples = 5, string p95 = "5s", double maxErrorRate = 0, string interval = "1s") => new()
     {
         Name = name,
         Path = "/" + name,
