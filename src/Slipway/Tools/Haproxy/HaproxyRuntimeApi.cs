@@ -20,6 +20,12 @@ public static class HaproxyRuntimeApi
     /// </summary>
     public static string Drain(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} state drain\n";
 
+    /// <summary>
+    /// <c>set server BACKEND/SERVER state ready</c>: clears a drain. A rollout sends it once the drained container is
+    /// gone: Docker hands its address to the next container, and the slot that address maps to must not stay drained.
+    /// </summary>
+    public static string Ready(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} state ready\n";
+
     /// <summary>Parses <c>show servers state</c>: the header names the columns, so their order may change between versions.</summary>
     /// <exception cref="FormatException">There is no header line.</exception>
     public static IReadOnlyList<HaproxyServer> ParseServersState(string text)
