@@ -125,10 +125,11 @@ public sealed class ReleaseLedger
     /// </summary>
     /// <remarks>
     /// "After it" makes a redeploy count: 1.2 deployed, failed, then deployed again successfully is good again, because
-    /// the last Deployed comes after the Failed. <see cref="LedgerAction.Aborted"/> changes nothing, and a
-    /// <see cref="LedgerAction.RolledBack"/> entry's <see cref="LedgerEntry.RolledBackTo"/> does not by itself make the
-    /// target good: the target's own earlier Deployed or Promoted entry does. Unreadable lines are ignored, as in
-    /// <see cref="ReadAll"/>.
+    /// the last Deployed comes after the Failed. <see cref="LedgerAction.Aborted"/> changes nothing. A
+    /// <see cref="LedgerAction.RolledBack"/> entry condemns the version rolled back from and vouches for its
+    /// <see cref="LedgerEntry.RolledBackTo"/> (which passed its probes again), unless that target is condemned by a later
+    /// entry; the entry returned is then the target's own latest Deployed or Promoted one, which carries its images.
+    /// Unreadable lines are ignored, as in <see cref="ReadAll"/>.
     /// </remarks>
     public LedgerEntry? LastGood() => LastGoodExcept(null);
 
@@ -147,7 +148,16 @@ public sealed class ReleaseLedger
             var entry = entries[i];
             switch (entry.Action)
             {
-                case LedgerAction.Failed or LedgerAction.RolledBack:
+                case LedgerAction.Failed:
+                    condemned.Add(entry.Version);
+                    break;
+                case LedgerAction.RolledBack:
+                    if (entry.RolledBackTo is { } target && target != version && !condemned.Contains(target) &&
+                        entries.Take(i).LastOrDefault(e => e.Version == target && e.Action is LedgerAction.Deployed or LedgerAction.Promoted) is { } good)
+                    {
+                        return good;
+                    }
+
                     condemned.Add(entry.Version);
                     break;
                 case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.Version) && entry.Version != version:

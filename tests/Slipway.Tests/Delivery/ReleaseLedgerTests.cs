@@ -130,6 +130,29 @@ public sealed class ReleaseLedgerTests
     }
 
     [Fact]
+    public void A_rollback_vouches_for_its_target_so_rolling_back_and_forth_keeps_a_good_release()
+    {
+        var ledger = NewLedger();
+        ledger.Append(Entry("1.0.0", LedgerAction.Deployed, 0));
+        ledger.Append(Entry("1.1.0", LedgerAction.Deployed, 10));
+
+        // Rollback from 1.1.0 to 1.0.0, then --to 1.1.0 again: 1.1.0 runs and passed its probes.
+        ledger.Append(Entry("1.1.0", LedgerAction.RolledBack, 11, "manual", "1.0.0"));
+        Assert.Equal("1.0.0", ledger.LastGood()?.Version);
+        Assert.Null(ledger.LastGoodExcept("1.0.0"));
+        ledger.Append(Entry("1.0.0", LedgerAction.RolledBack, 12, "manual", "1.1.0"));
+        Assert.Equal(10, ledger.LastGood()!.When.Minute);
+
+        // A failed deploy after that goes back to 1.1.0, the release that runs.
+        ledger.Append(Entry("1.2.0", LedgerAction.Failed, 20, "probes"));
+        Assert.Equal("1.1.0", ledger.LastGoodExcept("1.2.0")?.Version);
+
+        // A target condemned later is not vouched for.
+        ledger.Append(Entry("1.1.0", LedgerAction.Failed, 30, "redeploy failed"));
+        Assert.Null(ledger.LastGood());
+    }
+
+    [Fact]
     public void LastGood_is_null_when_every_deploy_was_later_failed()
     {
         var ledger = NewLedger();
