@@ -30,7 +30,8 @@ public class EnvironmentPrinterTests
         Assert.Equal("# environment: dev (layers: environments/base.yml, environments/dev.yml)", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("  on: pull_request  # environments/dev.yml:", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("    project: slipway-dev  # environments/base.yml:", StringComparison.Ordinal));
-        Assert.Contains("      retention: 7d  # default\n", text, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("      retention: 1d  # environments/dev.yml:", StringComparison.Ordinal));
+        Assert.Contains("      directory: .slipway/backups  # default\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class ProcessRunnerTests
         await Runner.RunAsync(invocation, output, CancellationToken.None);
 
         Assert.Equal(["SHOW SERVERS STATE APP"], output.Out);
-        Assert.EndsWith("stdin <<< '***'", invocation.ToDisplayString(), StringComparison.Ordinal);
+        Assert.EndsWith("stdin <<< ***", invocation.ToDisplayString(), StringComparison.Ordinal);
         Assert.Contains(invocation.Secrets, s => s.Name == "command");
     }
 
