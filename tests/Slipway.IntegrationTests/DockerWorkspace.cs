@@ -78,7 +78,10 @@ public sealed class DockerWorkspace : IAsyncLifetime
         InProcessHost.RunAsync(new SlipwayPipeline(), [.. args, "--env", environment, "--skip", "Restore"], runner: runner, workingDirectory: Root);
 
     /// <summary>Runs the repository's pipeline in the workspace, with the real tools and the cosign double.</summary>
-    public Task<HostRun> RunAsync(params string[] args)
+    public Task<HostRun> RunAsync(params string[] args) => RunHostAsync([.. args, "--env", "itest"]);
+
+    /// <summary>Runs the pipeline with exactly <paramref name="args"/> (no --env: for targets that imply theirs).</summary>
+    public Task<HostRun> RunHostAsync(params string[] args)
     {
         var variables = new Dictionary<string, string> { ["SLIPWAY_COSIGN"] = CosignDouble, ["COSIGN_PASSWORD"] = CosignPassword };
 
@@ -89,7 +92,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
             [Path.Combine(TestPaths.RepositoryRoot, ".slipway", "tools", "bin")]);
         return InProcessHost.RunAsync(
             new SlipwayPipeline(),
-            [.. args, "--env", "itest", "--skip", "Restore", "--docker-host", DockerHost, "--signing-offline"],
+            [.. args, "--skip", "Restore", "--docker-host", DockerHost, "--signing-offline"],
             runner: new ProcessRunner(resolver),
             environment: variables,
             workingDirectory: Root);
@@ -164,7 +167,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
             File.Copy(Path.Combine(source, file), Path.Combine(Root, file));
         }
 
-        foreach (var directory in new[] { "samples", "environments" })
+        foreach (var directory in new[] { "samples", "environments", "compose" })
         {
             foreach (var file in Directory.EnumerateFiles(Path.Combine(source, directory), "*", SearchOption.AllDirectories))
             {

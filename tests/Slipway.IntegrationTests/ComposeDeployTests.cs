@@ -1,0 +1,390 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Slipway.Delivery;
+using Slipway.Delivery.Backups;
+using Slipway.IntegrationTests.Support;
+using Slipway.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Slipway.IntegrationTests;
+
+/// <summary>
+/// DeployStaging on the real engine, registry, docker-compose and HAProxy, as one story because each step starts from
+/// the state the previous one left (as an environment does): first deploy; ten deploys alternating two versions under
+/// load; a lock held by another deploy; a deploy killed with SIGKILL midway; a release that fails its probes and is
+/// rolled back; a failing migration; Rollback; History. The stack is torn down whatever happens.
+/// </summary>
+[Collection(SharedDockerWorkspace.Name)]
+public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const double LoadRate = 25;
+    private readonly int _port = FreePort();
+    private string Project => $"{workspace.Prefix}-staging";
+    private Uri StackUrl => new($"http://127.0.0.1:{_port}");
+    private string State => Path.Combine(workspace.Root, ".slipway", "state", "staging");
+    private string ReleaseFile => Path.Combine(workspace.Root, "artifacts", "release.json");
+
+    public Task InitializeAsync()
+    {
+        WriteStaging(faultMode: null);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
+        try
+        {
+            Run("docker-compose", ["--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"],
+                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
+        }
+        catch (InvalidOperationException e)
+        {
+            output.WriteLine("teardown: " + e.Message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task DeployStaging_rolls_out_without_downtime_locks_backs_up_rolls_back_and_records_everything()
+    {
+        // Two releases of the same stack: the workspace's cold Publish (A) and a second version (B).
+        var releaseA = SaveRelease("a");
+        var publishB = await workspace.RunAsync("--target", "Publish", "--version", "2.0.0-itest", "--skip", "Sbom", "--skip", "Scan");
+        Assert.True(publishB.ExitCode == 0, publishB.Out + publishB.Error);
+        var releaseB = SaveRelease("b");
+        var versionA = ReleaseManifest.Read(releaseA).Version;
+        var versionB = ReleaseManifest.Read(releaseB).Version;
+
+        // 1. First deploy: the whole stack from nothing, then the URL.
+        var first = await DeployAsync(releaseA);
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.Contains($"staging is up: {StackUrl}", first.Out, StringComparison.Ordinal);
+        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Contains("(first deploy): nothing to back up", first.Out, StringComparison.Ordinal);
+
+        // 2. Ten deploys alternating B and A under continuous load through the proxy: not one failed request.
+        var durations = new List<TimeSpan>();
+        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 40_000, maxDuration: TimeSpan.FromMinutes(20)))
+        {
+            load.Start();
+            for (var i = 0; i < 10; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                var run = await DeployAsync(i % 2 == 0 ? releaseB : releaseA);
+                durations.Add(watch.Elapsed);
+                Assert.True(run.ExitCode == 0, $"deploy {i + 1}: {run.Out}{run.Error}");
+                Assert.Equal(i % 2 == 0 ? versionB : versionA, await ServedVersionAsync());
+            }
+
+            var summary = await load.StopAsync();
+            output.WriteLine($"zero-downtime: {summary.Sent} requests at {summary.AchievedRate:0.0}/s, {summary.Failed} failed; deploys {string.Join(", ", durations.Select(d => d.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} s");
+            Assert.True(summary.AchievedRate >= 20, $"the load ran at {summary.AchievedRate:0.0}/s, below 20/s");
+            Assert.True(summary.Failed == 0, $"{summary.Failed} of {summary.Sent} requests failed during the deploys: {string.Join(", ", summary.Failures.Select(f => $"{f.Key} x{f.Value}"))}");
+        }
+
+        Assert.Equal(2, ApiContainers().Count);
+        var ledger = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll();
+        Assert.Empty(ledger.Warnings);
+        Assert.Equal(11, ledger.Entries.Count(e => e.Action == LedgerAction.Deployed));
+        Assert.All(ledger.Entries, e => Assert.Equal(workspace.Prefix + "/api", RepositoryPath(e.Images["api"])));
+
+        // 3. Another deploy holds the lock: the second fails at once and names the holder.
+        using (var holder = StartDeployProcess(releaseB))
+        {
+            await WaitForAsync(() => File.Exists(Path.Combine(State, "deploy.lock")), TimeSpan.FromSeconds(60), "the first deploy to take the lock");
+            var second = await DeployAsync(releaseB);
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains("locked", second.Out + second.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains($"pid {holder.Id}", second.Out + second.Error, StringComparison.Ordinal);
+            Assert.Contains(versionB, second.Out + second.Error, StringComparison.Ordinal);
+
+            // 4. ... and is killed midway, after its backup and while new containers start.
+            await WaitForAsync(() => holder.Output.Contains("api: starting", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "the killed deploy to reach the rollout");
+            holder.Kill();
+        }
+
+        var stale = await DeployAsync(releaseA);
+        Assert.Equal(1, stale.ExitCode);
+        Assert.Contains("stale", stale.Out + stale.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("--break-lock", stale.Out + stale.Error, StringComparison.Ordinal);
+
+        var converged = await DeployAsync(releaseA, "--break-lock");
+        Assert.True(converged.ExitCode == 0, converged.Out + converged.Error);
+        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(2, ApiContainers().Count);
+        Assert.Empty(ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Warnings);
+        var backups = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension);
+        Assert.NotEmpty(backups);
+
+        // 5. Rollback without arguments: back to B, the good release before A; then --to A.
+        var rollback = await workspace.RunHostAsync("--target", "Rollback", "--env", "staging");
+        Assert.True(rollback.ExitCode == 0, rollback.Out + rollback.Error);
+        Assert.Equal(versionB, await ServedVersionAsync());
+        var rollbackTo = await workspace.RunHostAsync("--target", "Rollback", "--env", "staging", "--to", versionA);
+        Assert.True(rollbackTo.ExitCode == 0, rollbackTo.Out + rollbackTo.Error);
+        Assert.Equal(versionA, await ServedVersionAsync());
+
+        // 6. A release that is healthy but serves errors: probes fail, automatic rollback to A, exit 1.
+        WriteStaging(faultMode: "errors");
+        LoadSummary episode;
+        HostRun faulty;
+        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
+        {
+            load.Start();
+            faulty = await DeployAsync(releaseB);
+            episode = await load.StopAsync();
+        }
+
+        WriteStaging(faultMode: null);
+        output.WriteLine($"faulty release: {episode.Sent} requests, {episode.Failed} failed ({string.Join(", ", episode.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains("Rolled back automatically", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Equal(versionA, await ServedVersionAsync());
+        var afterFault = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
+        Assert.Equal([LedgerAction.Failed, LedgerAction.RolledBack], afterFault.TakeLast(2).Select(e => e.Action));
+        Assert.All(afterFault.TakeLast(2), e => Assert.Equal(versionB, e.Version));
+        Assert.Equal(versionA, afterFault[^1].RolledBackTo);
+
+        // 7. A migration that fails: aborted before traffic moves, A still serves, and the backup restores.
+        var releaseBroken = await PublishWithBrokenMigrationAsync();
+        var broken = await DeployAsync(releaseBroken);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("migration failed before traffic moved", broken.Out + broken.Error, StringComparison.Ordinal);
+        Assert.Equal(versionA, await ServedVersionAsync());
+        var aborted = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries[^1];
+        Assert.Equal(LedgerAction.Aborted, aborted.Action);
+        var backup = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension).Max()!;
+        Assert.Contains(Path.GetFileName(backup), aborted.Details, StringComparison.Ordinal);
+        AssertRestoresIntoScratchDatabase(backup);
+
+        // 8. History prints it all as a table.
+        var history = await workspace.RunHostAsync("--target", "History", "--env", "staging");
+        Assert.Equal(0, history.ExitCode);
+        foreach (var action in new[] { "deployed", "failed", "rolled back", "aborted" })
+        {
+            Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private Task<HostRun> DeployAsync(string release, params string[] extra)
+    {
+        File.Copy(release, ReleaseFile, overwrite: true);
+        return workspace.RunHostAsync(["--target", "DeployStaging", "--exclusive", .. extra]);
+    }
+
+    private string SaveRelease(string name)
+    {
+        var path = Path.Combine(workspace.Root, "artifacts", $"release-{name}.json");
+        File.Copy(ReleaseFile, path, overwrite: true);
+        return path;
+    }
+
+    private async Task<string> PublishWithBrokenMigrationAsync()
+    {
+        var migration = Path.Combine(workspace.Root, "samples", "Api", "Migrations", "0099_broken.sql");
+        await File.WriteAllTextAsync(migration, "ALTER TABLE orders ADD COLUMN broken integer NOT NULL DEFAULT 'not a number';\n");
+        try
+        {
+            var publish = await workspace.RunAsync("--target", "Publish", "--version", "3.0.0-broken-migration", "--skip", "Sbom", "--skip", "Scan");
+            Assert.True(publish.ExitCode == 0, publish.Out + publish.Error);
+            return SaveRelease("broken");
+        }
+        finally
+        {
+            File.Delete(migration);
+        }
+    }
+
+    private void AssertRestoresIntoScratchDatabase(string backup)
+    {
+        var postgres = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=postgres");
+        var scratch = "restore_check_" + Guid.NewGuid().ToString("N")[..6];
+        foreach (var step in PostgresBackup.RestoreInvocations(backup, postgres, scratch, "slipway", "/tmp/restore-check.dump"))
+        {
+            workspace.Docker([.. step.Arguments.Select(a => a.Reveal())]);
+        }
+
+        var tables = workspace.Docker("exec", postgres, "psql", "--username=slipway", "--dbname=" + scratch, "--tuples-only", "--no-align",
+            "--command=SELECT count(*) FROM schema_migrations");
+        Assert.Equal("2", tables.Trim());
+        workspace.Docker("exec", postgres, "dropdb", "--username=slipway", scratch);
+    }
+
+    private async Task<string?> ServedVersionAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(StackUrl, "/version")));
+        return document.RootElement.GetProperty("version").GetString();
+    }
+
+    private List<string> ApiContainers() =>
+        [.. workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=api")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];
+
+    private DeployProcess StartDeployProcess(string release)
+    {
+        File.Copy(release, ReleaseFile, overwrite: true);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var host = Path.Combine(TestPaths.RepositoryRoot, "build", "bin", configuration, "net10.0", "Slipway.Build.dll");
+        return new DeployProcess(host, workspace.Root, ["--target", "DeployStaging", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost]);
+    }
+
+    private void WriteStaging(string? faultMode) =>
+        File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), $"""
+            # yaml-language-server: $schema=./environment.schema.json
+            # Integration tests: staging on the local engine, a project and port of this run's own,
+            # two api replicas, fast probes. Signatures are tested by SigningGateTests.
+            extends: dev
+            trigger:
+              on: branch
+              pattern: main
+            delivery:
+              driver: compose
+              compose:
+                project: {Project}
+            registry:
+              repository_prefix: {workspace.Prefix}
+            ingress:
+              http_port: {_port}
+            services:
+              api:
+                replicas: 2
+                env:
+                  FAULT_MODE: "{faultMode ?? string.Empty}"
+            data:
+              postgres:
+                backup:
+                  before_deploy: true
+                  retention: 1d
+            slo:
+              probes:
+                - name: api-ready
+                  path: /health/ready
+                  samples: 5
+                  interval: 200ms
+                  p95_latency: 1s
+                  max_error_rate: 0
+                - name: api-orders
+                  path: /orders?limit=1
+                  samples: 5
+                  interval: 200ms
+                  p95_latency: 1s
+                  max_error_rate: 0
+            rollout:
+              health_timeout: 90s
+
+            """);
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < timeout, $"timed out after {timeout} waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Run(string tool, IEnumerable<string> args, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} exited {process.ExitCode}: {stderr.Result}");
+        }
+    }
+
+    /// <summary>A deploy in a process of its own, so it can hold the lock while another runs, and be killed with SIGKILL.</summary>
+    private sealed class DeployProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _output = new();
+
+        public DeployProcess(string host, string directory, IEnumerable<string> args)
+        {
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(host);
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["NO_COLOR"] = "1";
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public int Id => _process.Id;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        /// <summary>SIGKILL: no finally block, no lock release, exactly what a crashed runner leaves.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: false);
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
