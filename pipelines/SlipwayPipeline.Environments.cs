@@ -31,7 +31,7 @@ public sealed partial class SlipwayPipeline
             File.WriteAllText(ctx.PathOf(EnvironmentSchema.RelativePath), EnvironmentSchema.Generate())));
 
     /// <summary>Targets that work on the --env environment; it is loaded and checked only when one is planned.</summary>
-    private string[] EnvironmentTargets => [nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History)];
+    private string[] EnvironmentTargets => [nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {
