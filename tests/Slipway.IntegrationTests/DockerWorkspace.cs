@@ -8,7 +8,7 @@ using Slipway.Tests.Support;
 namespace Slipway.IntegrationTests;
 
 /// <summary>
-/// A throwaway copy of the repository's sample stack (samples, environments, build props) committed
+/// A throwaway copy of the repository's sample stack (samples, environments, compose files, build props) committed
 /// to a fresh git repository, with an environment 'itest' that publishes under a unique registry
 /// prefix, on the real Docker engine and registry. The cold Publish runs once for the collection.
 /// </summary>
@@ -78,12 +78,18 @@ public sealed class DockerWorkspace : IAsyncLifetime
         InProcessHost.RunAsync(new SlipwayPipeline(), [.. args, "--env", environment, "--skip", "Restore"], runner: runner, workingDirectory: Root);
 
     /// <summary>Runs the repository's pipeline in the workspace, with the real tools and the cosign double.</summary>
-    public Task<HostRun> RunAsync(params string[] args) => RunHostAsync([.. args, "--env", "itest"]);
+    public Task<HostRun> RunAsync(params string[] args) => RunWithVariablesAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync"/>, with more environment variables for the host (e.g. FAULT_MODE for E2ESmoke).</summary>
+    public Task<HostRun> RunWithVariablesAsync(IReadOnlyDictionary<string, string> extra, params string[] args) =>
+        RunHostAsync(extra, [.. args, "--env", "itest"]);
 
     /// <summary>Runs the pipeline with exactly <paramref name="args"/> (no --env: for targets that imply theirs).</summary>
-    public Task<HostRun> RunHostAsync(params string[] args)
+    public Task<HostRun> RunHostAsync(params string[] args) => RunHostAsync(new Dictionary<string, string>(), args);
+
+    private Task<HostRun> RunHostAsync(IReadOnlyDictionary<string, string> extra, string[] args)
     {
-        var variables = new Dictionary<string, string> { ["SLIPWAY_COSIGN"] = CosignDouble, ["COSIGN_PASSWORD"] = CosignPassword };
+        var variables = new Dictionary<string, string>(extra) { ["SLIPWAY_COSIGN"] = CosignDouble, ["COSIGN_PASSWORD"] = CosignPassword };
 
         // The host and its runner see the same variables; provisioned tools (cdxgen, helm) live in the
         // repository's .slipway, not the workspace's.

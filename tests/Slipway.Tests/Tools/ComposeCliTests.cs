@@ -76,6 +76,31 @@ public sealed class ComposeCliTests
     }
 
     [Fact]
+    public void The_project_label_uses_the_name_as_Compose_normalises_it()
+    {
+        Assert.Equal("com.docker.compose.project=slipway-e2e-1a2b3c4d", new ComposeProject("slipway-e2e-1a2b3c4d", ["stack.yml"]).Label);
+        Assert.Equal("com.docker.compose.project=myapp_e2e", new ComposeProject("My.App_E2E", ["stack.yml"]).Label);
+    }
+
+    [Fact]
+    public void Run_and_config_of_the_e2e_overlay_name_the_one_off_profiles()
+    {
+        var e2e = new ComposeProject("slipway-e2e-1a2b3c4d", ["compose/stack.yml", "compose/compose.test.yml"]);
+
+        Assert.Equal(
+            ["--project-name", "slipway-e2e-1a2b3c4d", "--file", "compose/stack.yml", "--file", "compose/compose.test.yml",
+             "--profile", "migrate", "--profile", "seed", "config", "--quiet"],
+            Tokens(ComposeCli.Config(e2e, "migrate", "seed")));
+        Assert.Equal(
+            ["--project-name", "slipway-e2e-1a2b3c4d", "--file", "compose/stack.yml", "--file", "compose/compose.test.yml",
+             "--profile", "seed", "run", "--rm", "seed"],
+            Tokens(ComposeCli.Run(e2e, "seed", profiles: ["seed"])));
+        Assert.Equal(
+            ["--project-name", "slipway-e2e-1a2b3c4d", "--file", "compose/stack.yml", "--file", "compose/compose.test.yml", "port", "proxy", "8080"],
+            Tokens(ComposeCli.Port(e2e, "proxy", 8080)));
+    }
+
+    [Fact]
     public void A_project_needs_a_file()
     {
         Assert.Throws<ArgumentException>(() => new ComposeProject("p", []));

@@ -135,6 +135,38 @@ public sealed class DockerCliTests
         Assert.Equal(["run", "alpine:3"], Tokens(DockerCli.Run(new DockerRunSettings("alpine:3") { Detached = false })));
 
     [Fact]
+    public void Listing_containers_includes_stopped_ones_filters_by_label_and_prints_tab_separated_fields()
+    {
+        var invocation = DockerCli.ListContainers("com.docker.compose.project=slipway-e2e-1a2b3c4d", DockerEndpoint.ForHost("unix:///run/e2e.sock"));
+
+        Assert.Equal(
+            [
+                "--host", "unix:///run/e2e.sock", "container", "ls", "--all", "--no-trunc",
+                "--filter", "label=com.docker.compose.project=slipway-e2e-1a2b3c4d",
+                "--format", "{{.ID}}\t{{.Names}}\t{{.Label \"com.docker.compose.service\"}}\t{{.State}}\t{{.Status}}",
+            ],
+            Tokens(invocation));
+    }
+
+    [Fact]
+    public void Container_listing_parses_and_flags_containers_that_are_not_running_or_not_healthy()
+    {
+        var containers = ContainerStatus.ParseList(
+            "c1\tp_api_1\tapi\trunning\tUp 12 seconds (healthy)\n" +
+            "c2\tp_worker_1\tworker\trestarting\tRestarting (1) 2 seconds ago\n" +
+            "c3\tp_proxy_1\tproxy\trunning\tUp 3 seconds (health: starting)\n" +
+            "c4\tp_postgres_1\tpostgres\trunning\tUp 1 minute (unhealthy)\n" +
+            "c5\tp_redis_1\tredis\trunning\tUp 1 minute\n" +
+            "c6\tp_migrate_run_1\tmigrate\texited\tExited (1) 5 seconds ago\n\n");
+
+        Assert.Equal(["api", "worker", "proxy", "postgres", "redis", "migrate"], containers.Select(c => c.Service));
+        Assert.Equal(["worker", "proxy", "postgres", "migrate"], containers.Where(c => c.NeedsAttention).Select(c => c.Service));
+        Assert.Equal(new ContainerStatus("c1", "p_api_1", "api", "running", "Up 12 seconds (healthy)"), containers[0]);
+        Assert.Empty(ContainerStatus.ParseList(string.Empty));
+        Assert.Throws<FormatException>(() => ContainerStatus.ParseList("c1 p_api_1 api running Up"));
+    }
+
+    [Fact]
     public void Container_remove_inspect_and_logs()
     {
         Assert.Equal(["container", "rm", "--force", "db"], Tokens(DockerCli.Remove("db", force: true)));

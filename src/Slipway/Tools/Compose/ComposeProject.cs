@@ -33,6 +33,13 @@ public sealed record ComposeProject
     /// <summary>The project name (<c>--project-name</c>): the prefix of every container, network and volume.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// The label Compose puts on every container, network and volume of the project,
+    /// <c>com.docker.compose.project=NAME</c>, with the name normalised as Compose does (lower case; only
+    /// letters, digits, <c>-</c> and <c>_</c> kept). Filter <c>docker … ls</c> by it to find what the project left.
+    /// </summary>
+    public string Label => "com.docker.compose.project=" + string.Concat(Name.ToLowerInvariant().Where(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_'));
+
     /// <summary>The Compose files, in the order they are layered.</summary>
     public ImmutableArray<string> Files { get; private init; }
 

@@ -145,6 +145,21 @@ public static class DockerCli
             .WithArguments(containers.Select(InvocationValue.FromString));
     }
 
+    /// <summary>
+    /// <c>docker container ls --all --no-trunc --filter label=LABEL --format …</c>: every container (running or not)
+    /// carrying <paramref name="label"/> (<c>key</c> or <c>key=value</c>), one per line in the format
+    /// <see cref="ContainerStatus.ParseList"/> reads.
+    /// </summary>
+    public static ToolInvocation ListContainers(string label, DockerEndpoint? endpoint = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        return Docker(endpoint, "container", "ls")
+            .WithFlag("--all")
+            .WithFlag("--no-trunc")
+            .WithOption("--filter", "label=" + label)
+            .WithOption("--format", ContainerStatus.Format);
+    }
+
     /// <summary><c>docker logs [--tail N] CONTAINER</c>; every line when <paramref name="tail"/> is null.</summary>
     public static ToolInvocation Logs(string container, int? tail = null, DockerEndpoint? endpoint = null)
     {
