@@ -102,7 +102,9 @@ public sealed class FaultInjectionMiddleware
 
         switch (_settings.Mode)
         {
-            case FaultMode.Errors when !isLive:
+            // Health endpoints still answer truthfully: errors mode is a release that passes its health checks and
+            // fails its work, the failure only SLO probes of real endpoints catch.
+            case FaultMode.Errors when !isLive && !isReady:
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                 await context.Response.WriteAsJsonAsync(
                     new { error = "fault injected (FAULT_MODE=errors)" },

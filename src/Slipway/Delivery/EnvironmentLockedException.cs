@@ -51,7 +51,7 @@ public sealed class EnvironmentLockedException : Exception
         var since = holder.Acquired.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         var age = now >= holder.Acquired ? $", {LedgerTable.Duration(now - holder.Acquired)} ago" : string.Empty;
         return isStale
-            ? $"The environment lock {path} was left by a killed run: {holder.Holder} (pid {holder.Pid} on {holder.Host}, no longer running) "
+            ? $"The environment lock {path} is stale, left by a killed run: {holder.Holder} (pid {holder.Pid} on {holder.Host}, no longer running) "
               + $"was deploying {holder.Version} since {since} UTC{age}. Nothing holds it any more; check the environment with the History target, "
               + "then rerun with --break-lock to remove it."
             : $"The environment is locked by {holder.Holder} (pid {holder.Pid} on {holder.Host}), deploying {holder.Version} since {since} UTC{age}; "

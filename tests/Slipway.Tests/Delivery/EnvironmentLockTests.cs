@@ -94,7 +94,7 @@ public sealed class EnvironmentLockTests
         Assert.True(EnvironmentLock.IsStale(dead));
         Assert.True(error.IsStale);
         Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(5));
-        Assert.StartsWith($"The environment lock {path} was left by a killed run: alice@deploy-box (pid {DeadPid} on {Environment.MachineName}, no longer running)", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The environment lock {path} is stale, left by a killed run: alice@deploy-box (pid {DeadPid} on {Environment.MachineName}, no longer running)", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("rerun with --break-lock to remove it.", error.Message, StringComparison.Ordinal);
     }
 
