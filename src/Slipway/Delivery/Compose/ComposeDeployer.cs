@@ -438,8 +438,9 @@ public sealed class ComposeDeployer
 
     private async Task RunAsync(ToolInvocation invocation) => await _session.RunAsync(invocation);
 
+    /// <summary>The last line of the first text that has one: stderr's reason before stdout's progress lines.</summary>
     private static string LastLine(params string[] texts) =>
-        texts.SelectMany(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).LastOrDefault() ?? "no output";
+        texts.Select(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()).FirstOrDefault(l => l is not null) ?? "no output";
 
     private sealed class Attempt
     {
