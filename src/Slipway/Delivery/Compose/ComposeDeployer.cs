@@ -239,7 +239,11 @@ public sealed class ComposeDeployer
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
         if (_session.IsDryRun)
         {
-            await StartProxyAsync(project, service, []);
+            if (service.Routed)
+            {
+                await StartProxyAsync(project, service, []);
+            }
+
             return;
         }
 
