@@ -261,7 +261,7 @@ public sealed class ComposeDeployer
                 await StartProxyAsync(project, service, fresh);
             }
         }
-        catch (DeployStepException)
+        catch (Exception e) when (e is DeployStepException or ToolFailedException)
         {
             await RemoveAsync(fresh, $"{service.Name}: removing the new container(s) that did not become ready; the old ones keep serving");
             throw;
@@ -366,8 +366,10 @@ public sealed class ComposeDeployer
 
     private async Task<string> RuntimeApiAsync(DockerContainer proxy, string command, bool readOnly)
     {
+        // Any exit code: a socat failure is reported below with its reason, as a step failure the rollout cleans up after.
         var invocation = DockerCli.Exec(proxy.Id, ["socat", "stdio", $"unix-connect:{_deployment.ProxySocket}"], Endpoint, interactive: true)
-            .WithStandardInput(command);
+            .WithStandardInput(command)
+            .AcceptingAnyExitCode();
         var result = readOnly ? await _session.QueryAsync(invocation) : await _session.RunAsync(invocation, echoOutput: false);
         if (result.ExitCode != 0)
         {
