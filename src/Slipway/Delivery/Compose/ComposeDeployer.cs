@@ -135,11 +135,11 @@ public sealed class ComposeDeployer
 
     private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup)
     {
-        var project = ProjectFor(release);
         var attempt = new Attempt();
         try
         {
             attempt.Stage = Stage.Preparation;
+            var project = ProjectFor(release);
             await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
             var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
             await StartDataServicesAsync(project);
