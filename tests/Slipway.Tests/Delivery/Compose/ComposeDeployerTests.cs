@@ -326,4 +326,57 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(ledgerBefore, File.ReadAllText(Ledger.Path));
         Assert.Equal(before, _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)));
     }
+
+    [Fact]
+    public async Task When_the_proxy_runtime_API_does_not_answer_the_new_containers_are_removed_and_the_reason_is_given()
+    {
+        Running(V100);
+        var old = _stack.Running("api");
+        _stack.RuntimeApiDown = true;
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("the proxy's runtime API did not answer 'show servers state app': 2026/03/08 09:00:00 socat[17] E connect", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("No traffic moved", outcome.Summary, StringComparison.Ordinal);
+        Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"]), c => Assert.True(c.Removed));
+        Assert.Equal(old, _stack.Running("api"));
+    }
+
+    [Fact]
+    public async Task When_the_proxy_cannot_start_on_a_first_deploy_the_new_containers_are_removed()
+    {
+        var deployer = Deployer();
+        _session.On(@" up --detach --no-deps proxy$", 1, stderr: "ERROR: for proxy  Cannot start service proxy: driver failed programming external connectivity on endpoint slipway-test_proxy_1: Bind for 127.0.0.1:8080 failed: port is already allocated\n");
+
+        var outcome = await deployer.DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("port is already allocated", outcome.Summary, StringComparison.Ordinal);
+        var fresh = _stack.Containers.Where(c => c.Service == "api").ToList();
+        Assert.Equal(2, fresh.Count);
+        Assert.All(fresh, c => Assert.True(c.Removed));
+        Assert.Contains($"docker container stop --time 30 {fresh[0].Id} {fresh[1].Id}", Effects());
+    }
+
+    [Fact]
+    public async Task A_rollback_to_a_release_without_an_image_for_a_newer_service_fails_and_is_recorded_instead_of_throwing()
+    {
+        // 1.0.0 had no worker yet; 1.1.0 adds it.
+        var api = new ComposeRelease("1.0.0", "1a2b3c4", new Dictionary<string, string> { ["api"] = V100.Images["api"] });
+        _stack.Start("postgres", "postgres:15");
+        _stack.Start("redis", "redis:7");
+        _stack.Start("api", api.Images["api"]);
+        _stack.Start("proxy", "haproxy:2.6");
+        Ledger.Append(new LedgerEntry("test", api.Version, api.Commit, api.Images, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: 4 of 10 answers were 500"]));
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("The automatic rollback to 1.0.0 failed too (preparation (compose config, data services)): release 1.0.0 has no image for worker", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(
+            [("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed), ("1.0.0", LedgerAction.Failed)],
+            Entries.Select(e => (e.Version, e.Action)));
+    }
 }
