@@ -379,4 +379,59 @@ public sealed partial class ComposeDeployerTests : IDisposable
             [("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed), ("1.0.0", LedgerAction.Failed)],
             Entries.Select(e => (e.Version, e.Action)));
     }
+
+    [Fact]
+    public async Task New_containers_that_stay_starting_time_out_after_the_health_timeout_on_the_clock_without_waiting()
+    {
+        Running(V100);
+        _stack.HealthOfNew["api"] = "starting";
+        var deployment = Deployment with { Rollout = new RolloutSettings { HealthTimeout = Duration.Parse("30s") } };
+
+        var outcome = await Deployer(deployment: deployment).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).ToList();
+        Assert.Contains($"api: not healthy within 30s (rollout.health_timeout): {fresh[0].Name} (starting), {fresh[1].Name} (starting)", outcome.Summary, StringComparison.Ordinal);
+        Assert.All(fresh, c => Assert.True(c.Removed));
+
+        // Polled every 500 ms until the clock passed 30 s (60 pauses, 61 if the real milliseconds did not tip it over), none of them real.
+        Assert.All(_time.Delays, d => Assert.Equal(TimeSpan.FromMilliseconds(500), d));
+        Assert.InRange(_time.Delays.Count, 60, 61);
+        Assert.Equal(_time.Delays.Count + 1, _session.Invocations.Count(i => Short(i) == $"docker container inspect {fresh[0].Id} {fresh[1].Id}"));
+    }
+
+    [Fact]
+    public async Task A_slot_left_drained_by_an_interrupted_run_is_made_ready_when_a_new_container_gets_its_address()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        _stack.Drain("api3");
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        var effects = Effects();
+        var readied = effects.IndexOf(Socat(proxy.Id, "set server app/api3 state ready"));
+        Assert.InRange(readied, effects.IndexOf("compose up --detach --no-deps proxy") + 1, effects.IndexOf(Socat(proxy.Id, "set server app/api1 state drain")) - 1);
+        Assert.DoesNotContain(Socat(proxy.Id, "set server app/api4 state ready"), effects.Take(readied + 2));
+    }
+
+    [Fact]
+    public async Task A_manual_rollback_takes_the_zero_downtime_path_with_a_backup_but_no_migration_and_records_what_it_replaced()
+    {
+        Running(V100);
+        Assert.True((await Deployer().DeployAsync(V110, "ci@runner")).Succeeded);
+        var target = ComposeRelease.From(Ledger.LastGoodExcept("1.1.0")!);
+
+        var outcome = await Deployer().RollbackAsync(target, "1.1.0", "ops@laptop");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Equal("test runs 1.0.0 again: every service healthy, probes passed.", outcome.Summary);
+        Assert.DoesNotContain(_session.Runs, r => r.Arguments.Any(a => a.Reveal() == "run"));
+        Assert.Contains(Effects(), e => e.StartsWith("backup ", StringComparison.Ordinal));
+        Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
+        var entry = Entries[^1];
+        Assert.Equal(("1.1.0", "5d6e7f8", LedgerAction.RolledBack, "1.0.0", "ops@laptop"), (entry.Version, entry.Commit, entry.Action, entry.RolledBackTo, entry.Who));
+        Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
 }
