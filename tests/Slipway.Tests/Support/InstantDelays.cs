@@ -5,11 +5,15 @@ namespace Slipway.Tests.Support;
 /// <summary>
 /// A clock whose delays end at once: every timer fires straight away on the thread pool, its due time is recorded, and
 /// the clock moves forward by it. A polling loop with a timeout therefore reaches its timeout after the right number
-/// of polls without waiting; time between delays passes as it really does.
+/// of polls without waiting. Time between delays passes as it really does, unless the clock is frozen: then only
+/// delays move it, so the number of polls before a timeout does not depend on how busy the machine is.
 /// </summary>
-public sealed class InstantDelays : TimeProvider
+/// <param name="frozen">True for a clock that stands still between delays.</param>
+public sealed class InstantDelays(bool frozen = false) : TimeProvider
 {
     private readonly ConcurrentQueue<TimeSpan> _delays = new();
+    private readonly long _frozenTimestamp = System.GetTimestamp();
+    private readonly DateTimeOffset _frozenNow = System.GetUtcNow();
     private long _skippedTicks;
 
     /// <summary>The due time of every timer created, in order.</summary>
@@ -19,9 +23,9 @@ public sealed class InstantDelays : TimeProvider
     public TimeSpan Skipped => TimeSpan.FromTicks(Interlocked.Read(ref _skippedTicks));
 
     public override long GetTimestamp() =>
-        base.GetTimestamp() + (long)((Int128)Interlocked.Read(ref _skippedTicks) * TimestampFrequency / TimeSpan.TicksPerSecond);
+        (frozen ? _frozenTimestamp : base.GetTimestamp()) + (long)((Int128)Interlocked.Read(ref _skippedTicks) * TimestampFrequency / TimeSpan.TicksPerSecond);
 
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Skipped;
+    public override DateTimeOffset GetUtcNow() => (frozen ? _frozenNow : base.GetUtcNow()) + Skipped;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
