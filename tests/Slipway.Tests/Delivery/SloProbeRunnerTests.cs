@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -256,33 +255,5 @@ public sealed class SloProbeRunnerTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Ends every delay at once and records how long each was meant to be; timestamps stay real.</summary>
-    private sealed class InstantDelays : TimeProvider
-    {
-        private readonly ConcurrentQueue<TimeSpan> _delays = new();
-
-        public IReadOnlyList<TimeSpan> Delays => [.. _delays];
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            _delays.Enqueue(dueTime);
-
-            // Fired on the thread pool, after Task.Delay has stored the timer it is creating.
-            ThreadPool.QueueUserWorkItem(_ => callback(state));
-            return new NoTimer();
-        }
-
-        private sealed class NoTimer : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
-
-            public void Dispose()
-            {
-            }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-        }
     }
 }

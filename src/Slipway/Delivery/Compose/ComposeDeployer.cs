@@ -135,11 +135,11 @@ public sealed class ComposeDeployer
 
     private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup)
     {
-        var project = ProjectFor(release);
         var attempt = new Attempt();
         try
         {
             attempt.Stage = Stage.Preparation;
+            var project = ProjectFor(release);
             await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
             var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
             await StartDataServicesAsync(project);
@@ -239,7 +239,11 @@ public sealed class ComposeDeployer
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
         if (_session.IsDryRun)
         {
-            await StartProxyAsync(project, service, []);
+            if (service.Routed)
+            {
+                await StartProxyAsync(project, service, []);
+            }
+
             return;
         }
 
@@ -257,7 +261,7 @@ public sealed class ComposeDeployer
                 await StartProxyAsync(project, service, fresh);
             }
         }
-        catch (DeployStepException)
+        catch (Exception e) when (e is DeployStepException or ToolFailedException)
         {
             await RemoveAsync(fresh, $"{service.Name}: removing the new container(s) that did not become ready; the old ones keep serving");
             throw;
@@ -358,8 +362,10 @@ public sealed class ComposeDeployer
 
     private async Task<string> RuntimeApiAsync(DockerContainer proxy, string command, bool readOnly)
     {
+        // Any exit code: a socat failure is reported below with its reason, as a step failure the rollout cleans up after.
         var invocation = DockerCli.Exec(proxy.Id, ["socat", "stdio", $"unix-connect:{_deployment.ProxySocket}"], Endpoint, interactive: true)
-            .WithStandardInput(command);
+            .WithStandardInput(command)
+            .AcceptingAnyExitCode();
         var result = readOnly ? await _session.QueryAsync(invocation) : await _session.RunAsync(invocation, echoOutput: false);
         if (result.ExitCode != 0)
         {
@@ -434,8 +440,9 @@ public sealed class ComposeDeployer
 
     private async Task RunAsync(ToolInvocation invocation) => await _session.RunAsync(invocation);
 
+    /// <summary>The last line of the first text that has one: stderr's reason before stdout's progress lines.</summary>
     private static string LastLine(params string[] texts) =>
-        texts.SelectMany(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).LastOrDefault() ?? "no output";
+        texts.Select(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()).FirstOrDefault(l => l is not null) ?? "no output";
 
     private sealed class Attempt
     {

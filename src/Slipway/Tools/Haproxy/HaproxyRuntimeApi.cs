@@ -66,7 +66,7 @@ public static class HaproxyRuntimeApi
         var header = lines.FirstOrDefault(l => l.StartsWith("# pxname", StringComparison.Ordinal))
             ?? throw new FormatException($"'show stat' printed no header: {First(csv)}");
         var columns = header[2..].Split(',');
-        var scur = Array.IndexOf(columns, "scur");
+        var scur = Array.IndexOf(columns, "scur") is var i and >= 0 ? i : throw new FormatException($"'show stat' has no column scur: {First(csv)}");
         var sessions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var fields in lines.Where(l => !l.StartsWith('#')).Select(l => l.Split(',')))
         {

@@ -1,0 +1,436 @@
+using System.Text.RegularExpressions;
+using Slipway.Delivery;
+using Slipway.Delivery.Compose;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tests.Support;
+using Slipway.Tools.Compose;
+
+namespace Slipway.Tests.Delivery.Compose;
+
+/// <summary>
+/// The Compose deploy, step by step, against a fake stack: the order and content of every invocation, what is removed
+/// when, and what the ledger says afterwards. No Docker; delays end at once.
+/// </summary>
+public sealed partial class ComposeDeployerTests : IDisposable
+{
+    public const string ProjectName = "slipway-test";
+
+    private static readonly ComposeRelease V100 = new("1.0.0", "1a2b3c4", new Dictionary<string, string>
+    {
+        ["api"] = "127.0.0.1:5000/slipway/api@sha256:1000000000000000000000000000000000000000000000000000000000000000",
+        ["worker"] = "127.0.0.1:5000/slipway/worker@sha256:1000000000000000000000000000000000000000000000000000000000000001",
+    });
+
+    private static readonly ComposeRelease V110 = new("1.1.0", "5d6e7f8", new Dictionary<string, string>
+    {
+        ["api"] = "127.0.0.1:5000/slipway/api@sha256:1100000000000000000000000000000000000000000000000000000000000000",
+        ["worker"] = "127.0.0.1:5000/slipway/worker@sha256:1100000000000000000000000000000000000000000000000000000000000001",
+    });
+
+    private readonly string _directory = TestPaths.NewTempDirectory();
+    private readonly FakeComposeStack _stack = new();
+    private readonly InstantDelays _time = new(frozen: true);
+    private readonly Queue<ProbeVerdict> _verdicts = new();
+    private ScriptedToolSession _session = new();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private ReleaseLedger Ledger => ReleaseLedger.Open(Path.Combine(_directory, "state", "ledger.jsonl"));
+
+    private IReadOnlyList<LedgerEntry> Entries => Ledger.ReadAll().Entries;
+
+    private string BackupOf(string version) => Path.Combine(_directory, "backups", $"test-20260308T090000Z-{version}.dump");
+
+    private ComposeDeployment Deployment => new()
+    {
+        Environment = "test",
+        Project = new ComposeProject(ProjectName, [Path.Combine(_directory, "compose", "stack.yml")])
+            .WithVariable("POSTGRES_PASSWORD", new Secret("pg-password-for-tests", "postgres-password")),
+        Services = [new ComposeAppService("api", 2, "API_IMAGE", Routed: true), new ComposeAppService("worker", 1, "WORKER_IMAGE", Routed: false)],
+        Rollout = new RolloutSettings(),
+        Migrations = new MigrationPolicy(),
+        StateDirectory = Path.Combine(_directory, "state"),
+    };
+
+    private ComposeDeployer Deployer(bool dryRun = false, ComposeDeployment? deployment = null)
+    {
+        _session = new ScriptedToolSession { IsDryRun = dryRun };
+        _stack.Attach(_session);
+        var session = _session;
+        var checks = new DeployChecks(
+            (database, _) =>
+            {
+                session.Mark($"backup {database.Id}");
+                return Task.FromResult(BackupOf(V110.Version));
+            },
+            _ =>
+            {
+                session.Mark("probes");
+                return Task.FromResult(_verdicts.TryDequeue(out var verdict) ? verdict : new ProbeVerdict(true, "api-ready  10/10  p95 12 ms  ok\n", []));
+            });
+        return new ComposeDeployer(deployment ?? Deployment, session, Ledger, checks, _time);
+    }
+
+    /// <summary>The stack as release <paramref name="release"/> left it, and the ledger saying so.</summary>
+    private void Running(ComposeRelease release, int apiReplicas = 2)
+    {
+        _stack.Start("postgres", "postgres:15");
+        _stack.Start("redis", "redis:7");
+        for (var i = 0; i < apiReplicas; i++)
+        {
+            _stack.Start("api", release.Images["api"]);
+        }
+
+        _stack.Start("worker", release.Images["worker"], health: null);
+        _stack.Start("proxy", "haproxy:2.6");
+        Ledger.Append(new LedgerEntry("test", release.Version, release.Commit, release.Images, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
+    }
+
+    /// <summary>A display string with the project name and files left out: <c>compose up --detach api</c>.</summary>
+    private static string Short(ToolInvocation invocation) =>
+        ComposePrefix().Replace(invocation.ToDisplayString(includeEnvironment: false), "compose ");
+
+    /// <summary>Runs and marks, in order: the effects of a deploy.</summary>
+    private List<string> Effects() =>
+        [.. _session.Events.Where(e => e.Kind is SessionEventKind.Run or SessionEventKind.Mark).Select(e => e.Invocation is null ? e.Text : Short(e.Invocation))];
+
+    private List<string> Timeline() =>
+        [.. _session.Events.Where(e => e.Kind is SessionEventKind.Run or SessionEventKind.Mark or SessionEventKind.Query).Select(e => e.Invocation is null ? e.Text : Short(e.Invocation))];
+
+    private string OverrideOf(string version) => Path.Combine(_directory, "state", "releases", version + ".compose.yml");
+
+    private static List<string> FilesOf(ToolInvocation compose)
+    {
+        var tokens = compose.Arguments.Select(a => a.Reveal()).ToList();
+        return [.. tokens.Where((_, i) => i > 0 && tokens[i - 1] == "--file")];
+    }
+
+    private static string Socat(string container, string command) =>
+        $"docker exec --interactive {container} socat stdio unix-connect:/var/run/haproxy/admin.sock <<< '{command}'";
+
+    [GeneratedRegex(@"^docker-compose --project-name \S+( --file \S+)+ ")]
+    private static partial Regex ComposePrefix();
+
+    [Fact]
+    public async Task A_first_deploy_starts_data_services_migrates_then_each_service_behind_the_proxy_and_records_it()
+    {
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.True(outcome.Succeeded);
+        Assert.Null(outcome.Backup);
+        var api = _stack.Running("api");
+        Assert.Equal(2, api.Count);
+        Assert.Equal(
+            [
+                "compose --profile migrate config --quiet",
+                "compose up --detach --no-deps postgres redis",
+                "compose --profile migrate run --rm migrate",
+                "compose up --detach --no-deps --scale api=2 api",
+                "compose up --detach --no-deps proxy",
+                "compose up --detach --no-deps --scale worker=1 worker",
+                "probes",
+            ],
+            Effects());
+        Assert.Contains(_session.Messages, m => m.StartsWith("Backup: postgres was not running before this deploy (first deploy)", StringComparison.Ordinal));
+
+        // The new replicas are waited for before the proxy starts, and the proxy routes to both before the worker follows.
+        var timeline = Timeline();
+        var waited = timeline.IndexOf($"docker container inspect {api[0].Id} {api[1].Id}");
+        var proxyUp = timeline.IndexOf("compose up --detach --no-deps proxy");
+        Assert.InRange(waited, timeline.IndexOf("compose up --detach --no-deps --scale api=2 api") + 1, proxyUp - 1);
+        Assert.InRange(timeline.LastIndexOf(Socat(_stack.Running("proxy")[0].Id, "show servers state app")), proxyUp + 1, timeline.IndexOf("compose up --detach --no-deps --scale worker=1 worker") - 1);
+
+        // Every compose call sees the release's images and its override, and no call needs a drain on a first deploy.
+        Assert.All(_session.Runs.Where(r => r.Tool == ComposeCli.Tool), r =>
+        {
+            Assert.Equal(V110.Images["api"], r.Environment["API_IMAGE"].Reveal());
+            Assert.Equal(V110.Images["worker"], r.Environment["WORKER_IMAGE"].Reveal());
+            Assert.Equal([Path.Combine(_directory, "compose", "stack.yml"), OverrideOf("1.1.0")], FilesOf(r));
+        });
+        Assert.DoesNotContain(_session.Runs, r => r.Tool == "docker");
+
+        var entry = Assert.Single(Entries);
+        Assert.Equal(("1.1.0", "5d6e7f8", LedgerAction.Deployed, "probes passed", "ci@runner", (string?)null), (entry.Version, entry.Commit, entry.Action, entry.Details, entry.Who, entry.RolledBackTo));
+        Assert.Equal(V110.Images, entry.Images);
+    }
+
+    [Fact]
+    public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_stops_them_and_clears_the_drain()
+    {
+        Running(V100);
+        var database = _stack.Running("postgres")[0];
+        var proxy = _stack.Running("proxy")[0];
+        var oldApi = _stack.Running("api");
+        var oldSlots = oldApi.Select(_stack.SlotOf).ToList();
+        var oldWorker = _stack.Running("worker")[0];
+        _stack.HoldSessions(oldSlots[0], 1);
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.Equal(BackupOf("1.1.0"), outcome.Backup);
+        var newApi = _stack.Running("api");
+        Assert.Equal([V110.Images["api"], V110.Images["api"]], newApi.Select(c => c.Image));
+        Assert.DoesNotContain(newApi, c => oldApi.Contains(c));
+        Assert.Equal(["api1", "api2"], oldSlots);
+        Assert.Equal(
+            [
+                "compose --profile migrate config --quiet",
+                "compose up --detach --no-deps postgres redis",
+                $"backup {database.Id}",
+                "compose --profile migrate run --rm migrate",
+                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                "compose up --detach --no-deps proxy",
+                Socat(proxy.Id, "set server app/api1 state drain"),
+                Socat(proxy.Id, "set server app/api2 state drain"),
+                $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
+                $"docker container rm --force {oldApi[0].Id}",
+                $"docker container rm --force {oldApi[1].Id}",
+                Socat(proxy.Id, "set server app/api1 state ready"),
+                Socat(proxy.Id, "set server app/api2 state ready"),
+                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+                $"docker container stop --time 30 {oldWorker.Id}",
+                $"docker container rm --force {oldWorker.Id}",
+                "probes",
+            ],
+            Effects());
+
+        // The old api1 still had sessions: the stop waited for show stat to report none (two polls, one pause).
+        var timeline = Timeline();
+        var drained = timeline.IndexOf(Socat(proxy.Id, "set server app/api2 state drain"));
+        var stop = timeline.IndexOf($"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}");
+        Assert.Equal(2, timeline.Skip(drained).Take(stop - drained).Count(t => t == Socat(proxy.Id, "show stat")));
+        Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Delays);
+
+        var entry = Entries[^1];
+        Assert.Equal(("1.1.0", LedgerAction.Deployed, "probes passed; backup test-20260308T090000Z-1.1.0.dump"), (entry.Version, entry.Action, entry.Details));
+        Assert.Equal(2, Entries.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_migration_aborts_before_any_app_container_changes_and_the_ledger_names_the_backup()
+    {
+        Running(V100);
+        _stack.MigrationExitCode = 1;
+        var before = _stack.Containers.Where(c => !c.Removed).Select(c => (c.Id, c.Status)).ToList();
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Aborted, outcome.Action);
+        Assert.Contains("the migrate one-off exited with 1: Npgsql.PostgresException (0x80004005): 42P07: relation \"ix_orders_status\" already exists", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(BackupOf("1.1.0"), outcome.Backup);
+        Assert.Equal(
+            [
+                "compose --profile migrate config --quiet",
+                "compose up --detach --no-deps postgres redis",
+                $"backup {_stack.Running("postgres")[0].Id}",
+                "compose --profile migrate run --rm migrate",
+            ],
+            Effects());
+        Assert.DoesNotContain(_session.Runs, r => Short(r).StartsWith("compose up", StringComparison.Ordinal) && r.Arguments[^1].Reveal() is "api" or "worker" or "proxy");
+        Assert.Equal(before, _stack.Containers.Where(c => !c.Removed).Select(c => (c.Id, c.Status)));
+
+        var entry = Entries[^1];
+        Assert.Equal(("1.1.0", LedgerAction.Aborted), (entry.Version, entry.Action));
+        Assert.Contains("backup test-20260308T090000Z-1.1.0.dump", entry.Details, StringComparison.Ordinal);
+        Assert.Equal(V100.Version, Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task Failed_probes_roll_back_to_the_last_good_release_by_its_images_without_migrating()
+    {
+        Running(V100);
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  10/10  p95 1840 ms  FAILED\n", ["api-orders: p95 1840 ms is above 500 ms"]));
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("Rolled back automatically: 1.0.0 serves again", outcome.Summary, StringComparison.Ordinal);
+        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning);
+        Assert.Contains("Rolling back to 1.0.0", warning.Text, StringComparison.Ordinal);
+
+        // After the warning: the same path with 1.0.0's images and override, no backup and no migration.
+        var rollback = _session.Events.SkipWhile(e => e != warning).ToList();
+        Assert.DoesNotContain(rollback, e => e.Kind == SessionEventKind.Mark && e.Text.StartsWith("backup", StringComparison.Ordinal));
+        Assert.DoesNotContain(rollback, e => e.Kind == SessionEventKind.Run && e.Invocation!.Arguments.Any(a => a.Reveal() == "run"));
+        var upApi = Assert.Single(rollback, e => e.Kind == SessionEventKind.Run && Short(e.Invocation!) == "compose up --detach --no-deps --no-recreate --scale api=4 api").Invocation!;
+        Assert.Equal(V100.Images["api"], upApi.Environment["API_IMAGE"].Reveal());
+        Assert.Equal(V100.Images["worker"], upApi.Environment["WORKER_IMAGE"].Reveal());
+        Assert.Equal(OverrideOf("1.0.0"), FilesOf(upApi)[^1]);
+        Assert.Single(rollback, e => e.Kind == SessionEventKind.Mark && e.Text == "probes");
+        Assert.Equal(1, _session.Runs.Count(r => Short(r) == "compose --profile migrate run --rm migrate"));
+
+        Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
+        Assert.Equal([V100.Images["worker"]], _stack.Running("worker").Select(c => c.Image));
+
+        Assert.Equal(
+            [("1.0.0", LedgerAction.Deployed, (string?)null), ("1.1.0", LedgerAction.Failed, null), ("1.1.0", LedgerAction.RolledBack, "1.0.0")],
+            Entries.Select(e => (e.Version, e.Action, e.RolledBackTo)));
+        Assert.Equal("the SLO probes failed: api-orders: p95 1840 ms is above 500 ms", Entries[1].Details);
+        Assert.Equal(V100.Version, Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task Unhealthy_new_containers_are_removed_and_the_old_ones_keep_serving_untouched()
+    {
+        Running(V100);
+        var old = _stack.Running("api");
+        _stack.HealthOfNew["api"] = "unhealthy";
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("No traffic moved", outcome.Summary, StringComparison.Ordinal);
+        var fresh = _stack.Containers.Where(c => c.Service == "api" && c.Image == V110.Images["api"]).ToList();
+        Assert.Equal(2, fresh.Count);
+        Assert.Contains($"container {fresh[0].Name} is unhealthy; last health check: Unhealthy: postgres: connection refused. See: docker logs {fresh[0].Name}", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                $"docker container stop --time 30 {fresh[0].Id} {fresh[1].Id}",
+                $"docker container rm --force {fresh[0].Id}",
+                $"docker container rm --force {fresh[1].Id}",
+            ],
+            Effects().SkipWhile(e => !e.StartsWith("compose up --detach --no-deps --no-recreate", StringComparison.Ordinal)));
+        Assert.All(fresh, c => Assert.True(c.Removed));
+        Assert.Equal(old, _stack.Running("api"));
+        Assert.DoesNotContain(_session.Invocations, i => i.Arguments.Any(a => a.Reveal() is var id && old.Any(c => c.Id == id)) && i.Arguments.Any(a => a.Reveal() is "stop" or "rm"));
+
+        Assert.Equal([("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed)], Entries.Select(e => (e.Version, e.Action)));
+    }
+
+    [Fact]
+    public async Task A_dry_run_prints_the_steps_once_waits_for_nothing_and_records_nothing()
+    {
+        Running(V100);
+        var ledgerBefore = File.ReadAllText(Ledger.Path);
+        var before = _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)).ToList();
+
+        var outcome = await Deployer(dryRun: true).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal("dry run: nothing deployed", outcome.Summary);
+        Assert.Equal(
+            [
+                "compose --profile migrate config --quiet",
+                "compose up --detach --no-deps postgres redis",
+                "compose --profile migrate run --rm migrate",
+                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                "compose up --detach --no-deps proxy",
+                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+            ],
+            Effects());
+        Assert.Empty(_time.Delays);
+        Assert.Equal(ledgerBefore, File.ReadAllText(Ledger.Path));
+        Assert.Equal(before, _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)));
+    }
+
+    [Fact]
+    public async Task When_the_proxy_runtime_API_does_not_answer_the_new_containers_are_removed_and_the_reason_is_given()
+    {
+        Running(V100);
+        var old = _stack.Running("api");
+        _stack.RuntimeApiDown = true;
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("the proxy's runtime API did not answer 'show servers state app': 2026/03/08 09:00:00 socat[17] E connect", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("No traffic moved", outcome.Summary, StringComparison.Ordinal);
+        Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"]), c => Assert.True(c.Removed));
+        Assert.Equal(old, _stack.Running("api"));
+    }
+
+    [Fact]
+    public async Task When_the_proxy_cannot_start_on_a_first_deploy_the_new_containers_are_removed()
+    {
+        var deployer = Deployer();
+        _session.On(@" up --detach --no-deps proxy$", 1, stderr: "ERROR: for proxy  Cannot start service proxy: driver failed programming external connectivity on endpoint slipway-test_proxy_1: Bind for 127.0.0.1:8080 failed: port is already allocated\n");
+
+        var outcome = await deployer.DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("port is already allocated", outcome.Summary, StringComparison.Ordinal);
+        var fresh = _stack.Containers.Where(c => c.Service == "api").ToList();
+        Assert.Equal(2, fresh.Count);
+        Assert.All(fresh, c => Assert.True(c.Removed));
+        Assert.Contains($"docker container stop --time 30 {fresh[0].Id} {fresh[1].Id}", Effects());
+    }
+
+    [Fact]
+    public async Task A_rollback_to_a_release_without_an_image_for_a_newer_service_fails_and_is_recorded_instead_of_throwing()
+    {
+        // 1.0.0 had no worker yet; 1.1.0 adds it.
+        var api = new ComposeRelease("1.0.0", "1a2b3c4", new Dictionary<string, string> { ["api"] = V100.Images["api"] });
+        _stack.Start("postgres", "postgres:15");
+        _stack.Start("redis", "redis:7");
+        _stack.Start("api", api.Images["api"]);
+        _stack.Start("proxy", "haproxy:2.6");
+        Ledger.Append(new LedgerEntry("test", api.Version, api.Commit, api.Images, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: 4 of 10 answers were 500"]));
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("The automatic rollback to 1.0.0 failed too (preparation (compose config, data services)): release 1.0.0 has no image for worker", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(
+            [("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed), ("1.0.0", LedgerAction.Failed)],
+            Entries.Select(e => (e.Version, e.Action)));
+    }
+
+    [Fact]
+    public async Task New_containers_that_stay_starting_time_out_after_the_health_timeout_on_the_clock_without_waiting()
+    {
+        Running(V100);
+        _stack.HealthOfNew["api"] = "starting";
+        var deployment = Deployment with { Rollout = new RolloutSettings { HealthTimeout = Duration.Parse("30s") } };
+
+        var outcome = await Deployer(deployment: deployment).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).ToList();
+        Assert.Contains($"api: not healthy within 30s (rollout.health_timeout): {fresh[0].Name} (starting), {fresh[1].Name} (starting)", outcome.Summary, StringComparison.Ordinal);
+        Assert.All(fresh, c => Assert.True(c.Removed));
+
+        // Polled every 500 ms until the clock passed 30 s: 61 pauses, none of them real.
+        Assert.Equal(Enumerable.Repeat(TimeSpan.FromMilliseconds(500), 61), _time.Delays);
+        Assert.Equal(62, _session.Invocations.Count(i => Short(i) == $"docker container inspect {fresh[0].Id} {fresh[1].Id}"));
+    }
+
+    [Fact]
+    public async Task A_slot_left_drained_by_an_interrupted_run_is_made_ready_when_a_new_container_gets_its_address()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        _stack.Drain("api3");
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        var effects = Effects();
+        var readied = effects.IndexOf(Socat(proxy.Id, "set server app/api3 state ready"));
+        Assert.InRange(readied, effects.IndexOf("compose up --detach --no-deps proxy") + 1, effects.IndexOf(Socat(proxy.Id, "set server app/api1 state drain")) - 1);
+        Assert.DoesNotContain(Socat(proxy.Id, "set server app/api4 state ready"), effects.Take(readied + 2));
+    }
+
+    [Fact]
+    public async Task A_manual_rollback_takes_the_zero_downtime_path_with_a_backup_but_no_migration_and_records_what_it_replaced()
+    {
+        Running(V100);
+        Assert.True((await Deployer().DeployAsync(V110, "ci@runner")).Succeeded);
+        var target = ComposeRelease.From(Ledger.LastGoodExcept("1.1.0")!);
+
+        var outcome = await Deployer().RollbackAsync(target, "1.1.0", "ops@laptop");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Equal("test runs 1.0.0 again: every service healthy, probes passed.", outcome.Summary);
+        Assert.DoesNotContain(_session.Runs, r => r.Arguments.Any(a => a.Reveal() == "run"));
+        Assert.Contains(Effects(), e => e.StartsWith("backup ", StringComparison.Ordinal));
+        Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
+        var entry = Entries[^1];
+        Assert.Equal(("1.1.0", "5d6e7f8", LedgerAction.RolledBack, "1.0.0", "ops@laptop"), (entry.Version, entry.Commit, entry.Action, entry.RolledBackTo, entry.Who));
+        Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
+}
