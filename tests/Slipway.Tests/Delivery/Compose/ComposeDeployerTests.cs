@@ -157,7 +157,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_stops_them_and_clears_the_drain()
+    public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_and_stops_them()
     {
         Running(V100);
         var database = _stack.Running("postgres")[0];
@@ -188,8 +188,9 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
                 $"docker container rm --force {oldApi[0].Id}",
                 $"docker container rm --force {oldApi[1].Id}",
-                Socat(proxy.Id, "set server app/api1 state ready"),
-                Socat(proxy.Id, "set server app/api2 state ready"),
+
+                // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
+                // is readied when a new container takes its address (see the test of a slot left drained).
                 "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
                 $"docker container stop --time 30 {oldWorker.Id}",
                 $"docker container rm --force {oldWorker.Id}",
