@@ -68,11 +68,12 @@ public sealed class ProcessRunnerTests
     public async Task I_can_give_the_tool_standard_input_and_it_is_masked_when_secret()
     {
         var output = new CapturedOutput();
-        var invocation = Dummy("stdin").WithStandardInput(new Secret("show servers state app\n", "command"));
+        // A value no other test prints: secrets are scrubbed process-wide once registered.
+        var invocation = Dummy("stdin").WithStandardInput(new Secret("stdin-only value 7f3a\n", "command"));
 
         await Runner.RunAsync(invocation, output, CancellationToken.None);
 
-        Assert.Equal(["SHOW SERVERS STATE APP"], output.Out);
+        Assert.Equal(["STDIN-ONLY VALUE 7F3A"], output.Out);
         Assert.EndsWith("stdin <<< ***", invocation.ToDisplayString(), StringComparison.Ordinal);
         Assert.Contains(invocation.Secrets, s => s.Name == "command");
     }

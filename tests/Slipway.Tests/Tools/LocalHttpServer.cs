@@ -44,7 +44,9 @@ public sealed class LocalHttpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        _listener.Stop();
+
+        // Close alone: Stop then Close unregisters the prefix twice, and the second time binds the port again to do it,
+        // which fails when a parallel test's server has taken the port meanwhile ("Address already in use").
         _listener.Close();
         try
         {

@@ -195,6 +195,12 @@ public sealed class ComposeDeployer
         {
             attempt.Failure = e.Message;
         }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Unexpected tool output, a full disk during the backup: still a failed step, recorded and rolled back from,
+            // never an exception that leaves the ledger without an entry.
+            attempt.Failure = $"{e.GetType().Name}: {e.Message}";
+        }
 
         return attempt;
     }
@@ -370,6 +376,12 @@ public sealed class ComposeDeployer
         if (result.ExitCode != 0)
         {
             throw new DeployStepException($"the proxy's runtime API did not answer '{command.Trim()}': {LastLine(result.StandardError, result.StandardOutput)}");
+        }
+
+        // A command HAProxy refuses ("No such server.") still exits 0: a `set` answers nothing when it worked.
+        if (!readOnly && result.StandardOutput.Trim() is { Length: > 0 } refusal)
+        {
+            throw new DeployStepException($"the proxy refused '{command.Trim()}': {refusal}");
         }
 
         return result.StandardOutput;

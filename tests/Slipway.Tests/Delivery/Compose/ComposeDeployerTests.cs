@@ -137,7 +137,10 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
         // The new replicas are waited for before the proxy starts, and the proxy routes to both before the worker follows.
         var timeline = Timeline();
-        var waited = timeline.IndexOf($"docker container inspect {api[0].Id} {api[1].Id}");
+        // By the revealed arguments: the display string is scrubbed of every secret other tests registered, and a
+        // random container ID can contain one.
+        var waited = _session.Events.Where(e => e.Kind is SessionEventKind.Run or SessionEventKind.Mark or SessionEventKind.Query).ToList().FindIndex(e =>
+            e.Invocation?.Arguments.Select(a => a.Reveal()).ToList() is { } args && args.Contains("inspect") && args.Contains(api[0].Id) && args.Contains(api[1].Id));
         var proxyUp = timeline.IndexOf("compose up --detach --no-deps proxy");
         Assert.InRange(waited, timeline.IndexOf("compose up --detach --no-deps --scale api=2 api") + 1, proxyUp - 1);
         Assert.InRange(timeline.LastIndexOf(Socat(_stack.Running("proxy")[0].Id, "show servers state app")), proxyUp + 1, timeline.IndexOf("compose up --detach --no-deps --scale worker=1 worker") - 1);
