@@ -268,21 +268,6 @@ public sealed class DockerCliTests
     }
 
     [Fact]
-    public void Container_list_filters_on_every_label_and_prints_full_ids()
-    {
-        var invocation = DockerCli.ContainerList(
-            [new("com.docker.compose.project", "cmpx-1"), new("com.docker.compose.service", "postgres")]);
-
-        Assert.Equal(
-            ["ps", "--quiet", "--no-trunc", "--filter", "label=com.docker.compose.project=cmpx-1", "--filter", "label=com.docker.compose.service=postgres"],
-            Tokens(invocation));
-        Assert.Equal(
-            ["ps", "--all", "--quiet", "--no-trunc", "--filter", "label=a=b"],
-            Tokens(DockerCli.ContainerList([new("a", "b")], all: true)));
-        Assert.Throws<ArgumentException>(() => DockerCli.ContainerList([new("a=b", "c")]));
-    }
-
-    [Fact]
     public void Container_ids_are_the_non_blank_lines()
     {
         Assert.Equal(["4f1c", "9ab2"], DockerContainerIds.Parse("4f1c\n\n9ab2\r\n"));

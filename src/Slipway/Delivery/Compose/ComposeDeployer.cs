@@ -439,9 +439,8 @@ public sealed class ComposeDeployer
 
     private async Task<IReadOnlyList<DockerContainer>> ContainersAsync(ComposeProject project, string service)
     {
-        var ids = (await _session.QueryAsync(ComposeCli.ContainerIds(project, service))).StandardOutput
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return ids.Length == 0 ? [] : await InspectAsync(ids);
+        var ids = DockerContainerIds.Parse((await _session.QueryAsync(ComposeCli.ContainerIds(project, service))).StandardOutput);
+        return ids.Count == 0 ? [] : await InspectAsync(ids);
     }
 
     private async Task<IReadOnlyList<DockerContainer>> InspectAsync(IEnumerable<string> ids)

@@ -262,32 +262,6 @@ public static class DockerCli
     public static ToolInvocation CopyToContainer(string hostPath, string container, string containerPath, DockerEndpoint? endpoint = null) =>
         Docker(endpoint, "cp").WithArguments(LocalPath(hostPath), ContainerPath(container, containerPath));
 
-    /// <summary>
-    /// <c>docker ps [--all] --quiet --no-trunc --filter label=KEY=VALUE…</c>: the full ids of the containers carrying every
-    /// given label, one per line (<see cref="DockerContainerIds.Parse"/>). Finds a Compose service's containers by
-    /// <c>com.docker.compose.project</c> and <c>com.docker.compose.service</c> whichever Compose version started them.
-    /// </summary>
-    /// <param name="labels">Label filters, rendered in the given order; a container must match all of them.</param>
-    /// <param name="all">Include stopped containers (<c>--all</c>); running ones only otherwise.</param>
-    /// <param name="endpoint">The engine; the CLI's default when null.</param>
-    public static ToolInvocation ContainerList(IEnumerable<KeyValuePair<string, string>> labels, bool all = false, DockerEndpoint? endpoint = null)
-    {
-        ArgumentNullException.ThrowIfNull(labels);
-        var invocation = Docker(endpoint, "ps").WithFlag("--all", all).WithFlag("--quiet").WithFlag("--no-trunc");
-        foreach (var (key, value) in labels)
-        {
-            // Docker splits label=K=V at the first '=', so a key with '=' would filter on something else.
-            if (string.IsNullOrWhiteSpace(key) || key.Contains('=', StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"'{key}' is not a label key to filter on: it must be non-empty and contain no '='.", nameof(labels));
-            }
-
-            invocation = invocation.WithOption("--filter", $"label={key}={value}");
-        }
-
-        return invocation;
-    }
-
     private static ToolInvocation Docker(DockerEndpoint? endpoint, params string[] subcommand) =>
         ToolInvocation.Of("docker")
             .WithOption("--host", Optional(endpoint?.Host))

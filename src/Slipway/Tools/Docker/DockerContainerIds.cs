@@ -1,6 +1,6 @@
 namespace Slipway.Tools.Docker;
 
-/// <summary>Reads what <see cref="DockerCli.ContainerList"/> prints.</summary>
+/// <summary>Reads a list of container IDs, one per line, as <c>docker ps -q</c> and <c>docker-compose ps -q</c> print it.</summary>
 public static class DockerContainerIds
 {
     /// <summary>The container ids, one per non-blank line, in the order docker printed them (newest first).</summary>
