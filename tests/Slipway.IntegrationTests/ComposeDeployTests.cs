@@ -32,7 +32,22 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         return Task.CompletedTask;
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
+    {
+        TearDownStack();
+
+        // Leave the shared workspace as the other tests expect it: the cold release in release.json, and its images and
+        // build state (this test published other versions; the rebuild of the cold one comes from the layer cache).
+        var cold = Path.Combine(workspace.Root, "artifacts", "release-a.json");
+        if (File.Exists(cold))
+        {
+            File.Copy(cold, ReleaseFile, overwrite: true);
+            var rebuild = await workspace.RunAsync("--target", "Build");
+            output.WriteLine($"workspace restored: Build exit {rebuild.ExitCode}");
+        }
+    }
+
+    private void TearDownStack()
     {
         var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
         try
@@ -44,8 +59,6 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         {
             output.WriteLine("teardown: " + e.Message);
         }
-
-        return Task.CompletedTask;
     }
 
     [Fact]
