@@ -24,16 +24,7 @@ public static class LedgerTable
             return "No releases recorded for this environment yet.\n";
         }
 
-        var widths = Headers.Select((h, column) => Math.Max(h.Length, rows.Max(r => r[column].Length))).ToArray();
-        var text = new StringBuilder();
-        Line(text, Headers, widths);
-        Line(text, [.. widths.Select(w => new string('-', w))], widths);
-        foreach (var row in rows)
-        {
-            Line(text, row, widths);
-        }
-
-        return text.ToString();
+        return TextTable.Render(Headers, rows);
     }
 
     /// <summary><c>45s</c>, <c>2m 05s</c>, <c>1h 03m</c>: short enough for a column, precise enough to compare runs.</summary>
@@ -56,15 +47,4 @@ public static class LedgerTable
         // One row per entry, whatever a reason contains.
         e.Details.ReplaceLineEndings(" "),
     ];
-
-    private static void Line(StringBuilder text, string[] cells, int[] widths)
-    {
-        // The last column is not padded, so lines carry no trailing spaces.
-        for (var i = 0; i < cells.Length - 1; i++)
-        {
-            text.Append(cells[i].PadRight(widths[i])).Append("  ");
-        }
-
-        text.Append(cells[^1]).Append('\n');
-    }
 }

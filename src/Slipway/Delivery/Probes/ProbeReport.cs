@@ -38,16 +38,7 @@ public sealed class ProbeReport
             return "No SLO probes configured for this environment.\n";
         }
 
-        var rows = Results.Select(Cells).ToList();
-        var widths = Headers.Select((h, column) => Math.Max(h.Length, rows.Max(r => r[column].Length))).ToArray();
-        var text = new StringBuilder();
-        Line(text, Headers, widths);
-        Line(text, [.. widths.Select(w => new string('-', w))], widths);
-        foreach (var row in rows)
-        {
-            Line(text, row, widths);
-        }
-
+        var text = new StringBuilder(TextTable.Render(Headers, [.. Results.Select(Cells)]));
         if (!Passed)
         {
             text.Append('\n');
@@ -75,15 +66,4 @@ public sealed class ProbeReport
         r.Passed ? "pass" : "FAIL",
         ProbeResult.Histogram(r.Outcomes),
     ];
-
-    private static void Line(StringBuilder text, string[] cells, int[] widths)
-    {
-        // The last column is not padded, so lines carry no trailing spaces.
-        for (var i = 0; i < cells.Length - 1; i++)
-        {
-            text.Append(cells[i].PadRight(widths[i])).Append("  ");
-        }
-
-        text.Append(cells[^1]).Append('\n');
-    }
 }
