@@ -19,6 +19,8 @@ public sealed partial class SlipwayPipeline
 {
     private const string DatabaseUser = "slipway";
 
+    private Secret? _databasePassword;
+
     [Parameter("How long a deploy waits for another deploy's lock on the environment, e.g. 30s or 5m; 0s fails at once")]
     public TimeSpan LockWait { get; init; }
 
@@ -160,7 +162,7 @@ public sealed partial class SlipwayPipeline
             Services = [.. Services
                 .OrderBy(s => s.Name == ingress ? 0 : 1)
                 .ThenBy(s => s.Name, StringComparer.Ordinal)
-                .Select(s => new ComposeAppService(s.Name, s.Definition.Replicas, s.Name.ToUpperInvariant().Replace('-', '_') + "_IMAGE", s.Name == ingress))],
+                .Select(s => new ComposeAppService(s.Name, s.Definition.Replicas, ImageVariableOf(s), s.Name == ingress))],
             Rollout = environment.Rollout,
             Migrations = environment.Data.Migrations,
             BackupBeforeDeploy = environment.Data.Postgres?.Backup.BeforeDeploy ?? false,
@@ -168,8 +170,10 @@ public sealed partial class SlipwayPipeline
         };
     }
 
-    /// <summary>data.postgres.password, else the one generated for this environment on its first deploy.</summary>
-    private async Task<Secret> DatabasePasswordAsync(TargetContext ctx)
+    /// <summary>data.postgres.password, else the one generated for this environment on its first deploy; read once per run.</summary>
+    private async Task<Secret> DatabasePasswordAsync(TargetContext ctx) => _databasePassword ??= await ReadDatabasePasswordAsync(ctx);
+
+    private async Task<Secret> ReadDatabasePasswordAsync(TargetContext ctx)
     {
         if (Environments.Current.Data.Postgres?.Password is { } reference)
         {
@@ -194,6 +198,9 @@ public sealed partial class SlipwayPipeline
         });
         return generated;
     }
+
+    /// <summary>The variable compose/stack.yml reads <paramref name="service"/>'s image from: <c>API_IMAGE</c>, <c>WORKER_IMAGE</c>.</summary>
+    private static string ImageVariableOf(Service service) => service.Name.ToUpperInvariant().Replace('-', '_') + "_IMAGE";
 
     private static ComposeProject WithSecrets(ComposeProject project, ComposeOverride rendered) =>
         rendered.SecretVariables.Aggregate(project, (p, s) => p.WithVariable(s.Key, s.Value));

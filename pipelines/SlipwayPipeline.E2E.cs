@@ -122,7 +122,7 @@ public sealed partial class SlipwayPipeline
         foreach (var service in Services)
         {
             // The images Build just made, by local tag: nothing is pulled or pushed.
-            project = project.WithVariable($"{service.Name.ToUpperInvariant()}_IMAGE", TagsOf(service)[0]);
+            project = project.WithVariable(ImageVariableOf(service), TagsOf(service)[0]);
         }
 
         // The stack's fault injection, passed through when set, so a deliberately bad stack shows what a failure looks like.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
@@ -234,7 +233,7 @@ public sealed class ComposeDeployer
     /// <summary>Start N new beside the old, wait healthy, wait routed, drain and stop the old.</summary>
     private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Action trafficMoved)
     {
-        var watch = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         var old = await ContainersAsync(project, service.Name);
         var oldIds = old.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside {old.Count} running");
@@ -287,7 +286,7 @@ public sealed class ComposeDeployer
             await RemoveAsync(old, $"{service.Name}: stopping {old.Count} old container(s)");
         }
 
-        _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+        _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
     }
 
     /// <summary>Starts the proxy if it is not running, then waits until it routes to every container in <paramref name="fresh"/>.</summary>
