@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text.Json;
 using Slipway.Delivery;
 using Slipway.Delivery.Backups;
 using Slipway.IntegrationTests.Support;
@@ -20,7 +17,7 @@ namespace Slipway.IntegrationTests;
 public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHelper output) : IAsyncLifetime
 {
     private const double LoadRate = 25;
-    private readonly int _port = FreePort();
+    private readonly int _port = StackProbe.FreePort();
     private string Project => $"{workspace.Prefix}-staging";
     private Uri StackUrl => new($"http://127.0.0.1:{_port}");
     private string State => Path.Combine(workspace.Root, ".slipway", "state", "staging");
@@ -52,7 +49,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
         try
         {
-            Run("docker-compose", ["--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"],
+            HostProcess.Run("docker-compose", ["--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"],
                 ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
         }
         catch (InvalidOperationException e)
@@ -76,7 +73,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var first = await DeployAsync(releaseA);
         Assert.True(first.ExitCode == 0, first.Out + first.Error);
         Assert.Contains($"staging is up: {StackUrl}", first.Out, StringComparison.Ordinal);
-        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         Assert.Contains("(first deploy): nothing to back up", first.Out, StringComparison.Ordinal);
 
         // 2. Ten deploys alternating B and A under continuous load through the proxy: not one failed request.
@@ -90,7 +87,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
                 var run = await DeployAsync(i % 2 == 0 ? releaseB : releaseA);
                 durations.Add(watch.Elapsed);
                 Assert.True(run.ExitCode == 0, $"deploy {i + 1}: {run.Out}{run.Error}");
-                Assert.Equal(i % 2 == 0 ? versionB : versionA, await ServedVersionAsync());
+                Assert.Equal(i % 2 == 0 ? versionB : versionA, await StackProbe.ServedVersionAsync(StackUrl));
             }
 
             var summary = await load.StopAsync();
@@ -108,7 +105,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         // 3. Another deploy holds the lock: the second fails at once and names the holder.
         using (var holder = StartDeployProcess(releaseB))
         {
-            await WaitForAsync(() => File.Exists(Path.Combine(State, "deploy.lock")), TimeSpan.FromSeconds(60), "the first deploy to take the lock");
+            await StackProbe.WaitForAsync(() => File.Exists(Path.Combine(State, "deploy.lock")), TimeSpan.FromSeconds(60), "the first deploy to take the lock");
             var second = await DeployAsync(releaseB);
             Assert.Equal(1, second.ExitCode);
             Assert.Contains("locked", second.Out + second.Error, StringComparison.OrdinalIgnoreCase);
@@ -116,7 +113,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
             Assert.Contains(versionB, second.Out + second.Error, StringComparison.Ordinal);
 
             // 4. ... and is killed midway, after its backup and while new containers start.
-            await WaitForAsync(() => holder.Output.Contains("api: starting", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "the killed deploy to reach the rollout");
+            await StackProbe.WaitForAsync(() => holder.Output.Contains("api: starting", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "the killed deploy to reach the rollout");
             holder.Kill();
         }
 
@@ -127,7 +124,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
 
         var converged = await DeployAsync(releaseA, "--break-lock");
         Assert.True(converged.ExitCode == 0, converged.Out + converged.Error);
-        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         Assert.Equal(2, ApiContainers().Count);
         Assert.Empty(ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Warnings);
         var backups = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension);
@@ -136,10 +133,10 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         // 5. Rollback without arguments: back to B, the good release before A; then --to A.
         var rollback = await workspace.RunHostAsync("--target", "Rollback", "--env", "staging");
         Assert.True(rollback.ExitCode == 0, rollback.Out + rollback.Error);
-        Assert.Equal(versionB, await ServedVersionAsync());
+        Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
         var rollbackTo = await workspace.RunHostAsync("--target", "Rollback", "--env", "staging", "--to", versionA);
         Assert.True(rollbackTo.ExitCode == 0, rollbackTo.Out + rollbackTo.Error);
-        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
 
         // 6. A release that is healthy but serves errors: probes fail, automatic rollback to A, exit 1.
         WriteStaging(faultMode: "errors");
@@ -156,7 +153,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         output.WriteLine($"faulty release: {episode.Sent} requests, {episode.Failed} failed ({string.Join(", ", episode.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
         Assert.Equal(1, faulty.ExitCode);
         Assert.Contains("Rolled back automatically", faulty.Out + faulty.Error, StringComparison.Ordinal);
-        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         var afterFault = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
         Assert.Equal([LedgerAction.Failed, LedgerAction.RolledBack], afterFault.TakeLast(2).Select(e => e.Action));
         Assert.All(afterFault.TakeLast(2), e => Assert.Equal(versionB, e.Version));
@@ -167,7 +164,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var broken = await DeployAsync(releaseBroken);
         Assert.Equal(1, broken.ExitCode);
         Assert.Contains("migration failed before traffic moved", broken.Out + broken.Error, StringComparison.Ordinal);
-        Assert.Equal(versionA, await ServedVersionAsync());
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         var aborted = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries[^1];
         Assert.Equal(LedgerAction.Aborted, aborted.Action);
         var backup = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension).Max()!;
@@ -229,26 +226,17 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         workspace.Docker("exec", "--env", "PGPASSWORD=" + password.Reveal(), postgres, "dropdb", "--username=slipway", scratch);
     }
 
-    private async Task<string?> ServedVersionAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(StackUrl, "/version")));
-        return document.RootElement.GetProperty("version").GetString();
-    }
-
     private List<string> ApiContainers() =>
         [.. workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=api")
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
-    private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];
-
-    private DeployProcess StartDeployProcess(string release)
+    private HostProcess StartDeployProcess(string release)
     {
         File.Copy(release, ReleaseFile, overwrite: true);
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var host = Path.Combine(TestPaths.RepositoryRoot, "build", "bin", configuration, "net10.0", "Slipway.Build.dll");
-        return new DeployProcess(host, workspace.Root, ["--target", "DeployStaging", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost]);
+        return HostProcess.StartPipeline(workspace.Root, "--target", "DeployStaging", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost);
     }
+
+    private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];
 
     private void WriteStaging(string? faultMode) =>
         File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), $"""
@@ -295,111 +283,4 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
               health_timeout: 90s
 
             """);
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < timeout, $"timed out after {timeout} waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Run(string tool, IEnumerable<string> args, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{tool} exited {process.ExitCode}: {stderr.Result}");
-        }
-    }
-
-    /// <summary>A deploy in a process of its own, so it can hold the lock while another runs, and be killed with SIGKILL.</summary>
-    private sealed class DeployProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly System.Text.StringBuilder _output = new();
-
-        public DeployProcess(string host, string directory, IEnumerable<string> args)
-        {
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(host);
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["NO_COLOR"] = "1";
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public int Id => _process.Id;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        /// <summary>SIGKILL: no finally block, no lock release, exactly what a crashed runner leaves.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: false);
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 }
