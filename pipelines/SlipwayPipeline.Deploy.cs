@@ -122,11 +122,15 @@ public sealed partial class SlipwayPipeline
         });
     }
 
-    private ComposeDeployer Deployer(TargetContext ctx, ComposeDeployment deployment)
+    private ComposeDeployer Deployer(TargetContext ctx, ComposeDeployment deployment) =>
+        new(deployment, ctx, ReleaseLedger.Open(LedgerPath), DeployChecksOf(ctx, deployment), TimeProvider.System);
+
+    /// <summary>The pre-deploy backup and the SLO probes through the proxy.</summary>
+    private DeployChecks DeployChecksOf(TargetContext ctx, ComposeDeployment deployment)
     {
         var environment = Environments.Current;
         var postgres = environment.Data.Postgres;
-        var checks = new DeployChecks(
+        return new DeployChecks(
             async (database, _) => await PostgresBackup.TakeAsync(
                 ctx, database.Id, postgres?.Database ?? "orders", DatabaseUser, EnvironmentName, deployment.Project.Endpoint,
                 BackupDirectory, postgres?.Backup.Retention ?? Duration.Parse("7d"), TimeProvider.System, await DatabasePasswordAsync(ctx)),
@@ -136,7 +140,6 @@ public sealed partial class SlipwayPipeline
                 var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(StackUrl, environment.Slo?.Probes ?? [], cancellationToken);
                 return new ProbeVerdict(report.Passed || environment.Slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
             });
-        return new ComposeDeployer(deployment, ctx, ReleaseLedger.Open(LedgerPath), checks, TimeProvider.System);
     }
 
     private string BackupDirectory => Path.GetFullPath(Path.Combine(RootDirectory, Environments.Current.Data.Postgres?.Backup.Directory ?? ".slipway/backups", EnvironmentName));
@@ -239,7 +242,7 @@ public sealed partial class SlipwayPipeline
 
     private void Report(TargetContext ctx, DeployOutcome outcome, LedgerAction expected)
     {
-        if (outcome.Action != expected)
+        if (outcome.Action != expected && !(expected == LedgerAction.Deployed && outcome.Action == LedgerAction.Promoted))
         {
             throw new InvalidOperationException(outcome.Summary + $" The ledger has the details: ./build.sh --target History --env {EnvironmentName}");
         }

@@ -41,9 +41,10 @@ public sealed partial class SlipwayPipeline
     {
         [nameof(DeployDev)] = "dev",
         [nameof(DeployStaging)] = "staging",
+        [nameof(DeployProd)] = "prod",
     };
 
-    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke)];
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(DeployProd), nameof(Canary), nameof(Promote), nameof(Abort)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {
@@ -70,6 +71,10 @@ public sealed partial class SlipwayPipeline
         if (planned.Overlaps(EnvironmentTargets))
         {
             errors.AddRange(Environments.Load(EnvironmentName));
+            if (errors.Count == 0 && planned.Overlaps(CanaryTargets) && Environments.Current.Canary is not { Steps.Count: > 0 })
+            {
+                errors.Add(NoCanaryPlan);
+            }
         }
 
         if (planned.Contains(nameof(ValidateEnvironments)))

@@ -12,11 +12,20 @@ public enum LedgerAction
     /// <summary>The release was taken away again; <see cref="LedgerEntry.RolledBackTo"/> names what replaced it.</summary>
     RolledBack,
 
-    /// <summary>The release was promoted into this environment from an earlier one.</summary>
+    /// <summary>The release was promoted: its canary passed (or was promoted by hand) and it became the stable release.</summary>
     Promoted,
 
-    /// <summary>The run stopped before changing anything, e.g. cancelled or refused by a gate.</summary>
+    /// <summary>
+    /// The run stopped before the release took over: refused by a gate, a migration failed before traffic moved, or its
+    /// canary was aborted (weight 0, canary removed, the stable release untouched).
+    /// </summary>
     Aborted,
+
+    /// <summary>A canary started, or moved to its next step (the details give the weight and duration).</summary>
+    CanaryStep,
+
+    /// <summary>One analysis of a canary: what the router saw of it, the probes, and the verdict.</summary>
+    CanaryAnalysis,
 }
 
 /// <summary>One line of a <see cref="ReleaseLedger"/>: one thing that happened to one release in one environment.</summary>

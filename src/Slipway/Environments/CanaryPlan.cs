@@ -14,6 +14,27 @@ public sealed record CanaryPlan
     /// <summary>Failed analyses tolerated before the canary aborts and rolls back.</summary>
     [Range(0, 100)]
     public int FailureLimit { get; init; } = 1;
+
+    /// <summary>
+    /// The highest share of the canary's own requests (as the proxy saw them in one analysis interval) that may fail:
+    /// a 5xx status, or no answer at all.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MaxErrorRate { get; init; } = 0.01;
+
+    /// <summary>The highest 95th-percentile response time of the canary's own requests in one analysis interval.</summary>
+    public Duration P95Latency { get; init; } = Duration.Parse("500ms");
+
+    /// <summary>
+    /// Fewer canary requests than this in an interval make its error rate and latency inconclusive: that interval is
+    /// judged by the SLO probes alone, and says so.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MinRequests { get; init; } = 10;
+
+    /// <summary>How many canary containers (or pods) run beside the stable ones.</summary>
+    [Range(1, 4)]
+    public int Replicas { get; init; } = 1;
 }
 
 /// <summary>One canary step.</summary>

@@ -25,6 +25,19 @@ public sealed class TargetContext : IToolSession
         CancellationToken = cancellationToken;
     }
 
+    private TargetContext(TargetContext other, CancellationToken cancellationToken)
+    {
+        Target = other.Target;
+        Item = other.Item;
+        RootDirectory = other.RootDirectory;
+        IsDryRun = other.IsDryRun;
+        IsVerbose = other.IsVerbose;
+        _log = other._log;
+        _runner = other._runner;
+        _outputs = other._outputs;
+        CancellationToken = cancellationToken;
+    }
+
     /// <summary>The running target's name.</summary>
     public string Target { get; }
 
@@ -126,6 +139,12 @@ public sealed class TargetContext : IToolSession
     /// <summary>Tools run in the repository root unless the invocation says otherwise, whatever the process's current directory.</summary>
     private ToolInvocation InRoot(ToolInvocation invocation) =>
         invocation.WorkingDirectory is null ? invocation.WithWorkingDirectory(RootDirectory) : invocation;
+
+    /// <summary>
+    /// The same context whose tools and effects stop only on <paramref name="cancellationToken"/>: for work that must finish
+    /// after Ctrl+C or SIGTERM, such as taking a canary's traffic away before the run ends.
+    /// </summary>
+    public TargetContext WithCancellation(CancellationToken cancellationToken) => new(this, cancellationToken);
 
     /// <summary>Resolves <paramref name="path"/> against the repository root.</summary>
     public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));

@@ -174,6 +174,8 @@ public sealed class DockerCliTests
         Assert.Equal([0, 1], DockerCli.Inspect("db").SuccessExitCodes.ToArray());
         Assert.Equal(["logs", "--tail", "50", "db"], Tokens(DockerCli.Logs("db", 50)));
         Assert.Equal(["logs", "db"], Tokens(DockerCli.Logs("db")));
+        var since = new DateTimeOffset(2026, 11, 22, 18, 0, 0, 250, TimeSpan.Zero);
+        Assert.Equal(["logs", "--since", "1795370400.250", "--until", "1795370410.000", "proxy"], Tokens(DockerCli.Logs("proxy", since: since, until: since.AddSeconds(9.75))));
     }
 
     [Fact]

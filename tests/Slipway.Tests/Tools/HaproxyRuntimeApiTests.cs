@@ -62,10 +62,10 @@ public sealed class HaproxyRuntimeApiTests
 
         Assert.Equal(
             [
-                new HaproxyServer("app", "api1", "172.21.0.5", HaproxyOperationalState.Running, HaproxyAdminState.None),
-                new HaproxyServer("app", "api2", "172.21.0.6", HaproxyOperationalState.Running, HaproxyAdminState.ForcedDrain),
-                new HaproxyServer("app", "api3", "172.21.0.7", HaproxyOperationalState.Stopped, HaproxyAdminState.None),
-                new HaproxyServer("app", "api4", null, HaproxyOperationalState.Stopped, HaproxyAdminState.ResolutionMaintenance),
+                new HaproxyServer("app", "api1", "172.21.0.5", HaproxyOperationalState.Running, HaproxyAdminState.None, 1),
+                new HaproxyServer("app", "api2", "172.21.0.6", HaproxyOperationalState.Running, HaproxyAdminState.ForcedDrain, 1),
+                new HaproxyServer("app", "api3", "172.21.0.7", HaproxyOperationalState.Stopped, HaproxyAdminState.None, 1),
+                new HaproxyServer("app", "api4", null, HaproxyOperationalState.Stopped, HaproxyAdminState.ResolutionMaintenance, 1),
             ],
             servers);
         Assert.Equal([true, false, false, false], servers.Select(s => s.TakesTraffic));

@@ -16,7 +16,7 @@ namespace Slipway.Delivery.Compose;
 /// The environment lock and signature verification come before this (the pipeline's job); every tool runs through
 /// the <see cref="IToolSession"/>, so a dry run prints the commands, and waits are skipped.
 /// </remarks>
-public sealed class ComposeDeployer
+public sealed partial class ComposeDeployer
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private readonly ComposeDeployment _deployment;
@@ -42,21 +42,26 @@ public sealed class ComposeDeployer
     /// <see cref="ComposeDeployment.OverrideFileOf"/>). On a failure after traffic moved, rolls back to the ledger's
     /// last good release when the matrix says so. Every outcome is appended to the ledger.
     /// </summary>
-    public async Task<DeployOutcome> DeployAsync(ComposeRelease release, string who)
+    /// <remarks>
+    /// A <paramref name="promotion"/> is the end of a canary: the release's backup and migrations ran when its canary
+    /// started, so they are skipped, and success is recorded as <see cref="LedgerAction.Promoted"/>.
+    /// </remarks>
+    public async Task<DeployOutcome> DeployAsync(ComposeRelease release, string who, bool promotion = false)
     {
         ArgumentNullException.ThrowIfNull(release);
         var started = _time.GetTimestamp();
-        _session.Info($"Deploying {release.Version} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
-        var attempt = await ApplyAsync(release, migrate: _deployment.Migrations.Enabled, backup: _deployment.BackupBeforeDeploy);
+        var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
+        _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Version} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
+        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
         {
-            return new DeployOutcome(LedgerAction.Deployed, "dry run: nothing deployed", null);
+            return new DeployOutcome(success, "dry run: nothing deployed", null);
         }
 
         if (attempt.Failure is null)
         {
-            Record(release, LedgerAction.Deployed, $"probes passed{BackupNote(attempt.Backup)}", started, who);
-            return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
+            Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
+            return new DeployOutcome(success, $"{release.Version} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
         }
 
         if (attempt.Stage == Stage.Migrations)
@@ -137,35 +142,8 @@ public sealed class ComposeDeployer
         var attempt = new Attempt();
         try
         {
-            attempt.Stage = Stage.Preparation;
             var project = ProjectFor(release);
-            await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
-            var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
-            await StartDataServicesAsync(project);
-
-            if (backup)
-            {
-                attempt.Stage = Stage.Backup;
-                if (database is null)
-                {
-                    _session.Info($"Backup: {_deployment.DatabaseService} was not running before this deploy (first deploy): nothing to back up.");
-                }
-                else if (!_session.IsDryRun)
-                {
-                    attempt.Backup = await _checks.BackupAsync(database, _session.CancellationToken);
-                    _session.Info($"Backup: {attempt.Backup}");
-                }
-            }
-
-            if (migrate)
-            {
-                attempt.Stage = Stage.Migrations;
-                var result = await _session.RunAsync(ComposeCli.Run(project, _deployment.MigrationService, [_deployment.MigrationService]).AcceptingAnyExitCode());
-                if (result.ExitCode != 0)
-                {
-                    throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
-                }
-            }
+            await PrepareAsync(project, attempt, migrate, backup);
 
             attempt.Stage = Stage.Rollout;
             foreach (var service in _deployment.Services)
@@ -204,9 +182,43 @@ public sealed class ComposeDeployer
         return attempt;
     }
 
-    private ComposeProject ProjectFor(ComposeRelease release)
+    /// <summary>Compose config check, data services up, then the backup and the migrations when asked: all before traffic moves.</summary>
+    private async Task PrepareAsync(ComposeProject project, Attempt attempt, bool migrate, bool backup)
     {
-        var project = _deployment.Project.WithFile(_deployment.OverrideFileOf(release.Version));
+        attempt.Stage = Stage.Preparation;
+        await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
+        var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
+        await StartDataServicesAsync(project);
+
+        if (backup)
+        {
+            attempt.Stage = Stage.Backup;
+            if (database is null)
+            {
+                _session.Info($"Backup: {_deployment.DatabaseService} was not running before this deploy (first deploy): nothing to back up.");
+            }
+            else if (!_session.IsDryRun)
+            {
+                attempt.Backup = await _checks.BackupAsync(database, _session.CancellationToken);
+                _session.Info($"Backup: {attempt.Backup}");
+            }
+        }
+
+        if (migrate)
+        {
+            attempt.Stage = Stage.Migrations;
+            var result = await _session.RunAsync(ComposeCli.Run(project, _deployment.MigrationService, [_deployment.MigrationService]).AcceptingAnyExitCode());
+            if (result.ExitCode != 0)
+            {
+                throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
+            }
+        }
+    }
+
+    /// <summary>The stack with <paramref name="release"/>'s images and, unless told otherwise, its override.</summary>
+    private ComposeProject ProjectFor(ComposeRelease release, bool withOverride = true)
+    {
+        var project = withOverride ? _deployment.Project.WithFile(_deployment.OverrideFileOf(release.Version)) : _deployment.Project;
         foreach (var service in _deployment.Services)
         {
             var image = release.Images.GetValueOrDefault(service.Name)

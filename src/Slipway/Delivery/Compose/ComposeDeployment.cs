@@ -51,12 +51,20 @@ public sealed record ComposeDeployment
     /// <summary>The environment's state directory (absolute): per-release overrides live under <c>releases/</c>.</summary>
     public required string StateDirectory { get; init; }
 
+    /// <summary>The prefix of the proxy's canary server slots (<c>server-template canary 1-4 api-canary:8080</c>).</summary>
+    public string CanaryServerPrefix { get; init; } = "canary";
+
     /// <summary>The override file kept for <paramref name="version"/>, which a rollback to it reuses.</summary>
-    public string OverrideFileOf(string version)
+    public string OverrideFileOf(string version) => ReleaseFile(version, ".compose.yml");
+
+    /// <summary>The override that runs <paramref name="version"/> as a canary, over the stable release's override.</summary>
+    public string CanaryOverrideFileOf(string version) => ReleaseFile(version, ".canary.compose.yml");
+
+    private string ReleaseFile(string version, string suffix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         var safe = new string([.. version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
-        return Path.Combine(StateDirectory, "releases", safe + ".compose.yml");
+        return Path.Combine(StateDirectory, "releases", safe + suffix);
     }
 }
 
@@ -88,7 +96,7 @@ public sealed record ComposeRelease(string Version, string Commit, IReadOnlyDict
 public sealed record DeployOutcome(LedgerAction Action, string Summary, string? Backup)
 {
     /// <summary>True when the release asked for is live and passed its probes.</summary>
-    public bool Succeeded => Action is LedgerAction.Deployed;
+    public bool Succeeded => Action is LedgerAction.Deployed or LedgerAction.Promoted;
 }
 
 /// <summary>The result of the SLO probes after a rollout.</summary>

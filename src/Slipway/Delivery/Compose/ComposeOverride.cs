@@ -32,12 +32,43 @@ public sealed record ComposeOverride(string Yaml, IReadOnlyDictionary<string, Se
     public static ComposeOverride Render(DeployEnvironment environment, string version, SecretResolver secrets)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        return Render(environment, version, secrets, environment.Services.Keys.ToDictionary(s => s, _ => (string?)null, StringComparer.Ordinal), "Do not edit: every deploy\n# writes its own, and a rollback reuses the one of the release it returns to.");
+    }
+
+    /// <summary>
+    /// Renders the override that runs <paramref name="version"/> as a canary: for each service of
+    /// <paramref name="canaryImages"/> a service named <c>SERVICE-canary</c> (<see cref="CanarySuffix"/>, defined in the
+    /// stack file) with that service's environment and limits, the canary's image, and <c>io.slipway.track: canary</c>.
+    /// It is layered over the stable release's override, which it leaves as it is.
+    /// </summary>
+    public static ComposeOverride RenderCanary(DeployEnvironment environment, string version, SecretResolver secrets, IReadOnlyDictionary<string, string> canaryImages)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(canaryImages);
+        var unknown = canaryImages.Keys.Where(s => !environment.Services.ContainsKey(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"No such service in {environment.Name}: {string.Join(", ", unknown)}.", nameof(canaryImages));
+        }
+
+        return Render(environment, version, secrets, canaryImages.ToDictionary(i => i.Key, i => (string?)i.Value, StringComparer.Ordinal), "Do not edit: every canary\n# writes its own over the stable release's override.");
+    }
+
+    /// <summary>Appended to a service's name for its canary: <c>api-canary</c>.</summary>
+    public const string CanarySuffix = "-canary";
+
+    /// <summary>The label telling a canary's containers from the stable ones.</summary>
+    public const string TrackLabel = "io.slipway.track";
+
+    /// <summary>Renders <paramref name="only"/>'s services; a service with an image is rendered as its canary.</summary>
+    private static ComposeOverride Render(DeployEnvironment environment, string version, SecretResolver secrets, Dictionary<string, string?> only, string notice)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         ArgumentNullException.ThrowIfNull(secrets);
 
         var secretVariables = new SortedDictionary<string, Secret>(StringComparer.Ordinal);
         var services = new SortedDictionary<string, object>(StringComparer.Ordinal);
-        foreach (var (name, service) in environment.Services.OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var (name, service) in environment.Services.Where(s => only.ContainsKey(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, value) in service.Env)
@@ -58,14 +89,19 @@ public sealed record ComposeOverride(string Yaml, IReadOnlyDictionary<string, Se
                 variables[key] = "${" + variable + "}";
             }
 
-            var definition = new SortedDictionary<string, object>(StringComparer.Ordinal)
+            var labels = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ["labels"] = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [EnvironmentLabel] = environment.Name,
-                    [VersionLabel] = version,
-                },
+                [EnvironmentLabel] = environment.Name,
+                [VersionLabel] = version,
             };
+            var definition = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["labels"] = labels };
+            var canaryImage = only[name];
+            if (canaryImage is not null)
+            {
+                labels[TrackLabel] = "canary";
+                definition["image"] = canaryImage.Replace("$", "$$", StringComparison.Ordinal);
+            }
+
             if (variables.Count > 0)
             {
                 definition["environment"] = variables;
@@ -86,15 +122,14 @@ public sealed record ComposeOverride(string Yaml, IReadOnlyDictionary<string, Se
                 definition["mem_reservation"] = request.Bytes.ToString(CultureInfo.InvariantCulture);
             }
 
-            services[name] = definition;
+            services[canaryImage is null ? name : name + CanarySuffix] = definition;
         }
 
         // Every scalar double-quoted: docker-compose 1.29 reads YAML 1.1, where a bare yes, 12:30 or 2001-12-14 is not
         // a string, and Compose v2 reads YAML 1.2, where a bare 1e3 is a float.
         var serializer = new SerializerBuilder().WithDefaultScalarStyle(ScalarStyle.DoubleQuoted).Build();
         var yaml = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"# Generated by Slipway for environment {environment.Name}, release {version}. Do not edit: every deploy")
-            .AppendLine("# writes its own, and a rollback reuses the one of the release it returns to. Secrets are ${variables}")
+            .AppendLine(CultureInfo.InvariantCulture, $"# Generated by Slipway for environment {environment.Name}, release {version}. {notice} Secrets are ${{variables}}")
             .AppendLine("# that only the docker-compose process sees.")
             .Append(serializer.Serialize(new Dictionary<string, object> { ["services"] = services }))
             .ToString();

@@ -160,8 +160,12 @@ public static class DockerCli
             .WithOption("--format", ContainerStatus.Format);
     }
 
-    /// <summary><c>docker logs [--tail N] CONTAINER</c>; every line when <paramref name="tail"/> is null.</summary>
-    public static ToolInvocation Logs(string container, int? tail = null, DockerEndpoint? endpoint = null)
+    /// <summary>
+    /// <c>docker logs [--tail N] [--since T] [--until T] CONTAINER</c>; every line when <paramref name="tail"/> is null.
+    /// <paramref name="since"/> and <paramref name="until"/> go as Unix timestamps with milliseconds, which the engine
+    /// compares with each line's own time.
+    /// </summary>
+    public static ToolInvocation Logs(string container, int? tail = null, DockerEndpoint? endpoint = null, DateTimeOffset? since = null, DateTimeOffset? until = null)
     {
         if (tail is < 0)
         {
@@ -170,8 +174,13 @@ public static class DockerCli
 
         return Docker(endpoint, "logs")
             .WithOption("--tail", Optional(tail?.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .WithOption("--since", Optional(UnixTime(since)))
+            .WithOption("--until", Optional(UnixTime(until)))
             .WithArguments(container);
     }
+
+    private static string? UnixTime(DateTimeOffset? time) =>
+        time is { } t ? (t.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// <c>docker login --username U --password *** REGISTRY</c>.

@@ -21,6 +21,23 @@ public static class HaproxyRuntimeApi
     public static string Drain(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} state drain\n";
 
     /// <summary>
+    /// <c>set server BACKEND/SERVER weight W</c>: the server's share of new requests, 0 (none) to 256. HAProxy accepts it
+    /// at once for the dynamic algorithms (roundrobin), without a reload.
+    /// </summary>
+    public static string SetWeight(string backend, string server, int weight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(weight, MaxWeight);
+        return $"set server {Checked(backend)}/{Checked(server)} weight {weight.ToString(CultureInfo.InvariantCulture)}\n";
+    }
+
+    /// <summary><c>set server BACKEND/SERVER weight 100%</c>: back to the weight the configuration gave it.</summary>
+    public static string ResetWeight(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} weight 100%\n";
+
+    /// <summary>The largest weight HAProxy accepts.</summary>
+    public const int MaxWeight = 256;
+
+    /// <summary>
     /// <c>set server BACKEND/SERVER state ready</c>: clears a drain. A rollout sends it once the drained container is
     /// gone: Docker hands its address to the next container, and the slot that address maps to must not stay drained.
     /// </summary>
@@ -37,6 +54,7 @@ public static class HaproxyRuntimeApi
         var columns = header[1..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         int Column(string name) => Array.IndexOf(columns, name) is var i and >= 0 ? i : throw new FormatException($"'show servers state' has no column {name}.");
         int backend = Column("be_name"), name = Column("srv_name"), address = Column("srv_addr"), op = Column("srv_op_state"), admin = Column("srv_admin_state");
+        var weight = Array.IndexOf(columns, "srv_uweight");
 
         var servers = new List<HaproxyServer>();
         foreach (var line in lines.Where(l => !l.StartsWith('#') && l.Contains(' ', StringComparison.Ordinal)))
@@ -52,7 +70,8 @@ public static class HaproxyRuntimeApi
                 fields[name],
                 fields[address] == "-" ? null : fields[address],
                 (HaproxyOperationalState)int.Parse(fields[op], CultureInfo.InvariantCulture),
-                (HaproxyAdminState)int.Parse(fields[admin], CultureInfo.InvariantCulture)));
+                (HaproxyAdminState)int.Parse(fields[admin], CultureInfo.InvariantCulture),
+                weight >= 0 && weight < fields.Length && int.TryParse(fields[weight], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : null));
         }
 
         return servers;
@@ -102,7 +121,8 @@ public static class HaproxyRuntimeApi
 /// <param name="Address">Its IP address; null while DNS gives it none.</param>
 /// <param name="Operational">Whether it is up, per health checks.</param>
 /// <param name="Admin">Maintenance and drain flags.</param>
-public sealed record HaproxyServer(string Backend, string Name, string? Address, HaproxyOperationalState Operational, HaproxyAdminState Admin)
+/// <param name="Weight">The weight it has now (<c>srv_uweight</c>: what <c>set server … weight</c> set); null when not shown.</param>
+public sealed record HaproxyServer(string Backend, string Name, string? Address, HaproxyOperationalState Operational, HaproxyAdminState Admin, int? Weight = null)
 {
     /// <summary>True when HAProxy sends it new requests: up per its checks, in no maintenance and not draining.</summary>
     public bool TakesTraffic => Operational == HaproxyOperationalState.Running &&

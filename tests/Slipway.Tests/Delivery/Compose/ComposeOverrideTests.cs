@@ -76,6 +76,23 @@ public sealed class ComposeOverrideTests : IDisposable
     }
 
     [Fact]
+    public void A_canary_override_renders_only_the_named_services_under_their_canary_names_with_the_canary_image_and_track()
+    {
+        const string image = "127.0.0.1:5000/slipway/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        var rendered = ComposeOverride.RenderCanary(_scratch.LoadValid("qa"), "2.0.0", Secrets(), new Dictionary<string, string> { ["api"] = image });
+
+        Assert.Contains("\"api-canary\":", rendered.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"api\":", rendered.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("worker-eu", rendered.Yaml, StringComparison.Ordinal);
+        Assert.Contains($"\"image\": \"{image}\"", rendered.Yaml, StringComparison.Ordinal);
+        Assert.Contains("\"io.slipway.track\": \"canary\"", rendered.Yaml, StringComparison.Ordinal);
+        Assert.Contains("\"io.slipway.version\": \"2.0.0\"", rendered.Yaml, StringComparison.Ordinal);
+        Assert.Contains("\"Stripe__ApiKey\": \"${SLIPWAY_SECRET_API_STRIPE__APIKEY}\"", rendered.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk_live", rendered.Yaml, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ComposeOverride.RenderCanary(_scratch.LoadValid("qa"), "2.0.0", Secrets(), new Dictionary<string, string> { ["web"] = image }));
+    }
+
+    [Fact]
     public void Secret_values_reach_only_the_variables_for_the_compose_process_never_the_file()
     {
         var rendered = ComposeOverride.Render(_scratch.LoadValid("qa"), "1.0.0", Secrets("sk_live_$9aZ"));

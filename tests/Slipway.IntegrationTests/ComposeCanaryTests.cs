@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using Slipway.Delivery;
+using Slipway.IntegrationTests.Support;
+using Slipway.Tools.Haproxy;
+using Xunit.Abstractions;
+
+namespace Slipway.IntegrationTests;
+
+/// <summary>
+/// Canaries on the real engine, registry, docker-compose and HAProxy, as one story on a Compose "prod" whose matrix has
+/// canary steps of seconds: the first DeployProd goes straight in; a good release under load walks every step and is
+/// promoted without a failed request; a release serving errors is aborted within two analysis intervals of its first
+/// failing one; a slow release is aborted on the latency criterion; a Canary killed mid-step is resumed by the next run;
+/// a manual Abort is taken by the running Canary. The stack is torn down whatever happens.
+/// </summary>
+[Collection(SharedDockerWorkspace.Name)]
+public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const double LoadRate = 25;
+    private const int FirstWeight = 20;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(4);
+    private readonly int _port = StackProbe.FreePort();
+    private string _originalProd = string.Empty;
+
+    private string Project => $"{workspace.Prefix}-prod";
+
+    private Uri StackUrl => new($"http://127.0.0.1:{_port}");
+
+    private string State => Path.Combine(workspace.Root, ".slipway", "state", "prod");
+
+    private string ProdFile => Path.Combine(workspace.Root, "environments", "prod.yml");
+
+    private string ReleaseFile => Path.Combine(workspace.Root, "artifacts", "release.json");
+
+    private IReadOnlyList<LedgerEntry> Ledger => ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
+
+    public Task InitializeAsync()
+    {
+        _originalProd = File.ReadAllText(ProdFile);
+        WriteProd(faultMode: null);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            HostProcess.Run("docker-compose", ["--project-name", Project, "--file", Path.Combine(workspace.Root, "compose", "stack.yml"), "--profile", "migrate", "--profile", "canary", "down", "--volumes", "--remove-orphans", "--timeout", "5"],
+                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
+        }
+        catch (InvalidOperationException e)
+        {
+            output.WriteLine("teardown: " + e.Message);
+        }
+
+        // Leave the shared workspace as the other tests expect it: its own prod.yml, the cold release and its build state.
+        await File.WriteAllTextAsync(ProdFile, _originalProd);
+        var cold = Path.Combine(workspace.Root, "artifacts", "release-canary-a.json");
+        if (File.Exists(cold))
+        {
+            File.Copy(cold, ReleaseFile, overwrite: true);
+            var rebuild = await workspace.RunAsync("--target", "Build");
+            output.WriteLine($"workspace restored: Build exit {rebuild.ExitCode}");
+        }
+    }
+
+    [Fact]
+    public async Task Canary_promotes_a_good_release_aborts_a_bad_or_slow_one_resumes_after_a_kill_and_takes_a_manual_abort()
+    {
+        var releaseA = SaveRelease("a");
+        var publishB = await workspace.RunAsync("--target", "Publish", "--version", "2.0.0-itest", "--skip", "Sbom", "--skip", "Scan");
+        Assert.True(publishB.ExitCode == 0, publishB.Out + publishB.Error);
+        var releaseB = SaveRelease("b");
+        var versionA = ReleaseManifest.Read(releaseA).Version;
+        var versionB = ReleaseManifest.Read(releaseB).Version;
+
+        // 1. The first DeployProd has no stable release to compare with: it deploys directly.
+        var first = await DeployProdAsync(releaseA);
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.Contains("the first deploy goes without a canary", first.Out, StringComparison.Ordinal);
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
+
+        // 2. A good release under load walks every step and is promoted: not one failed request.
+        HostRun good;
+        LoadSummary goodLoad;
+        await using (var load = Load(maxDuration: TimeSpan.FromMinutes(6)))
+        {
+            load.Start();
+            good = await DeployProdAsync(releaseB);
+            goodLoad = await load.StopAsync();
+        }
+
+        output.WriteLine($"good canary: {goodLoad}");
+        Assert.True(good.ExitCode == 0, good.Out + good.Error);
+        Assert.Contains($"weights: 2 stable server(s)", good.Out, StringComparison.Ordinal);
+        Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
+        var promoted = Ledger.Where(e => e.Version == versionB).ToList();
+        Assert.Equal(3, promoted.Count(e => e.Action == LedgerAction.CanaryStep));
+        Assert.Equal(4, promoted.Count(e => e.Action == LedgerAction.CanaryAnalysis));
+        Assert.Equal(LedgerAction.Promoted, promoted[^1].Action);
+        Assert.All(promoted.Where(e => e.Action == LedgerAction.CanaryAnalysis), e => Assert.Contains("→ pass", e.Details, StringComparison.Ordinal));
+        Assert.True(goodLoad.AchievedRate >= 20, $"the load ran at {goodLoad.AchievedRate:0.0}/s, below 20/s");
+        Assert.True(goodLoad.Failed == 0, $"{goodLoad.Failed} requests failed during the canary: {goodLoad}");
+        AssertTrafficBackOnStable(apiContainers: 2);
+
+        // 3. A release that serves errors (FAULT_MODE=errors) is aborted within two analysis intervals of its first
+        //    failing analysis; the failed requests stay within what weight × interval allows.
+        WriteProd(faultMode: "errors");
+        var (errors, errorsLoad) = await CanaryUnderLoadAsync(releaseA);
+        output.WriteLine($"errors canary: {errorsLoad}");
+        Assert.Equal(1, errors.ExitCode);
+        Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
+        var errorAnalyses = AnalysesOf(versionA);
+        var firstFailure = errorAnalyses.FindIndex(e => e.Details.Contains("FAIL", StringComparison.Ordinal));
+        Assert.True(firstFailure >= 0, string.Join("\n", errorAnalyses.Select(e => e.Details)));
+        Assert.InRange(errorAnalyses.Count - 1 - firstFailure, 0, 1);
+        Assert.Contains("canary.max_error_rate", errorAnalyses[^1].Details, StringComparison.Ordinal);
+        Assert.Equal(LedgerAction.Aborted, Ledger[^1].Action);
+
+        // Budget: the canary's share of the load over the analyses it ran (failure_limit 1: at most two after the first
+        // failure), plus one interval of slack for starting and stopping.
+        var budget = (int)Math.Ceiling(LoadRate * FirstWeight / 100.0 * Interval.TotalSeconds * (errorAnalyses.Count + 1));
+        output.WriteLine($"errors canary: {errorsLoad.Failed} failed requests, budget {budget} ({errorAnalyses.Count} analyses at {FirstWeight} % of {LoadRate}/s × {Interval.TotalSeconds} s, plus one)");
+        Assert.InRange(errorsLoad.Failed, 1, budget);
+        AssertTrafficBackOnStable(apiContainers: 2);
+
+        // 4. A slow release (FAULT_MODE=slow, 1.5 s per request) is aborted on the latency criterion.
+        WriteProd(faultMode: "slow");
+        var (slow, slowLoad) = await CanaryUnderLoadAsync(releaseA);
+        output.WriteLine($"slow canary: {slowLoad}");
+        Assert.Equal(1, slow.ExitCode);
+        Assert.Contains("canary.p95_latency", AnalysesOf(versionA)[^1].Details, StringComparison.Ordinal);
+        Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
+        AssertTrafficBackOnStable(apiContainers: 2);
+        WriteProd(faultMode: null);
+
+        // 5. A Canary killed mid-step (SIGKILL: no cleanup) leaves its state; the next run resumes it and promotes.
+        File.Copy(releaseA, ReleaseFile, overwrite: true);
+        using (var killed = HostProcess.StartPipeline(workspace.Root, "--target", "Canary", "--env", "prod", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost))
+        {
+            await StackProbe.WaitForAsync(() => killed.Output.Contains("analysis 1 (step 1", StringComparison.Ordinal), TimeSpan.FromMinutes(4), "the canary to analyse its first step");
+            killed.Kill();
+        }
+
+        Assert.True(File.Exists(Path.Combine(State, "canary.json")), "a killed canary leaves its state for the next run");
+        var stale = await CanaryAsync(releaseA);
+        Assert.Equal(1, stale.ExitCode);
+        Assert.Contains("--break-lock", stale.Out + stale.Error, StringComparison.Ordinal);
+        var resumed = await CanaryAsync(releaseA, "--break-lock");
+        Assert.True(resumed.ExitCode == 0, resumed.Out + resumed.Error);
+        Assert.Contains($"Resuming the canary of {versionA}", resumed.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("api-canary: starting", resumed.Out, StringComparison.Ordinal);
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
+        Assert.False(File.Exists(Path.Combine(State, "canary.json")));
+        AssertTrafficBackOnStable(apiContainers: 2);
+
+        // 6. Abort while a Canary runs: the running Canary takes the decision, removes its canary and exits 1.
+        File.Copy(releaseB, ReleaseFile, overwrite: true);
+        using (var running = HostProcess.StartPipeline(workspace.Root, "--target", "Canary", "--env", "prod", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost))
+        {
+            await StackProbe.WaitForAsync(() => running.Output.Contains("step 1/2", StringComparison.Ordinal), TimeSpan.FromMinutes(4), "the canary to reach its first step");
+            var abort = await workspace.RunHostAsync("--target", "Abort", "--env", "prod");
+            Assert.True(abort.ExitCode == 0, abort.Out + abort.Error);
+            Assert.Contains("aborted by hand", abort.Out, StringComparison.Ordinal);
+            Assert.Equal(1, await running.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        }
+
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
+        AssertTrafficBackOnStable(apiContainers: 2);
+
+        // 7. History shows the steps, the analyses and the decisions.
+        var history = await workspace.RunHostAsync("--target", "History", "--env", "prod");
+        Assert.Equal(0, history.ExitCode);
+        foreach (var action in new[] { "CanaryStep", "CanaryAnalysis", "Promoted", "Aborted" })
+        {
+            Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private async Task<(HostRun Run, LoadSummary Load)> CanaryUnderLoadAsync(string release)
+    {
+        await using var load = Load(maxDuration: TimeSpan.FromMinutes(5));
+        load.Start();
+        var run = await CanaryAsync(release);
+        return (run, await load.StopAsync());
+    }
+
+    private LoadGenerator Load(TimeSpan maxDuration) => new(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: maxDuration);
+
+    private Task<HostRun> DeployProdAsync(string release)
+    {
+        File.Copy(release, ReleaseFile, overwrite: true);
+        return workspace.RunHostAsync("--target", "DeployProd", "--exclusive");
+    }
+
+    private Task<HostRun> CanaryAsync(string release, params string[] extra)
+    {
+        File.Copy(release, ReleaseFile, overwrite: true);
+        return workspace.RunHostAsync(["--target", "Canary", "--env", "prod", "--exclusive", .. extra]);
+    }
+
+    private List<LedgerEntry> AnalysesOf(string version)
+    {
+        // The analyses of the latest canary of the version: after its last "canary started" entry.
+        var entries = Ledger.Where(e => e.Version == version).ToList();
+        var started = entries.FindLastIndex(e => e.Action == LedgerAction.CanaryStep && e.Details.StartsWith("canary started", StringComparison.Ordinal));
+        return [.. entries.Skip(started).Where(e => e.Action == LedgerAction.CanaryAnalysis)];
+    }
+
+    /// <summary>No canary container left, every canary slot at weight 0, every stable slot back at its configured 1.</summary>
+    private void AssertTrafficBackOnStable(int apiContainers)
+    {
+        Assert.Empty(Containers("api-canary"));
+        Assert.Equal(apiContainers, Containers("api").Count);
+        var proxy = Assert.Single(Containers("proxy"));
+        var state = workspace.Docker("exec", proxy, "sh", "-c", "echo 'show servers state app' | socat stdio unix-connect:/var/run/haproxy/admin.sock");
+        var servers = HaproxyRuntimeApi.ParseServersState(state);
+        Assert.All(servers.Where(s => s.Name.StartsWith("canary", StringComparison.Ordinal)), s => Assert.Equal(0, s.Weight));
+        Assert.All(servers.Where(s => s.Name.StartsWith("api", StringComparison.Ordinal)), s => Assert.Equal(1, s.Weight));
+        Assert.False(File.Exists(Path.Combine(State, "canary.json")));
+    }
+
+    private List<string> Containers(string service) =>
+        [.. workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", $"label=com.docker.compose.service={service}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    private string SaveRelease(string name)
+    {
+        var path = Path.Combine(workspace.Root, "artifacts", $"release-canary-{name}.json");
+        File.Copy(ReleaseFile, path, overwrite: true);
+        return path;
+    }
+
+    private void WriteProd(string? faultMode) =>
+        File.WriteAllText(ProdFile, string.Create(CultureInfo.InvariantCulture, $"""
+            # yaml-language-server: $schema=./environment.schema.json
+            # Integration tests: a Compose "prod" on the local engine with canary steps of seconds (the real prod.yml
+            # runs 10 % for 30 minutes on Kubernetes), a project and port of this run's own, two api replicas.
+            extends: dev
+            trigger:
+              on: tag
+              pattern: v*
+            delivery:
+              driver: compose
+              compose:
+                project: {Project}
+            registry:
+              repository_prefix: {workspace.Prefix}
+            ingress:
+              http_port: {_port}
+            services:
+              api:
+                replicas: 2
+                env:
+                  FAULT_MODE: "{faultMode ?? string.Empty}"
+            data:
+              postgres:
+                backup:
+                  before_deploy: true
+                  retention: 1d
+            slo:
+              probes:
+                - name: api-ready
+                  path: /health/ready
+                  samples: 5
+                  interval: 200ms
+                  p95_latency: 1s
+                  max_error_rate: 0
+            canary:
+              steps:
+                - weight: {FirstWeight}
+                  duration: {Interval.TotalSeconds * 2}s
+                - weight: 50
+                  duration: {Interval.TotalSeconds * 2}s
+              analysis_interval: {Interval.TotalSeconds}s
+              failure_limit: 1
+              max_error_rate: 0.02
+              p95_latency: 500ms
+              min_requests: 5
+            rollout:
+              health_timeout: 90s
+
+            """));
+}
