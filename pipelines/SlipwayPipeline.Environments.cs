@@ -43,7 +43,7 @@ public sealed partial class SlipwayPipeline
         [nameof(DeployStaging)] = "staging",
     };
 
-    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke)];
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(InfraPlan), nameof(InfraApply)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {
@@ -69,7 +69,12 @@ public sealed partial class SlipwayPipeline
 
         if (planned.Overlaps(EnvironmentTargets))
         {
-            errors.AddRange(Environments.Load(EnvironmentName));
+            var loadErrors = Environments.Load(EnvironmentName);
+            errors.AddRange(loadErrors);
+            if (loadErrors.Count == 0 && (planned.Contains(nameof(InfraPlan)) || planned.Contains(nameof(InfraApply))))
+            {
+                errors.AddRange(InfraErrors());
+            }
         }
 
         if (planned.Contains(nameof(ValidateEnvironments)))
