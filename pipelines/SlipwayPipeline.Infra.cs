@@ -106,6 +106,7 @@ public sealed partial class SlipwayPipeline
         var planFile = ctx.PathOf(PlanFile);
         var recordFile = ctx.PathOf(PlanRecordFile);
         var planAgain = $"run ./build.sh --target InfraPlan --env {EnvironmentName} again, review it, then InfraApply";
+        var head = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
         if (!ctx.IsDryRun)
         {
             var record = SavedInfraPlan.ReadOrNull(recordFile)
@@ -117,7 +118,6 @@ public sealed partial class SlipwayPipeline
                     $"Change the configuration so nothing is destroyed, or set infra.allow_destroy: true in {EnvironmentFile}, then {planAgain}.");
             }
 
-            var head = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
             if (!string.Equals(record.Commit, head, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"The saved plan for {EnvironmentName} belongs to commit {Short(record.Commit)}, but HEAD is {Short(head)}: {planAgain}.");
@@ -141,7 +141,7 @@ public sealed partial class SlipwayPipeline
         {
             // Checked again here: allow_destroy may have been turned off since the plan was made.
             var summary = PlanSummary.Parse(shown.StandardOutput);
-            if (DestroyRefusal(summary, infra, GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)))) is { } refusal)
+            if (DestroyRefusal(summary, infra, head) is { } refusal)
             {
                 throw new InvalidOperationException(refusal);
             }
