@@ -44,7 +44,7 @@ public sealed partial class SlipwayPipeline
         [nameof(DeployProd)] = "prod",
     };
 
-    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(DeployProd), nameof(Canary), nameof(Promote), nameof(Abort)];
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(DeployProd), nameof(Canary), nameof(Promote), nameof(Abort), nameof(InfraPlan), nameof(InfraApply)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {
@@ -70,8 +70,14 @@ public sealed partial class SlipwayPipeline
 
         if (planned.Overlaps(EnvironmentTargets))
         {
-            errors.AddRange(Environments.Load(EnvironmentName));
-            if (errors.Count == 0 && planned.Overlaps(CanaryTargets) && Environments.Current.Canary is not { Steps.Count: > 0 })
+            var loadErrors = Environments.Load(EnvironmentName);
+            errors.AddRange(loadErrors);
+            if (loadErrors.Count == 0 && (planned.Contains(nameof(InfraPlan)) || planned.Contains(nameof(InfraApply))))
+            {
+                errors.AddRange(InfraErrors());
+            }
+
+            if (loadErrors.Count == 0 && planned.Overlaps(CanaryTargets) && Environments.Current.Canary is not { Steps.Count: > 0 })
             {
                 errors.Add(NoCanaryPlan);
             }

@@ -71,6 +71,12 @@ else
 	fi
 fi
 command -v dockerd >/dev/null || die "dockerd not found"
+# Terraform is not a Debian package and is not downloaded here: InfraPlan, InfraApply and their
+# integration tests need it on PATH (or SLIPWAY_TERRAFORM). In CI a missing one must fail, not skip.
+if ! command -v "${SLIPWAY_TERRAFORM:-terraform}" >/dev/null; then
+	[ "${CI:-}" = true ] && die "terraform not found (CI=true): the Terraform integration tests need Terraform 1.10+ on PATH or in SLIPWAY_TERRAFORM; install it from HashiCorp's apt repository or release zip"
+	printf '    warning: terraform not found: InfraPlan, InfraApply and the Terraform integration tests need it\n'
+fi
 command -v docker >/dev/null || die "docker CLI not found"
 
 # ---------------------------------------------------------------- 2. dockerd

@@ -1,0 +1,7 @@
+output "release" {
+  value = terraform_data.config.output.release
+}
+
+output "server" {
+  value = terraform_data.server.output
+}
