@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Octokit;
 using Slipway.Cli;
 using Slipway.Delivery;
@@ -24,15 +23,12 @@ public sealed partial class SlipwayPipeline
     private GitHubDetection GitHub => _github ??= GitHubConnection.Detect(Variables);
 
     /// <summary>--tag, else the v* tag of GITHUB_REF, else null (not a release run).</summary>
-    private string? ReleaseTag =>
-        Tag is { Length: > 0 } tag ? tag
-        : Variables.GetValueOrDefault("GITHUB_REF") is { } gitRef && Regex.Match(gitRef, "^refs/tags/(v.+)$", RegexOptions.CultureInvariant) is { Success: true } match ? match.Groups[1].Value
-        : null;
+    private string? CurrentReleaseTag => ReleaseTag.Find(Tag, Variables);
 
     public Target GitHubRelease => _ => _
         .Describe($"On a tag (GITHUB_REF refs/tags/v*, or --tag): create or update its GitHub Release, with every image digest of {ReleaseFile}, the SBOMs and the signature and attestation references")
         .After(Publish, Sign)
-        .OnlyWhen(() => ReleaseTag is not null, "not on a release tag: GITHUB_REF is not refs/tags/v*, and no --tag")
+        .OnlyWhen(() => CurrentReleaseTag is not null, "not on a release tag: GITHUB_REF is not refs/tags/v*, and no --tag")
         .OnlyWhen(() => GitHub.IsActive, NoGitHubReason)
         .Consumes(ReleaseFile)
         .Executes(GitHubReleaseAsync);
@@ -91,10 +87,10 @@ public sealed partial class SlipwayPipeline
 
     private async Task GitHubReleaseAsync(TargetContext ctx)
     {
-        var tag = ReleaseTag!;
+        var tag = CurrentReleaseTag!;
         var connection = GitHub.Connection!;
         var release = ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
-        if (!string.Equals(tag.TrimStart('v'), release.Version, StringComparison.Ordinal))
+        if (!ReleaseTag.Names(tag, release.Version))
         {
             throw new InvalidOperationException($"{ReleaseFile} holds version {release.Version}, but the tag is {tag}: its notes would describe another build. Run Publish on the tag (./build.sh --target Publish Sign GitHubRelease), or pass --tag v{release.Version}.");
         }

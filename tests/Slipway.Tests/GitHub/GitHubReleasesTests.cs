@@ -84,3 +84,25 @@ public sealed class GitHubReleasesTests
         Assert.Equal("HTTP 403: Resource not accessible by integration", GitHubApiFailure.Explain(refused));
     }
 }
+
+public sealed class ReleaseTagTests
+{
+    [Theory]
+    [InlineData(null, "refs/tags/v1.4.0", "v1.4.0")]
+    [InlineData(null, "refs/tags/v2.0.0-rc.1", "v2.0.0-rc.1")]
+    [InlineData(null, "refs/tags/nightly", null)]
+    [InlineData(null, "refs/heads/main", null)]
+    [InlineData(null, "refs/pull/3/merge", null)]
+    [InlineData("v9.9.9", "refs/tags/v1.4.0", "v9.9.9")]
+    [InlineData(" ", "refs/tags/v1.4.0", "v1.4.0")]
+    public void The_tag_is_the_option_else_a_v_tag_of_github_ref(string? option, string gitRef, string? expected) =>
+        Assert.Equal(expected, ReleaseTag.Find(option, new Dictionary<string, string> { ["GITHUB_REF"] = gitRef }));
+
+    [Theory]
+    [InlineData("v1.4.0", "1.4.0", true)]
+    [InlineData("1.4.0", "1.4.0", true)]
+    [InlineData("v1.4.0", "1.4.1", false)]
+    [InlineData("vv1.4.0", "1.4.0", false)]
+    public void A_tag_names_a_version_with_or_without_v(string tag, string version, bool expected) =>
+        Assert.Equal(expected, ReleaseTag.Names(tag, version));
+}
