@@ -34,18 +34,18 @@ public sealed partial class SlipwayPipeline
         .Describe("Build, publish and deploy the stack to dev on the local Docker engine (implies --env dev), then print its URL")
         .DependsOn(Publish, Verify)
         .Consumes(ReleaseFile)
-        .Executes(DeployAsync);
+        .Executes(TrackedOnGitHub(DeployAsync));
 
     public Target DeployStaging => _ => _
         .Describe($"Deploy {ReleaseFile} (published and signed) to staging (implies --env staging): lock, verify, backup, migrate, zero-downtime rollout, SLO probes, automatic rollback")
         .DependsOn(Verify)
         .After(Publish, Sign)
         .Consumes(ReleaseFile)
-        .Executes(DeployAsync);
+        .Executes(TrackedOnGitHub(DeployAsync));
 
     public Target Rollback => _ => _
         .Describe("Redeploy the previous good release of --env (or --to VERSION) by digest from the ledger, through the same zero-downtime path and probes; no rebuild")
-        .Executes(RollbackAsync);
+        .Executes(TrackedOnGitHub(RollbackAsync, rollback: true));
 
     private string EnvironmentStateDirectory => Path.GetFullPath(Path.Combine(RootDirectory, Environments.Current.StateDirectory));
 

@@ -8,8 +8,8 @@ namespace Slipway.Tests.Tools;
 /// <summary>What <see cref="LocalHttpServer"/> answers one request with, after <paramref name="Delay"/> if given.</summary>
 public sealed record CannedResponse(int Status, string Body = "", string? ContentType = null, IReadOnlyDictionary<string, string>? Headers = null, TimeSpan? Delay = null);
 
-/// <summary>One request the server received: method, path and query, and the Authorization header.</summary>
-public sealed record ReceivedRequest(string Method, string PathAndQuery, string? Authorization, string? Accept);
+/// <summary>One request the server received: method, path and query, the Authorization and Accept headers, and its body.</summary>
+public sealed record ReceivedRequest(string Method, string PathAndQuery, string? Authorization, string? Accept, string Body = "");
 
 /// <summary>
 /// A tiny HTTP server on 127.0.0.1 and a free port (System.Net.HttpListener; Kestrel is not referenced by the
@@ -82,11 +82,18 @@ public sealed class LocalHttpServer : IAsyncDisposable
                 return;
             }
 
+            string body;
+            using (var reader = new StreamReader(context.Request.InputStream, context.Request.ContentEncoding))
+            {
+                body = await reader.ReadToEndAsync();
+            }
+
             var request = new ReceivedRequest(
                 context.Request.HttpMethod,
                 context.Request.Url!.PathAndQuery,
                 context.Request.Headers["Authorization"],
-                context.Request.Headers["Accept"]);
+                context.Request.Headers["Accept"],
+                body);
             _requests.Enqueue(request);
             _answers.Add(AnswerAsync(context, _respond(request)));
         }
