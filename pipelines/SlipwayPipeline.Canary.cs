@@ -17,7 +17,7 @@ public sealed partial class SlipwayPipeline
         .DependsOn(Verify)
         .After(Publish, Sign)
         .Consumes(ReleaseFile)
-        .Executes(CanaryAsync);
+        .Executes(TrackedOnGitHub(CanaryAsync));
 
     public Target Promote => _ => _
         .Describe("Promote the canary in progress in --env now, skipping its remaining steps (handed to the running Canary, or done here if none runs)")
@@ -32,7 +32,7 @@ public sealed partial class SlipwayPipeline
         .DependsOn(Verify)
         .After(Publish, Sign)
         .Consumes(ReleaseFile)
-        .Executes(DeployProdAsync);
+        .Executes(TrackedOnGitHub(DeployProdAsync));
 
     /// <summary>The targets that need the environment's canary section.</summary>
     private static string[] CanaryTargets => [nameof(Canary), nameof(Promote), nameof(Abort)];

@@ -46,11 +46,6 @@ public sealed partial class ComposeDeployer
             // Backup and migrations with the new release's image, as a deploy does: the stable release keeps running on
             // the expanded schema (expand → migrate → contract). The one-off needs the images, not the override.
             await deployer.PrepareAsync(deployer.ProjectFor(next, withOverride: false), attempt, Deployment.Migrations.Enabled, Deployment.BackupBeforeDeploy);
-            if (attempt.Backup is not null)
-            {
-                Session.Info($"Backup: {attempt.Backup}");
-            }
-
             var project = CanaryProject(release);
             foreach (var service in Routed)
             {
