@@ -70,6 +70,10 @@ public sealed partial class SlipwayPipeline
         if (planned.Overlaps(EnvironmentTargets))
         {
             errors.AddRange(Environments.Load(EnvironmentName));
+            if (errors.Count == 0)
+            {
+                errors.AddRange(ServiceFilterErrors(planned));
+            }
         }
 
         if (planned.Contains(nameof(ValidateEnvironments)))
