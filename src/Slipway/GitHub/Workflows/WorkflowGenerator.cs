@@ -143,7 +143,7 @@ public static class WorkflowGenerator
             for (var k = 0; k < i; k++)
             {
                 var earlier = lane.Jobs[k];
-                if (Follows(graph, closures[job.Id], job.Targets, earlier.Targets, closures[earlier.Id]))
+                if (Follows(graph, closures[job.Id], earlier.Targets, closures[earlier.Id]))
                 {
                     direct.Add(earlier.Id);
                 }
@@ -334,7 +334,7 @@ public static class WorkflowGenerator
     }
 
     /// <summary>A job follows an earlier one when it plans one of its targets, runs after one, or reads what one writes.</summary>
-    private static bool Follows(TargetGraph graph, HashSet<string> closure, IReadOnlyList<string> targets, IReadOnlyList<string> earlierTargets, HashSet<string> earlierClosure)
+    private static bool Follows(TargetGraph graph, HashSet<string> closure, IReadOnlyList<string> earlierTargets, HashSet<string> earlierClosure)
     {
         if (earlierTargets.Any(closure.Contains))
         {
