@@ -81,6 +81,11 @@ public sealed partial class SlipwayPipeline
             {
                 errors.Add(NoCanaryPlan);
             }
+
+            if (loadErrors.Count == 0)
+            {
+                errors.AddRange(ServiceFilterErrors(planned));
+            }
         }
 
         if (planned.Contains(nameof(ValidateEnvironments)))

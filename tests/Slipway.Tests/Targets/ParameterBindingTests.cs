@@ -87,6 +87,15 @@ public sealed class ParameterBindingTests
         Assert.False(Bind(["--push", "false"]).Pipeline.Push);
 
     [Fact]
+    public void An_empty_environment_variable_counts_as_unset_so_the_next_one_or_the_default_applies()
+    {
+        // CI passes an optional workflow input (Rollback's version) as SLIPWAY_TO, empty when not given.
+        Assert.Equal("default-name", Bind([], new() { ["SLIPWAY_NAME"] = "" }).Pipeline.Name);
+        Assert.Equal("from-name", Bind([], new() { ["SLIPWAY_NAME"] = "", ["NAME"] = "from-name" }).Pipeline.Name);
+        Assert.Empty(Bind([], new() { ["SLIPWAY_REPLICAS"] = "" }).Errors);
+    }
+
+    [Fact]
     public void Environment_variables_bind_with_SLIPWAY_prefix_winning_and_the_command_line_winning_over_both()
     {
         Assert.Equal(5, Bind([], new() { ["REPLICAS"] = "4", ["SLIPWAY_REPLICAS"] = "5" }).Pipeline.Replicas);
