@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Slipway.Delivery;
 using Slipway.IntegrationTests.Support;
+using Slipway.Tests.Support;
 using Slipway.Tools.Haproxy;
 using Xunit.Abstractions;
 
