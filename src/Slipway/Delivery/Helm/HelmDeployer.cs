@@ -231,7 +231,8 @@ public sealed class HelmDeployer
 
         if (result.ExitCode != 0)
         {
-            var command = string.Join(' ', invocation.Arguments.Take(2).Select(a => a.Display()));
+            // The tokens without stdin: the command names what failed (which Deployment, which revision); a manifest would only add noise.
+            var command = string.Join(' ', invocation.Arguments.Select(a => a.Display()));
             throw new DeployStepException($"{invocation.Tool} {command} exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
         }
     }
