@@ -43,7 +43,7 @@ public sealed partial class SlipwayPipeline
         [nameof(DeployStaging)] = "staging",
     };
 
-    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke)];
+    private string[] EnvironmentTargets => [nameof(DeployDev), nameof(DeployStaging), nameof(Rollback), nameof(ShowEnvironment), nameof(Build), nameof(Sbom), nameof(Scan), nameof(Publish), nameof(Sign), nameof(Verify), nameof(History), nameof(E2ESmoke), nameof(HelmValues), nameof(HelmTemplate)];
 
     public override IReadOnlyList<string> Validate(Plan plan)
     {

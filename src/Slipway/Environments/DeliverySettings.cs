@@ -64,7 +64,7 @@ public sealed record HelmTarget
     public string? Release { get; init; }
 
     /// <summary>The chart directory, relative to the repository root.</summary>
-    public string Chart { get; init; } = "charts/slipway";
+    public string Chart { get; init; } = "charts/app";
 
     /// <summary>Extra values files, applied in order.</summary>
     public IReadOnlyList<string> ValuesFiles { get; init; } = [];

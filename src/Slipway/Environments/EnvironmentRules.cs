@@ -46,6 +46,11 @@ internal static class EnvironmentRules
             {
                 report.At("delivery.helm.release", "the helm driver needs a release name");
             }
+
+            if (environment.Ingress is { Router: IngressRouter.Gateway, Gateway: null })
+            {
+                report.At("ingress.gateway", "the helm driver routes through a Gateway API HTTPRoute: name the gateway (ingress.gateway.name), or set ingress.router: ingress_nginx");
+            }
         }
     }
 

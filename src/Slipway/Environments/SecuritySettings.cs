@@ -62,4 +62,35 @@ public sealed record IngressSettings
 
     /// <summary>The service that receives traffic.</summary>
     public required string Backend { get; init; }
+
+    /// <summary>
+    /// On Kubernetes, what routes traffic to <see cref="Backend"/> and splits it during a canary: a Gateway API
+    /// HTTPRoute (the default) or ingress-nginx's canary Ingress. Compose environments ignore it.
+    /// </summary>
+    public IngressRouter Router { get; init; } = IngressRouter.Gateway;
+
+    /// <summary>The Gateway the HTTPRoute attaches to; needed when a Helm environment routes with <c>gateway</c>.</summary>
+    public GatewayReference? Gateway { get; init; }
+}
+
+/// <summary>What routes traffic on Kubernetes.</summary>
+public enum IngressRouter
+{
+    /// <summary>A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) with weighted backends.</summary>
+    Gateway,
+
+    /// <summary>A networking.k8s.io/v1 Ingress for ingress-nginx; a canary gets a second Ingress with its canary-weight annotation.</summary>
+    IngressNginx,
+}
+
+/// <summary>A Gateway API Gateway, by name and namespace.</summary>
+public sealed record GatewayReference
+{
+    /// <summary>The Gateway's name.</summary>
+    [RegularExpression("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", ErrorMessage = "a Kubernetes object name")]
+    public required string Name { get; init; }
+
+    /// <summary>The Gateway's namespace; absent means the release's namespace.</summary>
+    [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ErrorMessage = "a Kubernetes namespace (a DNS label)")]
+    public string? Namespace { get; init; }
 }
