@@ -55,10 +55,17 @@ public sealed class HelmDeployer
         try
         {
             attempt.Stage = HelmStage.Secrets;
+            if (_deployment.CreateNamespace && _deployment.Secrets.Count > 0)
+            {
+                // The Secrets go in before Helm's --create-namespace could make the namespace: on a first install, make it here.
+                await RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, InvocationValue.FromString(
+                    $"{{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{{\"name\":{System.Text.Json.JsonSerializer.Serialize(_deployment.Release.Namespace)}}}}}\n")));
+            }
+
             foreach (var secret in _deployment.Secrets)
             {
                 await RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, KubernetesSecretManifest.Render(
-                    secret.Name, _deployment.Release.Namespace, secret.Values, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "slipway" })), echo: false);
+                    secret.Name, _deployment.Release.Namespace, secret.Values, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "slipway" }, secret.Type)), echo: false);
             }
 
             attempt.Stage = HelmStage.Upgrade;

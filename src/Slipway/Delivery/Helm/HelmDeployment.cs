@@ -36,10 +36,11 @@ public sealed record HelmDeployment
     public KubeScope Scope => new(Release.Namespace, Release.KubeContext);
 }
 
-/// <summary>A Kubernetes Secret the deploy applies: the environment's secret variables of one service.</summary>
+/// <summary>A Kubernetes Secret the deploy applies: the environment's secret values the chart reads by key (<c>secretKeyRef</c>).</summary>
 /// <param name="Name">The Secret's name, which the chart reads (<c>envFrom.secretRef</c>).</param>
-/// <param name="Values">Variable name → value.</param>
-public sealed record HelmSecret(string Name, IReadOnlyDictionary<string, Secret> Values);
+/// <param name="Values">Key → value.</param>
+/// <param name="Type">The Secret type: <c>Opaque</c>, or <c>kubernetes.io/tls</c> for a certificate and its key.</param>
+public sealed record HelmSecret(string Name, IReadOnlyDictionary<string, Secret> Values, string Type = "Opaque");
 
 /// <summary>A release as Helm deploys it.</summary>
 /// <param name="Version">Its version.</param>

@@ -15,8 +15,10 @@ public static class KubernetesSecretManifest
     /// <param name="namespace">Its namespace.</param>
     /// <param name="values">Key → value; keys are environment variable names.</param>
     /// <param name="labels">Labels, e.g. <c>app.kubernetes.io/managed-by</c>.</param>
-    public static InvocationValue Render(string name, string @namespace, IReadOnlyDictionary<string, Secret> values, IReadOnlyDictionary<string, string>? labels = null)
+    /// <param name="type">The Secret type: <c>Opaque</c>, or <c>kubernetes.io/tls</c> with the keys <c>tls.crt</c> and <c>tls.key</c>.</param>
+    public static InvocationValue Render(string name, string @namespace, IReadOnlyDictionary<string, Secret> values, IReadOnlyDictionary<string, string>? labels = null, string type = "Opaque")
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(type);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(@namespace);
         ArgumentNullException.ThrowIfNull(values);
@@ -31,7 +33,7 @@ public static class KubernetesSecretManifest
             head["labels"] = new SortedDictionary<string, string>(labels.ToDictionary(), StringComparer.Ordinal);
         }
 
-        parts.Add($"{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"type\":\"Opaque\",\"metadata\":{JsonSerializer.Serialize(head)},\"stringData\":{{");
+        parts.Add($"{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"type\":{JsonSerializer.Serialize(type)},\"metadata\":{JsonSerializer.Serialize(head)},\"stringData\":{{");
         var first = true;
         foreach (var (key, secret) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
         {

@@ -124,6 +124,7 @@ public sealed class HelmDeployerTests : IDisposable
         Assert.True(outcome.Succeeded, outcome.Summary);
         Assert.Equal(
             [
+                "run: kubectl apply -n slipway-prod --context kube-double -f - <<< '{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"slipway-prod\"}}'",
                 "run: kubectl apply -n slipway-prod --context kube-double -f - <<< '{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"type\":\"Opaque\",\"metadata\":{\"name\":\"slipway-api-env\",\"namespace\":\"slipway-prod\",\"labels\":{\"app.kubernetes.io/managed-by\":\"slipway\"}},\"stringData\":{\"ConnectionStrings__Postgres\":\"***\"}}'",
                 "run: helm upgrade --install slipway charts/app --namespace slipway-prod --kube-context kube-double --create-namespace -f charts/app/values-prod.yaml -f artifacts/helm/prod/1.0.0.yaml --timeout 1200s --history-max 10 --rollback-on-failure --wait=watcher",
                 "run: kubectl rollout status deployment/slipway-api -n slipway-prod --context kube-double --timeout 300s",
@@ -297,7 +298,7 @@ public sealed class HelmDeployerTests : IDisposable
 
         Assert.Equal("dry run: nothing deployed", outcome.Summary);
         Assert.Empty(Entries);
-        Assert.Equal(["kubectl", "helm", "kubectl", "kubectl"], _session.Runs.Select(r => r.Tool));
+        Assert.Equal(["kubectl", "kubectl", "helm", "kubectl", "kubectl"], _session.Runs.Select(r => r.Tool));
         Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Query);
     }
 
