@@ -16,6 +16,7 @@ namespace Slipway.IntegrationTests.Helm;
 /// (Helm rolls back, then Slipway returns to the ledger's revision), a manual Rollback, and the ledger agreeing with
 /// helm history throughout; for Helm 3 and Helm 4.
 /// </summary>
+[Collection(SerialKubeDoubleTests.Name)]
 #pragma warning disable CA1001 // xunit disposes the probe server through IAsyncLifetime.DisposeAsync, which CA1001 does not see.
 public sealed class HelmDeployStoryTests : IAsyncLifetime
 #pragma warning restore CA1001

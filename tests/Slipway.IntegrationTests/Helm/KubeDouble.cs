@@ -54,3 +54,14 @@ public sealed class EnvironmentAddingRunner(IToolRunner inner, IReadOnlyDictiona
     public Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken) =>
         inner.RunAsync(variables.Aggregate(invocation, (i, v) => i.WithEnvironment(v.Key, v.Value)), output, cancellationToken);
 }
+
+/// <summary>
+/// The Helm tests need no Docker engine, so they stay out of the Docker workspace's collection; they run on their own,
+/// after the parallel collections, so the many short helm/kubectl processes they start never compete for CPU with the
+/// zero-downtime load test of the Compose deploy.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialKubeDoubleTests
+{
+    public const string Name = "kube double";
+}

@@ -12,6 +12,7 @@ namespace Slipway.IntegrationTests.Helm;
 /// revisions as Helm records them, Helm 3 vs 4 flags, readiness from unready digests, kubectl's messages and exit codes,
 /// and its refusal of any context that does not name a double. Renders a small fixture chart with the real Helm.
 /// </summary>
+[Collection(SerialKubeDoubleTests.Name)]
 public sealed class KubeDoubleTests : IDisposable
 {
     private const string Good = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
