@@ -65,6 +65,12 @@ public sealed partial class SlipwayPipeline
 
     private async Task DeployAsync(TargetContext ctx)
     {
+        if (DeploysWithHelm)
+        {
+            await DeployWithHelmAsync(ctx);
+            return;
+        }
+
         var release = ctx.IsDryRun && !File.Exists(ctx.PathOf(ReleaseFile)) ? null : ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
         var composeRelease = release is null
             ? new ComposeRelease("<version from Publish>", "<commit>", Services.ToDictionary(s => s.Name, s => ImageReference(s, ctx), StringComparer.Ordinal))
@@ -88,6 +94,12 @@ public sealed partial class SlipwayPipeline
 
     private async Task RollbackAsync(TargetContext ctx)
     {
+        if (DeploysWithHelm)
+        {
+            await RollbackWithHelmAsync(ctx);
+            return;
+        }
+
         var ledger = ReleaseLedger.Open(LedgerPath);
         var current = ledger.LastGood();
         var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);

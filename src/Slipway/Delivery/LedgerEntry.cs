@@ -39,6 +39,10 @@ public enum LedgerAction
 /// <param name="Details">A short reason or result, e.g. <c>api unhealthy after 60s</c>; one line.</param>
 /// <param name="Duration">How long the action took.</param>
 /// <param name="RolledBackTo">For <see cref="LedgerAction.RolledBack"/>, the version now running instead; otherwise null.</param>
+/// <param name="Revision">
+/// The Helm revision this entry made (Helm driver only; null for Compose and for ledgers written before it existed):
+/// what <c>helm rollback</c> returns to when this release is the rollback target.
+/// </param>
 public sealed record LedgerEntry(
     string Environment,
     string Version,
@@ -49,7 +53,8 @@ public sealed record LedgerEntry(
     LedgerAction Action,
     string Details,
     TimeSpan Duration,
-    string? RolledBackTo = null)
+    string? RolledBackTo = null,
+    int? Revision = null)
 {
     /// <summary><c>user@host</c> for the current process, as <see cref="Who"/> expects it.</summary>
     public static string CurrentUser => $"{System.Environment.UserName}@{System.Environment.MachineName}";

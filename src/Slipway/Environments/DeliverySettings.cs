@@ -68,6 +68,13 @@ public sealed record HelmTarget
 
     /// <summary>Extra values files, applied in order.</summary>
     public IReadOnlyList<string> ValuesFiles { get; init; } = [];
+
+    /// <summary>
+    /// Where the SLO probes reach the release after a rollout, e.g. <c>https://slipway.example</c>; absent means
+    /// <c>https://&lt;ingress.host&gt;</c>.
+    /// </summary>
+    [RegularExpression(@"^https?://[^\s/]+(/[^\s]*)?$", ErrorMessage = "an absolute http:// or https:// URL, e.g. https://slipway.example")]
+    public string? ProbeUrl { get; init; }
 }
 
 /// <summary>The container registry for this environment.</summary>

@@ -1,0 +1,179 @@
+using Slipway.Delivery;
+using Slipway.Delivery.Compose;
+using Slipway.Delivery.Helm;
+using Slipway.Delivery.Probes;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Targets;
+using Slipway.Tools.Helm;
+using ChartValues = Slipway.Delivery.Helm.HelmValues;
+
+namespace Slipway.Build;
+
+/// <summary>
+/// The deploy targets on Kubernetes (an environment whose delivery.driver is helm): lock, verify, the environment's
+/// Secrets, helm upgrade --install of charts/app, kubectl rollout status, SLO probes, ledger with the Helm revision,
+/// and helm rollback to the last good revision when something fails. DeployDev/DeployStaging/Rollback dispatch here.
+/// </summary>
+public sealed partial class SlipwayPipeline
+{
+    /// <summary>How many revisions Helm keeps per release; older ledger releases cannot be rolled back to.</summary>
+    private const int HelmHistoryMax = 10;
+
+    private bool DeploysWithHelm => Environments.Current.Delivery.Driver == DeliveryDriver.Helm;
+
+    private HelmTarget HelmSettings => Environments.Current.Delivery.Helm
+        ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml deploys with helm but has no delivery.helm section: add namespace and release.");
+
+    private string HelmReleaseNameOf => HelmSettings.Release ?? $"slipway-{EnvironmentName}";
+
+    /// <summary>delivery.helm.probe_url, else https://&lt;ingress.host&gt;.</summary>
+    private Uri HelmProbeUrl => HelmSettings.ProbeUrl is { } url
+        ? new Uri(url)
+        : new Uri($"https://{(Environments.Current.Ingress ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml has neither delivery.helm.probe_url nor ingress.host: the SLO probes need one.")).Host}");
+
+    private async Task DeployWithHelmAsync(TargetContext ctx)
+    {
+        var manifest = ctx.IsDryRun && !File.Exists(ctx.PathOf(ReleaseFile)) ? null : ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
+        var version = manifest?.Version ?? "<version from Publish>";
+        await WithLockAsync(ctx, version, async () =>
+        {
+            var values = await WriteHelmValuesAsync(ctx);
+            var release = new HelmRelease(
+                version,
+                manifest?.Commit ?? "<commit>",
+                manifest?.Images.ToDictionary(i => i.Service, i => i.Reference, StringComparer.Ordinal) ?? Services.ToDictionary(s => s.Name, s => ImageReference(s, ctx), StringComparer.Ordinal),
+                [.. HelmSettings.ValuesFiles.Select(ctx.PathOf), ctx.PathOf(values)]);
+            var deployer = await HelmDeployerAsync(ctx);
+            ReportHelm(ctx, await deployer.DeployAsync(release, LedgerEntry.CurrentUser), LedgerAction.Deployed);
+        });
+    }
+
+    private async Task RollbackWithHelmAsync(TargetContext ctx)
+    {
+        var ledger = ReleaseLedger.Open(LedgerPath);
+        var current = ledger.LastGood();
+        var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
+        if (target is null)
+        {
+            throw new InvalidOperationException(To is null
+                ? $"Nothing to roll back to: the ledger of {EnvironmentName} ({Path.GetRelativePath(RootDirectory, LedgerPath)}) has no good release before {current?.Version ?? "the current one"}. See: ./build.sh --target History --env {EnvironmentName}"
+                : $"{To} was never deployed to {EnvironmentName} successfully, so there is no Helm revision to return to. See: ./build.sh --target History --env {EnvironmentName}");
+        }
+
+        await WithLockAsync(ctx, target.Version, async () =>
+        {
+            if (Environments.Current.SupplyChain.RequireSignature)
+            {
+                await DetectCosignAsync(ctx);
+                foreach (var reference in target.Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value))
+                {
+                    await VerifyReferenceAsync(reference, ctx);
+                }
+            }
+
+            var deployer = await HelmDeployerAsync(ctx);
+            ReportHelm(ctx, await deployer.RollbackAsync(target, current?.Version, LedgerEntry.CurrentUser), LedgerAction.RolledBack);
+        });
+    }
+
+    private async Task<HelmDeployer> HelmDeployerAsync(TargetContext ctx)
+    {
+        var environment = Environments.Current;
+        var helm = HelmSettings;
+        var release = HelmReleaseNameOf;
+        var deployment = new HelmDeployment
+        {
+            Environment = EnvironmentName,
+            Release = new HelmReleaseName(release, helm.Namespace ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml: delivery.helm.namespace is required."), helm.KubeContext),
+            Chart = ctx.PathOf(helm.Chart),
+            Deployments = [.. Services.Select(s => ChartValues.ResourceName(release, s.Name))],
+            Secrets = HelmSecrets(ctx, release),
+            Rollout = environment.Rollout,
+            HistoryMax = HelmHistoryMax,
+        };
+        var url = HelmProbeUrl;
+        return new HelmDeployer(deployment, ctx, ReleaseLedger.Open(LedgerPath), await DetectHelmAsync(ctx), async cancellationToken =>
+        {
+            using var http = new HttpClient();
+            var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, environment.Slo?.Probes ?? [], cancellationToken);
+            return new ProbeVerdict(report.Passed || environment.Slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
+        }, TimeProvider.System);
+    }
+
+    /// <summary>
+    /// The Secrets the chart reads (see charts/app/README.md): <c>&lt;release&gt;-secrets</c> with one key per secret
+    /// reference of the services, and <c>&lt;release&gt;-tls</c> when TLS is provided. Values are resolved here and
+    /// travel only on kubectl's standard input.
+    /// </summary>
+    private List<HelmSecret> HelmSecrets(TargetContext ctx, string release)
+    {
+        var environment = Environments.Current;
+        var keys = new SortedDictionary<string, Secret>(StringComparer.Ordinal);
+        foreach (var reference in environment.Services.Values.SelectMany(s => s.Secrets.Values))
+        {
+            keys[ChartValues.SecretKeyOf(reference)] = ResolveForDeploy(ctx, reference);
+        }
+
+        var secrets = new List<HelmSecret>();
+        if (keys.Count > 0)
+        {
+            secrets.Add(new HelmSecret($"{release}-secrets", keys));
+        }
+
+        if (environment.Security is { TlsMode: TlsMode.Provided, TlsCertificate: { } certificate, TlsKey: { } key })
+        {
+            secrets.Add(new HelmSecret($"{release}-tls", new Dictionary<string, Secret>
+            {
+                ["tls.crt"] = ResolveForDeploy(ctx, certificate),
+                ["tls.key"] = ResolveForDeploy(ctx, key),
+            }, "kubernetes.io/tls"));
+        }
+
+        return secrets;
+    }
+
+    /// <summary>Resolves a secret; a dry run prints the commands even where the secret is not set here.</summary>
+    private Secret ResolveForDeploy(TargetContext ctx, SecretReference reference)
+    {
+        try
+        {
+            return reference.Resolve(Environments.Secrets);
+        }
+        catch (MissingSecretException) when (ctx.IsDryRun)
+        {
+            return new Secret(string.Empty, reference.ToString());
+        }
+    }
+
+    private static async Task<HelmVersion> DetectHelmAsync(TargetContext ctx)
+    {
+        // Helm 3 and 4 spell "roll back on failure" and "wait" differently; ask the installed one which it is.
+        try
+        {
+            var version = HelmVersion.Parse((await ctx.QueryAsync(HelmCli.Version())).StandardOutput);
+            ctx.Info($"helm {version}");
+            return version;
+        }
+        catch (ToolNotFoundException) when (ctx.IsDryRun)
+        {
+            ctx.Info("helm is not installed here: the dry run shows Helm 4's flags");
+            return new HelmVersion(4, 0, 0);
+        }
+    }
+
+    private void ReportHelm(TargetContext ctx, DeployOutcome outcome, LedgerAction expected)
+    {
+        if (outcome.Action != expected)
+        {
+            throw new InvalidOperationException(outcome.Summary + $" The ledger has the details: ./build.sh --target History --env {EnvironmentName}");
+        }
+
+        ctx.Info(outcome.Summary);
+        if (!ctx.IsDryRun)
+        {
+            ctx.Info($"{EnvironmentName} is up: {HelmProbeUrl}");
+            ctx.SetOutput("url", HelmProbeUrl.ToString());
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Text.Json.Nodes;
+using Slipway.Build;
+using Slipway.Delivery;
+using Slipway.Processes;
+using Slipway.Tests.Support;
+using Slipway.Tests.Tools;
+using Slipway.Tools.Helm;
+
+namespace Slipway.IntegrationTests.Helm;
+
+/// <summary>
+/// The Helm driver at the command level, without Docker: <c>DeployStaging</c> and <c>Rollback</c> of the real pipeline on
+/// a workspace whose staging environment deploys charts/app with Helm, through the helm/kubectl double, with the SLO
+/// probes against a loopback server of the test's own that answers 500 while a "faulty" digest is in the double's cluster.
+/// A deploy, a second one, one whose probes fail (rolled back automatically), one whose Deployment never gets ready
+/// (Helm rolls back, then Slipway returns to the ledger's revision), a manual Rollback, and the ledger agreeing with
+/// helm history throughout; for Helm 3 and Helm 4.
+/// </summary>
+[Collection(SerialKubeDoubleTests.Name)]
+#pragma warning disable CA1001 // xunit disposes the probe server through IAsyncLifetime.DisposeAsync, which CA1001 does not see.
+public sealed class HelmDeployStoryTests : IAsyncLifetime
+#pragma warning restore CA1001
+{
+    private const string Namespace = "slipway-itest";
+    private const string ConnectionString = "Host=db;Password=helm-story-s3cret";
+    private readonly string _root = TestPaths.NewTempDirectory();
+    private LocalHttpServer _probes = null!;
+
+    private string State => Path.Combine(_root, ".kube-double");
+
+    private string FaultyFile => Path.Combine(_root, "faulty-digests");
+
+    public Task InitializeAsync()
+    {
+        _probes = new LocalHttpServer(_ => new CannedResponse(ServesFaultyRelease() ? 500 : 200, "ok"));
+        foreach (var directory in new[] { "environments", "charts" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, directory), "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(_root, Path.GetRelativePath(TestPaths.RepositoryRoot, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+        }
+
+        File.WriteAllText(Path.Combine(_root, "environments", "staging.yml"), $"""
+            # yaml-language-server: $schema=./environment.schema.json
+            # Helm driver tests: staging on the kube double, probed on a loopback server of the test's own.
+            extends: base
+            trigger:
+              on: branch
+              pattern: main
+            protection:
+              require_clean_tree: false
+            delivery:
+              driver: helm
+              compose: null
+              helm:
+                kube_context: {KubeDouble.Context}
+                namespace: {Namespace}
+                release: slipway
+                chart: charts/app
+                probe_url: http://{_probes.Host}
+            services:
+              api:
+                secrets:
+                  ConnectionStrings__Postgres: env:ITEST_POSTGRES_CONNECTION
+            ingress:
+              host: staging.slipway.test
+              router: gateway
+              gateway:
+                name: public
+                namespace: gateway-system
+            slo:
+              probes:
+                - name: api-ready
+                  path: /health/ready
+                  samples: 3
+                  interval: 10ms
+                  p95_latency: 2s
+                  max_error_rate: 0
+            rollout:
+              timeout: 2m
+              health_timeout: 30s
+
+            """);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _probes.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>True while the double's cluster runs an api image whose digest the test calls faulty.</summary>
+    private bool ServesFaultyRelease()
+    {
+        var deployment = Path.Combine(State, "cluster", Namespace, "deployment", "slipway-api.json");
+        if (!File.Exists(deployment) || !File.Exists(FaultyFile))
+        {
+            return false;
+        }
+
+        var faulty = File.ReadAllLines(FaultyFile);
+        var image = (string?)JsonNode.Parse(File.ReadAllText(deployment))!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"];
+        return faulty.Any(d => image?.EndsWith("@" + d, StringComparison.Ordinal) == true);
+    }
+
+    private static string Digest(char c) => "sha256:" + new string(c, 64);
+
+    private void Publish(string version, char digit) =>
+        new ReleaseManifest(version, "c0ffee" + digit, DateTimeOffset.UtcNow, "127.0.0.1:5000",
+            [
+                new ReleasedImage("api", "127.0.0.1:5000/slipway/api", version, Digest(digit)),
+                new ReleasedImage("worker", "127.0.0.1:5000/slipway/worker", version, Digest((char)(digit + 1))),
+            ]).Write(Path.Combine(_root, "artifacts", "release.json"));
+
+    private async Task<HostRun> RunAsync(string helmMajor, params string[] args)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["SLIPWAY_HELM"] = KubeDouble.Helm,
+            ["SLIPWAY_KUBECTL"] = KubeDouble.Kubectl,
+            ["ITEST_POSTGRES_CONNECTION"] = ConnectionString,
+        };
+        var resolver = new ToolResolver(name => variables.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+        return await InProcessHost.RunAsync(
+            new SlipwayPipeline(),
+            [.. args, "--skip", "Restore"],
+            runner: new EnvironmentAddingRunner(new ProcessRunner(resolver), KubeDouble.Variables(State, helmMajor)),
+            environment: variables,
+            workingDirectory: _root);
+    }
+
+    private HelmReleaseHistory History()
+    {
+        var record = JsonNode.Parse(File.ReadAllText(Path.Combine(State, "releases", Namespace, "slipway.json")))!;
+        var rows = new JsonArray([.. record["Revisions"]!.AsArray().Select(r => new JsonObject
+        {
+            ["revision"] = (int)r!["Revision"]!,
+            ["status"] = (string?)r["Status"],
+            ["description"] = (string?)r["Description"],
+        })]);
+        return HelmReleaseHistory.Parse(rows.ToJsonString());
+    }
+
+    private IReadOnlyList<LedgerEntry> Ledger() =>
+        ReleaseLedger.Open(Path.Combine(_root, ".slipway", "state", "staging", "ledger.jsonl")).ReadAll().Entries;
+
+    /// <summary>Every revision the ledger recorded as good is one Helm ran successfully, and the running one is the ledger's latest.</summary>
+    private void AssertLedgerAgreesWithHelm()
+    {
+        var history = History();
+        foreach (var entry in Ledger().Where(e => e.Action is LedgerAction.Deployed or LedgerAction.RolledBack))
+        {
+            Assert.True(history.Find(entry.Revision!.Value)?.RanSuccessfully, $"ledger {entry.Action} {entry.Version} names revision {entry.Revision}, which helm history does not show as deployed/superseded");
+        }
+
+        Assert.Equal(Ledger().Last(e => e.Action is LedgerAction.Deployed or LedgerAction.RolledBack).Revision, history.Current!.Revision);
+    }
+
+    [Theory]
+    [InlineData("4")]
+    [InlineData("3")]
+    public async Task Deploy_an_automatic_rollback_for_failing_probes_and_for_an_unready_deployment_then_a_manual_Rollback(string helmMajor)
+    {
+        Publish("1.0.0", '1');
+        var first = await RunAsync(helmMajor, "--target", "DeployStaging");
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.Contains($"staging is up: http://{_probes.Host}/", first.Out, StringComparison.Ordinal);
+        Assert.Contains(helmMajor == "4" ? "--rollback-on-failure --wait=watcher" : "--atomic --wait", await File.ReadAllTextAsync(Path.Combine(State, "calls.log")), StringComparison.Ordinal);
+        Assert.DoesNotContain(ConnectionString, first.Out + first.Error, StringComparison.Ordinal);
+        var secret = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(State, "cluster", Namespace, "secret", "slipway-secrets.json")))!;
+        Assert.Equal(ConnectionString, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["ITEST_POSTGRES_CONNECTION"]!)));
+
+        Publish("1.1.0", '3');
+        Assert.Equal(0, (await RunAsync(helmMajor, "--target", "DeployStaging")).ExitCode);
+
+        // Probes fail while 1.2.0 serves: Slipway rolls back to 1.1.0's revision (2).
+        Publish("1.2.0", '5');
+        await File.WriteAllTextAsync(FaultyFile, Digest('5') + "\n");
+        var faulty = await RunAsync(helmMajor, "--target", "DeployStaging");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains("Rolled back automatically: 1.1.0 (revision 2) serves again as revision 4", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Equal((HelmReleaseStatus.Deployed, "Rollback to 2"), (History().Current!.Status, History().Current!.Description));
+        AssertLedgerAgreesWithHelm();
+
+        // 1.3.0's worker never gets ready: helm's own rollback (5 failed, 6 = "Rollback to 4"), then Slipway's to revision 2.
+        Publish("1.3.0", '7');
+        await File.WriteAllTextAsync(Path.Combine(State, "unready-digests"), Digest('8') + "\n");
+        var unready = await RunAsync(helmMajor, "--target", "DeployStaging");
+        Assert.Equal(1, unready.ExitCode);
+        Assert.Contains("context deadline exceeded", unready.Out + unready.Error, StringComparison.Ordinal);
+        Assert.Equal(
+            [(5, HelmReleaseStatus.Failed, "Upgrade \"slipway\" failed: context deadline exceeded"), (6, HelmReleaseStatus.Superseded, "Rollback to 4"), (7, HelmReleaseStatus.Deployed, "Rollback to 2")],
+            History().Revisions.Where(r => r.Revision >= 5).Select(r => (r.Revision, r.Status, r.Description)));
+        AssertLedgerAgreesWithHelm();
+
+        // Rollback without --to: from 1.1.0 to the good release before it, 1.0.0, revision 1.
+        var rollback = await RunAsync(helmMajor, "--target", "Rollback", "--env", "staging");
+        Assert.True(rollback.ExitCode == 0, rollback.Out + rollback.Error);
+        Assert.Equal((8, "Rollback to 1"), (History().Current!.Revision, History().Current!.Description));
+        AssertLedgerAgreesWithHelm();
+        Assert.Equal(
+            [
+                (LedgerAction.Deployed, "1.0.0", (string?)null), (LedgerAction.Deployed, "1.1.0", null),
+                (LedgerAction.Failed, "1.2.0", null), (LedgerAction.RolledBack, "1.2.0", "1.1.0"),
+                (LedgerAction.Failed, "1.3.0", null), (LedgerAction.RolledBack, "1.3.0", "1.1.0"),
+                (LedgerAction.RolledBack, "1.1.0", "1.0.0"),
+            ],
+            Ledger().Select(e => (e.Action, e.Version, e.RolledBackTo)));
+
+        var never = await RunAsync(helmMajor, "--target", "Rollback", "--env", "staging", "--to", "1.2.0");
+        Assert.Equal(1, never.ExitCode);
+        Assert.Contains("1.2.0 was never deployed to staging successfully", never.Out + never.Error, StringComparison.Ordinal);
+
+        var history = await RunAsync(helmMajor, "--target", "History", "--env", "staging");
+        Assert.Equal(0, history.ExitCode);
+        Assert.Contains("1.3.0", history.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dry_run_prints_the_helm_and_kubectl_commands_with_the_secret_masked_and_changes_nothing()
+    {
+        Publish("1.0.0", '1');
+
+        var run = await RunAsync("4", "--target", "DeployStaging", "--dry-run");
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Contains("helm upgrade --install slipway", run.Out, StringComparison.Ordinal);
+        Assert.Contains("kubectl rollout status deployment/slipway-api -n slipway-itest --context kube-double", run.Out, StringComparison.Ordinal);
+        Assert.Contains("\"ITEST_POSTGRES_CONNECTION\":\"***\"", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(ConnectionString, run.Out + run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(State, "releases")));
+    }
+}
