@@ -88,7 +88,9 @@ public sealed partial class SlipwayPipeline
                 return;
             }
 
-            var controller = await CanaryControllerAsync(ctx, ComposeRelease.From(stable), canary);
+            var controller = DeploysWithHelm
+                ? await HelmCanaryControllerAsync(ctx, canary.Version)
+                : await CanaryControllerAsync(ctx, ComposeRelease.From(stable), canary);
             var outcome = await controller.RunAsync(new CanaryRelease(canary.Version, canary.Commit, canary.Images), stable.Version, LedgerEntry.CurrentUser);
             ReportCanary(ctx, outcome);
         });
@@ -162,7 +164,9 @@ public sealed partial class SlipwayPipeline
         var stable = ReleaseLedger.Open(LedgerPath).Find(state.Stable).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted)
             ?? throw new InvalidOperationException($"The canary's stable release {state.Stable} is not in the ledger of {EnvironmentName}: look at the stack, then run Rollback --to VERSION.");
         var canary = new ComposeRelease(state.Release.Version, state.Release.Commit, state.Release.Images);
-        var controller = await CanaryControllerAsync(ctx, ComposeRelease.From(stable), canary);
+        var controller = DeploysWithHelm
+            ? await HelmCanaryControllerAsync(ctx, canary.Version)
+            : await CanaryControllerAsync(ctx, ComposeRelease.From(stable), canary);
         var outcome = decision == CanaryDecision.Promote
             ? await controller.PromoteNowAsync(LedgerEntry.CurrentUser)
             : await controller.AbortNowAsync(LedgerEntry.CurrentUser);

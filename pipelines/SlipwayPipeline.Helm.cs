@@ -92,13 +92,74 @@ public sealed partial class SlipwayPipeline
             Rollout = environment.Rollout,
             HistoryMax = HelmHistoryMax,
         };
+        return new HelmDeployer(deployment, ctx, ReleaseLedger.Open(LedgerPath), await DetectHelmAsync(ctx), HelmProbes(), TimeProvider.System);
+    }
+
+    /// <summary>The SLO probes against delivery.helm.probe_url.</summary>
+    private Func<CancellationToken, Task<ProbeVerdict>> HelmProbes()
+    {
+        var environment = Environments.Current;
         var url = HelmProbeUrl;
-        return new HelmDeployer(deployment, ctx, ReleaseLedger.Open(LedgerPath), await DetectHelmAsync(ctx), async cancellationToken =>
+        return async cancellationToken =>
         {
             using var http = new HttpClient();
             var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, environment.Slo?.Probes ?? [], cancellationToken);
             return new ProbeVerdict(report.Passed || environment.Slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
-        }, TimeProvider.System);
+        };
+    }
+
+    /// <summary>
+    /// The canary controller on Kubernetes: values for the new release on both tracks, the canary as its own Helm
+    /// release, the split on the stable release's HTTPRoute (or the canary Ingress), the promotion by the Helm deployer.
+    /// </summary>
+    private async Task<Delivery.Canary.CanaryController> HelmCanaryControllerAsync(TargetContext ctx, string version)
+    {
+        var environment = Environments.Current;
+        var helm = HelmSettings;
+        var release = HelmReleaseNameOf;
+        var stableValues = await WriteHelmValuesAsync(ctx);
+        var canaryValues = $"artifacts/helm/{EnvironmentName}/canary-values.yaml";
+        ChartValues? values = null;
+        if (File.Exists(ctx.PathOf(ReleaseFile)))
+        {
+            var manifest = ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
+            if (manifest.Version != version)
+            {
+                throw new InvalidOperationException($"{ReleaseFile} holds {manifest.Version}, but the canary runs {version}: put the release.json of {version} back (e.g. from the workflow's artifact) and run again.");
+            }
+
+            values = ChartValues.Create(environment, manifest);
+        }
+
+        await ctx.DoAsync($"write {canaryValues} (the canary track)", () =>
+        {
+            var file = ctx.PathOf(canaryValues);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, values!.AsCanary().ToYaml());
+        });
+
+        var routed = environment.Ingress?.Backend ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml has no ingress.backend: a canary needs the routed service.");
+        var port = environment.Services.TryGetValue(routed, out var service) && service.Ports.Count > 0 ? service.Ports[0].Port : 8080;
+        var scope = new HelmReleaseName(ChartValues.CanaryReleaseName(release), helm.Namespace ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml: delivery.helm.namespace is required."), helm.KubeContext);
+
+        // Ctrl+C must not stop the commands that take the canary's traffic away (see the Compose canary).
+        var uncancelled = ctx.WithCancellation(CancellationToken.None);
+        var setup = new HelmCanarySetup
+        {
+            Canary = scope,
+            Chart = ctx.PathOf(helm.Chart),
+            CanaryValuesFiles = [.. helm.ValuesFiles.Select(ctx.PathOf), ctx.PathOf(canaryValues)],
+            StableValuesFiles = [.. helm.ValuesFiles.Select(ctx.PathOf), ctx.PathOf(stableValues)],
+            Router = environment.Ingress.Router,
+            Route = ChartValues.ResourceName(release, routed),
+            StableService = ChartValues.ResourceName(release, routed),
+            CanaryService = ChartValues.ResourceName(scope.Name, routed),
+            Port = port,
+            Timeout = environment.Rollout.HealthTimeout.Value,
+        };
+        var traffic = new HelmCanaryTraffic(setup, await HelmDeployerAsync(uncancelled), uncancelled, await DetectHelmAsync(ctx));
+        return new Delivery.Canary.CanaryController(
+            new Delivery.Canary.CanarySetup(EnvironmentName, CanaryPlan, EnvironmentStateDirectory, HelmProbes()), traffic, ctx, ReleaseLedger.Open(LedgerPath), TimeProvider.System);
     }
 
     /// <summary>

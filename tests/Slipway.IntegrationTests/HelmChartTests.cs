@@ -119,7 +119,7 @@ public sealed class HelmChartTests : IDisposable
     }
 
     [Fact]
-    public async Task The_canary_release_renders_only_the_routed_service_under_its_own_names()
+    public async Task The_canary_release_renders_only_the_routed_service_and_the_migrations_under_its_own_names()
     {
         var environment = Load("prod");
         var values = HelmValues.Create(environment, Release()).AsCanary();
@@ -127,7 +127,7 @@ public sealed class HelmChartTests : IDisposable
         var manifests = await RenderAsync(values, environment, HelmValues.CanaryReleaseName("slipway"));
 
         Assert.Equal(
-            ["ConfigMap slipway-canary-api", "Deployment slipway-canary-api", "Service slipway-canary-api"],
+            ["ConfigMap slipway-canary-api", "Deployment slipway-canary-api", "Job slipway-canary-migrate", "Service slipway-canary-api"],
             manifests.Select(m => $"{Scalar(m, "kind")} {NameOf(m)}").Order(StringComparer.Ordinal));
         var deployment = Assert.Single(Kind(manifests, "Deployment"));
         Assert.Equal("canary", Scalar(deployment, "spec", "selector", "matchLabels", "slipway.dev/track"));

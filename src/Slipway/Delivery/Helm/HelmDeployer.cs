@@ -46,11 +46,13 @@ public sealed class HelmDeployer
     private string Where => $"{_deployment.Environment} (Helm release {_deployment.Release.Name} in namespace {_deployment.Release.Namespace}{(_deployment.Release.KubeContext is { } context ? $", context {context}" : string.Empty)})";
 
     /// <summary>Deploys <paramref name="release"/>; on a failure after the upgrade started, rolls back when the matrix says so. Every outcome is appended to the ledger.</summary>
-    public async Task<DeployOutcome> DeployAsync(HelmRelease release, string who)
+    /// <remarks>A <paramref name="promotion"/> ends a canary: success is recorded as <see cref="LedgerAction.Promoted"/>.</remarks>
+    public async Task<DeployOutcome> DeployAsync(HelmRelease release, string who, bool promotion = false)
     {
         ArgumentNullException.ThrowIfNull(release);
         var started = _time.GetTimestamp();
-        _session.Info($"Deploying {release.Version} to {Where} with Helm {_helm}");
+        var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
+        _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Version} to {Where} with Helm {_helm}");
         var attempt = new Attempt();
         try
         {
@@ -89,14 +91,14 @@ public sealed class HelmDeployer
 
         if (_session.IsDryRun)
         {
-            return new DeployOutcome(LedgerAction.Deployed, "dry run: nothing deployed", null);
+            return new DeployOutcome(success, "dry run: nothing deployed", null);
         }
 
         var revision = await CurrentRevisionAsync();
         if (attempt.Failure is null)
         {
-            Record(release.Version, release.Commit, release.Images, LedgerAction.Deployed, $"revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision);
-            return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {Where} as revision {Text(revision)}: every Deployment rolled out, probes passed.", null);
+            Record(release.Version, release.Commit, release.Images, success, $"{(promotion ? "canary promoted; " : string.Empty)}revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision);
+            return new DeployOutcome(success, $"{release.Version} is live on {Where} as revision {Text(revision)}: every Deployment rolled out, probes passed.", null);
         }
 
         var failed = $"{attempt.Stage.Describe()} failed: {attempt.Failure}";
