@@ -268,6 +268,13 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
                   interval: 200ms
                   p95_latency: 1s
                   max_error_rate: 0
+            supply_chain:
+              # Production must require signatures; the gate itself is SigningGateTests' story (runs here are --exclusive).
+              require_signature: true
+              signing:
+                mode: key
+                key: file:cosign.key
+                public_key: cosign.pub
             canary:
               steps:
                 - weight: {FirstWeight}

@@ -79,6 +79,14 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
                   interval: 10ms
                   p95_latency: 2s
                   max_error_rate: 0
+            canary:
+              steps:
+                - weight: 10
+                  duration: 1s
+                - weight: 50
+                  duration: 1s
+              analysis_interval: 1s
+              failure_limit: 0
             rollout:
               timeout: 2m
               health_timeout: 30s
@@ -93,19 +101,36 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
-    /// <summary>True while the double's cluster runs an api image whose digest the test calls faulty.</summary>
+    /// <summary>
+    /// True while the double's cluster serves an api image whose digest the test calls faulty: the stable Deployment's,
+    /// or the canary's while the HTTPRoute sends it traffic (the worst case of the weighted split: every probe meets it).
+    /// </summary>
     private bool ServesFaultyRelease()
     {
-        var deployment = Path.Combine(State, "cluster", Namespace, "deployment", "slipway-api.json");
-        if (!File.Exists(deployment) || !File.Exists(FaultyFile))
+        if (!File.Exists(FaultyFile))
         {
             return false;
         }
 
         var faulty = File.ReadAllLines(FaultyFile);
-        var image = (string?)JsonNode.Parse(File.ReadAllText(deployment))!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"];
-        return faulty.Any(d => image?.EndsWith("@" + d, StringComparison.Ordinal) == true);
+        bool Runs(string deployment) =>
+            ClusterObject("deployment", deployment) is { } node &&
+            faulty.Any(d => ((string?)node["spec"]!["template"]!["spec"]!["containers"]![0]!["image"])?.EndsWith("@" + d, StringComparison.Ordinal) == true);
+
+        return Runs("slipway-api") || (Runs("slipway-canary-api") && RouteBackends().Any(b => b.Service == "slipway-canary-api" && b.Weight > 0));
     }
+
+    private JsonNode? ClusterObject(string kind, string name)
+    {
+        var path = Path.Combine(State, "cluster", Namespace, kind, name + ".json");
+        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
+    }
+
+    /// <summary>The stable HTTPRoute's backends as the double's cluster holds them now.</summary>
+    private List<(string Service, int Weight)> RouteBackends() =>
+        ClusterObject("httproute", "slipway-api") is { } route
+            ? [.. route["spec"]!["rules"]![0]!["backendRefs"]!.AsArray().Select(b => ((string)b!["name"]!, (int?)b["weight"] ?? 1))]
+            : [];
 
     private static string Digest(char c) => "sha256:" + new string(c, 64);
 
@@ -218,6 +243,40 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         var history = await RunAsync(helmMajor, "--target", "History", "--env", "staging");
         Assert.Equal(0, history.ExitCode);
         Assert.Contains("1.3.0", history.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_canary_on_Kubernetes_is_its_own_release_split_on_the_HTTPRoute_promoted_when_healthy_and_aborted_when_not()
+    {
+        Publish("1.0.0", '1');
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+
+        // A healthy canary: its own release, 10 % then 50 % on the stable HTTPRoute, then the stable release upgraded.
+        Publish("1.1.0", '3');
+        var good = await RunAsync("4", "--target", "Canary", "--env", "staging");
+        Assert.True(good.ExitCode == 0, good.Out + good.Error);
+        Assert.Contains("helm upgrade --install slipway-canary", good.Out, StringComparison.Ordinal);
+        Assert.Contains("weights: 90 % to slipway-api, 10 % to slipway-canary-api (HTTPRoute slipway-api)", good.Out, StringComparison.Ordinal);
+        Assert.Contains("weights: 50 % to slipway-api, 50 % to slipway-canary-api", good.Out, StringComparison.Ordinal);
+        Assert.Contains("the router's view of the canary is not available (probes only)", good.Out, StringComparison.Ordinal);
+        Assert.Equal([("slipway-api", 100)], RouteBackends());
+        Assert.Null(ClusterObject("deployment", "slipway-canary-api"));
+        Assert.EndsWith("@" + Digest('3'), (string)ClusterObject("deployment", "slipway-api")!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!, StringComparison.Ordinal);
+        var promoted = Ledger()[^1];
+        Assert.Equal((LedgerAction.Promoted, "1.1.0"), (promoted.Action, promoted.Version));
+        Assert.Equal(History().Current!.Revision, promoted.Revision);
+
+        // A canary whose probes fail once the route sends it traffic: aborted at its first analysis, route back on stable.
+        Publish("1.2.0", '5');
+        await File.WriteAllTextAsync(FaultyFile, Digest('5') + "\n");
+        var faulty = await RunAsync("4", "--target", "Canary", "--env", "staging");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains("Canary of 1.2.0 canary aborted at step 1/2 (10 %)", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Equal([("slipway-api", 100)], RouteBackends());
+        Assert.Null(ClusterObject("deployment", "slipway-canary-api"));
+        Assert.EndsWith("@" + Digest('3'), (string)ClusterObject("deployment", "slipway-api")!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!, StringComparison.Ordinal);
+        Assert.Equal((LedgerAction.Aborted, "1.2.0"), (Ledger()[^1].Action, Ledger()[^1].Version));
+        Assert.Single(Ledger(), e => e.Action == LedgerAction.CanaryAnalysis && e.Version == "1.2.0");
     }
 
     [Fact]
