@@ -73,7 +73,7 @@ public sealed class HelmCanaryTrafficTests : IDisposable
 
         var commands = _session.Runs.Select(r => string.Join(' ', r.Arguments.Take(3).Select(a => a.Reveal()))).ToList();
         Assert.Equal(
-            ["upgrade --install slipway-canary", "rollout status deployment/slipway-canary-api", "patch httproute slipway-api", "patch httproute slipway-api", "uninstall slipway-canary -n"],
+            ["upgrade --install slipway-canary", "rollout status deployment/slipway-canary-api", "patch httproute slipway-api", "patch httproute slipway-api", "uninstall slipway-canary --namespace"],
             commands);
         var install = _session.Runs[0].Arguments.Select(a => a.Reveal()).ToList();
         Assert.Equal("artifacts/helm/prod/canary-values.yaml", install[install.LastIndexOf("-f") + 1]);
