@@ -100,16 +100,7 @@ public sealed partial class SlipwayPipeline
             return;
         }
 
-        var ledger = ReleaseLedger.Open(LedgerPath);
-        var current = ledger.LastGood();
-        var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
-        if (target is null)
-        {
-            throw new InvalidOperationException(To is null
-                ? $"Nothing to roll back to: the ledger of {EnvironmentName} ({Path.GetRelativePath(RootDirectory, LedgerPath)}) has no good release before {current?.Version ?? "the current one"}. See: ./build.sh --target History --env {EnvironmentName}"
-                : $"{To} was never deployed to {EnvironmentName} successfully, so there is no digest to return to. See: ./build.sh --target History --env {EnvironmentName}");
-        }
-
+        var (target, current) = RollbackTarget("digest");
         await WithLockAsync(ctx, target.Version, async () =>
         {
             var deployment = await ComposeDeploymentAsync(ctx);
@@ -119,19 +110,40 @@ public sealed partial class SlipwayPipeline
                 throw new InvalidOperationException($"The configuration {target.Version} was deployed with ({overrideFile}) is gone from the state directory: Rollback cannot redeploy it as it was. Deploy it again with Publish --version {target.Version}.");
             }
 
-            if (Environments.Current.SupplyChain.RequireSignature)
-            {
-                await DetectCosignAsync(ctx);
-                foreach (var reference in target.Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value))
-                {
-                    await VerifyReferenceAsync(reference, ctx);
-                }
-            }
-
+            await VerifyAgainAsync(ctx, target);
             var rendered = ComposeOverride.Render(Environments.Current, target.Version, Environments.Secrets);
             var deployer = Deployer(ctx, deployment with { Project = WithSecrets(deployment.Project, rendered) });
             Report(ctx, await deployer.RollbackAsync(ComposeRelease.From(target), current?.Version, LedgerEntry.CurrentUser), LedgerAction.RolledBack);
         });
+    }
+
+    /// <summary>
+    /// The release Rollback returns to (<c>--to</c>, else the good release before the running one) and the one running
+    /// now, from the ledger; <paramref name="whatIsNeeded"/> names what a release never deployed lacks (a digest, a revision).
+    /// </summary>
+    private (LedgerEntry Target, LedgerEntry? Current) RollbackTarget(string whatIsNeeded)
+    {
+        var ledger = ReleaseLedger.Open(LedgerPath);
+        var current = ledger.LastGood();
+        var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
+        return target is not null
+            ? (target, current)
+            : throw new InvalidOperationException(To is null
+                ? $"Nothing to roll back to: the ledger of {EnvironmentName} ({Path.GetRelativePath(RootDirectory, LedgerPath)}) has no good release before {current?.Version ?? "the current one"}. See: ./build.sh --target History --env {EnvironmentName}"
+                : $"{To} was never deployed to {EnvironmentName} successfully, so there is no {whatIsNeeded} to return to. See: ./build.sh --target History --env {EnvironmentName}");
+    }
+
+    /// <summary>A rollback is a deploy: the target's signatures are verified again when the policy asks for them.</summary>
+    private async Task VerifyAgainAsync(TargetContext ctx, LedgerEntry target)
+    {
+        if (Environments.Current.SupplyChain.RequireSignature)
+        {
+            await DetectCosignAsync(ctx);
+            foreach (var reference in target.Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value))
+            {
+                await VerifyReferenceAsync(reference, ctx);
+            }
+        }
     }
 
     private ComposeDeployer Deployer(TargetContext ctx, ComposeDeployment deployment) =>

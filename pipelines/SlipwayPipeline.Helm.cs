@@ -51,27 +51,10 @@ public sealed partial class SlipwayPipeline
 
     private async Task RollbackWithHelmAsync(TargetContext ctx)
     {
-        var ledger = ReleaseLedger.Open(LedgerPath);
-        var current = ledger.LastGood();
-        var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
-        if (target is null)
-        {
-            throw new InvalidOperationException(To is null
-                ? $"Nothing to roll back to: the ledger of {EnvironmentName} ({Path.GetRelativePath(RootDirectory, LedgerPath)}) has no good release before {current?.Version ?? "the current one"}. See: ./build.sh --target History --env {EnvironmentName}"
-                : $"{To} was never deployed to {EnvironmentName} successfully, so there is no Helm revision to return to. See: ./build.sh --target History --env {EnvironmentName}");
-        }
-
+        var (target, current) = RollbackTarget("Helm revision");
         await WithLockAsync(ctx, target.Version, async () =>
         {
-            if (Environments.Current.SupplyChain.RequireSignature)
-            {
-                await DetectCosignAsync(ctx);
-                foreach (var reference in target.Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value))
-                {
-                    await VerifyReferenceAsync(reference, ctx);
-                }
-            }
-
+            await VerifyAgainAsync(ctx, target);
             var deployer = await HelmDeployerAsync(ctx);
             ReportHelm(ctx, await deployer.RollbackAsync(target, current?.Version, LedgerEntry.CurrentUser), LedgerAction.RolledBack);
         });

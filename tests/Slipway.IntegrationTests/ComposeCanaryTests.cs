@@ -234,60 +234,33 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
     }
 
     private void WriteProd(string? faultMode) =>
-        File.WriteAllText(ProdFile, string.Create(CultureInfo.InvariantCulture, $"""
-            # yaml-language-server: $schema=./environment.schema.json
-            # Integration tests: a Compose "prod" on the local engine with canary steps of seconds (the real prod.yml
-            # runs 10 % for 30 minutes on Kubernetes), a project and port of this run's own, two api replicas.
-            extends: dev
+        File.WriteAllText(ProdFile, StackEnvironment.Render(
+            "a Compose \"prod\" with canary steps of seconds (the real prod.yml runs 10 % for 30 minutes on Kubernetes).",
+            """
             trigger:
               on: tag
               pattern: v*
-            delivery:
-              driver: compose
-              compose:
-                project: {Project}
-            registry:
-              repository_prefix: {workspace.Prefix}
-            ingress:
-              http_port: {_port}
-            services:
-              api:
-                replicas: 2
-                env:
-                  FAULT_MODE: "{faultMode ?? string.Empty}"
-            data:
-              postgres:
-                backup:
-                  before_deploy: true
-                  retention: 1d
-            slo:
-              probes:
-                - name: api-ready
-                  path: /health/ready
-                  samples: 5
-                  interval: 200ms
-                  p95_latency: 1s
-                  max_error_rate: 0
-            supply_chain:
-              # Production must require signatures; the gate itself is SigningGateTests' story (runs here are --exclusive).
-              require_signature: true
-              signing:
-                mode: key
-                key: file:cosign.key
-                public_key: cosign.pub
-            canary:
-              steps:
-                - weight: {FirstWeight}
-                  duration: {Interval.TotalSeconds * 2}s
-                - weight: 50
-                  duration: {Interval.TotalSeconds * 2}s
-              analysis_interval: {Interval.TotalSeconds}s
-              failure_limit: 1
-              max_error_rate: 0.02
-              p95_latency: 500ms
-              min_requests: 5
-            rollout:
-              health_timeout: 90s
+            """,
+            Project, workspace.Prefix, _port, faultMode, [("api-ready", "/health/ready")],
+            string.Create(CultureInfo.InvariantCulture, $"""
+                supply_chain:
+                  # Production must require signatures; the gate itself is SigningGateTests' story (runs here are --exclusive).
+                  require_signature: true
+                  signing:
+                    mode: key
+                    key: file:cosign.key
+                    public_key: cosign.pub
+                canary:
+                  steps:
+                    - weight: {FirstWeight}
+                      duration: {Interval.TotalSeconds * 2}s
+                    - weight: 50
+                      duration: {Interval.TotalSeconds * 2}s
+                  analysis_interval: {Interval.TotalSeconds}s
+                  failure_limit: 1
+                  max_error_rate: 0.02
+                  p95_latency: 500ms
+                  min_requests: 5
 
-            """));
+                """)));
 }

@@ -239,48 +239,12 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
     private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];
 
     private void WriteStaging(string? faultMode) =>
-        File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), $"""
-            # yaml-language-server: $schema=./environment.schema.json
-            # Integration tests: staging on the local engine, a project and port of this run's own,
-            # two api replicas, fast probes. Signatures are tested by SigningGateTests.
-            extends: dev
+        File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), StackEnvironment.Render(
+            "staging on the local engine, two api replicas, fast probes. Signatures are tested by SigningGateTests.",
+            """
             trigger:
               on: branch
               pattern: main
-            delivery:
-              driver: compose
-              compose:
-                project: {Project}
-            registry:
-              repository_prefix: {workspace.Prefix}
-            ingress:
-              http_port: {_port}
-            services:
-              api:
-                replicas: 2
-                env:
-                  FAULT_MODE: "{faultMode ?? string.Empty}"
-            data:
-              postgres:
-                backup:
-                  before_deploy: true
-                  retention: 1d
-            slo:
-              probes:
-                - name: api-ready
-                  path: /health/ready
-                  samples: 5
-                  interval: 200ms
-                  p95_latency: 1s
-                  max_error_rate: 0
-                - name: api-orders
-                  path: /orders?limit=1
-                  samples: 5
-                  interval: 200ms
-                  p95_latency: 1s
-                  max_error_rate: 0
-            rollout:
-              health_timeout: 90s
-
-            """);
+            """,
+            Project, workspace.Prefix, _port, faultMode, [("api-ready", "/health/ready"), ("api-orders", "/orders?limit=1")]));
 }

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace Slipway.IntegrationTests.Support;
+
+/// <summary>
+/// The environment file the deploy stories write for their own Compose stack: the local engine, a project and port of
+/// the run's own, the workspace's registry prefix, two api replicas with an optional <c>FAULT_MODE</c>, a one-day
+/// backup retention, fast probes and a 90 s health timeout. Each story adds what is its own (trigger, canary, policy).
+/// </summary>
+public static class StackEnvironment
+{
+    /// <summary>The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors.</summary>
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "")
+    {
+        var probeList = string.Concat(probes.Select(p => $"""
+                - name: {p.Name}
+                  path: {p.Path}
+                  samples: 5
+                  interval: 200ms
+                  p95_latency: 1s
+                  max_error_rate: 0
+
+            """));
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            # yaml-language-server: $schema=./environment.schema.json
+            # Integration tests: {purpose}
+            extends: dev
+            {trigger.Trim()}
+            delivery:
+              driver: compose
+              compose:
+                project: {project}
+            registry:
+              repository_prefix: {prefix}
+            ingress:
+              http_port: {port}
+            services:
+              api:
+                replicas: 2
+                env:
+                  FAULT_MODE: "{faultMode ?? string.Empty}"
+            data:
+              postgres:
+                backup:
+                  before_deploy: true
+                  retention: 1d
+            slo:
+              probes:
+            {probeList.TrimEnd()}
+            rollout:
+              health_timeout: 90s
+
+            """) + extra;
+    }
+}
