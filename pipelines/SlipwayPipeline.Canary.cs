@@ -165,7 +165,7 @@ public sealed partial class SlipwayPipeline
             ?? throw new InvalidOperationException($"The canary's stable release {state.Stable} is not in the ledger of {EnvironmentName}: look at the stack, then run Rollback --to VERSION.");
         var canary = new ComposeRelease(state.Release.Version, state.Release.Commit, state.Release.Images);
         var controller = DeploysWithHelm
-            ? await HelmCanaryControllerAsync(ctx, canary.Version)
+            ? await HelmCanaryControllerAsync(ctx, canary.Version, rendersRelease: decision == CanaryDecision.Promote)
             : await CanaryControllerAsync(ctx, ComposeRelease.From(stable), canary);
         var outcome = decision == CanaryDecision.Promote
             ? await controller.PromoteNowAsync(LedgerEntry.CurrentUser)

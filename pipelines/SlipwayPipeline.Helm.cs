@@ -95,31 +95,34 @@ public sealed partial class SlipwayPipeline
     /// The canary controller on Kubernetes: values for the new release on both tracks, the canary as its own Helm
     /// release, the split on the stable release's HTTPRoute (or the canary Ingress), the promotion by the Helm deployer.
     /// </summary>
-    private async Task<Delivery.Canary.CanaryController> HelmCanaryControllerAsync(TargetContext ctx, string version)
+    /// <param name="ctx">The target's context.</param>
+    /// <param name="version">The canary's version.</param>
+    /// <param name="rendersRelease">
+    /// True when the run may install or promote the canary, which renders the chart values from release.json (it must
+    /// hold <paramref name="version"/>); an abort only takes traffic away and uninstalls.
+    /// </param>
+    private async Task<Delivery.Canary.CanaryController> HelmCanaryControllerAsync(TargetContext ctx, string version, bool rendersRelease = true)
     {
         var environment = Environments.Current;
         var helm = HelmSettings;
         var release = HelmReleaseNameOf;
-        var stableValues = await WriteHelmValuesAsync(ctx);
+        var stableValues = HelmValuesPath;
         var canaryValues = $"artifacts/helm/{EnvironmentName}/canary-values.yaml";
-        ChartValues? values = null;
-        if (File.Exists(ctx.PathOf(ReleaseFile)))
+        if (rendersRelease)
         {
-            var manifest = ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
-            if (manifest.Version != version)
+            if (File.Exists(ctx.PathOf(ReleaseFile)) && ReleaseManifest.Read(ctx.PathOf(ReleaseFile)).Version is var held && held != version)
             {
-                throw new InvalidOperationException($"{ReleaseFile} holds {manifest.Version}, but the canary runs {version}: put the release.json of {version} back (e.g. from the workflow's artifact) and run again.");
+                throw new InvalidOperationException($"{ReleaseFile} holds {held}, but the canary runs {version}: put the release.json of {version} back (e.g. from the workflow's artifact) and run again.");
             }
 
-            values = ChartValues.Create(environment, manifest);
+            stableValues = await WriteHelmValuesAsync(ctx);
+            await ctx.DoAsync($"write {canaryValues} (the canary track)", () =>
+            {
+                var file = ctx.PathOf(canaryValues);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                File.WriteAllText(file, ChartValues.Create(environment, ReleaseManifest.Read(ctx.PathOf(ReleaseFile))).AsCanary().ToYaml());
+            });
         }
-
-        await ctx.DoAsync($"write {canaryValues} (the canary track)", () =>
-        {
-            var file = ctx.PathOf(canaryValues);
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            File.WriteAllText(file, values!.AsCanary().ToYaml());
-        });
 
         var routed = environment.Ingress?.Backend ?? throw new InvalidOperationException($"{EnvironmentsDirectory}/{EnvironmentName}.yml has no ingress.backend: a canary needs the routed service.");
         var port = environment.Services.TryGetValue(routed, out var service) && service.Ports.Count > 0 ? service.Ports[0].Port : 8080;
