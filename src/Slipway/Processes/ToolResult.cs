@@ -9,6 +9,11 @@ public sealed record ToolResult(int ExitCode, string StandardOutput, string Stan
 {
     /// <summary>The result a dry run reports for every invocation.</summary>
     public static ToolResult DryRun { get; } = new(0, string.Empty, string.Empty, TimeSpan.Zero);
+
+    /// <summary>The reason a tool gives: the last line of stderr, else of stdout (its progress lines), else "no output".</summary>
+    public string Reason =>
+        new[] { StandardError, StandardOutput }.Select(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault())
+            .FirstOrDefault(l => l is not null) ?? "no output";
 }
 
 /// <summary>

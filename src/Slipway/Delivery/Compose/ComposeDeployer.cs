@@ -210,7 +210,7 @@ public sealed partial class ComposeDeployer
             var result = await _session.RunAsync(ComposeCli.Run(project, _deployment.MigrationService, [_deployment.MigrationService]).AcceptingAnyExitCode());
             if (result.ExitCode != 0)
             {
-                throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
+                throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {result.Reason}");
             }
         }
     }
@@ -386,7 +386,7 @@ public sealed partial class ComposeDeployer
         var result = readOnly ? await _session.QueryAsync(invocation) : await _session.RunAsync(invocation, echoOutput: false);
         if (result.ExitCode != 0)
         {
-            throw new DeployStepException($"the proxy's runtime API did not answer '{command.Trim()}': {LastLine(result.StandardError, result.StandardOutput)}");
+            throw new DeployStepException($"the proxy's runtime API did not answer '{command.Trim()}': {result.Reason}");
         }
 
         // A command HAProxy refuses ("No such server.") still exits 0: a `set` answers nothing when it worked.
@@ -462,9 +462,6 @@ public sealed partial class ComposeDeployer
 
     private async Task RunAsync(ToolInvocation invocation) => await _session.RunAsync(invocation);
 
-    /// <summary>The last line of the first text that has one: stderr's reason before stdout's progress lines.</summary>
-    private static string LastLine(params string[] texts) =>
-        texts.Select(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()).FirstOrDefault(l => l is not null) ?? "no output";
 
     private sealed class Attempt
     {

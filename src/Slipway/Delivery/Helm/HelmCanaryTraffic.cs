@@ -47,7 +47,7 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
     public async Task StartAsync(CanaryRelease release, CancellationToken cancellationToken)
     {
         _session.Info($"{_setup.Canary.Name}: installing the canary of {release.Version} (track canary) with no traffic yet");
-        await RunAsync(HelmCli.UpgradeInstall(new HelmUpgrade
+        await _session.RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
         {
             Release = _setup.Canary,
             Chart = _setup.Chart,
@@ -57,7 +57,7 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
             HistoryMax = 3,
             RollbackOnFailure = true,
         }, _helm));
-        await RunAsync(KubectlCli.RolloutStatus(Scope, _setup.CanaryService, _setup.Timeout));
+        await _session.RunCheckedAsync(KubectlCli.RolloutStatus(Scope, _setup.CanaryService, _setup.Timeout));
     }
 
     /// <inheritdoc/>
@@ -72,7 +72,7 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
     {
         ArgumentOutOfRangeException.ThrowIfNegative(percent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
-        await RunAsync(_setup.Router == IngressRouter.IngressNginx
+        await _session.RunCheckedAsync(_setup.Router == IngressRouter.IngressNginx
             ? KubectlCli.PatchJson(Scope, "ingress", _setup.CanaryService, CanaryWeightPatch(percent))
             : KubectlCli.PatchJson(Scope, "httproute", _setup.Route, BackendRefsPatch(percent)));
         _session.Info($"weights: {100 - percent} % to {_setup.StableService}, {percent} % to {_setup.CanaryService} ({Router})");
@@ -138,17 +138,7 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
         var status = await _session.QueryAsync(HelmCli.Status(_setup.Canary).AcceptingAnyExitCode());
         if (_session.IsDryRun || status.ExitCode == 0)
         {
-            await RunAsync(HelmCli.Uninstall(_setup.Canary, wait: true));
-        }
-    }
-
-    private async Task RunAsync(ToolInvocation invocation)
-    {
-        var result = await _session.RunAsync(invocation.AcceptingAnyExitCode());
-        if (result.ExitCode != 0)
-        {
-            var reason = (result.StandardError + "\n" + result.StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
-            throw new DeployStepException($"{invocation.Tool} {string.Join(' ', invocation.Arguments.Take(2).Select(a => a.ToString()))} exited {result.ExitCode}: {reason}");
+            await _session.RunCheckedAsync(HelmCli.Uninstall(_setup.Canary, wait: true));
         }
     }
 }

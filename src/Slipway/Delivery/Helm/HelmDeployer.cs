@@ -60,19 +60,19 @@ public sealed class HelmDeployer
             if (_deployment.CreateNamespace && _deployment.Secrets.Count > 0)
             {
                 // The Secrets go in before Helm's --create-namespace could make the namespace: on a first install, make it here.
-                await RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, InvocationValue.FromString(
+                await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, InvocationValue.FromString(
                     $"{{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{{\"name\":{System.Text.Json.JsonSerializer.Serialize(_deployment.Release.Namespace)}}}}}\n")));
             }
 
             foreach (var secret in _deployment.Secrets)
             {
-                await RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, KubernetesSecretManifest.Render(
+                await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, KubernetesSecretManifest.Render(
                     secret.Name, _deployment.Release.Namespace, secret.Values, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "slipway" }, secret.Type)), echo: false);
             }
 
             attempt.Stage = HelmStage.Upgrade;
             attempt.UpgradeStarted = true;
-            await RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
+            await _session.RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
             {
                 Release = _deployment.Release,
                 Chart = _deployment.Chart,
@@ -183,7 +183,7 @@ public sealed class HelmDeployer
                 }
             }
 
-            await RunCheckedAsync(HelmCli.Rollback(_deployment.Release, revision, _deployment.Rollout.Timeout.Value, _deployment.HistoryMax, _helm));
+            await _session.RunCheckedAsync(HelmCli.Rollback(_deployment.Release, revision, _deployment.Rollout.Timeout.Value, _deployment.HistoryMax, _helm));
             await WaitAndProbeAsync(attempt);
         }
         catch (DeployStepException e)
@@ -204,7 +204,7 @@ public sealed class HelmDeployer
         attempt.Stage = attempt.Stage == HelmStage.Rollback ? HelmStage.Rollback : HelmStage.Rollout;
         foreach (var deployment in _deployment.Deployments)
         {
-            await RunCheckedAsync(KubectlCli.RolloutStatus(_deployment.Scope, deployment, _deployment.Rollout.HealthTimeout.Value));
+            await _session.RunCheckedAsync(KubectlCli.RolloutStatus(_deployment.Scope, deployment, _deployment.Rollout.HealthTimeout.Value));
         }
 
         if (attempt.Stage != HelmStage.Rollback)
@@ -225,27 +225,6 @@ public sealed class HelmDeployer
         }
     }
 
-    /// <summary>Runs <paramref name="invocation"/>; a failing exit code becomes a step failure with the tool's last stderr line.</summary>
-    private async Task RunCheckedAsync(ToolInvocation invocation, bool echo = true)
-    {
-        ToolResult result;
-        try
-        {
-            result = await _session.RunAsync(invocation.AcceptingAnyExitCode(), echo);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ToolNotFoundException)
-        {
-            throw new DeployStepException($"{invocation.Tool} could not run: {e.Message}", e);
-        }
-
-        if (result.ExitCode != 0)
-        {
-            // The tokens without stdin: the command names what failed (which Deployment, which revision); a manifest would only add noise.
-            var command = string.Join(' ', invocation.Arguments.Select(a => a.Display()));
-            throw new DeployStepException($"{invocation.Tool} {command} exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
-        }
-    }
-
     private async Task<HelmReleaseHistory> HistoryAsync()
     {
         var result = await _session.QueryAsync(HelmCli.History(_deployment.Release).AcceptingAnyExitCode());
@@ -263,7 +242,7 @@ public sealed class HelmDeployer
 
         return result.StandardError.Contains("not found", StringComparison.Ordinal)
             ? HelmReleaseHistory.Empty
-            : throw new DeployStepException($"helm history exited with {result.ExitCode}: {LastLine(result.StandardError, result.StandardOutput)}");
+            : throw new DeployStepException($"helm history exited with {result.ExitCode}: {result.Reason}");
     }
 
     private async Task<int?> CurrentRevisionAsync() => (await HistoryOrEmptyAsync()).Current?.Revision;
@@ -289,8 +268,6 @@ public sealed class HelmDeployer
 
     private static string Text(int? revision) => revision?.ToString(CultureInfo.InvariantCulture) ?? "?";
 
-    private static string LastLine(params string[] texts) =>
-        texts.Select(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()).FirstOrDefault(l => l is not null) ?? "no output";
 
     private sealed class Attempt
     {
