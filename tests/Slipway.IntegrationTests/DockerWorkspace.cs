@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Slipway.Build;
 using Slipway.Cli;
 using Slipway.Processes;
+using Slipway.IntegrationTests.Support;
 using Slipway.Tests.Support;
 
 namespace Slipway.IntegrationTests;
@@ -49,7 +49,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
         await RequireEngineAndRegistryAsync();
         CopyRepository();
         UseFreshSignatureStore();
-        Run(CosignDouble, ["generate-key-pair"], Root, ("COSIGN_PASSWORD", CosignPassword));
+        HostProcess.Run(CosignDouble, ["generate-key-pair"], Root, ("COSIGN_PASSWORD", CosignPassword));
         Git("init", "-q", "-b", "main");
         Git("add", "-A");
         Git("-c", "user.name=Slipway Tests", "-c", "user.email=tests@slipway.invalid", "commit", "-q", "-m", "integration test workspace");
@@ -109,36 +109,16 @@ public sealed class DockerWorkspace : IAsyncLifetime
         Environment.SetEnvironmentVariable("COSIGN_DOUBLE_STATE", Path.Combine(Path.GetTempPath(), "slipway-itest-cosign", Guid.NewGuid().ToString("N")));
 
     /// <summary>Runs the cosign double directly, as another signer would.</summary>
-    public string Cosign(string directory, params string[] args) => Run(CosignDouble, args, directory, ("COSIGN_PASSWORD", CosignPassword));
+    public string Cosign(string directory, params string[] args) => HostProcess.Run(CosignDouble, args, directory, ("COSIGN_PASSWORD", CosignPassword));
 
     public Delivery.ReleaseManifest Release() => Delivery.ReleaseManifest.Read(Path.Combine(Root, "artifacts", "release.json"));
 
     public string ImageId(string reference) =>
         JsonDocument.Parse(Docker("image", "inspect", "--format", "{{json .Id}}", reference)).RootElement.GetString()!;
 
-    public string Docker(params string[] args) => Run("docker", ["--host", DockerHost, .. args], TestPaths.RepositoryRoot);
+    public string Docker(params string[] args) => HostProcess.Run("docker", ["--host", DockerHost, .. args], TestPaths.RepositoryRoot);
 
-    public string Git(params string[] args) => Run("git", args, Root);
-
-    private static string Run(string tool, IEnumerable<string> args, string directory, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(tool) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? stdout.Result.Trim() : throw new InvalidOperationException($"{tool} {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {stderr}");
-    }
+    public string Git(params string[] args) => HostProcess.Run("git", args, Root);
 
     private async Task RequireEngineAndRegistryAsync()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Slipway.IntegrationTests.Support;
 using Slipway.Tests.Support;
 
 namespace Slipway.IntegrationTests;
@@ -143,8 +144,8 @@ public sealed class TerraformTests : IDisposable
     public void The_repository_stacks_and_the_fixture_are_formatted()
     {
         // Throws with terraform's list of unformatted files when any is off.
-        TerraformWorkspace.Run(_workspace.Terraform, ["fmt", "-check", "-recursive", "-diff", "infra"], TestPaths.RepositoryRoot);
-        TerraformWorkspace.Run(_workspace.Terraform, ["fmt", "-check", "-recursive", "-diff", "tests/Slipway.IntegrationTests/Fixtures/terraform"], TestPaths.RepositoryRoot);
+        HostProcess.Run(_workspace.Terraform, ["fmt", "-check", "-recursive", "-diff", "infra"], TestPaths.RepositoryRoot);
+        HostProcess.Run(_workspace.Terraform, ["fmt", "-check", "-recursive", "-diff", "tests/Slipway.IntegrationTests/Fixtures/terraform"], TestPaths.RepositoryRoot);
     }
 
     private Task<HostRun> PlanAsync() => _workspace.RunAsync("--target", "InfraPlan", "--env", "itest");

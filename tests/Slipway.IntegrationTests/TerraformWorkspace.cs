@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Slipway.Build;
 using Slipway.Processes;
+using Slipway.IntegrationTests.Support;
 using Slipway.Tests.Support;
 
 namespace Slipway.IntegrationTests;
@@ -93,26 +93,11 @@ public sealed class TerraformWorkspace : IDisposable
     public string Head() => Git("rev-parse", "HEAD");
 
     /// <summary>What the state holds now, through terraform itself (<c>terraform output -raw NAME</c>).</summary>
-    public string Output(string name) => Run(Terraform, ["output", "-raw", name], StackDirectory);
+    public string Output(string name) => HostProcess.Run(Terraform, ["output", "-raw", name], StackDirectory);
 
-    public string Git(params string[] args) => Run("git", args, Root);
+    public string Git(params string[] args) => HostProcess.Run("git", args, Root);
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
-
-    public static string Run(string tool, IEnumerable<string> args, string directory)
-    {
-        var start = new ProcessStartInfo(tool) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? stdout.Result.Trim() : throw new InvalidOperationException($"{tool} {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {stderr}");
-    }
 
     /// <summary>Fails (never skips, in CI or not) with what to do when terraform cannot be found.</summary>
     private static string RequireTerraform()

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Slipway.Build;
 using Slipway.GitHub.Workflows;
+using Slipway.IntegrationTests.Support;
 using Slipway.Tests.Support;
 using Slipway.Processes;
 
@@ -43,21 +43,6 @@ public sealed class WorkflowValidatorTests
         Tools.TryResolve(tool) ?? throw new InvalidOperationException(
             $"{tool} not found: run ./build.sh --target Provision (it installs {tool} under .slipway/tools/bin from npm), or set {ToolResolver.OverrideVariable(tool)} to its path.");
 
-    private static (int ExitCode, string Output) Run(string executable, string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{executable} did not finish in 2 minutes");
-        return (process.ExitCode, stdout.Result + stderr);
-    }
-
     [Fact]
     public async Task Actionlint_accepts_every_generated_workflow_and_refuses_a_broken_one()
     {
@@ -93,5 +78,11 @@ public sealed class WorkflowValidatorTests
         var (brokenExit, brokenOutput) = Run(validator, root, broken);
         Assert.NotEqual(0, brokenExit);
         Assert.Contains("runs-on", brokenOutput, StringComparison.Ordinal);
+    }
+
+    private static (int ExitCode, string Output) Run(string executable, string workingDirectory, params string[] arguments)
+    {
+        var (exitCode, output, error) = HostProcess.Capture(executable, arguments, workingDirectory, TimeSpan.FromMinutes(2));
+        return (exitCode, output + error);
     }
 }

@@ -56,10 +56,18 @@ public sealed class HostProcess : IDisposable
         return new HostProcess(start);
     }
 
-    /// <summary>Runs <paramref name="tool"/> to its end; throws with its stderr when it fails.</summary>
-    public static void Run(string tool, IEnumerable<string> args, params (string Name, string Value)[] environment)
+    /// <summary>
+    /// Runs <paramref name="tool"/> to its end (at most <paramref name="timeout"/>, default 10 minutes, else the test
+    /// fails) in <paramref name="directory"/> (default: the current one); its exit code, stdout and stderr.
+    /// </summary>
+    public static (int ExitCode, string Output, string Error) Capture(string tool, IEnumerable<string> args, string? directory = null, TimeSpan? timeout = null, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (directory is not null)
+        {
+            start.WorkingDirectory = directory;
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -71,13 +79,19 @@ public sealed class HostProcess : IDisposable
         }
 
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{tool} exited {process.ExitCode}: {stderr.Result}");
-        }
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        var limit = timeout ?? TimeSpan.FromMinutes(10);
+        Xunit.Assert.True(process.WaitForExit(limit), $"{tool} did not finish within {limit}");
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>Runs <paramref name="tool"/> to its end; its trimmed stdout, or an exception with its stderr when it fails.</summary>
+    public static string Run(string tool, IEnumerable<string> args, string? directory = null, params (string Name, string Value)[] environment)
+    {
+        var arguments = args.ToList();
+        var (exitCode, output, error) = Capture(tool, arguments, directory, environment: environment);
+        return exitCode == 0 ? output.Trim() : throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} exited {exitCode}: {error}");
     }
 
     /// <summary>Waits (bounded) for the process to end; returns its exit code.</summary>
