@@ -279,7 +279,11 @@ public sealed partial class SlipwayPipeline
 
             services = [.. services.Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             ctx.Warning($"Last {LogTailLines} log lines of {string.Join(", ", services)}{(containers.Any(c => c.NeedsAttention) ? " (not running or not healthy)" : " (every container looks healthy)")}:");
-            await ctx.RunAsync(ComposeCli.Logs(project, LogTailLines, services).AcceptingAnyExitCode());
+            var logs = await ctx.RunAsync(ComposeCli.Logs(project, LogTailLines, services).AcceptingAnyExitCode(), echoOutput: false);
+            foreach (var line in ComposeCli.PlainLogs(logs.StandardOutput + logs.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                ctx.Info(line.TrimEnd('\r'));
+            }
         }
         catch (Exception ex) when (ex is ToolFailedException or ToolNotFoundException or FormatException)
         {

@@ -186,6 +186,16 @@ public sealed class ComposeCliTests
     };
 
     [Fact]
+    public void Logs_are_read_without_the_erase_line_sequence_Compose_v2_puts_before_every_line()
+    {
+        // What docker compose 2.26.1 logs --no-color printed here, byte for byte (ESC [2K before each line).
+        const string v2 = "\u001b[2Kapi-1  | info: Microsoft.Hosting.Lifetime[14]\n\u001b[2Kworker-1  | started\n";
+
+        Assert.Equal("api-1  | info: Microsoft.Hosting.Lifetime[14]\nworker-1  | started\n", ComposeCli.PlainLogs(v2));
+        Assert.Equal("p_api_1  | plain v1 line\n", ComposeCli.PlainLogs("p_api_1  | plain v1 line\n"));
+    }
+
+    [Fact]
     public void A_project_needs_a_file()
     {
         Assert.Throws<ArgumentException>(() => new ComposeProject("p", []));

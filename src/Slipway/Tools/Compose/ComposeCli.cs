@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Slipway.Processes;
 
 namespace Slipway.Tools.Compose;
@@ -13,7 +14,7 @@ namespace Slipway.Tools.Compose;
 /// the plugin, the binary's own for a standalone Compose) and the project's variables as the process environment; the
 /// project name and files are global options, so they come before the subcommand.
 /// </remarks>
-public static class ComposeCli
+public static partial class ComposeCli
 {
 
     /// <summary><c>config --quiet</c>: validates the layered files and their variables; exit 1 with the reason otherwise.</summary>
@@ -79,6 +80,17 @@ public static class ComposeCli
             .WithArguments(services.Select(InvocationValue.FromString));
     }
 
+    /// <summary>
+    /// The text of <see cref="Logs"/>'s output without terminal control sequences: Compose v2 (2.26) starts every log
+    /// line with an erase-line sequence (<c>ESC [2K</c>) even with <c>--no-color</c> and <c>--ansi never</c>, which
+    /// garbles a log file or a CI log. Lines read <c>api-1  | …</c> on v2, <c>project_api_1  | …</c> on v1.
+    /// </summary>
+    public static string PlainLogs(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return ControlSequence().Replace(output, string.Empty);
+    }
+
     /// <summary><c>port SERVICE PORT</c>: the host address a container port is published on (<c>127.0.0.1:32769</c>).</summary>
     public static ToolInvocation Port(ComposeProject project, string service, int port)
     {
@@ -129,4 +141,8 @@ public static class ComposeCli
 
         return invocation.WithArguments(subcommand);
     }
+
+    // CSI sequences (ESC [ … letter), as terminals read them.
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]", RegexOptions.CultureInvariant)]
+    private static partial Regex ControlSequence();
 }
