@@ -34,7 +34,7 @@ public sealed partial class SlipwayPipeline
         new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
     ];
 
-    [Parameter("Provision the machine first (Docker engine, registry, base images, Helm, cdxgen); any target accepts it", Name = "provision")]
+    [Parameter("Provision the machine first (Docker engine, Compose v2, registry, base images, cosign, Helm, cdxgen); any target accepts it", Name = "provision")]
     public bool ProvisionFirst { get; init; }
 
     [Parameter("Docker engine to use, in DOCKER_HOST form; default: the provisioned .slipway/docker.sock when it exists, else Docker's default")]
@@ -60,7 +60,7 @@ public sealed partial class SlipwayPipeline
     }
 
     public Target Provision => _ => _
-        .Describe("Install and start the Docker engine (own socket), Compose, a registry on 127.0.0.1:5000, stand-in base images, Helm and cdxgen; on other systems, list what is missing")
+        .Describe("Install and start the Docker engine (own socket), Compose v2, a registry on 127.0.0.1:5000, stand-in base images, cosign, Helm 4 and 3, and cdxgen; on other systems, list what is missing")
         .Executes(async ctx =>
         {
             if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess)
