@@ -355,7 +355,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
     public async Task When_the_proxy_cannot_start_on_a_first_deploy_the_new_containers_are_removed()
     {
         var deployer = Deployer();
-        _session.On(@" up --detach --no-deps proxy$", 1, stderr: "ERROR: for proxy  Cannot start service proxy: driver failed programming external connectivity on endpoint slipway-test_proxy_1: Bind for 127.0.0.1:8080 failed: port is already allocated\n");
+        _session.On(@" up --detach --no-deps proxy$", 1, stderr: " Container slipway-test-proxy-1  Starting\nError response from daemon: driver failed programming external connectivity on endpoint slipway-test-proxy-1 (5c1e0f3a): Bind for 127.0.0.1:8080 failed: port is already allocated\n");
 
         var outcome = await deployer.DeployAsync(V110, "ci@runner");
 
