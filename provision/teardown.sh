@@ -43,6 +43,11 @@ while iptables -D FORWARD -i br-+ -o br-+ -m comment --comment slipway-provision
 	echo "==> removed iptables FORWARD rule slipway-provision"
 done
 if [ -n "$PURGE" ]; then
+	# The Compose v2 plugin link provision.sh made in the Docker CLI's plugin directory, if it points here.
+	plugin="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"
+	if [ "$(readlink "$plugin" 2>/dev/null)" = "$STATE/tools/cli-plugins/docker-compose" ]; then
+		rm -f "$plugin" && echo "==> removed the docker compose plugin link $plugin"
+	fi
 	echo "==> purging $STATE"
 	rm -rf "$STATE"
 fi

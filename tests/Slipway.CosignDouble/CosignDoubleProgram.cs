@@ -7,11 +7,12 @@ namespace Slipway.CosignDouble;
 
 /// <summary>
 /// The commands of the cosign TEST DOUBLE (see README.md). Each follows cosign's command line, its stdout/stderr
-/// split and its exit codes (cmd/cosign/errors: 10 no signature, 11 no such image, 12 no matching signature).
+/// split, its messages and its exit codes (cmd/cosign/errors: 10 no signature, 11 no such tag, 12 no matching
+/// signature), as the real cosign 2.5.0 gives them; CosignContractTests (integration tests) hold it to that.
 /// </summary>
 public static class CosignDoubleProgram
 {
-    private const string DefaultVersion = "v2.4.1";
+    private const string DefaultVersion = "v2.5.0";
 
     // The predicate type URIs cosign writes for its short --type names.
     private static readonly Dictionary<string, string> PredicateTypeUris = new(StringComparer.Ordinal)
@@ -64,8 +65,7 @@ public static class CosignDoubleProgram
         catch (DoubleFailure failure)
         {
             stderr.WriteLine($"Error: {failure.Message}");
-            // v2 logs through Go's log package (with its file:line prefix); v3 does not.
-            stderr.WriteLine(context.Major >= 3 ? $"error during command execution: {failure.Message}" : $"main.go:74: error during command execution: {failure.Message}");
+            stderr.WriteLine($"error during command execution: {failure.Message}");
             return failure.ExitCode;
         }
     }
@@ -109,19 +109,38 @@ public static class CosignDoubleProgram
 
         var text = line.SingleImage(command);
         var image = DoubleImageReference.Parse(text);
+        if (attest)
+        {
+            // cosign names the predicate file before it reads it, so this line comes even when reading fails.
+            context.Stderr.WriteLine($"Using payload from: {line.Value("predicate")}");
+        }
+
         if (image.Digest is null)
         {
             context.Stderr.WriteLine($"WARNING: Image reference {text} uses a tag, not a digest, to identify the image to sign.");
-            context.Stderr.WriteLine("    This can lead you to sign a different image than the intended one. Please use a digest");
-            context.Stderr.WriteLine("    (example.com/ubuntu@sha256:abc123...) rather than a tag (example.com/ubuntu:latest).");
+            context.Stderr.WriteLine("    This can lead you to sign a different image than the intended one. Please use a");
+            context.Stderr.WriteLine("    digest (example.com/ubuntu@sha256:abc123...) rather than tag");
+            context.Stderr.WriteLine("    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to");
+            context.Stderr.WriteLine("    images by tag will be removed in a future release.");
+            context.Stderr.WriteLine();
         }
 
         var store = context.Store();
         var predicateType = attest ? PredicateTypeUri(line.Value("type") ?? "custom") : null;
         var predicate = attest ? ReadPredicate(line.Value("predicate"), line.Value("type") ?? "custom", context.CurrentDirectory) : null;
-        var signer = line.Value("key") is { } key
-            ? new StoredSignature(DoubleKeys.PrivateFingerprint(Resolve(key, context.CurrentDirectory), context.Environment("COSIGN_PASSWORD"), context.Environment), null, null, tlogUpload)
-            : KeylessSigner(context, tlogUpload);
+        StoredSignature signer;
+        try
+        {
+            signer = line.Value("key") is { } key
+                ? new StoredSignature(DoubleKeys.PrivateFingerprint(Resolve(key, context.CurrentDirectory), context.Environment("COSIGN_PASSWORD"), context.Environment), null, null, tlogUpload)
+                : KeylessSigner(context, tlogUpload);
+        }
+        catch (DoubleFailure failure)
+        {
+            // cosign names what it was signing before the reason: "signing [REF]: " for sign, "signing REF: " for attest.
+            throw new DoubleFailure(attest ? $"signing {text}: {failure.Message}" : $"signing [{text}]: {failure.Message}", failure.ExitCode);
+        }
+
         if (tlogUpload && !line.Flag("yes", byDefault: false))
         {
             // cosign asks "Are you sure you would like to continue? [y/N]" before writing to the public log; with
@@ -129,8 +148,9 @@ public static class CosignDoubleProgram
             throw new DoubleFailure($"signing [{text}]: no confirmation: cosign asks before uploading to the transparency log; pass --yes");
         }
 
+        // As cosign: a digest is signed as given (its manifest is not looked up); a tag is resolved first.
         var digest = LocalRegistry.ResolveDigest(image)
-            ?? throw new DoubleFailure($"signing [{text}]: accessing entity: HEAD http://{image.Registry}/v2/{image.Repository}/manifests/{image.Digest ?? image.Tag}: MANIFEST_UNKNOWN: manifest unknown");
+            ?? throw new DoubleFailure($"signing [{text}]: accessing entity: entity not found in registry, error: {LocalRegistry.NotFound(image)}");
         var stored = store.Load(image, digest);
         stored = attest
             ? stored with { Attestations = [.. stored.Attestations, signer with { PredicateType = predicateType, Predicate = predicate }] }
@@ -141,7 +161,11 @@ public static class CosignDoubleProgram
             context.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tlog entry created with index: {Random.Shared.Next(1_000_000, 9_999_999)} (simulated by the test double)"));
         }
 
-        context.Stderr.WriteLine($"Pushing {(attest ? "attestation" : "signature")} to: {image.Registry}/{image.Repository}");
+        if (!attest)
+        {
+            context.Stderr.WriteLine($"Pushing signature to: {image.Registry}/{image.Repository}");
+        }
+
         return 0;
     }
 
@@ -221,8 +245,9 @@ public static class CosignDoubleProgram
         var image = DoubleImageReference.Parse(text);
         var store = context.Store();
         var fingerprint = key is null ? null : DoubleKeys.PublicFingerprint(Resolve(key, context.CurrentDirectory), context.Environment);
+        // As cosign: a digest is not looked up (one the registry lacks has no signatures either: exit 10); a tag is.
         var digest = LocalRegistry.ResolveDigest(image)
-            ?? throw new DoubleFailure($"image tag not found: HEAD http://{image.Registry}/v2/{image.Repository}/manifests/{image.Digest ?? image.Tag}: MANIFEST_UNKNOWN: manifest unknown", DoubleFailure.NonExistentTag);
+            ?? throw new DoubleFailure($"image tag not found: {LocalRegistry.NotFound(image)}", DoubleFailure.NonExistentTag);
         var stored = store.Load(image, digest);
         var candidates = attestations ? stored.Attestations : stored.Signatures;
         if (!attestations && candidates.Count == 0)
@@ -234,6 +259,12 @@ public static class CosignDoubleProgram
         var matched = candidates.Where(c => Mismatch(c, fingerprint, identity, issuer, ignoreTlog) is not { } reason || Reject(reasons, reason)).ToList();
         if (matched.Count == 0)
         {
+            // For attestations cosign reports a key mismatch as a failed threshold, not the signature error.
+            if (attestations && fingerprint is not null && candidates.Count > 0)
+            {
+                reasons = [$"accepted signatures do not match threshold, Found: 0, Expected 1"];
+            }
+
             throw attestations
                 ? new DoubleFailure($"no matching attestations: {string.Join("\n ", reasons)}")
                 : new DoubleFailure($"no matching signatures: {string.Join("\n ", reasons)}", DoubleFailure.NoMatchingSignature);
@@ -261,6 +292,8 @@ public static class CosignDoubleProgram
         }
         else
         {
+            // cosign 2.5 prints an empty line before the payloads.
+            context.Stdout.WriteLine();
             context.Stdout.WriteLine(new JsonArray([.. matched.Select(s => SimpleSigningPayload(context, image, digest, s))]).ToJsonString());
         }
 
@@ -311,12 +344,8 @@ public static class CosignDoubleProgram
 
     private static JsonObject SimpleSigningPayload(Context context, DoubleImageReference image, string digest, StoredSignature signature)
     {
-        var optional = new JsonObject();
-        if (signature.Identity is not null)
-        {
-            optional["Subject"] = signature.Identity;
-            optional["Issuer"] = signature.Issuer;
-        }
+        // A key signature carries no optional annotations: cosign prints "optional": null.
+        var optional = signature.Identity is null ? null : new JsonObject { ["Subject"] = signature.Identity, ["Issuer"] = signature.Issuer };
 
         return new JsonObject
         {
@@ -344,7 +373,8 @@ public static class CosignDoubleProgram
         {
             ["payloadType"] = "application/vnd.in-toto+json",
             ["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(statement.ToJsonString())),
-            ["signatures"] = new JsonArray(new JsonObject { ["keyid"] = attestation.Fingerprint ?? string.Empty, ["sig"] = "c2lnbmVkLWJ5LXRoZS10ZXN0LWRvdWJsZQ==" }),
+            // cosign leaves keyid empty for key signatures too.
+            ["signatures"] = new JsonArray(new JsonObject { ["keyid"] = string.Empty, ["sig"] = "c2lnbmVkLWJ5LXRoZS10ZXN0LWRvdWJsZQ==" }),
         }.ToJsonString();
     }
 

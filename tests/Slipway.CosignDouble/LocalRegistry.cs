@@ -41,8 +41,9 @@ internal sealed record DoubleImageReference(string Registry, string Repository, 
 }
 
 /// <summary>
-/// Asks the registry whether a manifest exists, as cosign does before signing or verifying: HEAD on
-/// /v2/REPO/manifests/REF. Only loopback registries: the double must never send traffic off the machine.
+/// Resolves a tag to its digest, as cosign does before signing or verifying a tag: HEAD on /v2/REPO/manifests/TAG.
+/// A digest is taken as given, as cosign 2.5 does (it looks up only the digest's signatures). Only loopback
+/// registries: the double must never send traffic off the machine.
 /// </summary>
 internal static class LocalRegistry
 {
@@ -52,7 +53,11 @@ internal static class LocalRegistry
         "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
     ];
 
-    /// <summary>The digest the reference names, or the one its tag points at. Null when the registry says it does not exist.</summary>
+    /// <summary>cosign's words for a tag the registry does not have.</summary>
+    public static string NotFound(DoubleImageReference image) =>
+        $"GET http://{image.Registry}/v2/{image.Repository}/manifests/{image.Tag}: MANIFEST_UNKNOWN: manifest unknown; map[Tag:{image.Tag}]";
+
+    /// <summary>The digest the reference names, or the one its tag points at. Null when the registry says the tag does not exist.</summary>
     public static string? ResolveDigest(DoubleImageReference image)
     {
         var host = image.Registry.StartsWith('[') ? image.Registry[..(image.Registry.IndexOf(']', StringComparison.Ordinal) + 1)] : image.Registry.Split(':')[0];
@@ -61,7 +66,12 @@ internal static class LocalRegistry
             throw new DoubleFailure($"double only talks to local registries (127.0.0.1, localhost, [::1]); '{image.Registry}' is not one");
         }
 
-        var url = new Uri($"http://{image.Registry}/v2/{image.Repository}/manifests/{image.Digest ?? image.Tag}");
+        if (image.Digest is not null)
+        {
+            return image.Digest;
+        }
+
+        var url = new Uri($"http://{image.Registry}/v2/{image.Repository}/manifests/{image.Tag}");
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var request = new HttpRequestMessage(HttpMethod.Head, url);
         foreach (var type in ManifestTypes)
@@ -91,8 +101,7 @@ internal static class LocalRegistry
                 throw new DoubleFailure($"HEAD {url}: unexpected status code {(int)response.StatusCode} {response.ReasonPhrase}");
             }
 
-            return image.Digest
-                ?? (response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : throw new DoubleFailure($"HEAD {url}: no Docker-Content-Digest header"));
+            return (response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : throw new DoubleFailure($"HEAD {url}: no Docker-Content-Digest header"));
         }
     }
 }

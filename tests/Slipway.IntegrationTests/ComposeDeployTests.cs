@@ -49,7 +49,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
         try
         {
-            HostProcess.Run("docker-compose", ["--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
+            HostProcess.Run("docker", ["compose", "--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
                 ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
         }
         catch (InvalidOperationException e)

@@ -4,8 +4,8 @@ using Slipway.Tests.Support;
 namespace Slipway.IntegrationTests;
 
 /// <summary>
-/// The Compose files the deploy step will use stay valid for the real docker-compose: the stack, and
-/// the stack with the E2E overlay, resolve with the variables the driver passes.
+/// The Compose files the deploy step will use stay valid for the real Compose v2 (the docker compose plugin): the
+/// stack, and the stack with the E2E overlay, resolve with the variables the driver passes.
 /// </summary>
 public sealed class ComposeFileTests
 {
@@ -14,7 +14,8 @@ public sealed class ComposeFileTests
     [InlineData("compose/stack.yml", "compose/compose.test.yml")]
     public async Task The_compose_files_resolve_with_the_drivers_variables(params string[] files)
     {
-        var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = TestPaths.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("docker") { WorkingDirectory = TestPaths.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("compose");
         foreach (var file in files)
         {
             start.ArgumentList.Add("--file");

@@ -10,23 +10,19 @@ namespace Slipway.IntegrationTests;
 /// <summary>
 /// A throwaway copy of the repository's sample stack (samples, environments, compose files, build props) committed
 /// to a fresh git repository, with an environment 'itest' that publishes under a unique registry
-/// prefix, on the real Docker engine and registry. The cold Publish runs once for the collection.
+/// prefix, on the real Docker engine and registry, signing with the real cosign (key mode, offline) and deploying
+/// with the real Compose v2 plugin (<c>docker compose</c>). The cold Publish runs once for the collection.
 /// </summary>
 public sealed class DockerWorkspace : IAsyncLifetime
 {
-    /// <summary>The password of the workspace's cosign key pair (made by the cosign double).</summary>
+    /// <summary>The password of the workspace's cosign key pair (made by the real cosign).</summary>
     public const string CosignPassword = "itest-cosign-password-8d1f";
 
-    /// <summary>The cosign test double's executable (cosign itself cannot be installed on this machine).</summary>
-    public static string CosignDouble
-    {
-        get
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-            var path = Path.Combine(TestPaths.RepositoryRoot, "tests", "Slipway.CosignDouble", "bin", configuration, "net10.0", "cosign");
-            return File.Exists(path) ? path : throw new FileNotFoundException("The cosign double is not built: " + path);
-        }
-    }
+    /// <summary>
+    /// The real cosign: SLIPWAY_COSIGN, PATH, or .slipway/tools/bin as --provision installs it (Debian 13's 2.5.0). Missing
+    /// fails the tests, in CI and locally alike, with what to do.
+    /// </summary>
+    public static string Cosign => RealTools.Cosign;
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "slipway-itest", Guid.NewGuid().ToString("N")[..10]);
 
@@ -47,9 +43,9 @@ public sealed class DockerWorkspace : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await RequireEngineAndRegistryAsync();
+        RealTools.RequireComposeV2Plugin();
         CopyRepository();
-        UseFreshSignatureStore();
-        HostProcess.Run(CosignDouble, ["generate-key-pair"], Root, ("COSIGN_PASSWORD", CosignPassword));
+        HostProcess.Run(Cosign, ["generate-key-pair"], Root, ("COSIGN_PASSWORD", CosignPassword));
         Git("init", "-q", "-b", "main");
         Git("add", "-A");
         Git("-c", "user.name=Slipway Tests", "-c", "user.email=tests@slipway.invalid", "commit", "-q", "-m", "integration test workspace");
@@ -77,7 +73,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
     public Task<HostRun> RunRecordedAsync(RecordingToolRunner runner, string environment, params string[] args) =>
         InProcessHost.RunAsync(new SlipwayPipeline(), [.. args, "--env", environment, "--skip", "Restore"], runner: runner, workingDirectory: Root);
 
-    /// <summary>Runs the repository's pipeline in the workspace, with the real tools and the cosign double.</summary>
+    /// <summary>Runs the repository's pipeline in the workspace, with the real tools.</summary>
     public Task<HostRun> RunAsync(params string[] args) => RunWithVariablesAsync(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="RunAsync"/>, with more environment variables for the host (e.g. FAULT_MODE for E2ESmoke).</summary>
@@ -89,7 +85,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
 
     private Task<HostRun> RunHostAsync(IReadOnlyDictionary<string, string> extra, string[] args)
     {
-        var variables = new Dictionary<string, string>(extra) { ["SLIPWAY_COSIGN"] = CosignDouble, ["COSIGN_PASSWORD"] = CosignPassword };
+        var variables = new Dictionary<string, string>(extra) { ["SLIPWAY_COSIGN"] = Cosign, ["COSIGN_PASSWORD"] = CosignPassword };
 
         // The host and its runner see the same variables; provisioned tools (cdxgen, helm) live in the
         // repository's .slipway, not the workspace's.
@@ -104,12 +100,20 @@ public sealed class DockerWorkspace : IAsyncLifetime
             workingDirectory: Root);
     }
 
-    /// <summary>Points the cosign double at an empty signature store: nothing is signed yet.</summary>
-    public static void UseFreshSignatureStore() =>
-        Environment.SetEnvironmentVariable("COSIGN_DOUBLE_STATE", Path.Combine(Path.GetTempPath(), "slipway-itest-cosign", Guid.NewGuid().ToString("N")));
+    /// <summary>
+    /// Removes every signature and attestation of the release's images from the registry (<c>cosign clean</c>), so a
+    /// test starts with nothing signed.
+    /// </summary>
+    public void RemoveSignatures()
+    {
+        foreach (var image in Release().Images)
+        {
+            HostProcess.Run(Cosign, ["clean", "--type", "all", "--force", image.Reference], Root);
+        }
+    }
 
-    /// <summary>Runs the cosign double directly, as another signer would.</summary>
-    public string Cosign(string directory, params string[] args) => HostProcess.Run(CosignDouble, args, directory, ("COSIGN_PASSWORD", CosignPassword));
+    /// <summary>Runs the real cosign directly, as another signer would.</summary>
+    public string RunCosign(string directory, params string[] args) => HostProcess.Run(Cosign, args, directory, ("COSIGN_PASSWORD", CosignPassword));
 
     public Delivery.ReleaseManifest Release() => Delivery.ReleaseManifest.Read(Path.Combine(Root, "artifacts", "release.json"));
 
@@ -171,7 +175,7 @@ public sealed class DockerWorkspace : IAsyncLifetime
         File.WriteAllText(Path.Combine(Root, "environments", "itest.yml"), $"""
             # yaml-language-server: $schema=./environment.schema.json
             # Integration tests: dev, publishing under a prefix of this run's own, signing with a key
-            # pair made by the cosign double, and requiring signature and SBOM attestation like prod.
+            # pair made by the real cosign, and requiring signature and SBOM attestation like prod.
             extends: dev
             registry:
               repository_prefix: {Prefix}

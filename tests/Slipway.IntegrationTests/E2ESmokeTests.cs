@@ -42,7 +42,9 @@ public sealed partial class E2ESmokeTests(DockerWorkspace workspace)
         Assert.Contains("FAULT_MODE=slow is set", output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^fresh build: GET /version\s+FAILED\s+.*GET /version: no answer within 10 s", output);
         Assert.Contains("Last 40 log lines of api, worker", output, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^api_1\s+\| ", output);
+        // Compose v2 prefixes log lines with the v2 container name's tail: api-1, not v1's api_1.
+        Assert.Matches(@"(?m)^api-1\s+\| ", output);
+        Assert.DoesNotContain("\u001b[2K", output, StringComparison.Ordinal);
         Assert.Contains($"Removed {project}: no container of it is left.", output, StringComparison.Ordinal);
         AssertNothingLeft(project);
     }

@@ -2,6 +2,7 @@ using Slipway.Build;
 using Slipway.Delivery;
 using Slipway.Delivery.Helm;
 using Slipway.Environments;
+using Slipway.IntegrationTests.Support;
 using Slipway.Processes;
 using Slipway.Tests.Support;
 using Slipway.Tools.Helm;
@@ -10,23 +11,35 @@ using YamlDotNet.RepresentationModel;
 namespace Slipway.IntegrationTests;
 
 /// <summary>
-/// charts/app with the real helm binary (SLIPWAY_HELM, PATH or .slipway/tools/bin, as --provision installs it): lint and
-/// template for every committed environment, the canary track and both routers, checked on the parsed manifests.
-/// No Docker and no cluster: helm template renders offline.
+/// charts/app with both real Helm majors, each test once with Helm 4 (<c>helm</c>) and once with Helm 3 (<c>helm3</c>),
+/// found in PATH or .slipway/tools/bin as --provision installs them: lint and template for every committed environment,
+/// the canary track and both routers, checked on the parsed manifests. No Docker and no cluster: helm template renders
+/// offline. A missing binary, or one of the wrong major, fails (never skips).
 /// </summary>
 public sealed class HelmChartTests : IDisposable
 {
     private const string Chart = "charts/app";
 
-    private static readonly ToolResolver Resolver = new(
-        Environment.GetEnvironmentVariable,
-        [Path.Combine(TestPaths.RepositoryRoot, ".slipway", "tools", "bin")]);
-
     private readonly string _scratch = TestPaths.NewTempDirectory();
 
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
 
-    public static TheoryData<string> EnvironmentNames() => [.. CommittedEnvironments()];
+    /// <summary>The Helm binaries the tests run, by the name --provision gives them.</summary>
+    public static TheoryData<string> HelmBinaries() => [.. RealHelm.Majors.Keys];
+
+    public static TheoryData<string, string> EnvironmentsAndHelmBinaries()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var environment in CommittedEnvironments())
+        {
+            foreach (var helm in RealHelm.Majors.Keys)
+            {
+                data.Add(environment, helm);
+            }
+        }
+
+        return data;
+    }
 
     [Fact]
     public void The_committed_environments_are_dev_staging_and_prod() =>
@@ -39,13 +52,13 @@ public sealed class HelmChartTests : IDisposable
             .Order(StringComparer.Ordinal)];
 
     [Theory]
-    [MemberData(nameof(EnvironmentNames))]
-    public async Task Every_environment_lints_strictly_and_renders_hardened_digest_pinned_probed_workloads(string name)
+    [MemberData(nameof(EnvironmentsAndHelmBinaries))]
+    public async Task Every_environment_lints_strictly_and_renders_hardened_digest_pinned_probed_workloads(string name, string helm)
     {
         var environment = Load(name);
         var values = HelmValues.Create(environment, Release());
 
-        var manifests = await RenderAsync(values, environment);
+        var manifests = await RenderAsync(helm, values, environment);
 
         var deployments = Kind(manifests, "Deployment");
         Assert.Equal(environment.Services.Keys.Order(StringComparer.Ordinal).Select(s => $"{values.ReleaseName}-{s}"), deployments.Select(NameOf));
@@ -102,14 +115,15 @@ public sealed class HelmChartTests : IDisposable
         Assert.Empty(Kind(manifests, "Secret"));
     }
 
-    [Fact]
-    public async Task Prod_routes_through_its_gateway_with_all_traffic_on_stable_at_weight_0_and_90_10_at_weight_10()
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task Prod_routes_through_its_gateway_with_all_traffic_on_stable_at_weight_0_and_90_10_at_weight_10(string helm)
     {
         var environment = Load("prod");
         var values = HelmValues.Create(environment, Release());
 
-        var unweighted = Assert.Single(Kind(await RenderAsync(values, environment), "HTTPRoute"));
-        var weighted = Assert.Single(Kind(await RenderAsync(values.WithCanaryRoute(10), environment), "HTTPRoute"));
+        var unweighted = Assert.Single(Kind(await RenderAsync(helm, values, environment), "HTTPRoute"));
+        var weighted = Assert.Single(Kind(await RenderAsync(helm, values.WithCanaryRoute(10), environment), "HTTPRoute"));
 
         var parent = (YamlMappingNode)((YamlSequenceNode)Node(unweighted, "spec", "parentRefs")!).Children.Single();
         Assert.Equal(("public", "gateway-system"), (Scalar(parent, "name"), Scalar(parent, "namespace")));
@@ -118,13 +132,14 @@ public sealed class HelmChartTests : IDisposable
         Assert.Equal([("slipway-api", "8080", "90"), ("slipway-canary-api", "8080", "10")], Backends(weighted));
     }
 
-    [Fact]
-    public async Task The_canary_release_renders_only_the_routed_service_and_the_migrations_under_its_own_names()
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task The_canary_release_renders_only_the_routed_service_and_the_migrations_under_its_own_names(string helm)
     {
         var environment = Load("prod");
         var values = HelmValues.Create(environment, Release()).AsCanary();
 
-        var manifests = await RenderAsync(values, environment, HelmValues.CanaryReleaseName("slipway"));
+        var manifests = await RenderAsync(helm, values, environment, HelmValues.CanaryReleaseName("slipway"));
 
         Assert.Equal(
             ["ConfigMap slipway-canary-api", "Deployment slipway-canary-api", "Job slipway-canary-migrate", "Service slipway-canary-api"],
@@ -132,18 +147,19 @@ public sealed class HelmChartTests : IDisposable
         var deployment = Assert.Single(Kind(manifests, "Deployment"));
         Assert.Equal("canary", Scalar(deployment, "spec", "selector", "matchLabels", "slipway.dev/track"));
         Assert.Equal("canary", Scalar(Kind(manifests, "Service").Single(), "spec", "selector", "slipway.dev/track"));
-        Assert.Equal("stable", Scalar(Kind(await RenderAsync(values with { Track = HelmTrack.Stable }, environment), "Service").First(), "spec", "selector", "slipway.dev/track"));
+        Assert.Equal("stable", Scalar(Kind(await RenderAsync(helm, values with { Track = HelmTrack.Stable }, environment), "Service").First(), "spec", "selector", "slipway.dev/track"));
     }
 
-    [Fact]
-    public async Task With_ingress_nginx_the_stable_release_has_an_ingress_and_the_canary_one_a_weighted_canary_ingress()
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task With_ingress_nginx_the_stable_release_has_an_ingress_and_the_canary_one_a_weighted_canary_ingress(string helm)
     {
         var prod = Load("prod");
         var environment = prod with { Ingress = prod.Ingress! with { Router = IngressRouter.IngressNginx, Gateway = null } };
         var stable = HelmValues.Create(environment, Release());
 
-        var stableManifests = await RenderAsync(stable, environment);
-        var canaryManifests = await RenderAsync(stable.WithCanaryRoute(10).AsCanary(), environment, "slipway-canary");
+        var stableManifests = await RenderAsync(helm, stable, environment);
+        var canaryManifests = await RenderAsync(helm, stable.WithCanaryRoute(10).AsCanary(), environment, "slipway-canary");
 
         Assert.Empty(Kind(stableManifests, "HTTPRoute"));
         var ingress = Assert.Single(Kind(stableManifests, "Ingress"));
@@ -158,22 +174,24 @@ public sealed class HelmChartTests : IDisposable
         Assert.Equal(Scalar(ingress, "spec", "rules", "host"), Scalar(canary, "spec", "rules", "host"));
     }
 
-    [Fact]
-    public async Task A_missing_digest_fails_the_render_with_what_to_do()
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task A_missing_digest_fails_the_render_with_what_to_do(string helm)
     {
         var environment = Load("prod");
         var valuesFile = Path.Combine(_scratch, "values.yaml");
         await File.WriteAllTextAsync(valuesFile, HelmValues.Create(environment, Release()).ToYaml().Replace(
             "digest: sha256:2222222222222222222222222222222222222222222222222222222222222222", "digest: \"\"", StringComparison.Ordinal));
 
-        var result = await HelmAsync(HelmCli.Template("slipway", ChartPath, "slipway", [valuesFile]).AcceptingAnyExitCode());
+        var result = await HelmAsync(helm, HelmCli.Template("slipway", ChartPath, "slipway", [valuesFile]).AcceptingAnyExitCode());
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("services.worker.image.digest is \"\": images are deployed by digest only", result.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_HelmTemplate_target_writes_values_and_manifests_for_an_environment()
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task The_HelmTemplate_target_writes_values_and_manifests_for_an_environment(string helm)
     {
         foreach (var directory in new[] { "environments", "charts" })
         {
@@ -182,7 +200,7 @@ public sealed class HelmChartTests : IDisposable
 
         Release().Write(Path.Combine(_scratch, ReleaseManifest.DefaultPath));
 
-        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "HelmTemplate", "--env", "prod"], new ProcessRunner(Resolver), workingDirectory: _scratch);
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "HelmTemplate", "--env", "prod"], RealHelm.Runner(helm), workingDirectory: _scratch);
 
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
         Assert.Contains("helm lint --strict", run.Out, StringComparison.Ordinal);
@@ -213,29 +231,21 @@ public sealed class HelmChartTests : IDisposable
     }
 
     /// <summary>helm lint --strict, then helm template, with the environment's values files and then the generated ones.</summary>
-    private async Task<List<YamlMappingNode>> RenderAsync(HelmValues values, DeployEnvironment environment, string? release = null)
+    private async Task<List<YamlMappingNode>> RenderAsync(string helm, HelmValues values, DeployEnvironment environment, string? release = null)
     {
         var valuesFile = Path.Combine(_scratch, $"values-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(valuesFile, values.ToYaml());
         string[] files = [.. (environment.Delivery.Helm?.ValuesFiles ?? []).Select(f => Path.Combine(TestPaths.RepositoryRoot, f)), valuesFile];
 
-        var lint = await HelmAsync(HelmCli.Lint(ChartPath, files).AcceptingAnyExitCode());
-        Assert.True(lint.ExitCode == 0, $"helm lint --strict failed:\n{lint.StandardOutput}\n{lint.StandardError}");
-        var rendered = await HelmAsync(HelmCli.Template(release ?? values.ReleaseName, ChartPath, "slipway", files).AcceptingAnyExitCode());
-        Assert.True(rendered.ExitCode == 0, $"helm template failed:\n{rendered.StandardError}");
+        var lint = await HelmAsync(helm, HelmCli.Lint(ChartPath, files).AcceptingAnyExitCode());
+        Assert.True(lint.ExitCode == 0, $"{helm} lint --strict failed:\n{lint.StandardOutput}\n{lint.StandardError}");
+        var rendered = await HelmAsync(helm, HelmCli.Template(release ?? values.ReleaseName, ChartPath, "slipway", files).AcceptingAnyExitCode());
+        Assert.True(rendered.ExitCode == 0, $"{helm} template failed:\n{rendered.StandardError}");
         return Parse(rendered.StandardOutput);
     }
 
-    private static async Task<ToolResult> HelmAsync(ToolInvocation invocation)
-    {
-        // In CI a missing helm fails here (never a skip); locally the message says how to get it.
-        if (Resolver.TryResolve(HelmCli.Tool) is null)
-        {
-            Assert.Fail($"helm not found: run ./build.sh --target Provision, or set {ToolResolver.OverrideVariable(HelmCli.Tool)} to a Helm 3/4 binary.");
-        }
-
-        return await new ProcessRunner(Resolver).RunAsync(invocation, NullToolOutput.Instance, CancellationToken.None);
-    }
+    private static async Task<ToolResult> HelmAsync(string helm, ToolInvocation invocation) =>
+        await RealHelm.Runner(helm).RunAsync(invocation, NullToolOutput.Instance, CancellationToken.None);
 
     private static List<YamlMappingNode> Parse(string yaml)
     {

@@ -32,6 +32,32 @@ public sealed class CosignCliTests
     }
 
     [Fact]
+    public void An_unstamped_build_such_as_Debians_is_recognised_and_its_major_read_from_the_sign_flags()
+    {
+        // What Debian 13's cosign 2.5.0 prints: built without the release's version stamp.
+        const string debian = "  ______   ______ \ncosign: A tool for Container Signing, Verification and Storage in an OCI registry.\n\nGitVersion:    devel\nGitCommit:     unknown\nGoVersion:     go1.24.4\n";
+        // cosign's help template prints flags as --name=DEFAULT: (from cosign 2.5's and, for v3, with the signing config on).
+        const string v2SignHelp = "    --tlog-upload=true:\n        whether or not to upload to the tlog\n";
+        const string v3SignHelp = "    --tlog-upload=true:\n        whether or not to upload to the tlog\n    --use-signing-config=true:\n        whether to use a TUF-provided signing config\n";
+
+        Assert.True(CosignVersion.IsUnstamped(debian));
+        Assert.False(CosignVersion.IsUnstamped("GitVersion:    v2.5.0\n"));
+        Assert.Throws<FormatException>(() => CosignVersion.Parse(debian));
+        var v2 = CosignVersion.FromSignHelp(v2SignHelp);
+        var v3 = CosignVersion.FromSignHelp(v3SignHelp);
+        Assert.Equal((2, true, false), (v2.Major, v2.Unstamped, v2.UsesSigningConfigByDefault));
+        Assert.Equal((3, true, true), (v3.Major, v3.Unstamped, v3.UsesSigningConfigByDefault));
+        Assert.Equal(3, CosignVersion.FromSignHelp("      --use-signing-config   whether to use a signing config (default true)\n").Major);
+        Assert.Equal(2, CosignVersion.FromSignHelp("      --use-signing-config   whether to use a signing config\n").Major);
+        Assert.StartsWith("v2 (an unstamped build", v2.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["cosign", "sign", "--help"], [CosignCli.SignHelp().Tool, .. CosignCli.SignHelp().Arguments.Select(a => a.Reveal())]);
+
+        // Doctor: not the Go version, which is the only number an unstamped build prints.
+        Assert.StartsWith("devel (an unstamped build", CosignVersion.Describe(debian), StringComparison.Ordinal);
+        Assert.Equal("v2.4.1", CosignVersion.Describe("GitVersion:    v2.4.1\nGoVersion:     go1.22.1\n"));
+    }
+
+    [Fact]
     public void Version_refuses_output_without_a_version_and_cosign_1()
     {
         Assert.Contains("GitVersion", Assert.Throws<FormatException>(() => CosignVersion.Parse("command not found")).Message, StringComparison.Ordinal);

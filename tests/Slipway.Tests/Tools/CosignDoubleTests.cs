@@ -107,12 +107,27 @@ public sealed class CosignDoubleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Verify_of_a_digest_the_registry_does_not_have_exits_11()
+    public async Task Verify_of_a_digest_the_registry_does_not_have_exits_10_without_asking_for_its_manifest()
     {
+        // As cosign 2.5: only the digest's signatures are looked for, so a digest never pushed has none.
         var result = await RunAsync(CosignCli.Verify($"{_registry.Host}/slipway/api@{NeverPushed}", CosignVerification.WithPublicKey(PublicKey), V2));
 
+        Assert.Equal(CosignFailure.ImageWithoutSignatureExitCode, result.ExitCode);
+        Assert.Contains("Error: no signatures found", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(_registry.Requests, r => r.PathAndQuery.Contains(NeverPushed, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Verify_of_a_tag_the_registry_does_not_have_exits_11()
+    {
+        var result = await RunAsync(ToolInvocation.Of("cosign").WithArguments("verify", "--key", PublicKey, "--insecure-ignore-tlog=true", $"{_registry.Host}/slipway/api:9.9.9"));
+
         Assert.Equal(CosignFailure.NonExistentTagExitCode, result.ExitCode);
-        Assert.Contains(_registry.Requests, r => r.Method == "HEAD" && r.PathAndQuery == $"/v2/slipway/api/manifests/{NeverPushed}");
+        Assert.Contains(
+            $"Error: image tag not found: GET http://{_registry.Host}/v2/slipway/api/manifests/9.9.9: MANIFEST_UNKNOWN: manifest unknown; map[Tag:9.9.9]",
+            result.StandardError,
+            StringComparison.Ordinal);
+        Assert.Contains(_registry.Requests, r => r.Method == "HEAD" && r.PathAndQuery == "/v2/slipway/api/manifests/9.9.9");
     }
 
     [Fact]

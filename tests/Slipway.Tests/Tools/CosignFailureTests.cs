@@ -2,7 +2,7 @@ using Slipway.Tools.Cosign;
 
 namespace Slipway.Tests.Tools;
 
-/// <summary>cosign's documented exit codes and messages, explained with the image and the digest.</summary>
+/// <summary>cosign's exit codes and messages (as cosign 2.5.0 gives them), explained with the image and the digest.</summary>
 public sealed class CosignFailureTests
 {
     private const string Image = "127.0.0.1:5000/slipway/api";
@@ -22,6 +22,18 @@ public sealed class CosignFailureTests
         Assert.Contains(Digest, message, StringComparison.Ordinal);
         Assert.Contains(reason, message, StringComparison.Ordinal);
         Assert.Contains($"exit code {exitCode}", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // What the real cosign 2.5.0 prints for each case the deploy gate meets (CosignContractTests runs them for real).
+    [InlineData(10, "WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.\nError: no signatures found\nerror during command execution: no signatures found\n", "no signatures found")]
+    [InlineData(12, "Error: no matching signatures: invalid signature when validating ASN.1 encoded signature\nerror during command execution: no matching signatures: invalid signature when validating ASN.1 encoded signature\n", "no matching signatures: invalid signature when validating ASN.1 encoded signature")]
+    [InlineData(1, "Error: no matching attestations: \nerror during command execution: no matching attestations: \n", "no matching attestations: ")]
+    [InlineData(1, "Error: no matching attestations: accepted signatures do not match threshold, Found: 0, Expected 1\nerror during command execution: no matching attestations: accepted signatures do not match threshold, Found: 0, Expected 1\n", "no matching attestations: accepted signatures do not match threshold, Found: 0, Expected 1")]
+    [InlineData(11, "Error: image tag not found: GET http://127.0.0.1:5000/v2/slipway/api/manifests/nope: MANIFEST_UNKNOWN: manifest unknown; map[Tag:nope]\n", "image tag not found: GET http://127.0.0.1:5000/v2/slipway/api/manifests/nope: MANIFEST_UNKNOWN: manifest unknown; map[Tag:nope]")]
+    public void The_explanation_quotes_cosigns_own_message(int exitCode, string stderr, string said)
+    {
+        Assert.EndsWith($"cosign said: \"{said}\"", CosignFailure.Explain(exitCode, stderr, Image, Digest, exitCode == 1 ? "cyclonedx" : null), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -152,18 +152,18 @@ public sealed class DockerCliTests
     public void Container_listing_parses_and_flags_containers_that_are_not_running_or_not_healthy()
     {
         var containers = ContainerStatus.ParseList(
-            "c1\tp_api_1\tapi\trunning\tUp 12 seconds (healthy)\n" +
-            "c2\tp_worker_1\tworker\trestarting\tRestarting (1) 2 seconds ago\n" +
-            "c3\tp_proxy_1\tproxy\trunning\tUp 3 seconds (health: starting)\n" +
-            "c4\tp_postgres_1\tpostgres\trunning\tUp 1 minute (unhealthy)\n" +
-            "c5\tp_redis_1\tredis\trunning\tUp 1 minute\n" +
-            "c6\tp_migrate_run_1\tmigrate\texited\tExited (1) 5 seconds ago\n\n");
+            "c1\tp-api-1\tapi\trunning\tUp 12 seconds (healthy)\n" +
+            "c2\tp-worker-1\tworker\trestarting\tRestarting (1) 2 seconds ago\n" +
+            "c3\tp-proxy-1\tproxy\trunning\tUp 3 seconds (health: starting)\n" +
+            "c4\tp-postgres-1\tpostgres\trunning\tUp 1 minute (unhealthy)\n" +
+            "c5\tp-redis-1\tredis\trunning\tUp 1 minute\n" +
+            "c6\tp-migrate-run-1a2b3c4d5e6f\tmigrate\texited\tExited (1) 5 seconds ago\n\n");
 
         Assert.Equal(["api", "worker", "proxy", "postgres", "redis", "migrate"], containers.Select(c => c.Service));
         Assert.Equal(["worker", "proxy", "postgres", "migrate"], containers.Where(c => c.NeedsAttention).Select(c => c.Service));
-        Assert.Equal(new ContainerStatus("c1", "p_api_1", "api", "running", "Up 12 seconds (healthy)"), containers[0]);
+        Assert.Equal(new ContainerStatus("c1", "p-api-1", "api", "running", "Up 12 seconds (healthy)"), containers[0]);
         Assert.Empty(ContainerStatus.ParseList(string.Empty));
-        Assert.Throws<FormatException>(() => ContainerStatus.ParseList("c1 p_api_1 api running Up"));
+        Assert.Throws<FormatException>(() => ContainerStatus.ParseList("c1 p-api-1 api running Up"));
     }
 
     [Fact]

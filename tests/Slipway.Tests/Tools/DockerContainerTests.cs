@@ -36,7 +36,7 @@ public sealed class DockerContainerTests
                     }
                 },
                 "Image": "sha256:4f1c9d3e7a2b8c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d",
-                "Name": "/slipway-dev_api_3",
+                "Name": "/slipway-dev-api-3",
                 "RestartCount": 0,
                 "Config": {
                     "Hostname": "3f2a9c1d7e4b",
@@ -57,7 +57,7 @@ public sealed class DockerContainerTests
                     "Networks": {
                         "slipway-dev_stack": {
                             "IPAMConfig": null,
-                            "Aliases": ["slipway-dev_api_3", "api", "3f2a9c1d7e4b"],
+                            "Aliases": ["slipway-dev-api-3", "api", "3f2a9c1d7e4b"],
                             "NetworkID": "8d1e2f3a4b5c",
                             "Gateway": "172.21.0.1",
                             "IPAddress": "172.21.0.5",
@@ -75,7 +75,7 @@ public sealed class DockerContainerTests
             {
                 "Id": "7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d",
                 "State": { "Status": "running", "Running": true, "ExitCode": 0, "StartedAt": "2026-03-08T09:00:02Z" },
-                "Name": "/slipway-dev_worker_1",
+                "Name": "/slipway-dev-worker-1",
                 "Config": {
                     "Image": "127.0.0.1:5000/slipway/worker@sha256:11",
                     "Labels": { "com.docker.compose.project": "slipway-dev", "com.docker.compose.service": "worker" }
@@ -99,7 +99,7 @@ public sealed class DockerContainerTests
 
         Assert.Equal("3f2a9c1d7e4b5a6f8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d", api.Id);
         Assert.Equal("3f2a9c1d7e4b", api.ShortId);
-        Assert.Equal("slipway-dev_api_3", api.Name);
+        Assert.Equal("slipway-dev-api-3", api.Name);
         Assert.Equal("127.0.0.1:5000/slipway/api@sha256:9b2a8c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", api.Image);
         Assert.Equal("running", api.Status);
         Assert.Equal("healthy", api.Health);
@@ -156,7 +156,7 @@ public sealed class DockerContainerTests
     public void An_unhealthy_container_reports_its_last_probe_output()
     {
         const string unhealthy = """
-            [{"Id":"ab","Name":"/p_api_2","State":{"Status":"running","ExitCode":0,"Health":{"Status":"unhealthy","FailingStreak":3,
+            [{"Id":"ab","Name":"/p-api-2","State":{"Status":"running","ExitCode":0,"Health":{"Status":"unhealthy","FailingStreak":3,
               "Log":[{"ExitCode":1,"Output":"Unhealthy: postgres: connection refused\n"}]}},
               "Config":{"Image":"api","Labels":{}},"NetworkSettings":{"Networks":{}}}]
             """;

@@ -99,7 +99,7 @@ public sealed partial class ComposeDeployer
         Record(ComposeRelease.From(lastGood), LedgerAction.Failed, $"automatic rollback from {release.Version} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who);
         return new DeployOutcome(LedgerAction.Failed,
             $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Version} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
-            + $"Inspect the stack (docker-compose -p {_deployment.Project.Name} ps) and run Rollback --to VERSION.", attempt.Backup);
+            + $"Inspect the stack (docker compose -p {_deployment.Project.Name} ps --all) and run Rollback --to VERSION.", attempt.Backup);
     }
 
     /// <summary>

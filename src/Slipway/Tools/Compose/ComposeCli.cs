@@ -1,20 +1,21 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Slipway.Processes;
 
 namespace Slipway.Tools.Compose;
 
 /// <summary>
-/// Renders <c>docker-compose</c> invocations (Compose v1.29 and the v2 standalone binary take the same flags for
-/// everything here). Pure: nothing here runs a process.
+/// Renders Compose invocations in the form the project's <see cref="ComposeProject.Driver"/> names:
+/// <c>docker compose …</c> (the v2 plugin, the default), or <c>docker-compose …</c> (the v2 standalone binary, or v1).
+/// The tokens after that are the same for all of them but one (<see cref="ContainerIds"/>). Pure: nothing here runs a process.
 /// </summary>
 /// <remarks>
-/// The endpoint travels as <c>DOCKER_HOST</c> (or <c>--context</c>) and the project's variables as the
-/// process environment; the project name and files are global options, so they come before the subcommand.
+/// The endpoint travels as <c>DOCKER_HOST</c> (or <c>--context</c>: the Docker CLI's option before <c>compose</c> for
+/// the plugin, the binary's own for a standalone Compose) and the project's variables as the process environment; the
+/// project name and files are global options, so they come before the subcommand.
 /// </remarks>
-public static class ComposeCli
+public static partial class ComposeCli
 {
-    /// <summary>The executable.</summary>
-    public const string Tool = "docker-compose";
 
     /// <summary><c>config --quiet</c>: validates the layered files and their variables; exit 1 with the reason otherwise.</summary>
     public static ToolInvocation Config(ComposeProject project, params IEnumerable<string> profiles) =>
@@ -58,9 +59,14 @@ public static class ComposeCli
             .WithArguments((command ?? []).Select(InvocationValue.FromString));
     }
 
-    /// <summary><c>ps --quiet [SERVICE]</c>: the IDs of the project's containers (of one service), one per line.</summary>
+    /// <summary>
+    /// <c>ps [--all] --quiet [SERVICE]</c>: the IDs of the project's containers (of one service), one per line, stopped ones
+    /// included: v2 lists only running containers unless given <c>--all</c>, v1 listed them all (its <c>--all</c> would
+    /// add one-off <c>run</c> containers), so <c>--all</c> is passed to v2 only.
+    /// </summary>
     public static ToolInvocation ContainerIds(ComposeProject project, string? service = null) =>
         Compose(project, [], "ps")
+            .WithFlag("--all", !project.Driver.IsV1)
             .WithFlag("--quiet")
             .WithArguments(service is null ? [] : [InvocationValue.FromString(service)]);
 
@@ -72,6 +78,17 @@ public static class ComposeCli
             .WithFlag("--no-color")
             .WithOption("--tail", tail.ToString(CultureInfo.InvariantCulture))
             .WithArguments(services.Select(InvocationValue.FromString));
+    }
+
+    /// <summary>
+    /// The text of <see cref="Logs"/>'s output without terminal control sequences: Compose v2 (2.26) starts every log
+    /// line with an erase-line sequence (<c>ESC [2K</c>) even with <c>--no-color</c> and <c>--ansi never</c>, which
+    /// garbles a log file or a CI log. Lines read <c>api-1  | …</c> on v2, <c>project_api_1  | …</c> on v1.
+    /// </summary>
+    public static string PlainLogs(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return ControlSequence().Replace(output, string.Empty);
     }
 
     /// <summary><c>port SERVICE PORT</c>: the host address a container port is published on (<c>127.0.0.1:32769</c>).</summary>
@@ -94,7 +111,8 @@ public static class ComposeCli
     private static ToolInvocation Compose(ComposeProject project, IEnumerable<string> profiles, string subcommand)
     {
         ArgumentNullException.ThrowIfNull(project);
-        var invocation = ToolInvocation.Of(Tool)
+        var plugin = project.Driver.Form == ComposeForm.Plugin;
+        var invocation = project.Driver.Start(plugin ? project.Endpoint.Context : null)
             .WithOption("--project-name", project.Name);
         foreach (var file in project.Files)
         {
@@ -106,7 +124,7 @@ public static class ComposeCli
             invocation = invocation.WithOption("--profile", profile);
         }
 
-        if (project.Endpoint.Context is { } context)
+        if (!plugin && project.Endpoint.Context is { } context)
         {
             invocation = invocation.WithOption("--context", context);
         }
@@ -123,4 +141,8 @@ public static class ComposeCli
 
         return invocation.WithArguments(subcommand);
     }
+
+    // CSI sequences (ESC [ … letter), as terminals read them.
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]", RegexOptions.CultureInvariant)]
+    private static partial Regex ControlSequence();
 }

@@ -5,12 +5,13 @@ using Slipway.Tools.Docker;
 namespace Slipway.Tools.Compose;
 
 /// <summary>
-/// One Compose project as every <c>docker-compose</c> call must name it: the project name, the files in order
-/// (later files override earlier ones), the Docker endpoint, and the variables the files interpolate
-/// (<c>${API_IMAGE}</c>, <c>${POSTGRES_PASSWORD}</c>…). Immutable; every <c>WithX</c> returns a copy.
+/// One Compose project as every Compose call must name it: the project name, the files in order
+/// (later files override earlier ones), the Docker endpoint, the variables the files interpolate
+/// (<c>${API_IMAGE}</c>, <c>${POSTGRES_PASSWORD}</c>…), and the Compose that runs it (<see cref="Driver"/>).
+/// Immutable; every <c>WithX</c> returns a copy.
 /// </summary>
 /// <remarks>
-/// Variables travel in the process environment of <c>docker-compose</c>, never on its command line, so a secret
+/// Variables travel in the process environment of Compose, never on its command line, so a secret
 /// variable prints as <c>***</c> and never reaches a file.
 /// </remarks>
 public sealed record ComposeProject
@@ -46,6 +47,9 @@ public sealed record ComposeProject
     /// <summary>The Docker engine the project lives on.</summary>
     public DockerEndpoint Endpoint { get; }
 
+    /// <summary>The Compose that runs the project's commands: the <c>docker compose</c> plugin unless told otherwise.</summary>
+    public ComposeDriver Driver { get; private init; } = ComposeDriver.Plugin;
+
     /// <summary>The variables the Compose files interpolate, by name.</summary>
     public ImmutableSortedDictionary<string, InvocationValue> Variables { get; private init; } =
         ImmutableSortedDictionary<string, InvocationValue>.Empty.WithComparers(StringComparer.Ordinal);
@@ -55,6 +59,13 @@ public sealed record ComposeProject
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
         return this with { Files = Files.Add(file) };
+    }
+
+    /// <summary>Returns a copy run by <paramref name="driver"/> (see <see cref="ComposeDriver.DetectAsync"/>).</summary>
+    public ComposeProject WithDriver(ComposeDriver driver)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        return this with { Driver = driver };
     }
 
     /// <summary>Returns a copy where the files see <paramref name="name"/> = <paramref name="value"/>.</summary>

@@ -27,6 +27,12 @@ public static partial class CosignCli
     public static ToolInvocation Version() => Cosign("version");
 
     /// <summary>
+    /// <c>cosign sign --help</c>: for an unstamped build (<see cref="CosignVersion.IsUnstamped"/>), the flags tell v2 from
+    /// v3; read them with <see cref="CosignVersion.FromSignHelp"/>.
+    /// </summary>
+    public static ToolInvocation SignHelp() => Cosign("sign").WithArguments("--help");
+
+    /// <summary>
     /// <c>cosign generate-key-pair</c> with <c>COSIGN_PASSWORD</c>, run in <paramref name="directory"/>: writes
     /// <c>cosign.key</c> (encrypted with the password) and <c>cosign.pub</c> there.
     /// </summary>

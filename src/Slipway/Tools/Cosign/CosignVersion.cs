@@ -20,11 +20,53 @@ public sealed partial record CosignVersion(int Major, int Minor, int Patch)
     public bool UsesSigningConfigByDefault => Major >= 3;
 
     /// <summary>
+    /// True for a build without a version stamp: <c>cosign version</c> says <c>GitVersion: devel</c>, as Debian's
+    /// package does (it is built without the release's linker flags). Its major then comes from its flags
+    /// (<see cref="FromSignHelp"/>), and Minor and Patch are 0.
+    /// </summary>
+    public bool Unstamped { get; init; }
+
+    /// <summary>True when <paramref name="versionOutput"/> is an unstamped build's (<c>GitVersion: devel</c>).</summary>
+    public static bool IsUnstamped(string versionOutput)
+    {
+        ArgumentNullException.ThrowIfNull(versionOutput);
+        return DevelLine().IsMatch(versionOutput);
+    }
+
+    /// <summary>
+    /// The version an unstamped cosign behaves as, read from <c>cosign sign --help</c>: v3 when it lists
+    /// <c>--use-signing-config</c> on by default (the one flag difference Slipway renders), else v2.
+    /// </summary>
+    public static CosignVersion FromSignHelp(string signHelp)
+    {
+        ArgumentNullException.ThrowIfNull(signHelp);
+        return SigningConfigOnByDefault().IsMatch(signHelp) ? new CosignVersion(3, 0, 0) { Unstamped = true } : new CosignVersion(2, 0, 0) { Unstamped = true };
+    }
+
+    /// <summary>
+    /// For Doctor: <c>v2.4.1</c>, or for an unstamped build <c>devel (unstamped build …)</c>, or the first line when
+    /// neither reads.
+    /// </summary>
+    public static string? Describe(string versionOutput)
+    {
+        ArgumentNullException.ThrowIfNull(versionOutput);
+        if (IsUnstamped(versionOutput))
+        {
+            return "devel (an unstamped build such as Debian's package; Sign and Verify read its flags from 'cosign sign --help')";
+        }
+
+        var match = GitVersionLine().Match(versionOutput);
+        return match.Success
+            ? $"v{match.Groups["major"].Value}.{match.Groups["minor"].Value}.{match.Groups["patch"].Value}"
+            : versionOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+    }
+
+    /// <summary>
     /// Reads the <c>GitVersion:</c> line of <c>cosign version</c> (e.g. <c>GitVersion:    v2.4.1</c>). The ASCII-art
     /// banner and the other lines are ignored; a pre-release or build suffix (<c>v3.0.2-rc.1</c>) is dropped.
     /// Pass stdout and stderr together: cosign 1.x printed the version to stderr.
     /// </summary>
-    /// <exception cref="FormatException">No GitVersion line, or a major older than v2.</exception>
+    /// <exception cref="FormatException">No GitVersion line, or a major older than v2. For <c>GitVersion: devel</c>, see <see cref="IsUnstamped"/>.</exception>
     public static CosignVersion Parse(string versionOutput)
     {
         ArgumentNullException.ThrowIfNull(versionOutput);
@@ -42,10 +84,19 @@ public sealed partial record CosignVersion(int Major, int Minor, int Patch)
             : throw new FormatException($"cosign {version} is too old: Slipway renders flags for cosign v{OldestSupportedMajor} and later. Install cosign v2.4 or newer.");
     }
 
-    /// <summary><c>v2.4.1</c>, as cosign prints it.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"v{Major}.{Minor}.{Patch}");
+    /// <summary><c>v2.4.1</c>, as cosign prints it; an unstamped build says so.</summary>
+    public override string ToString() => Unstamped
+        ? string.Create(CultureInfo.InvariantCulture, $"v{Major} (an unstamped build: 'cosign version' says devel; its flags, read from 'cosign sign --help', are v{Major}'s)")
+        : string.Create(CultureInfo.InvariantCulture, $"v{Major}.{Minor}.{Patch}");
 
     private static int Number(Match match, string group) => int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^\s*GitVersion:\s*\(?devel\)?\s*$", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex DevelLine();
+
+    // cosign's help template prints "--flag=DEFAULT:"; cobra's default one "--flag ... (default true)".
+    [GeneratedRegex(@"--use-signing-config(=true\b|[^\n]*\(default true\))", RegexOptions.CultureInvariant)]
+    private static partial Regex SigningConfigOnByDefault();
 
     // The leading v is optional: cosign 1.3 printed "GitVersion:    1.3.0".
     [GeneratedRegex(@"^\s*GitVersion:\s*v?(?<major>\d+)\.(?<minor>\d+)\.(?<patch>\d+)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]

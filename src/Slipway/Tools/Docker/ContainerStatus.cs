@@ -2,7 +2,7 @@ namespace Slipway.Tools.Docker;
 
 /// <summary>One line of <see cref="DockerCli.ListContainers"/>: which container, of which Compose service, in what state.</summary>
 /// <param name="Id">The full container ID.</param>
-/// <param name="Name">The container's name, e.g. <c>slipway-e2e-1a2b_api_1</c>.</param>
+/// <param name="Name">The container's name, e.g. <c>slipway-e2e-1a2b-api-1</c> (Compose v2; v1 wrote <c>slipway-e2e-1a2b_api_1</c>). Only shown, never parsed: the service comes from its label.</param>
 /// <param name="Service">Its Compose service (label <c>com.docker.compose.service</c>); empty for a container Compose did not make.</param>
 /// <param name="State">Docker's state word: <c>created</c>, <c>running</c>, <c>restarting</c>, <c>exited</c>, <c>dead</c>…</param>
 /// <param name="Status">Docker's status text, e.g. <c>Up 12 seconds (healthy)</c> or <c>Exited (1) 3 seconds ago</c>.</param>

@@ -7,7 +7,7 @@ namespace Slipway.Tools.Docker;
 /// service and number it belongs to, its image, its state and health, and its addresses on its networks.
 /// </summary>
 /// <param name="Id">The full container ID.</param>
-/// <param name="Name">The name without Docker's leading slash (<c>slipway-dev_api_3</c>).</param>
+/// <param name="Name">The name without Docker's leading slash (<c>slipway-dev-api-3</c> from Compose v2, <c>slipway-dev_api_3</c> from v1); only shown, never parsed.</param>
 /// <param name="Image">The image reference the container was created from (<c>Config.Image</c>).</param>
 /// <param name="Status">created, running, restarting, exited, …</param>
 /// <param name="Health">starting, healthy or unhealthy; null when the image has no healthcheck.</param>

@@ -9,7 +9,9 @@ namespace Slipway.Tools.Doctor;
 /// <param name="Install">How to install it, e.g. <c>apt-get install docker.io</c>.</param>
 /// <param name="Blocks">The targets that cannot run without it.</param>
 /// <param name="Optional">True when targets degrade without it rather than fail (a scanner, say).</param>
-public sealed record ToolRequirement(string Tool, IReadOnlyList<string> VersionArguments, string Install, IReadOnlyList<string> Blocks, bool Optional = false);
+/// <param name="ReadVersion">Reads the version from the output, for a tool whose first version-looking token is not
+/// its own (cosign's unstamped builds print only the Go version); null for <see cref="ToolProbe.FirstVersion"/>.</param>
+public sealed record ToolRequirement(string Tool, IReadOnlyList<string> VersionArguments, string Install, IReadOnlyList<string> Blocks, bool Optional = false, Func<string, string?>? ReadVersion = null);
 
 /// <summary>What a probe found: present with a version, or missing.</summary>
 public sealed record ToolStatus(ToolRequirement Requirement, bool Present, string? Version, string? Problem);
@@ -29,7 +31,7 @@ public static partial class ToolProbe
             {
                 var result = await run(ToolInvocation.Of(requirement.Tool).WithArguments(requirement.VersionArguments.Select(InvocationValue.FromString)).AcceptingAnyExitCode());
                 statuses.Add(result.ExitCode == 0
-                    ? new ToolStatus(requirement, true, FirstVersion(result.StandardOutput + "\n" + result.StandardError), null)
+                    ? new ToolStatus(requirement, true, (requirement.ReadVersion ?? FirstVersion)(result.StandardOutput + "\n" + result.StandardError), null)
                     : new ToolStatus(requirement, false, null, $"'{requirement.Tool} {string.Join(' ', requirement.VersionArguments)}' exited with {result.ExitCode}"));
             }
             catch (ToolNotFoundException ex)
