@@ -33,14 +33,12 @@ internal sealed record SourceScalar(SourceLocation Location, string Text, Scalar
             return "null";
         }
 
-        var looksTyped = IsPlain && (double.TryParse(Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
+        var looksTyped = IsPlain && Text.Length <= 32 && (double.TryParse(Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
             || Text is "true" or "false" or "True" or "False" or "TRUE" or "FALSE");
-        return looksTyped ? Text : Quote(Text);
+        // Quoted, escaped and cut short: a refused value is named, never echoed whole (a file that is not an
+        // environment file at all parses as one long scalar).
+        return looksTyped ? Text : Processes.PrintableText.Quote(Text);
     }
-
-    private static string Quote(string text) =>
-        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
 }
 
 /// <summary>One <c>key: value</c> pair; the key keeps its own location for "unknown key" errors.</summary>

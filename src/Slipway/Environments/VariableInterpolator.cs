@@ -5,12 +5,16 @@ namespace Slipway.Environments;
 
 /// <summary>
 /// Replaces <c>${NAME}</c> and <c>${NAME:-default}</c> in scalar values with the variables the host
-/// passes (parameters and environment variables); <c>$${</c> writes a literal <c>${</c>. Runs after
+/// passes (parameters and environment variables); a default may hold placeholders itself (<c>${A:-${B}}</c>);
+/// <c>$${</c> writes a literal <c>${</c>. Runs after
 /// layering, so a placeholder in base.yml that a child overrides never needs a value. An unresolved
 /// name is an error at its own position, never an empty string.
 /// </summary>
 internal static class VariableInterpolator
 {
+    /// <summary>How deep defaults may nest placeholders: <c>${A:-${B:-${C}}}</c> is two levels.</summary>
+    private const int MaxNesting = 8;
+
     public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
     {
         switch (node)
@@ -66,8 +70,25 @@ internal static class VariableInterpolator
     {
         var text = scalar.Text;
         var result = new StringBuilder(text.Length);
-        var i = 0;
-        while (i < text.Length)
+        if (!Expand(text, 0, text.Length, result, variables, 0, out var failure))
+        {
+            Report(scalar, path, failure.Offset, failure.Message, errors);
+            return scalar with { IsUnresolved = true };
+        }
+
+        return scalar with { Text = result.ToString() };
+    }
+
+    /// <summary>
+    /// Expands <c>text[start..end)</c> into <paramref name="result"/>. A default may itself hold placeholders
+    /// (<c>${A:-${B:-x}}</c>: A, else B, else x), up to <see cref="MaxNesting"/> levels; the default is expanded only
+    /// when it is used, so an unset variable in an unused default is no error.
+    /// </summary>
+    private static bool Expand(string text, int start, int end, StringBuilder result, IReadOnlyDictionary<string, string> variables, int nesting, out (int Offset, string Message) failure)
+    {
+        failure = default;
+        var i = start;
+        while (i < end)
         {
             if (text[i] != '$')
             {
@@ -75,33 +96,32 @@ internal static class VariableInterpolator
                 continue;
             }
 
-            if (string.CompareOrdinal(text, i, "$${", 0, 3) == 0)
+            if (i + 2 < end && text[i + 1] == '$' && text[i + 2] == '{')
             {
                 result.Append("${");
                 i += 3;
                 continue;
             }
 
-            if (i + 1 >= text.Length || text[i + 1] != '{')
+            if (i + 1 >= end || text[i + 1] != '{')
             {
                 result.Append(text[i++]);
                 continue;
             }
 
-            var close = text.IndexOf('}', i + 2);
+            var close = MatchingBrace(text, i + 2, end);
             if (close < 0)
             {
-                Report(scalar, path, i, "unterminated \"${\"; close it with \"}\" or write \"$${\" for a literal", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, "unterminated \"${\"; close it with \"}\" or write \"$${\" for a literal");
+                return false;
             }
 
-            var inner = text[(i + 2)..close];
-            var separator = inner.IndexOf(":-", StringComparison.Ordinal);
-            var name = separator < 0 ? inner : inner[..separator];
+            var separator = text.IndexOf(":-", i + 2, close - i - 2, StringComparison.Ordinal);
+            var name = text[(i + 2)..(separator < 0 ? close : separator)];
             if (!IsVariableName(name))
             {
-                Report(scalar, path, i, $"\"{name}\" is not a variable name; use letters, digits and '_'", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, $"{Processes.PrintableText.Quote(name)} is not a variable name; use letters, digits and '_'");
+                return false;
             }
 
             if (variables.TryGetValue(name, out var value) && (separator < 0 || value.Length > 0))
@@ -111,19 +131,56 @@ internal static class VariableInterpolator
             else if (separator >= 0)
             {
                 // Shell semantics: ":-" also covers a variable that is set but empty.
-                result.Append(inner.AsSpan(separator + 2));
+                if (nesting >= MaxNesting)
+                {
+                    failure = (i, $"defaults nest deeper than {MaxNesting} levels; write the value out");
+                    return false;
+                }
+
+                if (!Expand(text, separator + 2, close, result, variables, nesting + 1, out failure))
+                {
+                    return false;
+                }
             }
             else
             {
-                Report(scalar, path, i,
-                    $"variable \"{name}\" is not set; set it as a parameter or environment variable, or give a default with ${{{name}:-value}}", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, $"variable \"{name}\" is not set; set it as a parameter or environment variable, or give a default with ${{{name}:-value}}");
+                return false;
             }
 
             i = close + 1;
         }
 
-        return scalar with { Text = result.ToString() };
+        return true;
+    }
+
+    /// <summary>The <c>}</c> that closes a <c>${</c> whose name starts at <paramref name="from"/>, skipping nested placeholders; -1 when none.</summary>
+    private static int MatchingBrace(string text, int from, int end)
+    {
+        var open = 0;
+        for (var j = from; j < end; j++)
+        {
+            if (text[j] == '$' && j + 2 < end && text[j + 1] == '$' && text[j + 2] == '{')
+            {
+                j += 2;
+            }
+            else if (text[j] == '$' && j + 1 < end && text[j + 1] == '{')
+            {
+                open++;
+                j++;
+            }
+            else if (text[j] == '}')
+            {
+                if (open == 0)
+                {
+                    return j;
+                }
+
+                open--;
+            }
+        }
+
+        return -1;
     }
 
     private static bool IsVariableName(string name)
