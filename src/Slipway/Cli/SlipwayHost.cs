@@ -151,6 +151,7 @@ public static class SlipwayHost
         if (options.Verbosity >= Verbosity.Verbose)
         {
             console.Line("Plan: " + string.Join(" → ", planned.Plan!.Targets.Select(t => t.Name)) + " (checking its configuration)");
+            console.Flush();
         }
 
         // Loading configuration reads files anyone can write: Ctrl-C must end it at once even when a pipeline's own

@@ -86,7 +86,8 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
         {
             var field = e.Path is null or "$" ? "(document)" : e.Path.TrimStart('$', '.');
             var at = e.LineNumber is { } line ? $"{path}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : path;
-            throw new ReleaseManifestException(path, [field], $"{at}: not a valid release manifest, at {field}: {PrintableText.Escape(JsonReason(e))} Run the Publish target to create it.", e);
+            var where = field == "(document)" ? string.Empty : $" at {field}";
+            throw new ReleaseManifestException(path, [field], $"{at}: not a valid release manifest{where}: {PrintableText.Escape(JsonReason(e))} Run the Publish target to create it.", e);
         }
 
         List<Problem> problems = manifest is null ? [new("(document)", "the document is null")] : Problems(manifest);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using YamlDotNet.Core;
 
 namespace Slipway.Environments;
@@ -49,8 +50,27 @@ internal sealed record SourceMapping(SourceLocation Location, IReadOnlyList<Sour
 {
     public override string Describe() => "a mapping";
 
+    // Indexes of large mappings, keyed by their entry list (a changed copy has a new list, so a new index).
+    private static readonly ConditionalWeakTable<IReadOnlyList<SourceEntry>, Dictionary<string, SourceEntry>> Indexes = new();
+
     public SourceEntry? Find(string key)
     {
+        // A scan is cheapest for the handful of keys most mappings have; a map of thousands of keys (a hostile or
+        // generated file) must not make every lookup in it — origins, errors — cost its length.
+        if (Entries.Count > 16)
+        {
+            return Indexes.GetValue(Entries, static entries =>
+            {
+                var index = new Dictionary<string, SourceEntry>(entries.Count, StringComparer.Ordinal);
+                foreach (var entry in entries)
+                {
+                    index.TryAdd(entry.Key, entry);
+                }
+
+                return index;
+            }).GetValueOrDefault(key);
+        }
+
         foreach (var entry in Entries)
         {
             if (string.Equals(entry.Key, key, StringComparison.Ordinal))
