@@ -27,17 +27,22 @@ public static class ContainedPath
             return "an absolute path";
         }
 
+        // Walked in place rather than split: a loader checks a few paths per service of every environment.
         var depth = 0;
-        foreach (var part in path.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries))
+        var rest = path.AsSpan();
+        while (rest.Length > 0)
         {
-            if (part == "..")
+            var end = rest.IndexOfAny('/', '\\');
+            var part = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            if (part.SequenceEqual(".."))
             {
                 if (--depth < 0)
                 {
                     return "a path that climbs out with '..'";
                 }
             }
-            else if (part != ".")
+            else if (part.Length > 0 && !part.SequenceEqual("."))
             {
                 depth++;
             }

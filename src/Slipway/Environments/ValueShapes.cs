@@ -283,7 +283,9 @@ internal sealed class BooleanShape : ValueShape
 
 internal sealed class StringShape(string? pattern, string? patternDescription, int minimumLength) : ValueShape
 {
-    private readonly Regex? _regex = pattern is null ? null : new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    // \A and \z around the pattern: .NET's "$" also matches before a final line break, which would let "api\n" pass
+    // as "api"; the text must match whole.
+    private readonly Regex? _regex = pattern is null ? null : new Regex($"\\A(?:{pattern})\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>Set when the text is a path that must stay inside the repository.</summary>
     public RepositoryPathAttribute? RepositoryPath { get; init; }
@@ -293,21 +295,14 @@ internal sealed class StringShape(string? pattern, string? patternDescription, i
 
     protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
-        // Any scalar is text: "PORT: 8080" in an env map means the string "8080". A pattern must match the whole text:
-        // .NET's "$" also matches before a final line break, which would let "api\n" pass as "api".
-        if (Scalar(node, out var scalar) && scalar.Text.Length >= minimumLength && (_regex is null || MatchesWhole(_regex, scalar.Text)))
+        // Any scalar is text: "PORT: 8080" in an env map means the string "8080".
+        if (Scalar(node, out var scalar) && scalar.Text.Length >= minimumLength && (_regex is null || _regex.IsMatch(scalar.Text)))
         {
             value = scalar.Text;
             return RepositoryPath is null || ContainedInRepository(scalar, path, context, RepositoryPath);
         }
 
         return Mismatch(node, path, context, out value);
-    }
-
-    private static bool MatchesWhole(Regex regex, string text)
-    {
-        var match = regex.Match(text);
-        return match.Success && match.Index == 0 && match.Length == text.Length;
     }
 
     /// <summary>Refuses a path that leads outside the repository (by its text; for written folders, also through links).</summary>
