@@ -35,31 +35,25 @@ public static class PrintableText
                 continue;
             }
 
-            switch (c)
+            var named = c switch
             {
-                case '\n':
-                    builder.Append("\\n");
-                    break;
-                case '\r':
-                    builder.Append("\\r");
-                    break;
-                case '\t':
-                    builder.Append("\\t");
-                    break;
-                case '\u001b':
-                    builder.Append("\\e");
-                    break;
-                default:
-                    if (IsUnsafe(c))
-                    {
-                        builder.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        builder.Append(c);
-                    }
-
-                    break;
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\u001b' => "\\e",
+                _ => null,
+            };
+            if (named is not null)
+            {
+                builder.Append(named);
+            }
+            else if (IsUnsafe(c))
+            {
+                builder.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
             }
         }
 

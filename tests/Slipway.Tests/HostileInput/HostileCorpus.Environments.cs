@@ -14,6 +14,9 @@ public static partial class HostileCorpus
     /// <summary>dev.yml with <paramref name="text"/> added to its api service (4-space indented keys).</summary>
     private static Action<HostileWorkspace> InApi(string text) => w => w.Edit(Dev, "  api:\n    replicas: 1\n", "  api:\n    replicas: 1\n" + text);
 
+    /// <summary>dev.yml with the api's <c>replicas: 1</c> written as <paramref name="value"/>.</summary>
+    private static Action<HostileWorkspace> ApiReplicas(string value) => w => w.Edit(Dev, "  api:\n    replicas: 1\n", $"  api:\n    replicas: {value}\n");
+
     private static Action<HostileWorkspace> AddService(string key, string body = "    image: x\n    dockerfile: x/Dockerfile\n") =>
         w => w.Edit(Dev, "  worker:\n    replicas: 1\n", "  worker:\n    replicas: 1\n" + key + "\n" + body);
 
@@ -224,7 +227,7 @@ public static partial class HostileCorpus
         // Scalars mean what they look like, or are refused.
         new("explicit-str-tag", ShowDev, 2)
         {
-            Arrange = w => w.Edit(Dev, "  api:\n    replicas: 1\n", "  api:\n    replicas: !!str 3\n"),
+            Arrange = ApiReplicas("!!str 3"),
             Expected = w => [At(w, "!!str", 15, "explicit YAML tags are not supported (!!str)")],
         },
         new("custom-tag-on-a-secret", ShowDev, 2)
@@ -234,17 +237,17 @@ public static partial class HostileCorpus
         },
         new("count-with-a-leading-zero", ShowDev, 2)
         {
-            Arrange = w => w.Edit(Dev, "  api:\n    replicas: 1\n", "  api:\n    replicas: 012\n"),
+            Arrange = ApiReplicas("012"),
             Expected = w => [At(w, "replicas: 012", 15, "services.api.replicas: expected an integer ≥ 1, got 012")],
         },
         new("count-with-a-sign", ShowDev, 2)
         {
-            Arrange = w => w.Edit(Dev, "  api:\n    replicas: 1\n", "  api:\n    replicas: +3\n"),
+            Arrange = ApiReplicas("+3"),
             Expected = w => [At(w, "replicas: +3", 15, "services.api.replicas: expected an integer ≥ 1, got +3")],
         },
         new("count-in-hexadecimal", ShowDev, 2)
         {
-            Arrange = w => w.Edit(Dev, "  api:\n    replicas: 1\n", "  api:\n    replicas: 0x10\n"),
+            Arrange = ApiReplicas("0x10"),
             Expected = w => [At(w, "replicas: 0x10", 15, "services.api.replicas: expected an integer ≥ 1, got \"0x10\"")],
         },
         new("rate-with-an-exponent", ShowDev, 2)

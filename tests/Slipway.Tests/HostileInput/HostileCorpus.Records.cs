@@ -74,21 +74,29 @@ public static partial class HostileCorpus
 
     private static ToolResult Answer(string line) => new(0, line + "\n", string.Empty, TimeSpan.Zero);
 
+    /// <summary>A FIFO (which would hang a reader) or a directory where a target reads <paramref name="file"/>.</summary>
+    private static HostileCase NotAFile(string name, string[] args, string file, bool directory, Action<RecordingToolRunner>? script, Func<string, string> message) =>
+        new(name, args, 1)
+        {
+            Arrange = w => _ = directory ? w.Folder(file) : w.Fifo(file),
+            Script = script ?? (_ => { }),
+            Expected = w => [message(w.PathOf(file))],
+        };
+
+    /// <summary>A release.json that parses but holds a value that would become a path, an argument or a name.</summary>
+    private static HostileCase BadRelease(string name, string json, string message) =>
+        new(name, DryRunStaging, 1)
+        {
+            Script = CosignV2,
+            Arrange = w => w.Write(Release, json),
+            Expected = _ => [message],
+        };
+
     private static IEnumerable<HostileCase> RecordCases() =>
     [
         // release.json: read by every deploy; a dry run reads it too when it is there.
-        new("release-json-is-a-fifo", DryRunStaging, 1)
-        {
-            Script = CosignV2,
-            Arrange = w => w.Fifo(Release),
-            Expected = w => [$"{w.PathOf(Release)}: is a FIFO (named pipe), not a regular file; only regular files are read. Run the Publish target to create it."],
-        },
-        new("release-json-is-a-directory", ["--target", "Verify", "--env", "staging"], 1)
-        {
-            Script = CosignV2,
-            Arrange = w => w.Folder(Release),
-            Expected = w => [$"{w.PathOf(Release)}: is a directory, not a regular file"],
-        },
+        NotAFile("release-json-is-a-fifo", DryRunStaging, Release, directory: false, CosignV2, path => $"{path}: is a FIFO (named pipe), not a regular file; only regular files are read. Run the Publish target to create it."),
+        NotAFile("release-json-is-a-directory", ["--target", "Verify", "--env", "staging"], Release, directory: true, CosignV2, path => $"{path}: is a directory, not a regular file"),
         new("release-json-larger-than-the-limit", DryRunStaging, 1)
         {
             Script = CosignV2,
@@ -107,24 +115,9 @@ public static partial class HostileCorpus
             Arrange = w => w.Write(Release, ReleaseJson(version: "../../../x")),
             Expected = w => [$"{w.PathOf(Release)} is not a valid release manifest: version \"../../../x\" is not a version of letters, digits, '.', '_', '+' and '-' (at most 128, no '..')"],
         },
-        new("release-json-service-is-a-path", DryRunStaging, 1)
-        {
-            Script = CosignV2,
-            Arrange = w => w.Write(Release, ReleaseJson(service: "../api")),
-            Expected = _ => ["images[0].service \"../api\" is not a valid service name"],
-        },
-        new("release-json-sbom-outside", DryRunStaging, 1)
-        {
-            Script = CosignV2,
-            Arrange = w => w.Write(Release, ReleaseJson(sbom: "\"../../../etc/passwd\"")),
-            Expected = _ => ["images[0].sbom \"../../../etc/passwd\" is a path that climbs out with '..': an SBOM must be inside the manifest's directory"],
-        },
-        new("release-json-repository-poses-as-an-option", DryRunStaging, 1)
-        {
-            Script = CosignV2,
-            Arrange = w => w.Write(Release, ReleaseJson(repository: "--key=/tmp/evil.key")),
-            Expected = _ => ["images[0].repository \"--key=/tmp/evil.key\" is not an image repository"],
-        },
+        BadRelease("release-json-service-is-a-path", ReleaseJson(service: "../api"), "images[0].service \"../api\" is not a valid service name"),
+        BadRelease("release-json-sbom-outside", ReleaseJson(sbom: "\"../../../etc/passwd\""), "images[0].sbom \"../../../etc/passwd\" is a path that climbs out with '..': an SBOM must be inside the manifest's directory"),
+        BadRelease("release-json-repository-poses-as-an-option", ReleaseJson(repository: "--key=/tmp/evil.key"), "images[0].repository \"--key=/tmp/evil.key\" is not an image repository"),
         new("release-json-invalid-utf8", DryRunStaging, 1)
         {
             Script = CosignV2,
@@ -133,16 +126,8 @@ public static partial class HostileCorpus
         },
 
         // The ledger: History and Rollback read it.
-        new("ledger-is-a-fifo", HistoryOfStaging, 1)
-        {
-            Arrange = w => w.Fifo(Ledger),
-            Expected = w => [$"{w.PathOf(Ledger)}: is a FIFO (named pipe), not a regular file; only regular files are read"],
-        },
-        new("ledger-is-a-directory", HistoryOfStaging, 1)
-        {
-            Arrange = w => w.Folder(Ledger),
-            Expected = w => [$"{w.PathOf(Ledger)}: is a directory, not a regular file"],
-        },
+        NotAFile("ledger-is-a-fifo", HistoryOfStaging, Ledger, directory: false, null, path => $"{path}: is a FIFO (named pipe), not a regular file; only regular files are read"),
+        NotAFile("ledger-is-a-directory", HistoryOfStaging, Ledger, directory: true, null, path => $"{path}: is a directory, not a regular file"),
         new("ledger-version-climbs-out", HistoryOfStaging, 0)
         {
             Arrange = w => w.Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("../../../x", 2)),
@@ -193,19 +178,10 @@ public static partial class HostileCorpus
             Arrange = w => w.Write(CanaryStateFile, CanaryState(version: "../../x")),
             Expected = w => [$"{w.PathOf(CanaryStateFile)} (the canary in progress) cannot be read: its release is not a version with image references."],
         },
-        new("canary-state-is-a-fifo", AbortProd, 1)
-        {
-            Arrange = w => w.Fifo(CanaryStateFile),
-            Expected = w => [$"{w.PathOf(CanaryStateFile)} (the canary in progress) cannot be read: is a FIFO (named pipe), not a regular file"],
-        },
+        NotAFile("canary-state-is-a-fifo", AbortProd, CanaryStateFile, directory: false, null, path => $"{path} (the canary in progress) cannot be read: is a FIFO (named pipe), not a regular file"),
 
         // Saved infra plans: InfraApply applies only what it can trust.
-        new("saved-plan-is-a-fifo", ApplyProd, 1)
-        {
-            Arrange = w => w.Fifo(PlanRecord),
-            Script = GitAtHead,
-            Expected = w => [$"{w.PathOf(PlanRecord)} is not a saved-plan record (is a FIFO (named pipe), not a regular file; only regular files are read): run InfraPlan again."],
-        },
+        NotAFile("saved-plan-is-a-fifo", ApplyProd, PlanRecord, directory: false, GitAtHead, path => $"{path} is not a saved-plan record (is a FIFO (named pipe), not a regular file; only regular files are read): run InfraPlan again."),
         new("saved-plan-stack-outside", ApplyProd, 1)
         {
             Arrange = w => w.Write(PlanRecord, PlanJson(stack: "../../../etc")),
