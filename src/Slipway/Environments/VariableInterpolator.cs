@@ -15,12 +15,21 @@ internal static class VariableInterpolator
     /// <summary>How deep defaults may nest placeholders: <c>${A:-${B:-${C}}}</c> is two levels.</summary>
     private const int MaxNesting = 8;
 
-    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
+    /// <summary>
+    /// How much text placeholders may add to one environment: a long variable used in every value of a large file
+    /// must not grow the environment without bound.
+    /// </summary>
+    private const long MaxInsertedCharacters = 16L << 20;
+
+    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors) =>
+        Interpolate(node, path, variables, errors, new Budget());
+
+    private static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors, Budget budget)
     {
         switch (node)
         {
             case SourceScalar scalar:
-                return scalar.Text.Contains('$', StringComparison.Ordinal) ? InterpolateScalar(scalar, path, variables, errors) : scalar;
+                return scalar.Text.Contains('$', StringComparison.Ordinal) ? InterpolateScalar(scalar, path, variables, errors, budget) : scalar;
 
             case SourceMapping mapping:
                 {
@@ -31,7 +40,7 @@ internal static class VariableInterpolator
                         var entry = mapping.Entries[i];
                         var value = entry.Value is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
                             ? entry.Value
-                            : Interpolate(entry.Value, KeyPath.Child(path, entry.Key), variables, errors);
+                            : Interpolate(entry.Value, KeyPath.Child(path, entry.Key), variables, errors, budget);
                         if (!ReferenceEquals(value, entry.Value))
                         {
                             changed ??= [.. mapping.Entries];
@@ -50,7 +59,7 @@ internal static class VariableInterpolator
                         var item = sequence.Items[i];
                         var value = item is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
                             ? item
-                            : Interpolate(item, KeyPath.Item(path, i), variables, errors);
+                            : Interpolate(item, KeyPath.Item(path, i), variables, errors, budget);
                         if (!ReferenceEquals(value, item))
                         {
                             changed ??= [.. sequence.Items];
@@ -66,11 +75,11 @@ internal static class VariableInterpolator
         }
     }
 
-    private static SourceScalar InterpolateScalar(SourceScalar scalar, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
+    private static SourceScalar InterpolateScalar(SourceScalar scalar, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors, Budget budget)
     {
         var text = scalar.Text;
         var result = new StringBuilder(text.Length);
-        if (!Expand(text, 0, text.Length, result, variables, 0, out var failure))
+        if (!Expand(text, 0, text.Length, result, variables, budget, 0, out var failure))
         {
             Report(scalar, path, failure.Offset, failure.Message, errors);
             return scalar with { IsUnresolved = true };
@@ -84,7 +93,7 @@ internal static class VariableInterpolator
     /// (<c>${A:-${B:-x}}</c>: A, else B, else x), up to <see cref="MaxNesting"/> levels; the default is expanded only
     /// when it is used, so an unset variable in an unused default is no error.
     /// </summary>
-    private static bool Expand(string text, int start, int end, StringBuilder result, IReadOnlyDictionary<string, string> variables, int nesting, out (int Offset, string Message) failure)
+    private static bool Expand(string text, int start, int end, StringBuilder result, IReadOnlyDictionary<string, string> variables, Budget budget, int nesting, out (int Offset, string Message) failure)
     {
         failure = default;
         var i = start;
@@ -126,6 +135,12 @@ internal static class VariableInterpolator
 
             if (variables.TryGetValue(name, out var value) && (separator < 0 || value.Length > 0))
             {
+                if ((budget.Remaining -= value.Length) < 0)
+                {
+                    failure = (i, $"placeholders add more than the limit of {MaxInsertedCharacters >> 20} MiB of text to this environment; \"{name}\" is too long to repeat this often");
+                    return false;
+                }
+
                 result.Append(value);
             }
             else if (separator >= 0)
@@ -137,7 +152,7 @@ internal static class VariableInterpolator
                     return false;
                 }
 
-                if (!Expand(text, separator + 2, close, result, variables, nesting + 1, out failure))
+                if (!Expand(text, separator + 2, close, result, variables, budget, nesting + 1, out failure))
                 {
                     return false;
                 }
@@ -152,6 +167,12 @@ internal static class VariableInterpolator
         }
 
         return true;
+    }
+
+    /// <summary>What is left of <see cref="MaxInsertedCharacters"/> in one load.</summary>
+    private sealed class Budget
+    {
+        public long Remaining { get; set; } = MaxInsertedCharacters;
     }
 
     /// <summary>The <c>}</c> that closes a <c>${</c> whose name starts at <paramref name="from"/>, skipping nested placeholders; -1 when none.</summary>

@@ -165,6 +165,12 @@ public static partial class HostileCorpus
             Arrange = w => w.Write(Dev, "extends: base\nservices:\n  api:\n    env:\n" + string.Concat(Enumerable.Range(0, 120_000).Select(i => $"      K{i}: v\n"))),
             Expected = _ => ["the file has more than the limit of 200,000 nodes; split it, or share settings through extends"],
         },
+        new("long-variable-repeated-in-every-value", ShowDev, 2)
+        {
+            Arrange = w => w.Edit(Dev, "  worker:\n    replicas: 1\n", "  worker:\n    replicas: 1\n    env:\n" + string.Concat(Enumerable.Range(0, 200).Select(i => $"      K{i}: ${{LONG_VALUE}}\n"))),
+            Environment = new Dictionary<string, string> { ["LONG_VALUE"] = new string('v', 100_000) },
+            Expected = _ => ["placeholders add more than the limit of 16 MiB of text to this environment; \"LONG_VALUE\" is too long to repeat this often"],
+        },
         new("many-keys-load-quickly", Validate, 0)
         {
             Arrange = w => w.Edit(Dev, "  worker:\n    replicas: 1\n", "  worker:\n    replicas: 1\n    env:\n" + string.Concat(Enumerable.Range(0, 60_000).Select(i => $"      K{i}: v\n"))),
