@@ -58,7 +58,7 @@ public static partial class HostileCorpus
         $$"""{"environment":"prod","stack":"{{stack}}","commit":"{{Head}}","planSha256":"sha256:{{new string('b', 64)}}","created":"2026-11-22T10:00:00+00:00","refusedDestroying":[]}""";
 
     /// <summary>git answers as in a clone on main at <see cref="Head"/>, without a tag.</summary>
-    private static void GitAtHead(RecordingToolRunner runner) =>
+    internal static void GitAtHead(RecordingToolRunner runner) =>
         runner.Script("git", invocation => string.Join(' ', invocation.Arguments.Select(a => a.Reveal())) switch
         {
             "rev-parse HEAD" => Answer(Head),
@@ -70,7 +70,7 @@ public static partial class HostileCorpus
         });
 
     /// <summary>cosign v2, as the verify and sign targets ask it first.</summary>
-    private static void CosignV2(RecordingToolRunner runner) => runner.Script("cosign", 0, "GitVersion:    v2.5.0\n");
+    internal static void CosignV2(RecordingToolRunner runner) => runner.Script("cosign", 0, "GitVersion:    v2.5.0\n");
 
     private static ToolResult Answer(string line) => new(0, line + "\n", string.Empty, TimeSpan.Zero);
 

@@ -119,8 +119,13 @@ public sealed class HostileInputTests
         var before = workspace.Listing();
         string[] args = [.. target.Length > 0 ? new[] { "--target", target } : [], .. flag.Length > 0 ? new[] { flag } : [], "--env", target == "DeployDev" ? "dev" : "staging"];
 
-        await InProcessHost.RunAsync(new SlipwayPipeline(), args, new RecordingToolRunner(), workingDirectory: workspace.Root);
+        var runner = new RecordingToolRunner();
+        HostileCorpus.GitAtHead(runner);
+        HostileCorpus.CosignV2(runner);
 
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), args, runner, workingDirectory: workspace.Root);
+
+        Assert.True(run.ExitCode is ExitCodes.Success or ExitCodes.TargetFailed, run.Out + run.Error);
         Assert.Equal(before, workspace.Listing());
         Assert.False(Directory.Exists(workspace.PathOf(".slipway")), ".slipway/ was created");
     }
