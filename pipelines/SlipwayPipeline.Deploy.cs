@@ -211,7 +211,7 @@ public sealed partial class SlipwayPipeline
         var file = Path.Combine(EnvironmentStateDirectory, "postgres-password");
         if (File.Exists(file))
         {
-            return new Secret((await File.ReadAllTextAsync(file, ctx.CancellationToken)).Trim(), "postgres-password");
+            return new Secret(InputFile.ReadText(file, Path.GetRelativePath(RootDirectory, file), 4 << 10).Trim(), "postgres-password");
         }
 
         var generated = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), "postgres-password");

@@ -70,7 +70,7 @@ public sealed partial class SlipwayPipeline
 
         if (planned.Overlaps(EnvironmentTargets))
         {
-            var loadErrors = Environments.Load(EnvironmentName);
+            var loadErrors = Environments.Load(EnvironmentName, Cancellation);
             errors.AddRange(loadErrors);
             if (loadErrors.Count == 0 && (planned.Contains(nameof(InfraPlan)) || planned.Contains(nameof(InfraApply))))
             {
@@ -90,7 +90,7 @@ public sealed partial class SlipwayPipeline
 
         if (planned.Contains(nameof(ValidateEnvironments)))
         {
-            errors.AddRange(Environments.LoadAll().Errors.Except(errors));
+            errors.AddRange(Environments.LoadAll(Cancellation).Errors.Except(errors));
         }
 
         return errors;

@@ -228,11 +228,12 @@ public sealed partial class SlipwayPipeline
     {
         public static BuildState? Read(string path)
         {
+            // A record that is not one Slipway wrote (not JSON, not a regular file) just means "build again".
             try
             {
-                return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(File.ReadAllText(path)) : null;
+                return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(InputFile.ReadText(path, path, 64 << 10)) : null;
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or InputFileException)
             {
                 return null;
             }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using Slipway.Processes;
 using Slipway.Targets;
 
 namespace Slipway.Cli;
@@ -7,17 +9,19 @@ namespace Slipway.Cli;
 /// <summary>
 /// Parses Cake-style arguments with System.CommandLine: the built-in options plus one option per
 /// pipeline parameter. Every problem is returned at once, with "did you mean" for unknown options.
+/// Targets follow NUKE's and Cake's conventions: <c>--target A B C</c> and <c>--target A --target B</c>
+/// both name three targets (and <c>--skip</c> likewise).
 /// </summary>
 public static class CommandLineParser
 {
     /// <summary>The built-in options, for help and suggestions.</summary>
     public static IReadOnlyList<(string Name, string Hint, string Description)> BuiltInOptions { get; } =
     [
-        ("--target, -t", "<name>", "Target to run (repeatable); the default target when omitted"),
+        ("--target, -t", "<name>...", "Targets to run (--target A B, or repeated); the default target when omitted"),
         ("--dry-run, --dryrun", string.Empty, "Print every command each target would run, in order, secrets masked; run nothing"),
         ("--tree", string.Empty, "Print the dependency tree of the targets and exit"),
         ("--exclusive", string.Empty, "Run only the given targets, not their dependencies"),
-        ("--skip", "<name>", "Skip a target (repeatable); it stays in the plan, marked skipped"),
+        ("--skip", "<name>...", "Skip targets (--skip A B, or repeated); they stay in the plan, marked skipped"),
         ("--parallel", "<n>", "Run up to n targets and items at once (default: processor count)"),
         ("--continue", string.Empty, "Keep running what does not depend on a failed target"),
         ("--verbosity, -v", "<level>", "quiet, minimal, normal (default), verbose or diagnostic"),
@@ -31,8 +35,8 @@ public static class CommandLineParser
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(parameters);
-        var target = new Option<string[]>("--target", "-t") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        var skip = new Option<string[]>("--skip") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var target = new Option<string[]>("--target", "-t") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var skip = new Option<string[]>("--skip") { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
         var dryRun = new Option<bool>("--dry-run", "--dryrun");
         var tree = new Option<bool>("--tree");
         var exclusive = new Option<bool>("--exclusive");
@@ -68,16 +72,41 @@ public static class CommandLineParser
         var result = root.Parse(args);
         var errors = new List<string>();
         var optionNames = BuiltInOptions.SelectMany(o => o.Name.Split(", ")).Concat(parameters.Select(p => p.OptionName)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
+        string UnknownOption(string token) =>
+            $"Unknown option '{token}'.{NameSuggestions.DidYouMean(token.TrimStart('-'), optionNames.Select(n => n[2..]), "--")} Run --help for the list of options.";
         foreach (var token in result.UnmatchedTokens)
         {
             errors.Add(token.StartsWith('-')
-                ? $"Unknown option '{token}'.{NameSuggestions.DidYouMean(token.TrimStart('-'), optionNames.Select(n => n[2..]), "--")} Run --help for the list of options."
+                ? UnknownOption(token)
                 : $"Unexpected argument '{token}': give targets with --target {token}, and values right after their option.");
         }
 
         foreach (var error in result.Errors.Where(e => !result.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))))
         {
-            errors.Add(error.Message);
+            errors.Add(error.SymbolResult is OptionResult { Tokens.Count: 0 } missing
+                ? MissingValue(missing.Option.Name)
+                : error.Message);
+        }
+
+        // An option without its value (--target at the end) leaves nothing to read: reading it would throw.
+        if (result.Errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        foreach (var (option, what) in new[] { (target, "target"), (skip, "target to skip") })
+        {
+            // --target takes every name up to the next option, and System.CommandLine hands it an option it does not
+            // know (or one given where a name belongs) as if it were a name.
+            foreach (var value in result.GetValue(option) ?? [])
+            {
+                if (value.StartsWith('-'))
+                {
+                    errors.Add(optionNames.Contains(value.Split('=')[0], StringComparer.Ordinal) || value is "-t" or "-v" or "-h" or "-?"
+                        ? $"{option.Name}: {PrintableText.Quote(value)} is an option, not the name of a {what}. Give the name right after {option.Name}, e.g. {option.Name} Build {value}."
+                        : UnknownOption(value));
+                }
+            }
         }
 
         var options = new CommandLineOptions
@@ -154,6 +183,15 @@ public static class CommandLineParser
 
         return errors.Count > 0 ? (null, errors) : (options with { Parameters = given }, errors);
     }
+
+    private static string MissingValue(string option) => option switch
+    {
+        "--target" => "--target needs the name of a target, e.g. --target Build (several: --target Build Test). Run --help for the list of targets.",
+        "--skip" => "--skip needs the name of a target, e.g. --skip Test.",
+        "--verbosity" => "--verbosity needs a level: quiet, minimal, normal, verbose or diagnostic, e.g. --verbosity verbose.",
+        "--parallel" => "--parallel needs a whole number of at least 1, e.g. --parallel 4.",
+        _ => $"{option} needs a value, e.g. {option} VALUE. Run --help for what it accepts.",
+    };
 
     private static Verbosity? ParseVerbosity(string text) => text.ToUpperInvariant() switch
     {

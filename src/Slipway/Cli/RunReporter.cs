@@ -151,9 +151,11 @@ public sealed class RunReporter : IRunObserver, IRunOutputs
                 break;
             case TargetStatus.Failed:
                 var message = Redaction.Scrub(outcome.Reason ?? "failed");
-                foreach (var line in message.Split('\n'))
+                foreach (var rawLine in message.Split('\n'))
                 {
-                    Emit(block, line.TrimEnd('\r'), $"[red]{Esc(line.TrimEnd('\r'))}[/]");
+                    // A failure's message can quote a value read from a file: escaped, it cannot pose as a workflow command.
+                    var line = PrintableText.Line(rawLine.TrimEnd('\r'));
+                    Emit(block, line, $"[red]{Esc(line)}[/]");
                 }
 
                 if (_verbosity >= Verbosity.Diagnostic && outcome.Error is not null)

@@ -8,7 +8,9 @@ namespace Slipway.Cli;
 /// <summary>
 /// Runs a pipeline from the command line: parse, bind, validate, plan — every error reported before
 /// the first side effect, exit 2 — then run (or print the dry run), print the summary, and exit
-/// 0, 1 or 130.
+/// 0, 1 or 130. No input ends in a stack trace: whatever escapes is reported as one line (the trace
+/// only with <c>--verbosity diagnostic</c>), and every value echoed in an error is escaped
+/// (<see cref="PrintableText"/>) so it cannot start a GitHub workflow command or a terminal sequence.
 /// </summary>
 public static class SlipwayHost
 {
@@ -46,9 +48,33 @@ public static class SlipwayHost
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(context);
         using var console = new ConsoleOutput(context.Out, context.IsTerminal);
+        var progress = new RunProgress();
         try
         {
-            return await RunCoreAsync(pipeline, args, context, console);
+            return await RunCoreAsync(pipeline, args, context, console, progress);
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            console.Line(progress.Started ? "Cancelled." : "Cancelled before anything ran.");
+            return ExitCodes.Cancelled;
+        }
+#pragma warning disable CA1031 // The last line of defence: whatever an input caused is reported as a line, not a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // Before the run, nothing has happened yet: a usage or configuration problem (exit 2). After it started,
+            // a failure of the run itself (exit 1).
+            var lines = new List<string> { ex.Message };
+            if (progress.Diagnostic)
+            {
+                lines.AddRange(ex.ToString().Split('\n').Skip(1).Select(l => l.TrimEnd('\r')));
+            }
+            else
+            {
+                lines.Add("Run with --verbosity diagnostic for where it happened.");
+            }
+
+            return progress.Started ? Failure(context, lines) : UsageError(context, lines);
         }
         finally
         {
@@ -57,16 +83,19 @@ public static class SlipwayHost
         }
     }
 
-    private static async Task<int> RunCoreAsync(Pipeline pipeline, IReadOnlyList<string> args, HostContext context, ConsoleOutput console)
+    private static async Task<int> RunCoreAsync(Pipeline pipeline, IReadOnlyList<string> args, HostContext context, ConsoleOutput console, RunProgress progress)
     {
         pipeline.RootDirectory = context.WorkingDirectory;
         pipeline.Variables = context.Environment;
+        pipeline.Cancellation = context.Cancellation;
         var parameters = Pipeline.DiscoverParameters(pipeline.GetType());
         var (options, usageErrors) = CommandLineParser.Parse(args, parameters);
         if (options is null)
         {
             return UsageError(context, usageErrors);
         }
+
+        progress.Diagnostic = options.Verbosity >= Verbosity.Diagnostic;
 
         if (options.ShowVersion)
         {
@@ -119,13 +148,23 @@ public static class SlipwayHost
             return UsageError(context, planned.Errors);
         }
 
-        var configurationErrors = pipeline.Validate(planned.Plan!);
+        if (options.Verbosity >= Verbosity.Verbose)
+        {
+            console.Line("Plan: " + string.Join(" → ", planned.Plan!.Targets.Select(t => t.Name)) + " (checking its configuration)");
+            console.Flush();
+        }
+
+        // Loading configuration reads files anyone can write: Ctrl-C must end it at once even when a pipeline's own
+        // checks do not watch the token (the host stops waiting; the process exits with the check unfinished).
+        var plan = planned.Plan!;
+        var configurationErrors = await Task.Run(() => pipeline.Validate(plan), context.Cancellation).WaitAsync(context.Cancellation);
         if (configurationErrors.Count > 0)
         {
             return UsageError(context, configurationErrors);
         }
 
-        return await ExecuteAsync(pipeline, planned.Plan!, options, context, console);
+        progress.Started = true;
+        return await ExecuteAsync(pipeline, plan, options, context, console);
     }
 
     private static async Task<int> ExecuteAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)
@@ -161,10 +200,6 @@ public static class SlipwayHost
         if (options.DryRun)
         {
             reporter.Line($"Dry run of {string.Join(", ", plan.Requested)}: {plan.Targets.Length} targets, nothing will be executed. Commands are shown resolved, secrets as ***.");
-        }
-        else if (options.Verbosity >= Verbosity.Verbose)
-        {
-            reporter.Line("Plan: " + string.Join(" → ", plan.Targets.Select(t => t.Name)));
         }
 
         var runner = context.Runner ?? new ProcessRunner(new ToolResolver(
@@ -204,15 +239,36 @@ public static class SlipwayHost
         return report.Succeeded ? ExitCodes.Success : ExitCodes.TargetFailed;
     }
 
+    /// <summary>The one place usage and configuration errors are written: scrubbed of secrets, then escaped.</summary>
     private static int UsageError(HostContext context, IReadOnlyList<string> errors)
     {
         foreach (var error in errors)
         {
-            context.Error.WriteLine("error: " + Redaction.Scrub(error));
+            context.Error.WriteLine("error: " + PrintableText.Escape(Redaction.Scrub(error)));
         }
 
         context.Error.WriteLine("Nothing was run. See --help for usage.");
         return ExitCodes.UsageError;
+    }
+
+    private static int Failure(HostContext context, IReadOnlyList<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            context.Error.WriteLine("error: " + PrintableText.Escape(Redaction.Scrub(line)));
+        }
+
+        return ExitCodes.TargetFailed;
+    }
+
+    /// <summary>How far a run got, for reporting what escapes it.</summary>
+    private sealed class RunProgress
+    {
+        /// <summary>Targets have started (or were printed, in a dry run): a failure now is the run's, not the input's.</summary>
+        public bool Started { get; set; }
+
+        /// <summary><c>--verbosity diagnostic</c>: show stack traces.</summary>
+        public bool Diagnostic { get; set; }
     }
 
     private static string SlipwayVersion =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Slipway.Environments;
 
 namespace Slipway.Delivery;
 
@@ -132,6 +133,12 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
             return null;
         }
 
+        if (InputFile.KindOf(full) is not (FileKind.Regular or FileKind.Missing))
+        {
+            throw new InvalidOperationException(
+                $"{full} is {InputFile.Describe(InputFile.KindOf(full))}, not a lock file Slipway wrote: --break-lock removes only lock files. Look at what it is, and remove it by hand.");
+        }
+
         var holder = ReadHolder(full);
         File.Delete(full);
         return holder;
@@ -178,13 +185,33 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         {
             try
             {
-                var holder = JsonSerializer.Deserialize<LockHolder>(File.ReadAllText(path), Options);
+                var kind = InputFile.KindOf(path);
+                if (kind == FileKind.Missing)
+                {
+                    return null;
+                }
+
+                if (kind != FileKind.Regular)
+                {
+                    // A FIFO would hang the read, a directory cannot be read: either way the environment is taken.
+                    return Unreadable($"the lock file is {InputFile.Describe(kind)}", path);
+                }
+
+                var holder = JsonSerializer.Deserialize<LockHolder>(InputFile.ReadText(path, path, RecordedValue.MaxSmallFileBytes), Options);
                 if (holder is { Holder: not null, Version: not null, Host: not null })
                 {
                     return holder;
                 }
             }
             catch (FileNotFoundException)
+            {
+                return null;
+            }
+            catch (InputFileException refused) when (InputFile.KindOf(path) != FileKind.Missing)
+            {
+                return Unreadable($"the lock file is not readable: {refused.Reason}", path);
+            }
+            catch (InputFileException)
             {
                 return null;
             }
@@ -196,8 +223,13 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
             Thread.Sleep(20);
         }
 
-        DateTimeOffset written = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : default;
-        return new LockHolder("unknown (the lock file is not readable)", 0, "unknown", written, "unknown");
+        return Unreadable("the lock file is not readable", path);
+    }
+
+    private static LockHolder Unreadable(string why, string path)
+    {
+        DateTimeOffset written = File.Exists(path) || Directory.Exists(path) ? File.GetLastWriteTimeUtc(path) : default;
+        return new LockHolder($"unknown ({why})", 0, "unknown", written, "unknown");
     }
 
     private static bool IsRunning(int pid)

@@ -46,8 +46,15 @@ public sealed class EnvironmentLockedException : Exception
     /// <summary>True when the holder is a run on this host that no longer exists (see <see cref="EnvironmentLock.IsStale"/>).</summary>
     public bool IsStale { get; }
 
-    private static string Describe(string path, LockHolder holder, bool isStale, DateTimeOffset now)
+    private static string Describe(string path, LockHolder lockHolder, bool isStale, DateTimeOffset now)
     {
+        // The holder comes from a file anyone could have edited: its text is escaped, never printed raw.
+        var holder = lockHolder with
+        {
+            Holder = Processes.PrintableText.Escape(lockHolder.Holder),
+            Host = Processes.PrintableText.Escape(lockHolder.Host),
+            Version = Processes.PrintableText.Escape(lockHolder.Version),
+        };
         var since = holder.Acquired.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         var age = now >= holder.Acquired ? $", {LedgerTable.Duration(now - holder.Acquired)} ago" : string.Empty;
         return isStale

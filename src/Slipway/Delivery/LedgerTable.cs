@@ -40,11 +40,11 @@ public static class LedgerTable
         e.When.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
         e.Action.ToString(),
         e.RolledBackTo is null ? e.Version : $"{e.Version} -> {e.RolledBackTo}",
-        e.Commit.Length > ShortCommitLength ? e.Commit[..ShortCommitLength] : e.Commit,
-        e.Who,
+        Processes.PrintableText.Escape(e.Commit.Length > ShortCommitLength ? e.Commit[..ShortCommitLength] : e.Commit),
+        Processes.PrintableText.Escape(e.Who),
         Duration(e.Duration),
 
-        // One row per entry, whatever a reason contains.
-        e.Details.ReplaceLineEndings(" "),
+        // One row per entry, whatever a reason contains; a tool's colour codes or a hand-edited line print as escapes.
+        Processes.PrintableText.Escape(e.Details.ReplaceLineEndings(" ")),
     ];
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Slipway.Environments;
 
 namespace Slipway.Delivery;
 
@@ -33,15 +34,14 @@ public sealed class ReleaseLedger
     public string Path { get; }
 
     /// <summary>
-    /// Opens the ledger at <paramref name="path"/>, creating its directory. The file itself is created by the first
-    /// <see cref="Append"/>; a missing file reads as an empty history.
+    /// Opens the ledger at <paramref name="path"/>. Nothing is created until the first <see cref="Append"/> (which creates
+    /// the directory and the file), so reading a history — <c>History</c>, a dry run — leaves no trace; a missing file
+    /// reads as an empty history.
     /// </summary>
     public static ReleaseLedger Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        return new ReleaseLedger(full);
+        return new ReleaseLedger(System.IO.Path.GetFullPath(path));
     }
 
     /// <summary>
@@ -61,6 +61,7 @@ public sealed class ReleaseLedger
         var stored = entry with { Images = new SortedDictionary<string, string>(entry.Images.ToDictionary(), StringComparer.Ordinal) };
         var json = JsonSerializer.Serialize(stored, Options);
 
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         AppendOnlyFile.AppendLine(Path, Encoding.UTF8.GetBytes(json + "\n"));
     }
 
@@ -69,12 +70,26 @@ public sealed class ReleaseLedger
     /// such a crash left mid-file) are skipped and reported in <see cref="LedgerReadResult.Warnings"/>; this never
     /// throws for them.
     /// </summary>
-    /// <exception cref="IOException">The file exists but cannot be read.</exception>
+    /// <exception cref="IOException">
+    /// The file exists but cannot be read, or is not a regular file of at most 64 MiB (<see cref="InputFileException"/>).
+    /// </exception>
     public LedgerReadResult ReadAll()
     {
-        if (!File.Exists(Path))
+        var kind = InputFile.KindOf(Path);
+        if (kind == FileKind.Missing && new FileInfo(Path).LinkTarget is null)
         {
             return new([], []);
+        }
+
+        // A FIFO or device in the ledger's place would hang or flood the read; a ledger this large is not one Slipway wrote.
+        if (kind != FileKind.Regular)
+        {
+            InputFile.ReadText(Path, Path, RecordedValue.MaxLedgerBytes);
+        }
+
+        if (new FileInfo(Path).Length > RecordedValue.MaxLedgerBytes)
+        {
+            throw new InputFileException(Path, $"is larger than the limit of {RecordedValue.MaxLedgerBytes >> 20} MiB for a ledger; move it aside (it is the audit trail: keep it) and start a new one");
         }
 
         string text;
@@ -99,7 +114,11 @@ public sealed class ReleaseLedger
 
             var isLast = i == lines.Length - 1;
             var entry = Parse(line);
-            if (entry is not null && !isLast)
+            if (entry is not null && !isLast && Problem(entry) is { } problem)
+            {
+                warnings.Add($"{Path}:{i + 1}: not a valid ledger entry ({problem}); it was skipped.");
+            }
+            else if (entry is not null && !isLast)
             {
                 entries.Add(entry);
             }
@@ -190,6 +209,33 @@ public sealed class ReleaseLedger
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Why an entry read back cannot be used, or null. Its version becomes a file name and its images tool arguments
+    /// when a rollback returns to it, so a hand-edited line must not smuggle in a path or an option.
+    /// </summary>
+    private static string? Problem(LedgerEntry entry)
+    {
+        if (!RecordedValue.IsVersion(entry.Version))
+        {
+            return "its version is not " + RecordedValue.VersionRule;
+        }
+
+        if (entry.RolledBackTo is { } to && !RecordedValue.IsVersion(to))
+        {
+            return "its rolledBackTo is not " + RecordedValue.VersionRule;
+        }
+
+        foreach (var (service, reference) in entry.Images)
+        {
+            if (!RecordedValue.IsService(service) || !RecordedValue.IsImageReference(reference))
+            {
+                return "an image is not a service name with an image reference";
+            }
+        }
+
+        return null;
     }
 
     private static void Validate(LedgerEntry entry)

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Slipway.Environments;
+using Slipway.Processes;
 
 namespace Slipway.Delivery;
 
@@ -59,20 +61,33 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
     public static ReleaseManifest Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && InputFile.KindOf(path) == FileKind.Missing && new FileInfo(path).LinkTarget is null)
         {
             throw new ReleaseManifestException(path, [], $"{path} does not exist. Run the Publish target to create it.");
+        }
+
+        string text;
+        try
+        {
+            // Only a regular file of a sane size: a FIFO in its place would hang the deploy, a huge file exhaust it.
+            text = InputFile.ReadText(path, path, RecordedValue.MaxManifestBytes);
+        }
+        catch (InputFileException e)
+        {
+            throw new ReleaseManifestException(path, ["(document)"], $"{e.Message}. Run the Publish target to create it.", e);
         }
 
         ReleaseManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ReleaseManifest>(File.ReadAllText(path), Options);
+            manifest = JsonSerializer.Deserialize<ReleaseManifest>(text, Options);
         }
         catch (JsonException e)
         {
             var field = e.Path is null or "$" ? "(document)" : e.Path.TrimStart('$', '.');
-            throw new ReleaseManifestException(path, [field], $"{path} is not a valid release manifest: {e.Message} Run the Publish target to create it.", e);
+            var at = e.LineNumber is { } line ? $"{path}:{line + 1}:{(e.BytePositionInLine ?? 0) + 1}" : path;
+            var where = field == "(document)" ? string.Empty : $" at {field}";
+            throw new ReleaseManifestException(path, [field], $"{at}: not a valid release manifest{where}: {PrintableText.Escape(JsonReason(e))} Run the Publish target to create it.", e);
         }
 
         List<Problem> problems = manifest is null ? [new("(document)", "the document is null")] : Problems(manifest);
@@ -87,13 +102,30 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
         return manifest!;
     }
 
+    /// <summary>System.Text.Json's reason without its own "Path: … | LineNumber: …" tail, which the message already gives.</summary>
+    private static string JsonReason(JsonException e)
+    {
+        var reason = e.Message;
+        var tail = reason.IndexOf(" Path: ", StringComparison.Ordinal);
+        return tail > 0 ? reason[..tail] : reason;
+    }
+
     /// <summary>Every problem at once, so one run of the pipeline reports them all.</summary>
     private static List<Problem> Problems(ReleaseManifest manifest)
     {
         var problems = new List<Problem>();
         Require(problems, "version", manifest.Version);
+        if (!string.IsNullOrWhiteSpace(manifest.Version) && !RecordedValue.IsVersion(manifest.Version))
+        {
+            problems.Add(new("version", $"version {PrintableText.Quote(manifest.Version)} is not {RecordedValue.VersionRule}"));
+        }
+
         Require(problems, "commit", manifest.Commit);
         Require(problems, "registry", manifest.Registry);
+        if (!string.IsNullOrWhiteSpace(manifest.Registry) && !RecordedValue.IsImageReference(manifest.Registry))
+        {
+            problems.Add(new("registry", $"registry {PrintableText.Quote(manifest.Registry)} is not a registry host"));
+        }
         if (manifest.Created == default)
         {
             problems.Add(new("created", "created is missing"));
@@ -118,22 +150,47 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
             Require(problems, at + ".service", image.Service);
             Require(problems, at + ".repository", image.Repository);
             Require(problems, at + ".tag", image.Tag);
+            CheckImage(problems, at, image);
             if (string.IsNullOrWhiteSpace(image.Digest))
             {
                 problems.Add(new(at + ".digest", $"{at}.digest is missing"));
             }
             else if (!DigestPattern().IsMatch(image.Digest))
             {
-                problems.Add(new(at + ".digest", $"{at}.digest '{image.Digest}' is not 'sha256:' followed by 64 lowercase hex digits"));
+                problems.Add(new(at + ".digest", $"{at}.digest '{PrintableText.Escape(image.Digest.Length > 80 ? image.Digest[..80] + "…" : image.Digest)}' is not 'sha256:' followed by 64 lowercase hex digits"));
             }
         }
 
         foreach (var duplicate in manifest.Images.Where(i => i is not null).GroupBy(i => i.Service, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            problems.Add(new("images", $"images lists service '{duplicate.Key}' {duplicate.Count()} times"));
+            problems.Add(new("images", $"images lists service '{PrintableText.Escape(duplicate.Key)}' {duplicate.Count()} times"));
         }
 
         return problems;
+    }
+
+    /// <summary>The values that become paths, tool arguments and variables: a service name, a repository, a tag, an SBOM path.</summary>
+    private static void CheckImage(List<Problem> problems, string at, ReleasedImage image)
+    {
+        if (!string.IsNullOrWhiteSpace(image.Service) && ResourceName.Problem("service", image.Service) is { } badService)
+        {
+            problems.Add(new(at + ".service", $"{at}.service {badService}"));
+        }
+
+        if (!string.IsNullOrWhiteSpace(image.Repository) && !RecordedValue.IsImageReference(image.Repository))
+        {
+            problems.Add(new(at + ".repository", $"{at}.repository {PrintableText.Quote(image.Repository)} is not an image repository"));
+        }
+
+        if (!string.IsNullOrWhiteSpace(image.Tag) && !RecordedValue.IsTag(image.Tag))
+        {
+            problems.Add(new(at + ".tag", $"{at}.tag {PrintableText.Quote(image.Tag)} is not a Docker tag"));
+        }
+
+        if (image.Sbom is { } sbom && ContainedPath.LexicalProblem(sbom) is { } outside)
+        {
+            problems.Add(new(at + ".sbom", $"{at}.sbom {PrintableText.Quote(sbom)} is {outside}: an SBOM must be inside the manifest's directory"));
+        }
     }
 
     private static void Require(List<Problem> problems, string field, string? value)

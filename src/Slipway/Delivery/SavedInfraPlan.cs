@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Slipway.Environments;
+using Slipway.Processes;
 
 namespace Slipway.Delivery;
 
@@ -52,21 +54,38 @@ public sealed record SavedInfraPlan(string Environment, string Stack, string Com
     public static SavedInfraPlan? ReadOrNull(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
+        if (InputFile.KindOf(path) == FileKind.Missing && new FileInfo(path).LinkTarget is null)
         {
             return null;
         }
 
         try
         {
-            var record = JsonSerializer.Deserialize<SavedInfraPlan>(File.ReadAllText(path), Options);
+            var record = JsonSerializer.Deserialize<SavedInfraPlan>(InputFile.ReadText(path, path, RecordedValue.MaxManifestBytes), Options);
             return record is { Environment.Length: > 0, Stack.Length: > 0, Commit.Length: > 0, RefusedDestroying: not null }
-                ? record
+                ? Problem(record) is { } problem ? throw new JsonException(problem) : record
                 : throw new JsonException("a required field is missing or empty");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InputFileException)
         {
-            throw new InvalidOperationException($"{path} is not a saved-plan record ({ex.Message}): run InfraPlan again.", ex);
+            var reason = ex is InputFileException refused ? refused.Reason : JsonReason(ex.Message);
+            throw new InvalidOperationException($"{path} is not a saved-plan record ({PrintableText.Escape(reason)}): run InfraPlan again.", ex);
         }
+    }
+
+    /// <summary>Why a record read back cannot be trusted, or null: its stack is a directory Terraform runs in, its hash is compared.</summary>
+    private static string? Problem(SavedInfraPlan record) =>
+        !ResourceName.IsValid(record.Environment) ? "its environment is not an environment name"
+        : ContainedPath.LexicalProblem(record.Stack) is { } outside ? $"its stack is {outside}"
+        : !record.Commit.All(char.IsAsciiHexDigit) ? "its commit is not a commit id"
+        : record.PlanSha256 is { } hash && !(hash.StartsWith("sha256:", StringComparison.Ordinal) && hash.Length is > 7 and <= 135 && hash[7..].All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+            ? "its planSha256 is not sha256: and lowercase hex digits"
+        : null;
+
+    /// <summary>System.Text.Json's reason without its "Path: … | LineNumber: …" tail.</summary>
+    private static string JsonReason(string message)
+    {
+        var tail = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return tail > 0 ? message[..tail] : message;
     }
 }

@@ -67,9 +67,11 @@ public sealed record BackupPolicy
     public bool BeforeDeploy { get; init; }
 
     /// <summary>How long backups are kept before the deploy prunes them.</summary>
+    [MaximumDuration("3650d")]
     public Duration Retention { get; init; } = Duration.Parse("7d");
 
     /// <summary>Where backups are written, relative to the repository root.</summary>
+    [RepositoryPath("the backup directory", Written = true)]
     public string Directory { get; init; } = ".slipway/backups";
 }
 

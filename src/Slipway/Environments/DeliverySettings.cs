@@ -46,6 +46,7 @@ public sealed record ComposeTarget
     public required string Project { get; init; }
 
     /// <summary>The Compose files, relative to the repository root.</summary>
+    [RepositoryPath("a Compose file")]
     public IReadOnlyList<string> Files { get; init; } = ["compose/stack.yml"];
 }
 
@@ -64,9 +65,11 @@ public sealed record HelmTarget
     public string? Release { get; init; }
 
     /// <summary>The chart directory, relative to the repository root.</summary>
+    [RepositoryPath("the chart")]
     public string Chart { get; init; } = "charts/app";
 
     /// <summary>Extra values files, applied in order.</summary>
+    [RepositoryPath("a values file")]
     public IReadOnlyList<string> ValuesFiles { get; init; } = [];
 
     /// <summary>

@@ -37,7 +37,8 @@ public sealed record DeployEnvironment
     /// <summary>Where images are pushed and pulled.</summary>
     public required RegistrySettings Registry { get; init; }
 
-    /// <summary>The services to build and deploy, by name, in file order.</summary>
+    /// <summary>The services to build and deploy, by name (see <see cref="ResourceName"/>), in file order.</summary>
+    [NameRule("service")]
     public required IReadOnlyDictionary<string, ServiceDefinition> Services { get; init; }
 
     /// <summary>The reverse proxy in front of the services.</summary>
@@ -66,6 +67,7 @@ public sealed record DeployEnvironment
 
     /// <summary>Where the release ledger and locks live, relative to the repository root.</summary>
     [RegularExpression(@"^[^\s]+$", ErrorMessage = "a directory path without spaces")]
+    [RepositoryPath("the state directory", Written = true)]
     public required string StateDirectory { get; init; }
 
     /// <summary>True when this is a production environment: named <c>prod</c> or deployed from tags.</summary>

@@ -30,7 +30,10 @@ public readonly record struct Duration : IComparable<Duration>
     /// <summary>The length of time.</summary>
     public TimeSpan Value { get; }
 
-    /// <summary>Parses <c>1h30m</c>-style text; returns false for anything else, zero included.</summary>
+    /// <summary>The longest duration that parses: ten years (<c>3650d</c>). Longer text is refused, never overflowed.</summary>
+    public static TimeSpan MaxValue { get; } = TimeSpan.FromDays(3650);
+
+    /// <summary>Parses <c>1h30m</c>-style text; returns false for anything else, zero and more than <see cref="MaxValue"/> included.</summary>
     /// <param name="text">The text to parse.</param>
     /// <param name="duration">The parsed duration.</param>
     public static bool TryParse(string? text, out Duration duration)
@@ -71,7 +74,14 @@ public readonly record struct Duration : IComparable<Duration>
                 return false;
             }
 
-            total += Units[index].Length * amount;
+            // Nine digits of days would overflow TimeSpan: add up in ticks, bounded, instead of letting it throw.
+            var ticks = Units[index].Length.Ticks * (long)amount;
+            if (ticks > MaxValue.Ticks || total.Ticks + ticks > MaxValue.Ticks)
+            {
+                return false;
+            }
+
+            total += TimeSpan.FromTicks(ticks);
             nextUnit = index + 1;
         }
 
@@ -134,4 +144,16 @@ public readonly record struct Duration : IComparable<Duration>
 
         return -1;
     }
+}
+
+/// <summary>The longest value a <see cref="Duration"/> key accepts, when it is not a wait (see <see cref="ForWaits"/>).</summary>
+/// <param name="maximum">The longest duration, e.g. <c>3650d</c>.</param>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class MaximumDurationAttribute(string maximum) : Attribute
+{
+    /// <summary>The longest wait or timeout: timers take about 24 days at most.</summary>
+    public const string ForWaits = "24d";
+
+    /// <summary>The longest duration.</summary>
+    public string Maximum { get; } = maximum;
 }

@@ -17,6 +17,20 @@ internal static class EnvironmentRules
         CheckData(environment, report);
         CheckSupplyChain(environment, report);
         CheckCanary(environment, report);
+        CheckInfra(environment, report);
+    }
+
+    private static void CheckInfra(DeployEnvironment environment, Reporter report)
+    {
+        // Var files are relative to the stack, so only together with it can they be checked against the repository.
+        var varFiles = environment.Infra?.VarFiles ?? [];
+        for (var i = 0; i < varFiles.Count; i++)
+        {
+            if (ContainedPath.LexicalProblem(Path.Combine(environment.Infra!.Stack, varFiles[i])) is { } problem)
+            {
+                report.At($"infra.var_files[{i}]", $"{Processes.PrintableText.Quote(varFiles[i])} is {problem} of the repository: a var file must be inside it, written relative to the stack");
+            }
+        }
     }
 
     private static void CheckTrigger(DeployEnvironment environment, Reporter report)

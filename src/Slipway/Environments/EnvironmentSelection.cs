@@ -41,18 +41,26 @@ public sealed class EnvironmentSelection
     }
 
     /// <summary>Loads <paramref name="name"/>; returns every error (empty on success).</summary>
-    public IReadOnlyList<string> Load(string name)
+    /// <param name="name">The environment.</param>
+    /// <param name="cancellation">Stops the load (Ctrl-C) with <see cref="OperationCanceledException"/>.</param>
+    public IReadOnlyList<string> Load(string name, CancellationToken cancellation = default)
     {
-        var result = Loader().Load(EnvironmentsDirectory, name, Variables);
+        var result = Loader().Load(EnvironmentsDirectory, name, Variables, cancellation);
         _current = result.Environment;
         return [.. result.Errors.Select(e => e.ToString())];
     }
 
-    /// <summary>Loads every environment file; returns the names that loaded and every error.</summary>
-    public (IReadOnlyList<string> Valid, IReadOnlyList<string> Errors) LoadAll()
+    /// <summary>
+    /// Loads every environment file; returns the names that loaded and every error, including those of the directory
+    /// itself: missing, holding no environment, or holding files that are not environment files (<c>qa.yaml</c>).
+    /// </summary>
+    /// <param name="cancellation">Stops the load (Ctrl-C) with <see cref="OperationCanceledException"/>.</param>
+    public (IReadOnlyList<string> Valid, IReadOnlyList<string> Errors) LoadAll(CancellationToken cancellation = default)
     {
-        var results = Loader().LoadAll(EnvironmentsDirectory, Variables);
-        return ([.. results.Where(r => r.Succeeded).Select(r => r.Name)], [.. results.SelectMany(r => r.Errors).Select(e => e.ToString())]);
+        var loader = Loader();
+        var folder = loader.CheckDirectory(EnvironmentsDirectory);
+        var results = loader.LoadAll(EnvironmentsDirectory, Variables, cancellation);
+        return ([.. results.Where(r => r.Succeeded).Select(r => r.Name)], [.. folder.Concat(results.SelectMany(r => r.Errors)).Select(e => e.ToString())]);
     }
 
     private EnvironmentLoader Loader() => new(_rootDirectory, Secrets.Schemes);

@@ -6,6 +6,7 @@ namespace Slipway.Environments;
 public sealed record InfraSettings
 {
     /// <summary>The stack directory, e.g. <c>infra/production</c>.</summary>
+    [RepositoryPath("the Terraform stack")]
     public required string Stack { get; init; }
 
     /// <summary><c>-var-file</c> arguments, relative to the stack.</summary>

@@ -16,17 +16,23 @@ internal static class LayerMerger
         // Most mappings have a handful of keys, where a scan is cheaper than building an index;
         // the services map of a large stack gets one.
         Dictionary<string, int>? indexByKey = null;
-        if (entries.Count > 8)
-        {
-            indexByKey = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
-            {
-                indexByKey[entries[i]!.Key] = i;
-            }
-        }
 
         foreach (var entry in child.Entries)
         {
+            // A mapping that grows past a handful of keys (a child adding many services to a small parent, or a
+            // single layer's map of thousands of keys) gets its index now, so merging never costs n² comparisons.
+            if (indexByKey is null && entries.Count > 8)
+            {
+                indexByKey = new Dictionary<string, int>(entries.Count * 2, StringComparer.Ordinal);
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (entries[i] is { } existing)
+                    {
+                        indexByKey[existing.Key] = i;
+                    }
+                }
+            }
+
             var index = IndexOf(entries, indexByKey, entry.Key);
             if (entry.Value is SourceScalar { IsNull: true })
             {

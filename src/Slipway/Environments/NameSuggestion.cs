@@ -6,6 +6,11 @@ internal static class NameSuggestion
     /// <summary>The closest candidate within a typo's reach, or null.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
+        if (name.Length > Targets.NameSuggestions.MaxComparedLength)
+        {
+            return null;
+        }
+
         string? best = null;
         var bestDistance = int.MaxValue;
         var reach = Math.Clamp(name.Length / 3, 1, 3);

@@ -20,7 +20,7 @@ public sealed class SecretResolver
     public static SecretResolver Create(IReadOnlyDictionary<string, string> environmentVariables, string baseDirectory) =>
         new SecretResolver(ImmutableDictionary.Create<string, ISecretProvider>(StringComparer.Ordinal))
             .WithProvider(new EnvironmentVariableSecretProvider(environmentVariables))
-            .WithProvider(new FileSecretProvider(baseDirectory));
+            .WithProvider(new FileSecretProvider(baseDirectory, EnvironmentLoader.SecretDirectories(environmentVariables)));
 
     /// <summary>The schemes that have a provider; pass them to the <see cref="EnvironmentLoader"/>.</summary>
     public IReadOnlyCollection<string> Schemes => [.. _providers.Keys.Order(StringComparer.Ordinal)];

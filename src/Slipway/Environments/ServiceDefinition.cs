@@ -11,15 +11,18 @@ public sealed record ServiceDefinition
     public required string Image { get; init; }
 
     /// <summary>The Dockerfile, relative to the repository root.</summary>
+    [RepositoryPath("a Dockerfile")]
     public required string Dockerfile { get; init; }
 
     /// <summary>The build context, relative to the repository root (used when there is no <see cref="Project"/>).</summary>
+    [RepositoryPath("a build context")]
     public string Context { get; init; } = ".";
 
     /// <summary>
     /// The .NET project to publish before the image build, relative to the repository root. Its publish
     /// output becomes the build context, so the Dockerfile only copies published files.
     /// </summary>
+    [RepositoryPath("a project")]
     public string? Project { get; init; }
 
     /// <summary>How many instances run.</summary>

@@ -15,7 +15,8 @@ public sealed record SloSettings
 /// <summary>One HTTP probe through the proxy.</summary>
 public sealed record SloProbe
 {
-    /// <summary>A short name shown in reports.</summary>
+    /// <summary>A short name shown in reports (see <see cref="ResourceName"/>).</summary>
+    [NameRule("probe")]
     public required string Name { get; init; }
 
     /// <summary>The HTTP path, e.g. <c>/health/ready</c>.</summary>

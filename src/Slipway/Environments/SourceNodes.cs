@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using YamlDotNet.Core;
 
 namespace Slipway.Environments;
@@ -33,14 +34,12 @@ internal sealed record SourceScalar(SourceLocation Location, string Text, Scalar
             return "null";
         }
 
-        var looksTyped = IsPlain && (double.TryParse(Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
+        var looksTyped = IsPlain && Text.Length <= 32 && (double.TryParse(Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
             || Text is "true" or "false" or "True" or "False" or "TRUE" or "FALSE");
-        return looksTyped ? Text : Quote(Text);
+        // Quoted, escaped and cut short: a refused value is named, never echoed whole (a file that is not an
+        // environment file at all parses as one long scalar).
+        return looksTyped ? Text : Processes.PrintableText.Quote(Text);
     }
-
-    private static string Quote(string text) =>
-        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
 }
 
 /// <summary>One <c>key: value</c> pair; the key keeps its own location for "unknown key" errors.</summary>
@@ -51,8 +50,27 @@ internal sealed record SourceMapping(SourceLocation Location, IReadOnlyList<Sour
 {
     public override string Describe() => "a mapping";
 
+    // Indexes of large mappings, keyed by their entry list (a changed copy has a new list, so a new index).
+    private static readonly ConditionalWeakTable<IReadOnlyList<SourceEntry>, Dictionary<string, SourceEntry>> Indexes = new();
+
     public SourceEntry? Find(string key)
     {
+        // A scan is cheapest for the handful of keys most mappings have; a map of thousands of keys (a hostile or
+        // generated file) must not make every lookup in it — origins, errors — cost its length.
+        if (Entries.Count > 16)
+        {
+            return Indexes.GetValue(Entries, static entries =>
+            {
+                var index = new Dictionary<string, SourceEntry>(entries.Count, StringComparer.Ordinal);
+                foreach (var entry in entries)
+                {
+                    index.TryAdd(entry.Key, entry);
+                }
+
+                return index;
+            }).GetValueOrDefault(key);
+        }
+
         foreach (var entry in Entries)
         {
             if (string.Equals(entry.Key, key, StringComparison.Ordinal))

@@ -78,6 +78,7 @@ public sealed record SigningPolicy
     public SecretReference? Key { get; init; }
 
     /// <summary>The public key file used to verify, for <c>key</c> mode.</summary>
+    [RepositoryPath("the public key")]
     public string? PublicKey { get; init; }
 
     /// <summary>The certificate identity to verify, for <c>keyless</c> mode (the release workflow's URL).</summary>

@@ -8,6 +8,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Slipway.Processes;
 
 namespace Slipway.Environments;
 
@@ -21,6 +22,12 @@ internal sealed class BindingContext(string environmentName, IReadOnlySet<string
     public string EnvironmentName { get; } = environmentName;
 
     public IReadOnlySet<string> SecretSchemes { get; } = secretSchemes;
+
+    /// <summary>The repository root, which configured paths must stay inside; empty: checked by their text alone.</summary>
+    public string RootDirectory { get; init; } = string.Empty;
+
+    /// <summary>Directories outside the repository where <c>file:</c> secrets may live (<see cref="EnvironmentLoader.SecretDirectoriesVariable"/>).</summary>
+    public IReadOnlyList<string> SecretDirectories { get; init; } = [];
 
     public void Report(SourceLocation at, string path, string message) =>
         errors.Add(new ConfigurationError(at.File, at.Line, at.Column, path, message));
@@ -82,12 +89,24 @@ internal abstract class ValueShape
         {
             var pattern = attributes?.GetCustomAttributes(typeof(RegularExpressionAttribute), false).OfType<RegularExpressionAttribute>().FirstOrDefault();
             var minLength = attributes?.GetCustomAttributes(typeof(MinLengthAttribute), false).OfType<MinLengthAttribute>().FirstOrDefault();
-            return new StringShape(pattern?.Pattern, pattern?.ErrorMessage, minLength?.Length ?? 0);
+            var name = attributes?.GetCustomAttributes(typeof(NameRuleAttribute), false).OfType<NameRuleAttribute>().FirstOrDefault();
+            var repositoryPath = attributes?.GetCustomAttributes(typeof(RepositoryPathAttribute), false).OfType<RepositoryPathAttribute>().FirstOrDefault();
+            return name is not null
+                ? new NameShape(name.Kind)
+                : new StringShape(pattern?.Pattern, pattern?.ErrorMessage, minLength?.Length ?? 0) { RepositoryPath = repositoryPath };
         }
 
         if (type.IsEnum)
         {
             return EnumShape.For(type);
+        }
+
+        if (type == typeof(Duration))
+        {
+            // Durations are waits and timeouts, which timers take only up to about 24 days; a longer one would fail
+            // mid-deploy. The few that are not waits (backup retention) say how long they may be.
+            var longest = attributes?.GetCustomAttributes(typeof(MaximumDurationAttribute), false).OfType<MaximumDurationAttribute>().FirstOrDefault();
+            return ParsedScalarShape.Known[type].WithMaximum(Duration.Parse(longest?.Maximum ?? MaximumDurationAttribute.ForWaits));
         }
 
         if (ParsedScalarShape.Known.TryGetValue(type, out var parsed))
@@ -103,12 +122,13 @@ internal abstract class ValueShape
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
         {
             var minItems = attributes?.GetCustomAttributes(typeof(MinLengthAttribute), false).OfType<MinLengthAttribute>().FirstOrDefault();
-            return new ListShape(type.GetGenericArguments()[0], minItems?.Length ?? 0);
+            return new ListShape(type.GetGenericArguments()[0], minItems?.Length ?? 0, attributes);
         }
 
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) && type.GetGenericArguments()[0] == typeof(string))
         {
-            return new MapShape(type.GetGenericArguments()[1]);
+            var keys = attributes?.GetCustomAttributes(typeof(NameRuleAttribute), false).OfType<NameRuleAttribute>().FirstOrDefault();
+            return new MapShape(type.GetGenericArguments()[1]) { KeyKind = keys?.Kind };
         }
 
         if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null)
@@ -139,8 +159,10 @@ internal sealed class IntegerShape(long? minimum, long? maximum) : ValueShape
 
     protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
-        if (Scalar(node, out var scalar) && scalar.IsPlain
-            && int.TryParse(scalar.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+        // Every integer of the model is a count, a port or a weight: plain digits only. A sign, an exponent or a leading
+        // zero (YAML 1.1 read 012 as octal 10) is refused rather than guessed at.
+        if (Scalar(node, out var scalar) && scalar.IsPlain && StrictNumber.IsCount(scalar.Text)
+            && int.TryParse(scalar.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             && (Minimum is null || number >= Minimum) && (Maximum is null || number <= Maximum))
         {
             value = number;
@@ -173,8 +195,8 @@ internal sealed class NumberShape(double? minimum, double? maximum) : ValueShape
 
     protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
-        if (Scalar(node, out var scalar) && scalar.IsPlain
-            && double.TryParse(scalar.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+        if (Scalar(node, out var scalar) && scalar.IsPlain && StrictNumber.IsDecimal(scalar.Text)
+            && double.TryParse(scalar.Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
             && double.IsFinite(number) && (minimum is null || number >= minimum) && (maximum is null || number <= maximum))
         {
             value = number;
@@ -198,6 +220,23 @@ internal sealed class NumberShape(double? minimum, double? maximum) : ValueShape
         }
 
         return schema;
+    }
+}
+
+/// <summary>How numbers must be written: plain decimal digits, so no value is read differently than it looks.</summary>
+internal static class StrictNumber
+{
+    /// <summary><c>0</c> or digits without a leading zero; no sign, exponent or separator.</summary>
+    public static bool IsCount(string text) =>
+        text.Length is > 0 and <= 10 && text.All(char.IsAsciiDigit) && (text.Length == 1 || text[0] != '0');
+
+    /// <summary>A count, optionally followed by a decimal point and digits: <c>0.01</c>, <c>1</c>, <c>2.5</c>.</summary>
+    public static bool IsDecimal(string text)
+    {
+        var point = text.IndexOf('.', StringComparison.Ordinal);
+        return point < 0
+            ? IsCount(text)
+            : IsCount(text[..point]) && point < text.Length - 1 && text.Length <= 32 && text[(point + 1)..].All(char.IsAsciiDigit);
     }
 }
 
@@ -244,7 +283,12 @@ internal sealed class BooleanShape : ValueShape
 
 internal sealed class StringShape(string? pattern, string? patternDescription, int minimumLength) : ValueShape
 {
-    private readonly Regex? _regex = pattern is null ? null : new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    // \A and \z around the pattern: .NET's "$" also matches before a final line break, which would let "api\n" pass
+    // as "api"; the text must match whole.
+    private readonly Regex? _regex = pattern is null ? null : new Regex($"\\A(?:{pattern})\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>Set when the text is a path that must stay inside the repository.</summary>
+    public RepositoryPathAttribute? RepositoryPath { get; init; }
 
     public override string Expected => patternDescription
         ?? (minimumLength > 0 ? $"text of at least {minimumLength} characters" : "text");
@@ -255,10 +299,30 @@ internal sealed class StringShape(string? pattern, string? patternDescription, i
         if (Scalar(node, out var scalar) && scalar.Text.Length >= minimumLength && (_regex is null || _regex.IsMatch(scalar.Text)))
         {
             value = scalar.Text;
-            return true;
+            return RepositoryPath is null || ContainedInRepository(scalar, path, context, RepositoryPath);
         }
 
         return Mismatch(node, path, context, out value);
+    }
+
+    /// <summary>Refuses a path that leads outside the repository (by its text; for written folders, also through links).</summary>
+    private static bool ContainedInRepository(SourceScalar scalar, string path, BindingContext context, RepositoryPathAttribute rule)
+    {
+        var problem = ContainedPath.LexicalProblem(scalar.Text);
+        if (problem is null && rule.Written && context.RootDirectory.Length > 0
+            && !ContainedPath.TryResolve(context.RootDirectory, scalar.Text, out _))
+        {
+            problem = "a path that leads out through a symbolic link";
+        }
+
+        if (problem is null)
+        {
+            return true;
+        }
+
+        context.Report(scalar.Location, path,
+            $"{PrintableText.Quote(scalar.Text)} is {problem}: {rule.What} must be inside the repository, written relative to its root");
+        return false;
     }
 
     public override JsonObject ToSchema(SchemaDefinitions definitions)
@@ -274,6 +338,38 @@ internal sealed class StringShape(string? pattern, string? patternDescription, i
             schema["minLength"] = minimumLength;
         }
 
+        return schema;
+    }
+}
+
+/// <summary>A name (<see cref="ResourceName"/>): a probe's, say.</summary>
+internal sealed class NameShape(string kind) : ValueShape
+{
+    public override string Expected => $"a {kind} name ({ResourceName.Rule})";
+
+    protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
+    {
+        if (!Scalar(node, out var scalar))
+        {
+            return Mismatch(node, path, context, out value);
+        }
+
+        if (ResourceName.Problem(kind, scalar.Text) is { } problem)
+        {
+            context.Report(node.Location, path, problem);
+            value = null;
+            return false;
+        }
+
+        value = scalar.Text;
+        return true;
+    }
+
+    public override JsonObject ToSchema(SchemaDefinitions definitions)
+    {
+        var schema = Schema("string");
+        schema["pattern"] = SchemaDefinitions.AllowingPlaceholders(ResourceName.Pattern);
+        schema["maxLength"] = ResourceName.MaxLength;
         return schema;
     }
 }
@@ -327,6 +423,8 @@ internal sealed class EnumShape : ValueShape
 /// <param name="format">The canonical text of a value.</param>
 internal sealed class ParsedScalarShape(string expected, string pattern, bool allowsNumber, Func<string, object?> parse, Func<object, string> format) : ValueShape
 {
+    private Duration? _maximum;
+
     public static readonly IReadOnlyDictionary<Type, ParsedScalarShape> Known = new Dictionary<Type, ParsedScalarShape>
     {
         [typeof(Duration)] = new("a duration like 30s, 5m or 1h30m",
@@ -352,10 +450,20 @@ internal sealed class ParsedScalarShape(string expected, string pattern, bool al
 
     public string Format(object value) => format(value);
 
+    /// <summary>This (duration) shape, refusing values longer than <paramref name="maximum"/>.</summary>
+    public ParsedScalarShape WithMaximum(Duration maximum) => new(expected, pattern, allowsNumber, parse, format) { _maximum = maximum };
+
     protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
     {
         if (Scalar(node, out var scalar) && parse(scalar.Text) is { } parsed)
         {
+            if (_maximum is { } maximum && (Duration)parsed > maximum)
+            {
+                context.Report(node.Location, path, $"expected a duration of at most {maximum}, got {scalar.Text}; longer waits are not supported");
+                value = null;
+                return false;
+            }
+
             value = parsed;
             return true;
         }
@@ -392,13 +500,34 @@ internal sealed class SecretReferenceShape : ValueShape
         {
             var known = context.SecretSchemes.Order(StringComparer.Ordinal).ToList();
             context.Report(node.Location, path,
-                $"unknown secret scheme \"{reference.Scheme}\" in \"{scalar.Text}\"; known schemes: {string.Join(", ", known)}{NameSuggestion.DidYouMean(reference.Scheme, known)}");
+                $"unknown secret scheme {PrintableText.Quote(reference.Scheme)} in {PrintableText.Quote(scalar.Text)}; known schemes: {string.Join(", ", known)}{NameSuggestion.DidYouMean(reference.Scheme, known)}");
+            value = null;
+            return false;
+        }
+
+        if (reference.Scheme == "file" && FileOutsideRepository(reference.Path, context) is { } problem)
+        {
+            context.Report(node.Location, path,
+                $"{PrintableText.Quote(scalar.Text)} is {problem}: a file: secret must be inside the repository, or in a directory listed in {EnvironmentLoader.SecretDirectoriesVariable}");
             value = null;
             return false;
         }
 
         value = reference;
         return true;
+    }
+
+    /// <summary>Why a <c>file:</c> path is not allowed by its text, or null (links are followed when the secret is read).</summary>
+    private static string? FileOutsideRepository(string file, BindingContext context)
+    {
+        var problem = ContainedPath.LexicalProblem(file);
+        if (problem is null || context.RootDirectory.Length == 0)
+        {
+            return problem;
+        }
+
+        var full = Path.GetFullPath(file, context.RootDirectory);
+        return context.SecretDirectories.Any(d => ContainedPath.IsInside(d, full)) ? null : problem;
     }
 
     public override JsonObject ToSchema(SchemaDefinitions definitions)
@@ -410,9 +539,10 @@ internal sealed class SecretReferenceShape : ValueShape
     }
 }
 
-internal sealed class ListShape(Type elementType, int minimumItems) : ValueShape
+internal sealed class ListShape(Type elementType, int minimumItems, ICustomAttributeProvider? attributes = null) : ValueShape
 {
-    public ValueShape Element { get; } = For(elementType);
+    // The list's own attributes that describe its items (a path rule on a list of paths) apply to each item.
+    public ValueShape Element { get; } = For(elementType, attributes?.IsDefined(typeof(RepositoryPathAttribute), false) == true ? attributes : null);
 
     public override string Expected => minimumItems > 0 ? $"a list of at least {minimumItems} item(s)" : "a list";
 
@@ -467,6 +597,9 @@ internal sealed class MapShape(Type valueType) : ValueShape
 
     public ValueShape Value { get; } = For(valueType);
 
+    /// <summary>What the keys name (<c>service</c>), when they must be names; null for free-form keys.</summary>
+    public string? KeyKind { get; init; }
+
     public override string Expected => "a mapping";
 
     protected override bool TryBindValue(SourceNode node, string path, BindingContext context, out object? value)
@@ -481,6 +614,13 @@ internal sealed class MapShape(Type valueType) : ValueShape
         var ok = true;
         foreach (var entry in mapping.Entries)
         {
+            if (KeyKind is not null && ResourceName.Problem(KeyKind, entry.Key) is { } badKey)
+            {
+                context.Report(entry.KeyLocation, KeyPath.Child(path, entry.Key), badKey);
+                ok = false;
+                continue;
+            }
+
             if (Value.TryBind(entry.Value, KeyPath.Child(path, entry.Key), context, out var item))
             {
                 entries.Add(entry.Key, item);
@@ -498,6 +638,11 @@ internal sealed class MapShape(Type valueType) : ValueShape
     public override JsonObject ToSchema(SchemaDefinitions definitions)
     {
         var schema = Schema("object");
+        if (KeyKind is not null)
+        {
+            schema["propertyNames"] = new JsonObject { ["pattern"] = ResourceName.Pattern, ["maxLength"] = ResourceName.MaxLength };
+        }
+
         schema["additionalProperties"] = Value.ToSchema(definitions);
         return schema;
     }
@@ -549,8 +694,8 @@ internal sealed class RecordShape : ValueShape
                 context.Report(entry.KeyLocation, childPath, entry.Key == "<<"
                     ? "YAML merge keys (<<) are not supported; share settings through extends instead"
                     : hint.Length > 0
-                    ? $"unknown key \"{entry.Key}\"{hint}"
-                    : $"unknown key \"{entry.Key}\"; expected one of: {string.Join(", ", _keysByName.Keys)}");
+                    ? $"unknown key {PrintableText.Quote(entry.Key)}{hint}"
+                    : $"unknown key {PrintableText.Quote(entry.Key)}; expected one of: {string.Join(", ", _keysByName.Keys)}");
                 ok = false;
                 continue;
             }

@@ -5,18 +5,31 @@ namespace Slipway.Environments;
 
 /// <summary>
 /// Replaces <c>${NAME}</c> and <c>${NAME:-default}</c> in scalar values with the variables the host
-/// passes (parameters and environment variables); <c>$${</c> writes a literal <c>${</c>. Runs after
+/// passes (parameters and environment variables); a default may hold placeholders itself (<c>${A:-${B}}</c>);
+/// <c>$${</c> writes a literal <c>${</c>. Runs after
 /// layering, so a placeholder in base.yml that a child overrides never needs a value. An unresolved
 /// name is an error at its own position, never an empty string.
 /// </summary>
 internal static class VariableInterpolator
 {
-    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
+    /// <summary>How deep defaults may nest placeholders: <c>${A:-${B:-${C}}}</c> is two levels.</summary>
+    private const int MaxNesting = 8;
+
+    /// <summary>
+    /// How much text placeholders may add to one environment: a long variable used in every value of a large file
+    /// must not grow the environment without bound.
+    /// </summary>
+    private const long MaxInsertedCharacters = 16L << 20;
+
+    public static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors) =>
+        Interpolate(node, path, variables, errors, new Budget());
+
+    private static SourceNode Interpolate(SourceNode node, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors, Budget budget)
     {
         switch (node)
         {
             case SourceScalar scalar:
-                return scalar.Text.Contains('$', StringComparison.Ordinal) ? InterpolateScalar(scalar, path, variables, errors) : scalar;
+                return scalar.Text.Contains('$', StringComparison.Ordinal) ? InterpolateScalar(scalar, path, variables, errors, budget) : scalar;
 
             case SourceMapping mapping:
                 {
@@ -27,7 +40,7 @@ internal static class VariableInterpolator
                         var entry = mapping.Entries[i];
                         var value = entry.Value is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
                             ? entry.Value
-                            : Interpolate(entry.Value, KeyPath.Child(path, entry.Key), variables, errors);
+                            : Interpolate(entry.Value, KeyPath.Child(path, entry.Key), variables, errors, budget);
                         if (!ReferenceEquals(value, entry.Value))
                         {
                             changed ??= [.. mapping.Entries];
@@ -46,7 +59,7 @@ internal static class VariableInterpolator
                         var item = sequence.Items[i];
                         var value = item is SourceScalar s && !s.Text.Contains('$', StringComparison.Ordinal)
                             ? item
-                            : Interpolate(item, KeyPath.Item(path, i), variables, errors);
+                            : Interpolate(item, KeyPath.Item(path, i), variables, errors, budget);
                         if (!ReferenceEquals(value, item))
                         {
                             changed ??= [.. sequence.Items];
@@ -62,12 +75,29 @@ internal static class VariableInterpolator
         }
     }
 
-    private static SourceScalar InterpolateScalar(SourceScalar scalar, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors)
+    private static SourceScalar InterpolateScalar(SourceScalar scalar, string path, IReadOnlyDictionary<string, string> variables, ICollection<ConfigurationError> errors, Budget budget)
     {
         var text = scalar.Text;
         var result = new StringBuilder(text.Length);
-        var i = 0;
-        while (i < text.Length)
+        if (!Expand(text, 0, text.Length, result, variables, budget, 0, out var failure))
+        {
+            Report(scalar, path, failure.Offset, failure.Message, errors);
+            return scalar with { IsUnresolved = true };
+        }
+
+        return scalar with { Text = result.ToString() };
+    }
+
+    /// <summary>
+    /// Expands <c>text[start..end)</c> into <paramref name="result"/>. A default may itself hold placeholders
+    /// (<c>${A:-${B:-x}}</c>: A, else B, else x), up to <see cref="MaxNesting"/> levels; the default is expanded only
+    /// when it is used, so an unset variable in an unused default is no error.
+    /// </summary>
+    private static bool Expand(string text, int start, int end, StringBuilder result, IReadOnlyDictionary<string, string> variables, Budget budget, int nesting, out (int Offset, string Message) failure)
+    {
+        failure = default;
+        var i = start;
+        while (i < end)
         {
             if (text[i] != '$')
             {
@@ -75,55 +105,103 @@ internal static class VariableInterpolator
                 continue;
             }
 
-            if (string.CompareOrdinal(text, i, "$${", 0, 3) == 0)
+            if (i + 2 < end && text[i + 1] == '$' && text[i + 2] == '{')
             {
                 result.Append("${");
                 i += 3;
                 continue;
             }
 
-            if (i + 1 >= text.Length || text[i + 1] != '{')
+            if (i + 1 >= end || text[i + 1] != '{')
             {
                 result.Append(text[i++]);
                 continue;
             }
 
-            var close = text.IndexOf('}', i + 2);
+            var close = MatchingBrace(text, i + 2, end);
             if (close < 0)
             {
-                Report(scalar, path, i, "unterminated \"${\"; close it with \"}\" or write \"$${\" for a literal", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, "unterminated \"${\"; close it with \"}\" or write \"$${\" for a literal");
+                return false;
             }
 
-            var inner = text[(i + 2)..close];
-            var separator = inner.IndexOf(":-", StringComparison.Ordinal);
-            var name = separator < 0 ? inner : inner[..separator];
+            var separator = text.IndexOf(":-", i + 2, close - i - 2, StringComparison.Ordinal);
+            var name = text[(i + 2)..(separator < 0 ? close : separator)];
             if (!IsVariableName(name))
             {
-                Report(scalar, path, i, $"\"{name}\" is not a variable name; use letters, digits and '_'", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, $"{Processes.PrintableText.Quote(name)} is not a variable name; use letters, digits and '_'");
+                return false;
             }
 
             if (variables.TryGetValue(name, out var value) && (separator < 0 || value.Length > 0))
             {
+                if ((budget.Remaining -= value.Length) < 0)
+                {
+                    failure = (i, $"placeholders add more than the limit of {MaxInsertedCharacters >> 20} MiB of text to this environment; \"{name}\" is too long to repeat this often");
+                    return false;
+                }
+
                 result.Append(value);
             }
             else if (separator >= 0)
             {
                 // Shell semantics: ":-" also covers a variable that is set but empty.
-                result.Append(inner.AsSpan(separator + 2));
+                if (nesting >= MaxNesting)
+                {
+                    failure = (i, $"defaults nest deeper than {MaxNesting} levels; write the value out");
+                    return false;
+                }
+
+                if (!Expand(text, separator + 2, close, result, variables, budget, nesting + 1, out failure))
+                {
+                    return false;
+                }
             }
             else
             {
-                Report(scalar, path, i,
-                    $"variable \"{name}\" is not set; set it as a parameter or environment variable, or give a default with ${{{name}:-value}}", errors);
-                return scalar with { IsUnresolved = true };
+                failure = (i, $"variable \"{name}\" is not set; set it as a parameter or environment variable, or give a default with ${{{name}:-value}}");
+                return false;
             }
 
             i = close + 1;
         }
 
-        return scalar with { Text = result.ToString() };
+        return true;
+    }
+
+    /// <summary>What is left of <see cref="MaxInsertedCharacters"/> in one load.</summary>
+    private sealed class Budget
+    {
+        public long Remaining { get; set; } = MaxInsertedCharacters;
+    }
+
+    /// <summary>The <c>}</c> that closes a <c>${</c> whose name starts at <paramref name="from"/>, skipping nested placeholders; -1 when none.</summary>
+    private static int MatchingBrace(string text, int from, int end)
+    {
+        var open = 0;
+        for (var j = from; j < end; j++)
+        {
+            if (text[j] == '$' && j + 2 < end && text[j + 1] == '$' && text[j + 2] == '{')
+            {
+                j += 2;
+            }
+            else if (text[j] == '$' && j + 1 < end && text[j + 1] == '{')
+            {
+                open++;
+                j++;
+            }
+            else if (text[j] == '}')
+            {
+                if (open == 0)
+                {
+                    return j;
+                }
+
+                open--;
+            }
+        }
+
+        return -1;
     }
 
     private static bool IsVariableName(string name)

@@ -3,10 +3,20 @@ namespace Slipway.Targets;
 /// <summary>"Did you mean" for unknown names, by edit distance.</summary>
 public static class NameSuggestions
 {
+    /// <summary>Names longer than this get no suggestion.</summary>
+    public const int MaxComparedLength = 128;
+
     /// <summary>The candidates closest to <paramref name="name"/>, best first (at most three).</summary>
     public static IReadOnlyList<string> Closest(string name, IEnumerable<string> candidates)
     {
         ArgumentNullException.ThrowIfNull(name);
+
+        // A name far longer than any real one is no typo; comparing it would cost its length times each candidate's.
+        if (name.Length > MaxComparedLength)
+        {
+            return [];
+        }
+
         var lowered = name.ToLowerInvariant();
         return [.. candidates
             .Select(c => (Candidate: c, Distance: Distance(lowered, c.ToLowerInvariant())))

@@ -9,6 +9,9 @@ namespace Slipway.Targets;
 /// <summary>A pipeline parameter as discovered from its property: names, type, description, default.</summary>
 public sealed class ParameterDescriptor
 {
+    /// <summary>The longest duration a parameter takes: about what .NET's timers can wait (24.8 days).</summary>
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(24);
+
     internal ParameterDescriptor(PropertyInfo property, ParameterAttribute attribute)
     {
         Property = property;
@@ -134,7 +137,9 @@ public sealed class ParameterDescriptor
 
         if (type == typeof(TimeSpan))
         {
-            return DurationText.Parse(text);
+            // A duration parameter is a wait or a timeout: never negative, and within what a timer takes.
+            var duration = DurationText.Parse(text);
+            return duration >= TimeSpan.Zero && duration <= MaxDuration ? duration : throw new FormatException();
         }
 
         if (type == typeof(FileInfo))
@@ -181,7 +186,7 @@ public sealed class ParameterDescriptor
         _ when type == typeof(bool) => "true or false (the flag alone means true)",
         _ when type == typeof(int) || type == typeof(long) => "a whole number, e.g. 4",
         _ when type == typeof(double) => "a number, e.g. 0.5",
-        _ when type == typeof(TimeSpan) => "a duration, e.g. 90s, 5m, 1h30m",
+        _ when type == typeof(TimeSpan) => "a duration from 0s to 24d, e.g. 90s, 5m, 1h30m",
         _ when type == typeof(FileInfo) || type == typeof(DirectoryInfo) => "a path",
         _ when type == typeof(Secret) => "any text (kept secret)",
         _ when type.IsEnum => "one of: " + string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant())),

@@ -17,6 +17,9 @@ public abstract class Pipeline
     /// <summary>The process environment variables (for interpolation and <c>env:</c> secrets).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; internal set; } = new Dictionary<string, string>();
 
+    /// <summary>Cancelled by Ctrl-C or SIGTERM: pass it to long work in <see cref="Validate"/>, such as loading configuration.</summary>
+    public CancellationToken Cancellation { get; internal set; }
+
     /// <summary>A name for <c>--help</c> and <c>--version</c>.</summary>
     public virtual string Title => GetType().Name;
 
@@ -81,6 +84,14 @@ public sealed class TargetRegistry
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(target);
+
+        // Target names are typed on command lines and written into workflow files as job names: an identifier, as
+        // a member's name is (a letter, then letters, digits, '_' or '-', at most 100).
+        if (name.Length > 100 || !char.IsAsciiLetter(name[0]) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw new ArgumentException($"Target name '{name}' is not valid: use a letter, then letters, digits, '_' or '-' (at most 100).", nameof(name));
+        }
+
         if (!_names.Add(name))
         {
             throw new InvalidOperationException($"Target '{name}' is defined twice.");

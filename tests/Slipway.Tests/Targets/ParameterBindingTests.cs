@@ -108,7 +108,7 @@ public sealed class ParameterBindingTests
     [InlineData("--replicas", "three", "--replicas: 'three' is not valid. Expected a whole number, e.g. 4.")]
     [InlineData("--push", "maybe", "--push: 'maybe' is not valid. Expected true or false (the flag alone means true).")]
     [InlineData("--flavor", "mint", "--flavor: 'mint' is not valid. Expected one of: vanilla, chocolate.")]
-    [InlineData("--lock-wait", "soon", "--lock-wait: 'soon' is not valid. Expected a duration, e.g. 90s, 5m, 1h30m.")]
+    [InlineData("--lock-wait", "soon", "--lock-wait: 'soon' is not valid. Expected a duration from 0s to 24d, e.g. 90s, 5m, 1h30m.")]
     public void A_bad_value_names_the_parameter_the_value_and_the_accepted_forms(string option, string value, string expected) =>
         Assert.Equal([expected], Bind([option, value]).Errors);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Slipway.Environments;
 
 namespace Slipway.Delivery.Canary;
 
@@ -64,21 +65,44 @@ public sealed record CanaryState(
     public static CanaryState? Read(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        if (InputFile.KindOf(path) == FileKind.Missing && new FileInfo(path).LinkTarget is null)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<CanaryState>(File.ReadAllText(path), Options)
+            var state = JsonSerializer.Deserialize<CanaryState>(InputFile.ReadText(path, path, RecordedValue.MaxManifestBytes), Options)
                 ?? throw new JsonException("the file is empty");
+            return Problem(state) is { } problem
+                ? throw new JsonException(problem)
+                : state with { Owner = Processes.PrintableText.Escape(state.Owner ?? "unknown") };
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InputFileException)
         {
             throw new InvalidOperationException(
-                $"{path} (the canary in progress) cannot be read: {e.Message}. Look at the proxy's weights and containers, then delete the file and run Abort.", e);
+                $"{path} (the canary in progress) cannot be read: {Processes.PrintableText.Escape(e is InputFileException refused ? refused.Reason : e.Message)}. Look at the proxy's weights and containers, then delete the file and run Abort.", e);
         }
+    }
+
+    /// <summary>Why a state read back cannot be acted on, or null: a resumed canary sets weights, waits and deploys from it.</summary>
+    private static string? Problem(CanaryState state)
+    {
+        if (state.Release is null || !RecordedValue.IsVersion(state.Release.Version) || state.Release.Images is null
+            || state.Release.Images.Any(i => !RecordedValue.IsService(i.Key) || !RecordedValue.IsImageReference(i.Value)))
+        {
+            return "its release is not a version with image references";
+        }
+
+        if (!RecordedValue.IsVersion(state.Stable))
+        {
+            return "its stable version is not " + RecordedValue.VersionRule;
+        }
+
+        return state.Step is < 0 or > 1000 || state.Weight is < 0 or > 100 || state.Analyses < 0 || state.Failures < 0
+            || state.StepElapsed < TimeSpan.Zero || state.StepElapsed > Duration.MaxValue
+            ? "a step, weight, count or time is out of range"
+            : null;
     }
 
     /// <summary>Writes the state (to a temporary file, then moved), so a reader never sees half a file.</summary>
@@ -129,16 +153,31 @@ public static class CanaryRequest
     public static (CanaryDecision Decision, string Who)? Take(string directory)
     {
         var path = Path.Combine(directory, CanaryState.RequestFileName);
-        if (!File.Exists(path))
+        var kind = InputFile.KindOf(path);
+        if (kind == FileKind.Missing)
         {
             return null;
         }
 
-        var text = File.ReadAllText(path).Trim();
-        File.Delete(path);
+        string text;
+        try
+        {
+            text = kind == FileKind.Regular ? InputFile.ReadText(path, path, RecordedValue.MaxSmallFileBytes).Trim() : string.Empty;
+        }
+        catch (InputFileException)
+        {
+            // Not a decision Promote or Abort left: ignored, and removed below so it is not read again every second.
+            text = string.Empty;
+        }
+
+        if (kind == FileKind.Regular)
+        {
+            File.Delete(path);
+        }
+
         var parts = text.Split(' ', 2, StringSplitOptions.TrimEntries);
-        return Enum.TryParse<CanaryDecision>(parts[0], ignoreCase: true, out var decision)
-            ? (decision, parts.Length > 1 ? parts[1] : "someone")
+        return Enum.TryParse<CanaryDecision>(parts[0], ignoreCase: true, out var decision) && Enum.IsDefined(decision)
+            ? (decision, parts.Length > 1 ? Processes.PrintableText.Escape(parts[1]) : "someone")
             : null;
     }
 }
