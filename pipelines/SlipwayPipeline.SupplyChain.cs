@@ -2,6 +2,7 @@ using Slipway.Processes;
 using Slipway.Targets;
 using Slipway.Tools.Docker;
 using Slipway.Tools.Sbom;
+using Slipway.Delivery.SupplyChain;
 using Slipway.Tools.Scan;
 
 namespace Slipway.Build;

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Slipway.Delivery;
-
-namespace Slipway.GitHub;
+namespace Slipway.Delivery;
 
 /// <summary>
 /// The Markdown notes of a GitHub Release, from what the pipeline produced: every image digest of

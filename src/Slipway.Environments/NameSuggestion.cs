@@ -27,5 +27,5 @@ internal static class NameSuggestion
         Closest(name, candidates) is { } match ? $"; did you mean \"{match}\"?" : string.Empty;
 
     /// <summary>Case-insensitive edit distance, shared with the command line's suggestions.</summary>
-    private static int Distance(string a, string b) => Targets.NameSuggestions.Distance(a.ToLowerInvariant(), b.ToLowerInvariant());
+    private static int Distance(string a, string b) => NameSuggestions.Distance(a.ToLowerInvariant(), b.ToLowerInvariant());
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 
-namespace Slipway.Processes;
+using Slipway.Processes;
+
+namespace Slipway.Testing;
 
 /// <summary>
 /// A test double for <see cref="IToolRunner"/>: records every invocation in order and answers from a

@@ -1,22 +1,37 @@
 using System.Text.RegularExpressions;
 using Slipway.Processes;
 
-namespace Slipway.Tests.Support;
+namespace Slipway.Testing;
 
 /// <summary>What a <see cref="ScriptedToolSession"/> saw, in order.</summary>
 public enum SessionEventKind
 {
+    /// <summary>A tool that may change something (<see cref="IToolSession.RunAsync"/>).</summary>
     Run,
+
+    /// <summary>A read-only query (<see cref="IToolSession.QueryAsync"/>).</summary>
     Query,
+
+    /// <summary>An in-process effect (<see cref="IToolSession.DoAsync"/>).</summary>
     Effect,
+
+    /// <summary>Something the test marked (<see cref="ScriptedToolSession.Mark"/>).</summary>
     Mark,
+
+    /// <summary>An informational line.</summary>
     Info,
+
+    /// <summary>A warning.</summary>
     Warning,
 }
 
 /// <summary>One thing a <see cref="ScriptedToolSession"/> saw: a tool (with its invocation), an effect, a mark or a message.</summary>
+/// <param name="Kind">What it was.</param>
+/// <param name="Text">The invocation's display string (without its environment), the effect's description, or the line.</param>
+/// <param name="Invocation">The invocation, for runs and queries.</param>
 public sealed record SessionEvent(SessionEventKind Kind, string Text, ToolInvocation? Invocation = null)
 {
+    /// <summary>"run: docker ...", for assertion messages.</summary>
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}: {Text}";
 }
 
@@ -33,8 +48,10 @@ public sealed class ScriptedToolSession : IToolSession
     private readonly List<(Regex Pattern, Func<ToolInvocation, Match, ToolResult> Respond)> _rules = [];
     private readonly List<SessionEvent> _events = [];
 
+    /// <inheritdoc />
     public bool IsDryRun { get; init; }
 
+    /// <inheritdoc />
     public CancellationToken CancellationToken { get; init; }
 
     /// <summary>Everything seen so far, in order.</summary>
@@ -76,8 +93,10 @@ public sealed class ScriptedToolSession : IToolSession
     /// <summary>Records something that is not a tool, such as a delegate the code under test called.</summary>
     public void Mark(string what) => Record(new SessionEvent(SessionEventKind.Mark, what));
 
+    /// <summary>A result with <paramref name="exitCode"/> and the given output.</summary>
     public static ToolResult Result(int exitCode = 0, string stdout = "", string stderr = "") => new(exitCode, stdout, stderr, TimeSpan.Zero);
 
+    /// <inheritdoc />
     public Task<ToolResult> RunAsync(ToolInvocation invocation, bool echoOutput = true)
     {
         ArgumentNullException.ThrowIfNull(invocation);
@@ -85,6 +104,7 @@ public sealed class ScriptedToolSession : IToolSession
         return Task.FromResult(IsDryRun ? ToolResult.DryRun : Answer(invocation));
     }
 
+    /// <inheritdoc />
     public Task<ToolResult> QueryAsync(ToolInvocation invocation)
     {
         ArgumentNullException.ThrowIfNull(invocation);
@@ -92,6 +112,7 @@ public sealed class ScriptedToolSession : IToolSession
         return Task.FromResult(Answer(invocation));
     }
 
+    /// <inheritdoc />
     public async Task DoAsync(string description, Func<CancellationToken, Task> effect)
     {
         ArgumentNullException.ThrowIfNull(effect);
@@ -102,8 +123,10 @@ public sealed class ScriptedToolSession : IToolSession
         }
     }
 
+    /// <inheritdoc />
     public void Info(string message) => Record(new SessionEvent(SessionEventKind.Info, message));
 
+    /// <inheritdoc />
     public void Warning(string message) => Record(new SessionEvent(SessionEventKind.Warning, message));
 
     private ToolResult Answer(ToolInvocation invocation)

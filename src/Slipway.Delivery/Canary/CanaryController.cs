@@ -269,7 +269,7 @@ public sealed class CanaryController
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static string Format(TimeSpan span) => Targets.DurationText.Format(span);
+    private static string Format(TimeSpan span) => DurationText.Format(span);
 }
 
 /// <summary>The environment's canary: its plan, where its state lives, and how it probes.</summary>

@@ -1,5 +1,3 @@
-using Slipway.Environments;
-
 namespace Slipway.Tools.Scan;
 
 /// <summary>One vulnerability a scanner reported in one package of one target.</summary>

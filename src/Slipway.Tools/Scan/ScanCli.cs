@@ -6,7 +6,7 @@ namespace Slipway.Tools.Scan;
 /// Renders the vulnerability scanners' invocations. Pure: nothing here runs a process. Each writes JSON
 /// to stdout for <see cref="DotNetVulnerabilityReport"/>, <see cref="GrypeReport"/> or <see cref="TrivyReport"/>.
 /// None of them is asked to fail on findings: the exit code means "the scan ran", and
-/// <see cref="VulnerabilityGate"/> decides, so the policy (threshold, allowances) lives in one place.
+/// the vulnerability gate of Slipway.Delivery decides, so the policy (threshold, allowances) lives in one place.
 /// </summary>
 public static class ScanCli
 {

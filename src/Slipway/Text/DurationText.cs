@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Slipway.Targets;
+namespace Slipway;
 
 /// <summary>Durations as people write them: <c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>250ms</c>, or <c>00:05:00</c>.</summary>
 public static partial class DurationText

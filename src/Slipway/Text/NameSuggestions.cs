@@ -1,4 +1,4 @@
-namespace Slipway.Targets;
+namespace Slipway;
 
 /// <summary>"Did you mean" for unknown names, by edit distance.</summary>
 public static class NameSuggestions

@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace Slipway.Delivery;
+namespace Slipway;
 
 /// <summary>
 /// Plain-text tables for the console and logs (the ledger, the SLO probes, the smoke checks): columns padded to their
 /// widest cell and two spaces apart, the last column unpadded so lines carry no trailing spaces.
 /// </summary>
-internal static class TextTable
+public static class TextTable
 {
     /// <summary>Renders <paramref name="headers"/> and <paramref name="rows"/>, with a line of dashes under the headers when <paramref name="underline"/>.</summary>
     public static string Render(string[] headers, IReadOnlyList<string[]> rows, bool underline = true)
