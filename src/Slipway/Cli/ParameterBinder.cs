@@ -50,7 +50,16 @@ public static class ParameterBinder
 
             try
             {
-                parameter.Property.SetValue(pipeline, parameter.Parse(values));
+                var value = parameter.Parse(values);
+                if (parameter.Property.CanWrite)
+                {
+                    parameter.Property.SetValue(pipeline, value);
+                }
+                else
+                {
+                    // A component's parameter (an interface has no state): its default member reads it with TryGetValue.
+                    pipeline.SetParameterValue(parameter.Name, value);
+                }
             }
             catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
             {

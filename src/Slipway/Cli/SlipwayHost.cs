@@ -98,7 +98,8 @@ public static class SlipwayHost
         }
 
         IReadOnlyList<string> requested = options.Targets.Count > 0 ? options.Targets : graph.DefaultTarget is { } defaultTarget ? [defaultTarget] : [];
-        var request = new PlanRequest([.. pipeline.AdditionalTargets, .. requested], options.Skip, options.Exclusive);
+        var additional = pipeline.AdditionalTargets.Concat(graph.Targets.Where(t => t.AddedToEveryPlanWhen?.Invoke() == true).Select(t => t.Name));
+        var request = new PlanRequest([.. additional, .. requested], options.Skip, options.Exclusive);
         if (options.Tree)
         {
             var roots = requested.Count > 0 ? requested : [.. graph.Targets.Select(t => t.Name)];
@@ -119,13 +120,26 @@ public static class SlipwayHost
             return UsageError(context, planned.Errors);
         }
 
-        var configurationErrors = pipeline.Validate(planned.Plan!);
+        var configurationErrors = CheckConfiguration(pipeline, planned.Plan!);
         if (configurationErrors.Count > 0)
         {
             return UsageError(context, configurationErrors);
         }
 
         return await ExecuteAsync(pipeline, planned.Plan!, options, context, console);
+    }
+
+    /// <summary>The planned targets' own checks (each message once), then the pipeline's: every error before anything runs.</summary>
+    private static List<string> CheckConfiguration(Pipeline pipeline, Plan plan)
+    {
+        var errors = plan.Targets
+            .Where(t => t.SkipReason is null)
+            .SelectMany(t => t.Spec.Validations)
+            .Distinct()
+            .SelectMany(check => check(plan))
+            .ToList();
+        errors.AddRange(pipeline.Validate(plan));
+        return [.. errors.Distinct(StringComparer.Ordinal)];
     }
 
     private static async Task<int> ExecuteAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)
