@@ -37,11 +37,23 @@ public sealed record DataSettings
 /// <summary>The Postgres database of the stack.</summary>
 public sealed record PostgresSettings
 {
-    /// <summary>The database name.</summary>
+    /// <summary>The database name (the stack receives it as <c>POSTGRES_DB</c>).</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "a database name (letters, digits and '_', not starting with a digit)")]
     public required string Database { get; init; }
 
-    /// <summary>The connection string, as a secret reference.</summary>
-    public required SecretReference Connection { get; init; }
+    /// <summary>The database user the services connect as (the stack receives it as <c>POSTGRES_USER</c>).</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "a database user name (letters, digits and '_', not starting with a digit)")]
+    public string User { get; init; } = "app";
+
+    /// <summary>The Compose service that runs the database: started before a rollout, never replaced by one, backed up.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "postgres";
+
+    /// <summary>Its image (the stack receives it as <c>POSTGRES_IMAGE</c>).</summary>
+    public string Image { get; init; } = "postgres:15";
+
+    /// <summary>The connection string, as a secret reference, for drivers that do not run the database themselves (Helm).</summary>
+    public SecretReference? Connection { get; init; }
 
     /// <summary>
     /// The password of the database the Compose stack runs (the stack builds the services' connection strings from
@@ -56,8 +68,15 @@ public sealed record PostgresSettings
 /// <summary>The Redis instance of the stack.</summary>
 public sealed record RedisSettings
 {
-    /// <summary>The connection string, as a secret reference.</summary>
-    public required SecretReference Connection { get; init; }
+    /// <summary>The Compose service that runs Redis: started before a rollout, never replaced by one.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "redis";
+
+    /// <summary>Its image (the stack receives it as <c>REDIS_IMAGE</c>).</summary>
+    public string Image { get; init; } = "redis:7";
+
+    /// <summary>The connection string, as a secret reference, for drivers that do not run Redis themselves (Helm).</summary>
+    public SecretReference? Connection { get; init; }
 }
 
 /// <summary>Pre-deploy backups.</summary>
@@ -81,6 +100,16 @@ public sealed record MigrationPolicy
 
     /// <summary>How long migrations may take before the deploy aborts.</summary>
     public Duration Timeout { get; init; } = Duration.Parse("5m");
+
+    /// <summary>
+    /// The migration command, run once per deploy in the routed service's image (<c>ingress.backend</c>): as the
+    /// Compose one-off <see cref="Service"/>'s command, and as the arguments of Helm's pre-upgrade Job.
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = ["migrate"];
+
+    /// <summary>The Compose one-off service that runs the migrations, in a profile of the same name so <c>up</c> leaves it out.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "migrate";
 }
 
 /// <summary>A weekly window in which deploys that touch data may run.</summary>

@@ -47,6 +47,65 @@ public sealed record ComposeTarget
 
     /// <summary>The Compose files, relative to the repository root.</summary>
     public IReadOnlyList<string> Files { get; init; } = ["compose/stack.yml"];
+
+    /// <summary>
+    /// The variable the stack reads a service's image from; <c>{SERVICE}</c> stands for the service's name in upper case with
+    /// <c>-</c> as <c>_</c>: <c>api</c> reads <c>API_IMAGE</c>.
+    /// </summary>
+    [RegularExpression("^[A-Za-z_]*\\{SERVICE\\}[A-Za-z0-9_]*$", ErrorMessage = "a variable name containing {SERVICE}, e.g. {SERVICE}_IMAGE")]
+    public string ImageVariable { get; init; } = "{SERVICE}_IMAGE";
+
+    /// <summary>The HAProxy in front of the routed service: its Compose service, backend, server slots and the ports it listens on.</summary>
+    public ProxySettings Proxy { get; init; } = new();
+
+    /// <summary>The variable of the stack that names <paramref name="service"/>'s image, from <see cref="ImageVariable"/>.</summary>
+    public string ImageVariableOf(string service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return ImageVariable.Replace("{SERVICE}", service.ToUpperInvariant().Replace('-', '_'), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// The HAProxy in front of a Compose stack. Slipway generates its configuration from these keys and the routed service's
+/// port and readiness path (<c>services.&lt;ingress.backend&gt;</c>), and drives it through its runtime API.
+/// </summary>
+public sealed record ProxySettings
+{
+    /// <summary>The proxy's Compose service.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "proxy";
+
+    /// <summary>Its image (the stack receives it as <c>PROXY_IMAGE</c>); an HAProxy 2.4 or newer with <c>socat</c>.</summary>
+    public string Image { get; init; } = "haproxy:2.6";
+
+    /// <summary>The backend the routed service's servers are in.</summary>
+    [RegularExpression("^[A-Za-z0-9_.:-]+$", ErrorMessage = "an HAProxy backend name (letters, digits, '_', '.', ':' and '-')")]
+    public string Backend { get; init; } = "app";
+
+    /// <summary>The name of the routed service's server slots (<c>api1</c>, <c>api2</c>, …); absent: the routed service's name.</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9_-]*$", ErrorMessage = "an HAProxy server name prefix (letters, digits, '_' and '-')")]
+    public string? Servers { get; init; }
+
+    /// <summary>The name of the canary's server slots (<c>canary1</c>, …); must not start like <see cref="Servers"/>.</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9_-]*$", ErrorMessage = "an HAProxy server name prefix (letters, digits, '_' and '-')")]
+    public string CanaryServers { get; init; } = "canary";
+
+    /// <summary>Server slots for the routed service: a rollout runs the new containers beside the old, so at least twice its replicas.</summary>
+    [Range(2, 64)]
+    public int Slots { get; init; } = 8;
+
+    /// <summary>Server slots for the canary's containers (<c>canary.replicas</c> at most).</summary>
+    [Range(1, 16)]
+    public int CanarySlots { get; init; } = 4;
+
+    /// <summary>The port the proxy listens on for HTTP inside its container; <c>ingress.http_port</c> is published to it.</summary>
+    [Range(1, 65535)]
+    public int ListenPort { get; init; } = 8080;
+
+    /// <summary>The port of its read-only stats page inside its container (the stack's healthcheck may connect to it).</summary>
+    [Range(1, 65535)]
+    public int StatsListenPort { get; init; } = 8404;
 }
 
 /// <summary>A Helm release in a Kubernetes namespace.</summary>

@@ -36,8 +36,6 @@ public sealed partial record HelmValues
     /// <summary>The CPU utilisation the autoscalers aim for, in percent of the request, when the matrix says nothing.</summary>
     public const int DefaultTargetCpuUtilization = 70;
 
-    /// <summary>The migration command of the routed service's image, as <c>compose/stack.yml</c> runs it.</summary>
-    public static readonly IReadOnlyList<string> MigrationArguments = ["migrate"];
 
     private HelmValues()
     {
@@ -75,6 +73,9 @@ public sealed partial record HelmValues
 
     /// <summary>The migration hook Job.</summary>
     public required HelmMigrationValues Migrations { get; init; }
+
+    /// <summary>The migration command the hook Job runs in the routed service's image (<c>data.migrations.command</c>), as Compose's one-off does.</summary>
+    public IReadOnlyList<string> MigrationCommand { get; init; } = ["migrate"];
 
     /// <summary>The percentage of traffic the stable release's route sends to the canary Service (0–100).</summary>
     public int CanaryWeight { get; init; }
@@ -174,6 +175,7 @@ public sealed partial record HelmValues
                 environment.Data.Migrations.Enabled,
                 ingress.Backend,
                 (int)Math.Ceiling(environment.Data.Migrations.Timeout.Value.TotalSeconds)),
+            MigrationCommand = environment.Data.Migrations.Command,
         };
     }
 
@@ -210,7 +212,7 @@ public sealed partial record HelmValues
             {
                 ["enabled"] = Migrations.Enabled,
                 ["service"] = Migrations.Service,
-                ["args"] = MigrationArguments,
+                ["args"] = MigrationCommand,
                 ["activeDeadlineSeconds"] = Migrations.TimeoutSeconds,
             },
         };
