@@ -34,6 +34,10 @@ public interface IDeployDriver
 /// <summary>The driver an environment's <c>delivery.driver</c> names.</summary>
 public static class DeployDrivers
 {
+    /// <summary>Where <paramref name="environment"/> answers once deployed, as its driver's <see cref="IDeployDriver.Url"/>.</summary>
+    public static Uri UrlOf(DeliveryEnvironment environment) =>
+        environment?.Environment.Delivery.Driver == DeliveryDriver.Helm ? Helm.HelmDriver.UrlOf(environment) : Compose.ComposeDriver.UrlOf(environment!);
+
     /// <summary>
     /// The driver of <paramref name="environment"/>, every effect through <paramref name="session"/>; <paramref name="uncancelled"/>
     /// runs what must finish after Ctrl+C or SIGTERM (taking a canary's traffic away).

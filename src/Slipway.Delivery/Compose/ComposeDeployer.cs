@@ -55,7 +55,7 @@ public sealed partial class ComposeDeployer
         var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
         {
-            return new DeployOutcome(success, "dry run: nothing deployed", null);
+            return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
         }
 
         if (attempt.Failure is null)
@@ -450,7 +450,18 @@ public sealed partial class ComposeDeployer
 
     private async Task<IReadOnlyList<DockerContainer>> ContainersAsync(ComposeProject project, string service)
     {
-        var ids = DockerContainerIds.Parse((await _session.QueryAsync(ComposeCli.ContainerIds(project, service))).StandardOutput);
+        ToolResult listed;
+        try
+        {
+            listed = await _session.QueryAsync(ComposeCli.ContainerIds(project, service));
+        }
+        catch (Exception e) when (_session.IsDryRun && e is ToolFailedException or ToolNotFoundException)
+        {
+            // A dry run writes no override and may have no engine: what runs is unknown, so it shows a first deploy.
+            return [];
+        }
+
+        var ids = DockerContainerIds.Parse(listed.StandardOutput);
         return ids.Count == 0 ? [] : await InspectAsync(ids);
     }
 

@@ -42,7 +42,11 @@ public sealed class ComposeDriver : IDeployDriver
         : throw new InvalidOperationException($"{_environment.EnvironmentFile} deploys with {Environment.Delivery.Driver.ToString().ToLowerInvariant()}, not compose: add a delivery.compose section, or deploy it with its own driver.");
 
     /// <summary>The proxy, published on 127.0.0.1 at <c>ingress.http_port</c>: the probes' way in.</summary>
-    public Uri Url => new($"http://127.0.0.1:{(Environment.Ingress ?? throw new InvalidOperationException($"{_environment.EnvironmentFile} has no ingress: add ingress.http_port, the port the proxy is published on.")).HttpPort}");
+    public Uri Url => UrlOf(_environment);
+
+    /// <summary>Where a Compose environment answers: its proxy on 127.0.0.1 at <c>ingress.http_port</c>.</summary>
+    public static Uri UrlOf(DeliveryEnvironment environment) =>
+        new($"http://127.0.0.1:{(environment?.Environment.Ingress ?? throw new InvalidOperationException($"{environment?.EnvironmentFile} has no ingress: add ingress.http_port, the port the proxy is published on.")).HttpPort}");
 
     /// <inheritdoc />
     public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);
@@ -113,25 +117,13 @@ public sealed class ComposeDriver : IDeployDriver
         var ingress = Environment.Ingress?.Backend;
         var proxyConfig = HaproxyConfiguration.PathIn(_environment.StateDirectory);
         await WriteAsync(proxyConfig, HaproxyConfiguration.Render(Environment));
-        var project = new ComposeProject(compose.Project, compose.Files.Select(_environment.PathOf), Endpoint)
-            .WithVariable("PROXY_CONFIG", proxyConfig)
-            .WithVariable("PROXY_IMAGE", proxy.Image)
-            .WithVariable("PROXY_PORT", Url.Port.ToString(CultureInfo.InvariantCulture))
-            .WithVariable("PROXY_STATS_PORT", compose.StatsPort.ToString(CultureInfo.InvariantCulture));
-        if (Environment.Data.Postgres is { } postgres)
-        {
-            project = project
-                .WithVariable("POSTGRES_PASSWORD", await DatabasePasswordAsync())
-                .WithVariable("POSTGRES_USER", postgres.User)
-                .WithVariable("POSTGRES_DB", postgres.Database)
-                .WithVariable("POSTGRES_IMAGE", postgres.Image);
-        }
-
-        if (Environment.Data.Redis is { } redis)
-        {
-            project = project.WithVariable("REDIS_IMAGE", redis.Image);
-        }
-
+        var project = StackVariables(
+            new ComposeProject(compose.Project, compose.Files.Select(_environment.PathOf), Endpoint),
+            Environment,
+            proxyConfig,
+            Environment.Data.Postgres is null ? null : await DatabasePasswordAsync(),
+            Url.Port,
+            compose.StatsPort);
         return new ComposeDeployment
         {
             Environment = _environment.Name,
@@ -153,6 +145,32 @@ public sealed class ComposeDriver : IDeployDriver
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
         };
+    }
+
+    /// <summary>
+    /// What a stack is told through its environment, from the matrix: the proxy's configuration file, image and host ports,
+    /// the database's name, user, password and image, Redis's image. The images of the application services come per release.
+    /// </summary>
+    public static ComposeProject StackVariables(ComposeProject project, DeployEnvironment environment, string proxyConfig, Secret? databasePassword, int proxyPort, int statsPort)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
+        var proxy = environment.Delivery.Compose?.Proxy ?? new ProxySettings();
+        project = project
+            .WithVariable("PROXY_CONFIG", proxyConfig)
+            .WithVariable("PROXY_IMAGE", proxy.Image)
+            .WithVariable("PROXY_PORT", proxyPort.ToString(CultureInfo.InvariantCulture))
+            .WithVariable("PROXY_STATS_PORT", statsPort.ToString(CultureInfo.InvariantCulture));
+        if (environment.Data.Postgres is { } postgres)
+        {
+            project = project
+                .WithVariable("POSTGRES_PASSWORD", databasePassword ?? throw new ArgumentNullException(nameof(databasePassword), "the stack runs Postgres: it needs the database password"))
+                .WithVariable("POSTGRES_USER", postgres.User)
+                .WithVariable("POSTGRES_DB", postgres.Database)
+                .WithVariable("POSTGRES_IMAGE", postgres.Image);
+        }
+
+        return environment.Data.Redis is { } redis ? project.WithVariable("REDIS_IMAGE", redis.Image) : project;
     }
 
     private ComposeDeployer Deployer(IToolSession session, ComposeDeployment deployment, ComposeOverride rendered)

@@ -42,9 +42,16 @@ public sealed class HelmDriver : IDeployDriver
     private string Namespace => Settings.Namespace ?? throw new InvalidOperationException($"{_environment.EnvironmentFile}: delivery.helm.namespace is required.");
 
     /// <summary><c>delivery.helm.probe_url</c>, else <c>https://&lt;ingress.host&gt;</c>.</summary>
-    public Uri Url => Settings.ProbeUrl is { } url
-        ? new Uri(url)
-        : new Uri($"https://{(Environment.Ingress ?? throw new InvalidOperationException($"{_environment.EnvironmentFile} has neither delivery.helm.probe_url nor ingress.host: the SLO probes need one.")).Host}");
+    public Uri Url => UrlOf(_environment);
+
+    /// <summary>Where a Helm environment answers: <c>delivery.helm.probe_url</c>, else <c>https://&lt;ingress.host&gt;</c>.</summary>
+    public static Uri UrlOf(DeliveryEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment.Environment.Delivery.Helm?.ProbeUrl is { } url
+            ? new Uri(url)
+            : new Uri($"https://{(environment.Environment.Ingress ?? throw new InvalidOperationException($"{environment.EnvironmentFile} has neither delivery.helm.probe_url nor ingress.host: the SLO probes need one.")).Host}");
+    }
 
     /// <inheritdoc />
     public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);

@@ -15,16 +15,17 @@ public sealed class CosignGate
     public const string SbomPredicate = "cyclonedx";
 
     private readonly DeliveryEnvironment _environment;
-    private readonly IToolSession _session;
     private readonly bool _offline;
     private readonly Secret? _password;
     private CosignVersion? _version;
 
-    /// <summary>A gate for <paramref name="environment"/>'s policy; <paramref name="offline"/> signs and verifies without a transparency log.</summary>
-    public CosignGate(DeliveryEnvironment environment, IToolSession session, bool offline, Secret? password = null)
+    /// <summary>
+    /// A gate for <paramref name="environment"/>'s policy; <paramref name="offline"/> signs and verifies without a
+    /// transparency log. Each call runs cosign through the session it is given (a target's, or a ForEach item's).
+    /// </summary>
+    public CosignGate(DeliveryEnvironment environment, bool offline, Secret? password = null)
     {
         _environment = environment ?? throw new ArgumentNullException(nameof(environment));
-        _session = session ?? throw new ArgumentNullException(nameof(session));
         _offline = offline;
         _password = password;
     }
@@ -37,7 +38,7 @@ public sealed class CosignGate
     private CosignVersion Version => _version ?? throw new InvalidOperationException("DetectAsync comes first: the flags depend on cosign's version.");
 
     /// <summary>Asks the installed cosign for its version; a dry run without cosign shows v2's flags.</summary>
-    public async Task DetectAsync()
+    public async Task DetectAsync(IToolSession session)
     {
         if (_version is not null)
         {
@@ -46,36 +47,36 @@ public sealed class CosignGate
 
         try
         {
-            var output = await _session.QueryAsync(CosignCli.Version());
+            var output = await session.QueryAsync(CosignCli.Version());
             _version = CosignVersion.Parse(output.StandardOutput + "\n" + output.StandardError);
         }
-        catch (ToolNotFoundException) when (_session.IsDryRun)
+        catch (ToolNotFoundException) when (session.IsDryRun)
         {
             _version = new CosignVersion(2, 0, 0);
-            _session.Warning("cosign is not installed: the dry run shows cosign v2's flags.");
+            session.Warning("cosign is not installed: the dry run shows cosign v2's flags.");
             return;
         }
 
-        _session.Info($"cosign {_version}");
+        session.Info($"cosign {_version}");
     }
 
     /// <summary>True when <paramref name="reference"/> is already signed (and its SBOM attested, when <paramref name="withSbom"/>) for this policy.</summary>
-    public async Task<bool> IsSignedAsync(string reference, bool withSbom) =>
-        await PassesAsync(CosignCli.Verify(reference, Verification(), Version)) &&
-        (!withSbom || await PassesAsync(CosignCli.VerifyAttestation(reference, SbomPredicate, Verification(), Version)));
+    public async Task<bool> IsSignedAsync(IToolSession session, string reference, bool withSbom) =>
+        await PassesAsync(session, CosignCli.Verify(reference, Verification(), Version)) &&
+        (!withSbom || await PassesAsync(session, CosignCli.VerifyAttestation(reference, SbomPredicate, Verification(), Version)));
 
     /// <summary>Signs <paramref name="reference"/> and attests <paramref name="sbom"/> when there is one.</summary>
-    public async Task SignAsync(string reference, string? sbom)
+    public async Task SignAsync(IToolSession session, string reference, string? sbom)
     {
-        await _session.RunAsync(CosignCli.Sign(reference, SigningSettings(), Version).WithRetry(RetryPolicy.TransientNetworkErrors));
+        await session.RunAsync(CosignCli.Sign(reference, SigningSettings(), Version).WithRetry(RetryPolicy.TransientNetworkErrors));
         if (sbom is not null)
         {
-            await _session.RunAsync(CosignCli.Attest(reference, sbom, SbomPredicate, SigningSettings(), Version).WithRetry(RetryPolicy.TransientNetworkErrors));
+            await session.RunAsync(CosignCli.Attest(reference, sbom, SbomPredicate, SigningSettings(), Version).WithRetry(RetryPolicy.TransientNetworkErrors));
         }
     }
 
     /// <summary>Refuses <paramref name="reference"/> (repo@digest) unless it is signed, and attested when required, for the policy.</summary>
-    public async Task VerifyAsync(string reference)
+    public async Task VerifyAsync(IToolSession session, string reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var checks = new List<(ToolInvocation Invocation, string? Predicate)> { (CosignCli.Verify(reference, Verification(), Version), null) };
@@ -86,7 +87,7 @@ public sealed class CosignGate
 
         foreach (var (invocation, predicate) in checks)
         {
-            var result = await _session.RunAsync(invocation.AcceptingAnyExitCode(), echoOutput: false);
+            var result = await session.RunAsync(invocation.AcceptingAnyExitCode(), echoOutput: false);
             if (result.ExitCode != 0)
             {
                 var digestAt = reference.LastIndexOf('@');
@@ -94,11 +95,11 @@ public sealed class CosignGate
             }
         }
 
-        _session.Info($"{reference}: signature{(Policy.RequireSbom ? " and SBOM attestation" : string.Empty)} verified");
+        session.Info($"{reference}: signature{(Policy.RequireSbom ? " and SBOM attestation" : string.Empty)} verified");
     }
 
     /// <summary>A rollback is a deploy: the images it puts back are verified again when the policy asks for signatures.</summary>
-    public async Task VerifyReleaseAsync(IReadOnlyDictionary<string, string> images)
+    public async Task VerifyReleaseAsync(IToolSession session, IReadOnlyDictionary<string, string> images)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (!Policy.RequireSignature)
@@ -106,15 +107,15 @@ public sealed class CosignGate
             return;
         }
 
-        await DetectAsync();
+        await DetectAsync(session);
         foreach (var reference in images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value))
         {
-            await VerifyAsync(reference);
+            await VerifyAsync(session, reference);
         }
     }
 
-    private async Task<bool> PassesAsync(ToolInvocation check) =>
-        (await _session.QueryAsync(check.AcceptingAnyExitCode())).ExitCode == 0;
+    private static async Task<bool> PassesAsync(IToolSession session, ToolInvocation check) =>
+        (await session.QueryAsync(check.AcceptingAnyExitCode())).ExitCode == 0;
 
     private CosignSigning SigningSettings() => Signing.Mode switch
     {

@@ -28,6 +28,15 @@ public static class DotNetCli
     public static ToolInvocation Publish(string project, string configuration, string output) =>
         ToolInvocation.Of("dotnet").WithArguments("publish", project, "--configuration", configuration, "--output", output).WithNoLogo();
 
+    /// <summary>
+    /// <c>dotnet pack PROJECT -c CONFIGURATION -o OUTPUT -p:Version=VERSION</c>: the project's packages (or a solution's
+    /// packable projects) at <paramref name="version"/> (SemVer 2), symbols not included.
+    /// </summary>
+    public static ToolInvocation Pack(string project, string configuration, string output, string version) =>
+        ToolInvocation.Of("dotnet")
+            .WithArguments("pack", project, "--configuration", configuration, "--output", output, $"-p:Version={version}", "-p:IncludeSymbols=false")
+            .WithNoLogo();
+
     private static ToolInvocation WithNoLogo(this ToolInvocation invocation) =>
         invocation.WithArguments("--nologo")
             .WithEnvironment("DOTNET_CLI_TELEMETRY_OPTOUT", "1")

@@ -26,6 +26,9 @@ public interface IPipeline
     /// <param name="parameter">The parameter member itself, as <c>() =&gt; Name</c>.</param>
     T? TryGetValue<T>(Expression<Func<T>> parameter);
 
+    /// <summary>As <see cref="TryGetValue{T}(Expression{Func{T}})"/>, with <paramref name="fallback"/> when no value was given: for value types whose default is not <c>default</c>.</summary>
+    T TryGetValue<T>(Expression<Func<T>> parameter, T fallback);
+
     /// <summary>
     /// State the targets of one run share (the loaded environment, the release identity, the image digests): the same
     /// instance of <typeparamref name="T"/> for the whole run, made by <paramref name="create"/> on first use.

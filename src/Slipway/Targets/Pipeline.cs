@@ -47,12 +47,15 @@ public abstract class Pipeline : IPipeline
     public virtual IEnumerable<string> ToolDirectories => [Path.Combine(StateDirectoryName, "tools", "bin")];
 
     /// <inheritdoc />
-    public T? TryGetValue<T>(Expression<Func<T>> parameter)
+    public T? TryGetValue<T>(Expression<Func<T>> parameter) => TryGetValue(parameter, default(T)!);
+
+    /// <inheritdoc />
+    public T TryGetValue<T>(Expression<Func<T>> parameter, T fallback)
     {
         ArgumentNullException.ThrowIfNull(parameter);
         var name = MemberName(parameter.Body)
             ?? throw new ArgumentException("TryGetValue takes the parameter member itself, like TryGetValue(() => Env).", nameof(parameter));
-        return _parameterValues.TryGetValue(name, out var value) && value is not null ? (T)value : default;
+        return _parameterValues.TryGetValue(name, out var value) && value is not null ? (T)value : fallback;
     }
 
     /// <inheritdoc />
@@ -86,7 +89,7 @@ public abstract class Pipeline : IPipeline
             .Select(p => new ParameterDescriptor(p.Property, p.Attribute!))];
     }
 
-    /// <summary>Sets a parameter that has no setter of its own (a component's): <see cref="TryGetValue{T}"/> reads it.</summary>
+    /// <summary>Sets a parameter that has no setter of its own (a component's): <see cref="TryGetValue{T}(Expression{Func{T}})"/> reads it.</summary>
     internal void SetParameterValue(string name, object? value) => _parameterValues[name] = value;
 
     /// <summary>The pipeline's targets and how they relate, for generators (CI workflows, documentation).</summary>

@@ -1,35 +1,36 @@
-using Slipway.Delivery;
 using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Targets;
 using Slipway.Tools.Git;
 using Slipway.Tools.Terraform;
 
-namespace Slipway.Build;
+namespace Slipway.Delivery.Components;
 
 /// <summary>
-/// InfraPlan and InfraApply: the environment's Terraform stack (its <c>infra:</c> section) through a saved plan. The
-/// plan is made, shown and recorded with the commit it came from; the apply takes only that plan, for that commit,
-/// unchanged, and never one that deletes or replaces anything where the environment does not allow it.
+/// InfraPlan and InfraApply: the environment's Terraform stack (its <c>infra:</c> section) through a saved plan. The plan
+/// is made, shown and recorded with the commit it came from; the apply takes only that plan, for that commit, unchanged,
+/// and never one that deletes or replaces anything where the environment does not allow it.
 /// </summary>
-public sealed partial class SlipwayPipeline
+public interface IInfra : IEnvironmentMatrix
 {
+    /// <summary>--reconfigure.</summary>
     [Parameter("InfraPlan/InfraApply: terraform init -reconfigure, for when the infra.backend settings changed")]
-    public bool Reconfigure { get; init; }
+    bool Reconfigure => TryGetValue(() => Reconfigure);
 
-    public Target InfraPlan => _ => _
+    /// <summary>Plans the stack into a saved plan.</summary>
+    Target InfraPlan => _ => _
         .Describe("Plan --env's Terraform stack (infra: in its file) into artifacts/infra/<env>/plan.tfplan, print the changes per address and record the commit; deletes and replaces are refused unless infra.allow_destroy")
+        .UsesEnvironment(this, whenLoaded: InfraErrors)
         .Executes(InfraPlanAsync);
 
-    public Target InfraApply => _ => _
+    /// <summary>Applies exactly the saved plan.</summary>
+    Target InfraApply => _ => _
         .Describe("Apply the saved plan of --env, only if InfraPlan made it from HEAD and it is unchanged; deletes and replaces are refused unless infra.allow_destroy")
         .After(InfraPlan)
+        .UsesEnvironment(this, whenLoaded: InfraErrors)
         .Executes(InfraApplyAsync);
 
-    private InfraSettings Infra => Environments.Current.Infra
-        ?? throw new InvalidOperationException($"{EnvironmentFile} has no infra section.");
-
-    private string EnvironmentFile => $"{EnvironmentsDirectory}/{EnvironmentName}.yml";
+    private InfraSettings Infra => CurrentEnvironment.Infra ?? throw new InvalidOperationException($"{EnvironmentFile} has no infra section.");
 
     private string InfraDirectory => Path.Combine("artifacts", "infra", EnvironmentName);
 
@@ -40,7 +41,7 @@ public sealed partial class SlipwayPipeline
     /// <summary>Configuration errors of the infra section, reported with the others before anything runs (exit 2).</summary>
     private IEnumerable<string> InfraErrors()
     {
-        if (Environments.Current.Infra is not { } infra)
+        if (CurrentEnvironment.Infra is not { } infra)
         {
             yield return $"{EnvironmentFile}: infra: the {EnvironmentName} environment has no infra section, so InfraPlan and InfraApply have no stack to work on. " +
                 "Add infra.stack (e.g. infra/single-node), infra.var_files and infra.backend to it, or choose an environment that has one with --env.";
@@ -104,34 +105,11 @@ public sealed partial class SlipwayPipeline
         var infra = Infra;
         var stack = ctx.PathOf(infra.Stack);
         var planFile = ctx.PathOf(PlanFile);
-        var recordFile = ctx.PathOf(PlanRecordFile);
         var planAgain = $"run ./build.sh --target InfraPlan --env {EnvironmentName} again, review it, then InfraApply";
         var head = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
         if (!ctx.IsDryRun)
         {
-            var record = SavedInfraPlan.ReadOrNull(recordFile)
-                ?? throw new InvalidOperationException($"There is no saved plan for {EnvironmentName} ({PlanRecordFile} is missing): run ./build.sh --target InfraPlan --env {EnvironmentName} first.");
-            if (record.IsRefused)
-            {
-                throw new InvalidOperationException(
-                    $"The last plan for {EnvironmentName} (commit {Short(record.Commit)}) was refused because it deletes or replaces {string.Join(", ", record.RefusedDestroying)}; there is nothing to apply. " +
-                    $"Change the configuration so nothing is destroyed, or set infra.allow_destroy: true in {EnvironmentFile}, then {planAgain}.");
-            }
-
-            if (!string.Equals(record.Commit, head, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"The saved plan for {EnvironmentName} belongs to commit {Short(record.Commit)}, but HEAD is {Short(head)}: {planAgain}.");
-            }
-
-            if (!string.Equals(record.Stack, infra.Stack, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"The saved plan for {EnvironmentName} is of the stack {record.Stack}, but {EnvironmentFile} now names {infra.Stack}: {planAgain}.");
-            }
-
-            if (!File.Exists(planFile) || record.PlanSha256 != SavedInfraPlan.HashOf(planFile))
-            {
-                throw new InvalidOperationException($"{PlanFile} is {(File.Exists(planFile) ? "not the file InfraPlan saved (its hash differs)" : "missing")}; the plan of commit {Short(record.Commit)} cannot be applied: {planAgain}.");
-            }
+            CheckSavedPlan(ctx.PathOf(PlanRecordFile), planFile, infra, head, planAgain);
         }
 
         // The apply may run on another machine or job than the plan: init makes sure of the backend and providers.
@@ -166,8 +144,36 @@ public sealed partial class SlipwayPipeline
         await ctx.DoAsync($"remove the applied plan in {InfraDirectory}", () =>
         {
             File.Delete(planFile);
-            File.Delete(recordFile);
+            File.Delete(ctx.PathOf(PlanRecordFile));
         });
+    }
+
+    /// <summary>The saved plan may be applied only as InfraPlan left it: from HEAD, for this stack, with its hash, not refused.</summary>
+    private void CheckSavedPlan(string recordFile, string planFile, InfraSettings infra, string head, string planAgain)
+    {
+        var record = SavedInfraPlan.ReadOrNull(recordFile)
+            ?? throw new InvalidOperationException($"There is no saved plan for {EnvironmentName} ({PlanRecordFile} is missing): run ./build.sh --target InfraPlan --env {EnvironmentName} first.");
+        if (record.IsRefused)
+        {
+            throw new InvalidOperationException(
+                $"The last plan for {EnvironmentName} (commit {Short(record.Commit)}) was refused because it deletes or replaces {string.Join(", ", record.RefusedDestroying)}; there is nothing to apply. " +
+                $"Change the configuration so nothing is destroyed, or set infra.allow_destroy: true in {EnvironmentFile}, then {planAgain}.");
+        }
+
+        if (!string.Equals(record.Commit, head, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The saved plan for {EnvironmentName} belongs to commit {Short(record.Commit)}, but HEAD is {Short(head)}: {planAgain}.");
+        }
+
+        if (!string.Equals(record.Stack, infra.Stack, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The saved plan for {EnvironmentName} is of the stack {record.Stack}, but {EnvironmentFile} now names {infra.Stack}: {planAgain}.");
+        }
+
+        if (!File.Exists(planFile) || record.PlanSha256 != SavedInfraPlan.HashOf(planFile))
+        {
+            throw new InvalidOperationException($"{PlanFile} is {(File.Exists(planFile) ? "not the file InfraPlan saved (its hash differs)" : "missing")}; the plan of commit {Short(record.Commit)} cannot be applied: {planAgain}.");
+        }
     }
 
     /// <summary>The refusal message when <paramref name="summary"/> deletes or replaces anything and the environment does not allow it; else null.</summary>
@@ -179,8 +185,8 @@ public sealed partial class SlipwayPipeline
             return null;
         }
 
-        return $"Refused: the plan of {infra.Stack} for {EnvironmentName} (commit {Short(commit)}) would destroy {destructive.Count} resource(s), and {EnvironmentFile} does not set infra.allow_destroy:{Environment.NewLine}" +
-            string.Join(Environment.NewLine, destructive.Select(c => $"  {PlanSummary.Name(c.Action)} {c.Address}")) + Environment.NewLine +
+        return $"Refused: the plan of {infra.Stack} for {EnvironmentName} (commit {Short(commit)}) would destroy {destructive.Count} resource(s), and {EnvironmentFile} does not set infra.allow_destroy:{System.Environment.NewLine}" +
+            string.Join(System.Environment.NewLine, destructive.Select(c => $"  {PlanSummary.Name(c.Action)} {c.Address}")) + System.Environment.NewLine +
             "Change the configuration so nothing is deleted or replaced, or set infra.allow_destroy: true for this environment and plan again.";
     }
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Slipway.Delivery;
-using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Targets;
 using Slipway.Tools.Docker;
@@ -9,75 +7,87 @@ using Slipway.Tools.DotNet;
 using Slipway.Tools.Git;
 using Slipway.Tools.Registry;
 
-namespace Slipway.Build;
+namespace Slipway.Delivery.Components;
 
-/// <summary>Build and Publish: images per service from the --env environment, pushed by digest into release.json.</summary>
-public sealed partial class SlipwayPipeline
+/// <summary>
+/// The services' images: Build (per service, in parallel: <c>dotnet publish</c> and an image tagged with the version and
+/// the commit, OCI labels; unchanged services skipped) and Publish (pushed by digest into release.json, which every later
+/// target works from).
+/// </summary>
+public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDockerEngine
 {
-    private const string PublishDirectory = "artifacts/publish";
-    private const string ReleaseFile = ReleaseManifest.DefaultPath;
-    private const string BuildStateDirectory = ".slipway/build-state";
+    /// <summary>What Publish writes and every later target reads.</summary>
+    const string ReleaseFile = ReleaseManifest.DefaultPath;
 
-    private readonly Dictionary<string, Deferred> _digests = new(StringComparer.Ordinal);
-    private ReleaseIdentity? _identity;
-
-    [Parameter("Release version (SemVer); default: the tag on HEAD, else 0.0.0-<branch>.<height>+<sha>")]
-    public string? Version { get; init; }
-
+    /// <summary>--force: publish over an existing version with other content.</summary>
     [Parameter("Publish even when the registry already holds this version with different content")]
-    public bool Force { get; init; }
+    bool Force => TryGetValue(() => Force);
 
-    /// <summary>The services of the --env environment, in name order.</summary>
-    private IEnumerable<Service> Services =>
-        Environments.Current.Services.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new Service(s.Key, s.Value));
-
-    private ReleaseIdentity Identity => _identity ?? throw new InvalidOperationException("The release version is not resolved yet: Build resolves it first.");
-
-    public Target Build => _ => _
+    /// <summary>Builds an image per service.</summary>
+    Target Build => _ => _
         .Describe("Per service, in parallel: dotnet publish and an image build tagged <version> and <git sha> with OCI labels; unchanged services are skipped")
         .DependsOn(Restore)
-        .After(Provision)
-        .Executes(EnsureIdentityAsync)
+        .After<IMachine>(x => x.Provision)
+        .UsesEnvironment(this, EnvironmentUse.PerService)
+        .Executes(ResolveVersionAsync)
         .ForEach(() => SelectedServices, BuildServiceAsync, service => service.Name);
 
-    public Target Publish => _ => _
+    /// <summary>Pushes each image and records its digest in release.json.</summary>
+    Target Publish => _ => _
         .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")
-        .DependsOn(Build, Sbom, Scan)
-        .After(Provision)
+        .DependsOn(Build)
+        .TryDependsOn<ISupplyChain>(x => x.Sbom)
+        .TryDependsOn<ISupplyChain>(x => x.Scan)
+        .After<IMachine>(x => x.Provision)
+        .UsesEnvironment(this)
         .Produces(ReleaseFile)
-        .Executes(EnsureIdentityAsync)
+        .Executes(ResolveVersionAsync)
         .Executes(LoginAsync)
         .ForEach(() => Services, PublishServiceAsync, service => service.Name)
         .Executes(WriteReleaseAsync);
 
-    private async Task EnsureIdentityAsync(TargetContext ctx)
+    /// <summary>The delivery's view of the environment of this run: the matrix, its secrets, the root, the local engine, release.json.</summary>
+    DeliveryEnvironment Delivery => new()
     {
-        if (_identity is not null)
-        {
-            return;
-        }
+        Environment = CurrentEnvironment,
+        Secrets = Environments.Secrets,
+        RootDirectory = RootDirectory,
+        EnvironmentFile = EnvironmentFile,
+        LocalEngine = Engine,
+        ReleaseFile = ReleaseFile,
+    };
 
-        // Read-only git queries run in a dry run too, so the printed tags are the real ones.
-        var sha = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
-        var tag = GitOutput.ExactTagOrNull(await ctx.QueryAsync(GitCli.ExactTag(RootDirectory)));
-        var branch = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.CurrentBranch(RootDirectory)));
-        var height = GitOutput.CommitCount(await ctx.QueryAsync(GitCli.CommitCount(RootDirectory)));
-        var committed = GitOutput.FirstLine(await ctx.QueryAsync(ToolInvocation.Of("git").WithArguments("log", "-1", "--format=%cI").WithWorkingDirectory(RootDirectory)));
-        var origin = GitOutput.OriginUrlOrNull(await ctx.QueryAsync(GitCli.OriginUrl(RootDirectory)));
-        var version = ReleaseVersion.Compute(Version, tag, branch, height, sha);
-
-        // The commit time, not the build time, is the image's creation date: rebuilding the same
-        // commit then yields the same labels, so Publish can tell "same content" from "different".
-        _identity = new ReleaseIdentity(version, sha, DateTimeOffset.Parse(committed, CultureInfo.InvariantCulture), origin ?? string.Empty);
-        ctx.Info($"Release {version} from commit {sha[..12]}{(tag is null ? string.Empty : $" (tag {tag})")}");
+    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c>.</summary>
+    IReadOnlyList<string> ImageTags(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var repository = ImageNames.Repository(CurrentEnvironment, service.Name);
+        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.Commit[..12]}"];
     }
+
+    /// <summary>The image of <paramref name="service"/> in release.json, by digest; in a dry run without one, a placeholder.</summary>
+    string ImageReference(Service service, TargetContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(ctx);
+        return Delivery.ReleaseOrNull(ctx.IsDryRun) is { } release ? ReleasedImageOf(release, service).Reference : ImageNames.Placeholder(CurrentEnvironment, service.Name);
+    }
+
+    /// <summary>The entry of <paramref name="service"/> in <paramref name="release"/>.</summary>
+    static ReleasedImage ReleasedImageOf(ReleaseManifest release, Service service) =>
+        release?.Images.SingleOrDefault(i => i.Service == service?.Name)
+            ?? throw new InvalidOperationException($"{ReleaseFile} has no image for {service?.Name}: run Publish for this environment.");
+
+    private string VersionTag => ReleaseVersion.DockerTag(ReleaseIdentity.Version);
+
+    private Dictionary<string, Deferred> Digests => RunState(() => new Dictionary<string, Deferred>(StringComparer.Ordinal));
 
     private async Task BuildServiceAsync(Service service, TargetContext ctx)
     {
-        var identity = Identity;
+        var identity = ReleaseIdentity;
         var definition = service.Definition;
-        var project = definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to publish in {EnvironmentsDirectory}/{EnvironmentName}.yml.");
-        var output = $"{PublishDirectory}/{service.Name}";
+        var project = definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to publish in {EnvironmentFile}.");
+        var output = $"{ReleaseArtifacts.PublishDirectory}/{service.Name}";
         var arguments = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["CREATED"] = identity.Created.ToString("O", CultureInfo.InvariantCulture),
@@ -87,7 +97,7 @@ public sealed partial class SlipwayPipeline
         };
 
         // The skip decision needs the engine (the base image's ID); a dry run shows the full build instead.
-        var tags = TagsOf(service);
+        var tags = ImageTags(service);
         var inputs = string.Empty;
         if (!ctx.IsDryRun)
         {
@@ -115,6 +125,7 @@ public sealed partial class SlipwayPipeline
         await ctx.RunAsync(DotNetCli.Publish(project, "Release", output));
 
         var settings = new DockerBuildSettings(output, definition.Dockerfile) { Tags = [.. tags] };
+
         // An unknown value (no origin remote, say) is left out rather than labelled as empty.
         foreach (var (key, value) in arguments.Where(a => a.Value.Length > 0))
         {
@@ -133,7 +144,7 @@ public sealed partial class SlipwayPipeline
 
     private async Task LoginAsync(TargetContext ctx)
     {
-        var registry = Environments.Current.Registry;
+        var registry = CurrentEnvironment.Registry;
         if (registry.Username is { } username && registry.Password is { } password)
         {
             var user = Environments.Secrets.Resolve(username);
@@ -143,12 +154,12 @@ public sealed partial class SlipwayPipeline
 
     private async Task PublishServiceAsync(Service service, TargetContext ctx)
     {
-        var registry = Environments.Current.Registry;
-        var tags = TagsOf(service);
-        var repository = RepositoryPath(service);
-        var digest = _digests[service.Name] = Produced.By(nameof(Publish), $"digest of {service.Name}");
+        var registry = CurrentEnvironment.Registry;
+        var tags = ImageTags(service);
+        var repository = ImageNames.RepositoryPath(CurrentEnvironment, service.Name);
+        var digest = Digests[service.Name] = Produced.By(nameof(Publish), $"digest of {service.Name}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var client = new RegistryClient(http, registry.Address, Credentials(registry));
+        var client = new RegistryClient(http, registry.Address, RegistryCredentials());
 
         if (!ctx.IsDryRun)
         {
@@ -186,62 +197,45 @@ public sealed partial class SlipwayPipeline
     private Task WriteReleaseAsync(TargetContext ctx) =>
         ctx.DoAsync($"write {ReleaseFile}", () =>
         {
-            var registry = Environments.Current.Registry.Address;
+            var registry = CurrentEnvironment.Registry.Address;
             var images = Services.Select(s => new ReleasedImage(
                 s.Name,
-                $"{registry}/{RepositoryPath(s)}",
+                ImageNames.Repository(CurrentEnvironment, s.Name),
                 VersionTag,
-                _digests[s.Name].Value,
-                File.Exists(ctx.PathOf(ImageSbomPath(s))) ? ImageSbomPath(s) : null)).ToList();
-            var release = new ReleaseManifest(Identity.Version, Identity.Commit, Identity.Created, registry, images);
+                Digests[s.Name].Value,
+                File.Exists(ctx.PathOf(ReleaseArtifacts.ImageSbom(s.Name))) ? ReleaseArtifacts.ImageSbom(s.Name) : null)).ToList();
+            var release = new ReleaseManifest(ReleaseIdentity.Version, ReleaseIdentity.Commit, ReleaseIdentity.Created, registry, images);
             Directory.CreateDirectory(ctx.PathOf("artifacts"));
             release.Write(ctx.PathOf(ReleaseFile));
             ctx.SetOutput("version", release.Version);
         });
 
-    private string VersionTag => ReleaseVersion.DockerTag(Identity.Version);
-
-    private string RepositoryPath(Service service) =>
-        Environments.Current.Registry.RepositoryPrefix is { Length: > 0 } prefix ? $"{prefix}/{service.Definition.Image}" : service.Definition.Image;
-
-    private List<string> TagsOf(Service service)
-    {
-        var repository = $"{Environments.Current.Registry.Address}/{RepositoryPath(service)}";
-        return [$"{repository}:{VersionTag}", $"{repository}:{Identity.Commit[..12]}"];
-    }
-
-    private RegistryCredentials? Credentials(RegistrySettings registry) =>
-        registry.Username is { } username && registry.Password is { } password
+    private RegistryCredentials? RegistryCredentials() =>
+        CurrentEnvironment.Registry is { Username: { } username, Password: { } password }
             ? new RegistryCredentials(Environments.Secrets.Resolve(username).Reveal(), Environments.Secrets.Resolve(password))
             : null;
 
-    private static string BuildStatePath(Service service) => $"{BuildStateDirectory}/{service.Name}.json";
+    private static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";
+}
 
-    /// <summary>A service of the environment, with its name.</summary>
-    private sealed record Service(string Name, ServiceDefinition Definition);
-
-    /// <summary>What identifies this release: its version, commit, commit time and source URL.</summary>
-    private sealed record ReleaseIdentity(string Version, string Commit, DateTimeOffset Created, string Source);
-
-    /// <summary>What the last successful build of a service read and produced.</summary>
-    private sealed record BuildState(string Inputs, string ImageId)
+/// <summary>What the last successful build of a service read and produced.</summary>
+internal sealed record BuildState(string Inputs, string ImageId)
+{
+    public static BuildState? Read(string path)
     {
-        public static BuildState? Read(string path)
+        try
         {
-            try
-            {
-                return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(File.ReadAllText(path)) : null;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
+            return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(File.ReadAllText(path)) : null;
         }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
-        public void Write(string path)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, JsonSerializer.Serialize(this));
-        }
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this));
     }
 }

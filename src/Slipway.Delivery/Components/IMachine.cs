@@ -3,15 +3,20 @@ using Slipway.Targets;
 using Slipway.Tools.Docker;
 using Slipway.Tools.Doctor;
 
-namespace Slipway.Build;
+namespace Slipway.Delivery.Components;
 
-/// <summary>The machine: Provision installs and starts what the pipeline needs; Doctor reports it.</summary>
-public sealed partial class SlipwayPipeline
+/// <summary>
+/// The machine: Provision installs and starts what the pipeline needs (a Docker engine on its own socket, Compose, a
+/// registry, stand-in base images, Helm, cdxgen), from the scripts that ship inside Slipway; Doctor reports what is there.
+/// </summary>
+public interface IMachine : IDockerEngine
 {
-    /// <summary>Where provisioning keeps its engine, registry, images and tools (git-ignored).</summary>
-    private const string StateDirectory = ".slipway";
+    /// <summary>--provision: Provision first, whatever the target.</summary>
+    [Parameter("Provision the machine first (Docker engine, registry, base images, Helm, cdxgen); any target accepts it", Name = "provision")]
+    bool ProvisionFirst => TryGetValue(() => ProvisionFirst);
 
-    private static readonly ToolRequirement[] Requirements =
+    /// <summary>Hook: the tools Doctor checks, how to install each, and what each one blocks.</summary>
+    IEnumerable<ToolRequirement> ToolRequirements =>
     [
         new("dotnet", ["--version"], "the .NET 10 SDK (apt-get install dotnet-sdk-10.0, or dotnet-install)", ["every target"]),
         new("git", ["--version"], "apt-get install git", ["Build", "Publish"]),
@@ -29,59 +34,44 @@ public sealed partial class SlipwayPipeline
         new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
     ];
 
-    [Parameter("Provision the machine first (Docker engine, registry, base images, Helm, cdxgen); any target accepts it", Name = "provision")]
-    public bool ProvisionFirst { get; init; }
-
-    [Parameter("Docker engine to use, in DOCKER_HOST form; default: the provisioned .slipway/docker.sock when it exists, else Docker's default")]
-    public string? DockerHost { get; init; }
-
-    public override IEnumerable<string> AdditionalTargets => ProvisionFirst ? [nameof(Provision)] : [];
-
-    public override IEnumerable<string> ToolDirectories => [Path.Combine(StateDirectory, "tools", "bin")];
-
-    /// <summary>The engine Docker commands talk to, decided when they run (Provision may have just started one).</summary>
-    private DockerEndpoint Engine
-    {
-        get
-        {
-            var provisioned = Path.Combine(RootDirectory, StateDirectory, "docker.sock");
-            return DockerHost is { Length: > 0 } host ? DockerEndpoint.ForHost(host)
-                : File.Exists(provisioned) ? DockerEndpoint.ForHost("unix://" + provisioned)
-                : DockerEndpoint.Default;
-        }
-    }
-
-    public Target Provision => _ => _
+    /// <summary>Installs and starts what the pipeline needs, idempotently; elsewhere, lists what is missing.</summary>
+    Target Provision => _ => _
         .Describe("Install and start the Docker engine (own socket), Compose, a registry on 127.0.0.1:5000, stand-in base images, Helm and cdxgen; on other systems, list what is missing")
+        .AddedToEveryPlanWhen(() => ProvisionFirst)
         .Executes(async ctx =>
         {
-            if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess)
+            if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && System.Environment.IsPrivilegedProcess)
             {
-                // Idempotent: a machine already provisioned takes about a second (see provision/README.md).
-                await ctx.RunAsync(ToolInvocation.Of("bash").WithArguments(ctx.PathOf("provision/provision.sh"), ctx.PathOf(StateDirectory)));
+                // The scripts ship inside Slipway: extracted once per version under .slipway/provision/, then run;
+                // idempotent, so a machine already provisioned takes about a second.
+                var state = ctx.PathOf(Pipeline.StateDirectoryName);
+                var scripts = Path.Combine(state, "provision", Provisioning.Version);
+                await ctx.DoAsync($"extract the provisioning scripts into {Path.GetRelativePath(RootDirectory, scripts)}", () => Provisioning.Extract(state));
+                await ctx.RunAsync(ToolInvocation.Of("bash").WithArguments(Path.Combine(scripts, "provision.sh"), state));
                 return;
             }
 
             var why = !OperatingSystem.IsLinux() || !File.Exists("/etc/debian_version")
                 ? "automatic provisioning supports Debian and Ubuntu"
                 : "automatic provisioning needs root (it installs packages and starts dockerd)";
-            var missing = (await ProbeAsync(ctx)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
+            var missing = (await ProbeToolsAsync(ctx)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
             if (missing.Count == 0)
             {
                 ctx.Skip($"every required tool is present ({why}; nothing to install)");
             }
 
             throw new InvalidOperationException(
-                $"Cannot provision this machine: {why}. Install these, then run again:{Environment.NewLine}" +
-                string.Join(Environment.NewLine, ToolProbe.Report(missing).Select(l => "  " + l)));
+                $"Cannot provision this machine: {why}. Install these, then run again:{System.Environment.NewLine}" +
+                string.Join(System.Environment.NewLine, ToolProbe.Report(missing).Select(l => "  " + l)));
         });
 
-    public Target Doctor => _ => _
+    /// <summary>Reports the tools, their versions, the engine, and what each missing tool blocks.</summary>
+    Target Doctor => _ => _
         .Describe("Report which tools are present, their versions, and which targets each missing tool blocks")
         .After(Provision)
         .Executes(async ctx =>
         {
-            var statuses = await ProbeAsync(ctx);
+            var statuses = await ProbeToolsAsync(ctx);
             foreach (var line in ToolProbe.Report(statuses))
             {
                 ctx.Info(line);
@@ -96,8 +86,8 @@ public sealed partial class SlipwayPipeline
             ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
         });
 
-    private static Task<IReadOnlyList<ToolStatus>> ProbeAsync(TargetContext ctx) =>
-        ToolProbe.ProbeAsync(Requirements, invocation => ctx.RunAsync(invocation, echoOutput: false));
+    private Task<IReadOnlyList<ToolStatus>> ProbeToolsAsync(TargetContext ctx) =>
+        ToolProbe.ProbeAsync(ToolRequirements, invocation => ctx.RunAsync(invocation, echoOutput: false));
 
     private static async Task<ToolResult?> RunQuietlyAsync(TargetContext ctx, ToolInvocation invocation)
     {

@@ -1,59 +1,67 @@
 using Octokit;
 using Slipway.Cli;
-using Slipway.Delivery;
 using Slipway.GitHub;
 using Slipway.Targets;
 using Slipway.Tools.Git;
 
-namespace Slipway.Build;
+namespace Slipway.Delivery.Components;
 
 /// <summary>
-/// GitHub, through its REST API (Octokit): a Deployment with statuses for every deploy, a Release per tag, and the
-/// deploy plan as a pull-request comment. Active only with a token and a repository (GitHubConnection.Detect).
+/// GitHub, through its REST API: a Release per tag (GitHubRelease), the deploy plan as a pull-request comment
+/// (CommentPlan), and a Deployment with statuses for every deploy of <see cref="IDelivery"/>. Active only with a token
+/// and a repository; without them nothing is sent and the targets say why.
 /// </summary>
-public sealed partial class SlipwayPipeline
+public interface IGitHubReleases : IBuildImages
 {
-    private const string NoGitHubReason = "no usable GitHub token and repository (GITHUB_TOKEN or SLIPWAY_GITHUB_TOKEN, and GITHUB_REPOSITORY owner/name)";
+    /// <summary>Why the GitHub targets are skipped without a connection.</summary>
+    const string NoGitHubReason = "no usable GitHub token and repository (GITHUB_TOKEN or SLIPWAY_GITHUB_TOKEN, and GITHUB_REPOSITORY owner/name)";
 
-    private GitHubDetection? _github;
-
+    /// <summary>--tag.</summary>
     [Parameter("GitHubRelease: the tag to release, e.g. v1.2.3; default the tag the GitHub Actions run is for (GITHUB_REF refs/tags/v*)")]
-    public string? Tag { get; init; }
+    string? Tag => TryGetValue(() => Tag);
 
-    private GitHubDetection GitHub => _github ??= GitHubConnection.Detect(Variables);
+    /// <summary>Hook: the target whose dry run CommentPlan posts.</summary>
+    string PlannedTarget => "DeployDev";
 
-    /// <summary>--tag, else the v* tag of GITHUB_REF, else null (not a release run).</summary>
-    private string? CurrentReleaseTag => ReleaseTag.Find(Tag, Variables);
-
-    public Target GitHubRelease => _ => _
+    /// <summary>Creates or updates the tag's GitHub Release.</summary>
+    Target GitHubRelease => _ => _
         .Describe($"On a tag (GITHUB_REF refs/tags/v*, or --tag): create or update its GitHub Release, with every image digest of {ReleaseFile}, the SBOMs and the signature and attestation references")
-        .After(Publish, Sign)
+        .After(Publish)
+        .After<ISupplyChain>(x => x.Sign)
         .OnlyWhen(() => CurrentReleaseTag is not null, "not on a release tag: GITHUB_REF is not refs/tags/v*, and no --tag")
         .OnlyWhen(() => GitHub.IsActive, NoGitHubReason)
         .Consumes(ReleaseFile)
         .Executes(GitHubReleaseAsync);
 
-    public Target CommentPlan => _ => _
+    /// <summary>Posts the deploy plan on the pull request.</summary>
+    Target CommentPlan => _ => _
         .Describe("On a pull request: post the DeployDev --dry-run plan as a comment, or update Slipway's earlier one (found by a hidden marker)")
         .OnlyWhen(() => GitHub.IsActive, NoGitHubReason)
         .Executes(CommentPlanAsync);
 
     /// <summary>
-    /// Wraps a deploy target's work so GitHub gets a Deployment with in_progress, then success or failure. The deploy's
-    /// own result is untouched: a GitHub failure only warns.
+    /// Runs <paramref name="deploy"/> as a GitHub Deployment of the release (or, for a rollback, of the release returned to):
+    /// in_progress, then success or failure. The deploy's own result is untouched: a GitHub failure only warns.
     /// </summary>
-    private Func<TargetContext, Task> TrackedOnGitHub(Func<TargetContext, Task> deploy, bool rollback = false) => async ctx =>
+    async Task TrackDeploymentAsync(TargetContext ctx, bool rollback, Func<Task> deploy)
     {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(deploy);
         var request = rollback ? RollbackDeploymentRequest() : DeployDeploymentRequest(ctx);
         if (request is null)
         {
             // Nothing to describe (no release to roll back to, say): the deploy reports that itself.
-            await deploy(ctx);
+            await deploy();
             return;
         }
 
-        await GitHubDeployments.TrackAsync(GitHub, ctx, ctx.IsVerbose, request, () => deploy(ctx));
-    };
+        await GitHubDeployments.TrackAsync(GitHub, ctx, ctx.IsVerbose, request, deploy);
+    }
+
+    private GitHubDetection GitHub => RunState(() => GitHubConnection.Detect(Variables));
+
+    /// <summary>--tag, else the v* tag of GITHUB_REF, else null (not a release run).</summary>
+    private string? CurrentReleaseTag => ReleaseTag.Find(Tag, Variables);
 
     private DeploymentRequest? DeployDeploymentRequest(TargetContext ctx)
     {
@@ -62,28 +70,25 @@ public sealed partial class SlipwayPipeline
             return ctx.IsDryRun ? DeploymentRequestOf("<commit from Publish>", "<version from Publish>", new Dictionary<string, string>()) : null;
         }
 
-        var release = ReleaseManifest.Read(ctx.PathOf(ReleaseFile));
-        return DeploymentRequestOf(release.Commit, release.Version, release.Images.ToDictionary(i => i.Service, i => i.Reference, StringComparer.Ordinal));
+        var release = DeliveryRelease.From(ReleaseManifest.Read(ctx.PathOf(ReleaseFile)));
+        return DeploymentRequestOf(release.Commit, release.Version, release.Images);
     }
 
-    private DeploymentRequest? RollbackDeploymentRequest()
+    private DeploymentRequest? RollbackDeploymentRequest() =>
+        // The same choice the rollback makes: --to, else the good release before the current one.
+        DeliveryRun.RollbackChoice(Delivery.Ledger(), (this as IDelivery)?.RollbackTo) is { Target: var target }
+            ? DeploymentRequestOf(target.Commit, target.Version, target.Images) with { Task = "deploy:rollback" }
+            : null;
+
+    private DeploymentRequest DeploymentRequestOf(string commit, string version, IReadOnlyDictionary<string, string> images)
     {
-        // The same choice RollbackAsync makes: --to, else the good release before the current one.
-        var ledger = ReleaseLedger.Open(LedgerPath);
-        var current = ledger.LastGood();
-        var target = To is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(To).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
-        return target is null
-            ? null
-            : DeploymentRequestOf(target.Commit, target.Version, target.Images.ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal)) with { Task = "deploy:rollback" };
-    }
-
-    private DeploymentRequest DeploymentRequestOf(string commit, string version, IReadOnlyDictionary<string, string> images) =>
-        new(commit, EnvironmentName, version, images)
+        return new(commit, EnvironmentName, version, images)
         {
             Transient = EnvironmentName == "dev",
-            Production = Environments.Current.IsProduction,
-            EnvironmentUrl = Environments.Current.Ingress is null ? null : StackUrl,
+            Production = CurrentEnvironment.IsProduction,
+            EnvironmentUrl = CurrentEnvironment.Ingress is null ? null : DeployDrivers.UrlOf(Delivery),
         };
+    }
 
     private async Task GitHubReleaseAsync(TargetContext ctx)
     {
@@ -95,7 +100,7 @@ public sealed partial class SlipwayPipeline
             throw new InvalidOperationException($"{ReleaseFile} holds version {release.Version}, but the tag is {tag}: its notes would describe another build. Run Publish on the tag (./build.sh --target Publish Sign GitHubRelease), or pass --tag v{release.Version}.");
         }
 
-        var sbomDirectory = ctx.PathOf(SbomDirectory);
+        var sbomDirectory = ctx.PathOf(ReleaseArtifacts.SbomDirectory);
         var sboms = Directory.Exists(sbomDirectory)
             ? Directory.EnumerateFiles(sbomDirectory, "*.cdx.json").Select(f => Path.GetRelativePath(RootDirectory, f).Replace('\\', '/'))
             : [];
@@ -121,7 +126,7 @@ public sealed partial class SlipwayPipeline
 
     private async Task CommentPlanAsync(TargetContext ctx)
     {
-        const string planned = nameof(DeployDev);
+        var planned = PlannedTarget;
         var connection = GitHub.Connection!;
         if (PullRequestNumber.Find(Variables) is not { } number)
         {
@@ -131,7 +136,9 @@ public sealed partial class SlipwayPipeline
 
         var commit = Variables.GetValueOrDefault("GITHUB_SHA") is { Length: > 0 } sha ? sha : GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
         string[] args = ["--target", planned, "--environments-directory", EnvironmentsDirectory, .. Version is null ? Array.Empty<string>() : ["--version", Version]];
-        var dryRun = await DryRunCapture.CaptureAsync(new SlipwayPipeline(), args, Variables, RootDirectory, ctx.CancellationToken);
+
+        // A fresh instance of this pipeline, so the nested dry run shares no state with this run.
+        var dryRun = await DryRunCapture.CaptureAsync((Pipeline)Activator.CreateInstance(GetType())!, args, Variables, RootDirectory, ctx.CancellationToken);
         if (ctx.IsVerbose)
         {
             ctx.Info(dryRun.Text);
@@ -153,7 +160,7 @@ public sealed partial class SlipwayPipeline
 
         if (!dryRun.Succeeded)
         {
-            throw new InvalidOperationException($"The {planned} dry run failed (exit code {dryRun.ExitCode}); the comment shows its output:{Environment.NewLine}{dryRun.Text}");
+            throw new InvalidOperationException($"The {planned} dry run failed (exit code {dryRun.ExitCode}); the comment shows its output:{System.Environment.NewLine}{dryRun.Text}");
         }
     }
 }
