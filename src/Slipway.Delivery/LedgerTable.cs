@@ -4,7 +4,7 @@ using System.Text;
 namespace Slipway.Delivery;
 
 /// <summary>The plain-text table the <c>History --env X</c> target prints.</summary>
-public static class LedgerTable
+internal static class LedgerTable
 {
     private const int ShortCommitLength = 7;
 

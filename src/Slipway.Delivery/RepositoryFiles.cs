@@ -1,7 +1,7 @@
 namespace Slipway.Delivery;
 
 /// <summary>Finds a repository's own files by convention, without wandering into build output, packages or tool state.</summary>
-public static class RepositoryFiles
+internal static class RepositoryFiles
 {
     /// <summary>Directories never searched: build output, npm packages, and dot-directories (.git, .slipway and its engine data).</summary>
     private static bool Skipped(string name) => name is "bin" or "obj" or "node_modules" or "artifacts" || name.StartsWith('.');

@@ -4,7 +4,7 @@ using System.Text;
 namespace Slipway.Delivery;
 
 /// <summary>The plain-text table of smoke checks that E2ESmoke prints: check, result, duration, detail.</summary>
-public static class SmokeCheckTable
+internal static class SmokeCheckTable
 {
     private static readonly string[] Headers = ["CHECK", "RESULT", "TIME", "DETAIL"];
 

@@ -8,7 +8,7 @@ namespace Slipway.Delivery.Backups;
 /// Files that are not backup files (<see cref="BackupFileName.TryParse"/>) or belong to another environment are
 /// never touched, so the directory can be shared and can hold an operator's own files.
 /// </summary>
-public static class BackupRetention
+internal static class BackupRetention
 {
     /// <summary>
     /// The backups to delete, oldest first: of <paramref name="environment"/>, taken more than

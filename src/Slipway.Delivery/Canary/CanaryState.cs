@@ -113,7 +113,7 @@ public enum CanaryDecision
 /// <c>&lt;state&gt;/canary.request</c>: a decision a <c>Promote</c> or <c>Abort</c> run leaves for the canary run that holds the
 /// environment's lock; that run acts on it within a second and removes it.
 /// </summary>
-public static class CanaryRequest
+internal static class CanaryRequest
 {
     /// <summary>Leaves <paramref name="decision"/> by <paramref name="who"/> for the running canary.</summary>
     public static void Leave(string directory, CanaryDecision decision, string who)

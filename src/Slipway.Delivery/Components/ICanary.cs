@@ -10,13 +10,9 @@ namespace Slipway.Delivery.Components;
 public interface ICanary : IDelivery
 {
     /// <summary>Runs release.json as a canary and walks its steps.</summary>
-    Target Canary => _ => _
+    Target Canary => _ => DeploysPublishedRelease(_)
         .Describe($"Run {ReleaseFile} as a canary beside the stable release of --env: walk canary.steps (weight, duration), analyse every interval (SLO probes, the canary's error rate and p95 at the proxy), then promote, or abort (weight 0, canary removed) and exit 1. Resumes a killed run")
-        .TryDependsOn<ISupplyChain>(x => x.Verify)
-        .After(Publish)
-        .After<ISupplyChain>(x => x.Sign)
         .UsesEnvironment(this, whenLoaded: CanaryPlanErrors)
-        .Consumes(ReleaseFile)
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).CanaryAsync(Delivery.ReleaseToDeploy(ctx.IsDryRun))));
 
     /// <summary>Promotes the canary in progress now.</summary>

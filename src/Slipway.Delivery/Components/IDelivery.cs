@@ -32,23 +32,15 @@ public interface IDelivery : IBuildImages
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).DeployAsync(Delivery.ReleaseToDeploy(ctx.IsDryRun))));
 
     /// <summary>Deploys the published (and signed) release to staging.</summary>
-    Target DeployStaging => _ => _
+    Target DeployStaging => _ => DeploysPublishedRelease(_)
         .Describe($"Deploy {ReleaseFile} (published and signed) to staging (implies --env staging): lock, verify, backup, migrate, zero-downtime rollout, SLO probes, automatic rollback")
-        .TryDependsOn<ISupplyChain>(x => x.Verify)
-        .After(Publish)
-        .After<ISupplyChain>(x => x.Sign)
         .ImpliesEnvironment(this, "staging")
-        .Consumes(ReleaseFile)
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).DeployAsync(Delivery.ReleaseToDeploy(ctx.IsDryRun))));
 
     /// <summary>Deploys the published (and signed) release to prod, through a canary when the matrix has one.</summary>
-    Target DeployProd => _ => _
+    Target DeployProd => _ => DeploysPublishedRelease(_)
         .Describe($"Deploy {ReleaseFile} (published and signed) to prod (implies --env prod): through Canary when the matrix has canary.steps, else as DeployStaging does")
-        .TryDependsOn<ISupplyChain>(x => x.Verify)
-        .After(Publish)
-        .After<ISupplyChain>(x => x.Sign)
         .ImpliesEnvironment(this, "prod")
-        .Consumes(ReleaseFile)
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).DeployProdAsync(Delivery.ReleaseToDeploy(ctx.IsDryRun))));
 
     /// <summary>Returns the environment to its previous good release (or <c>--to</c>), from the ledger.</summary>
@@ -74,6 +66,16 @@ public interface IDelivery : IBuildImages
                 ? $"No deploys recorded for {EnvironmentName} yet ({environment.Relative(environment.LedgerPath)})."
                 : LedgerTable.Render(ledger.Entries).TrimEnd('\n'));
         });
+
+    /// <summary>
+    /// A target that deploys release.json as Publish left it: verified first (when the pipeline has a supply chain), after
+    /// Publish and Sign when they run too (<c>--target Publish Sign DeployStaging</c>).
+    /// </summary>
+    protected TargetDefinition DeploysPublishedRelease(TargetDefinition target) => (target ?? throw new ArgumentNullException(nameof(target)))
+        .TryDependsOn<ISupplyChain>(x => x.Verify)
+        .After(Publish)
+        .After<ISupplyChain>(x => x.Sign)
+        .Consumes(ReleaseFile);
 
     /// <summary>
     /// The delivery run of a target: the environment's driver, the lock options, and the verification a rollback repeats

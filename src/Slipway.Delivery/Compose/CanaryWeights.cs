@@ -10,7 +10,7 @@ namespace Slipway.Delivery.Compose;
 /// </summary>
 /// <param name="Stable">The weight of each stable server.</param>
 /// <param name="Canary">The weight of each canary server.</param>
-public sealed record CanaryWeights(int Stable, int Canary)
+internal sealed record CanaryWeights(int Stable, int Canary)
 {
     /// <summary>The weights for <paramref name="percent"/> % to the canary.</summary>
     public static CanaryWeights For(int percent, int stableServers, int canaryServers)

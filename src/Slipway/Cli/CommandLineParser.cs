@@ -8,7 +8,7 @@ namespace Slipway.Cli;
 /// Parses Cake-style arguments with System.CommandLine: the built-in options plus one option per
 /// pipeline parameter. Every problem is returned at once, with "did you mean" for unknown options.
 /// </summary>
-public static class CommandLineParser
+internal static class CommandLineParser
 {
     /// <summary>The built-in options, for help and suggestions.</summary>
     public static IReadOnlyList<(string Name, string Hint, string Description)> BuiltInOptions { get; } =

@@ -9,7 +9,7 @@ namespace Slipway.Cli;
 /// parameter given nowhere keeps its initial value. A bad value is an error naming the parameter, the
 /// value (masked for secrets) and the accepted forms.
 /// </summary>
-public static class ParameterBinder
+internal static class ParameterBinder
 {
     /// <summary>Binds every parameter; returns the errors (empty on success).</summary>
     public static IReadOnlyList<string> Bind(

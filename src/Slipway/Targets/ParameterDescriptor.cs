@@ -7,7 +7,7 @@ using Slipway.Processes;
 namespace Slipway.Targets;
 
 /// <summary>A pipeline parameter as discovered from its property: names, type, description, default.</summary>
-public sealed class ParameterDescriptor
+internal sealed class ParameterDescriptor
 {
     internal ParameterDescriptor(PropertyInfo property, ParameterAttribute attribute)
     {
