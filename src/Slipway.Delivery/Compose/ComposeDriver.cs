@@ -196,7 +196,8 @@ public sealed class ComposeDriver : IDeployDriver
     {
         if (Environment.Data.Postgres?.Password is { } reference)
         {
-            return reference.Resolve(_environment.Secrets);
+            // A dry run shows the commands even where the secret is not set here (it prints as ***).
+            return _environment.Resolve(reference, _session.IsDryRun);
         }
 
         var file = Path.Combine(_environment.StateDirectory, "postgres-password");
