@@ -1,27 +1,17 @@
+using Slipway.Delivery.Components;
 using Slipway.Targets;
 
 namespace Slipway.Build;
 
 /// <summary>
-/// This repository's pipeline. It is split by concern into partial files: continuous integration
-/// (SlipwayPipeline.Ci.cs) now; release, deploy and infrastructure as they land.
+/// This repository's pipeline: Slipway's own delivery components (the packages in src/), plus what only this repository
+/// has: the sample stack's end-to-end checks (SlipwayPipeline.E2E.cs). Its test projects, workflow lanes and deploys
+/// follow the components' conventions.
 /// </summary>
-public sealed partial class SlipwayPipeline : Pipeline
+public sealed partial class SlipwayPipeline : Pipeline,
+    IMachine, IDotNetTests, ISupplyChain, ICanary, IE2ESmoke, IHelmChart, IInfra, IGitHubWorkflows, IGitHubReleases, IPack
 {
-    [Parameter("Build configuration")]
-    public Configuration Configuration { get; init; } = Configuration.Release;
-
-    [Parameter("Set by CI systems; restores in locked mode when true")]
-    public bool Ci { get; init; }
-
     public override string Title => "Slipway";
 
-    protected override Target DefaultTarget => Test;
-}
-
-/// <summary>The .NET build configuration.</summary>
-public enum Configuration
-{
-    Debug,
-    Release,
+    protected override Target DefaultTarget => ((IDotNetTests)this).Test;
 }

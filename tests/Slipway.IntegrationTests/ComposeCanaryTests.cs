@@ -48,7 +48,7 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         try
         {
             HostProcess.Run("docker", ["compose", "--project-name", Project, "--file", Path.Combine(workspace.Root, "compose", "stack.yml"), "--profile", "migrate", "--profile", "canary", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
-                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
+                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"), ("PROXY_CONFIG", "/dev/null"));
         }
         catch (InvalidOperationException e)
         {

@@ -50,7 +50,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         try
         {
             HostProcess.Run("docker", ["compose", "--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
-                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"));
+                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"), ("PROXY_CONFIG", "/dev/null"));
         }
         catch (InvalidOperationException e)
         {

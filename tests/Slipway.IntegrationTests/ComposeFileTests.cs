@@ -26,6 +26,7 @@ public sealed class ComposeFileTests
         start.Environment["API_IMAGE"] = "127.0.0.1:5000/slipway/api@sha256:" + new string('a', 64);
         start.Environment["WORKER_IMAGE"] = "127.0.0.1:5000/slipway/worker@sha256:" + new string('b', 64);
         start.Environment["POSTGRES_PASSWORD"] = "compose-file-test-password";
+        start.Environment["PROXY_CONFIG"] = "/tmp/slipway-compose-file-test/haproxy.cfg";
 
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

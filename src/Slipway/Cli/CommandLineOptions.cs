@@ -3,7 +3,7 @@ using Slipway.Targets;
 namespace Slipway.Cli;
 
 /// <summary>The parsed command line.</summary>
-public sealed record CommandLineOptions
+internal sealed record CommandLineOptions
 {
     /// <summary>Requested targets (<c>--target</c>, repeatable).</summary>
     public IReadOnlyList<string> Targets { get; init; } = [];

@@ -12,7 +12,7 @@ namespace Slipway.Cli;
 /// Targets follow NUKE's and Cake's conventions: <c>--target A B C</c> and <c>--target A --target B</c>
 /// both name three targets (and <c>--skip</c> likewise).
 /// </summary>
-public static class CommandLineParser
+internal static class CommandLineParser
 {
     /// <summary>The built-in options, for help and suggestions.</summary>
     public static IReadOnlyList<(string Name, string Hint, string Description)> BuiltInOptions { get; } =

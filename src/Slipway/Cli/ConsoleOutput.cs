@@ -8,7 +8,7 @@ namespace Slipway.Cli;
 /// (colour, live progress); elsewhere lines are written as they are, never wrapped, so CI logs stay
 /// line-oriented and greppable.
 /// </summary>
-public sealed class ConsoleOutput : IDisposable
+internal sealed class ConsoleOutput : IDisposable
 {
     private readonly TextWriter _writer;
     private readonly object _gate = new();

@@ -7,7 +7,7 @@ namespace Slipway.Cli;
 /// GitHub Actions workflow commands and files: masks, groups, errors, the step summary and step outputs.
 /// Active when <c>GITHUB_ACTIONS=true</c>. Everything written is scrubbed of known secrets.
 /// </summary>
-public sealed class GitHubActions
+internal sealed class GitHubActions
 {
     private readonly string? _stepSummaryPath;
     private readonly string? _outputPath;

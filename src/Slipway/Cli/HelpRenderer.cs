@@ -4,7 +4,7 @@ using Slipway.Targets;
 namespace Slipway.Cli;
 
 /// <summary><c>--help</c> and <c>--description</c>: usage, options, targets and parameters, as plain text.</summary>
-public static class HelpRenderer
+internal static class HelpRenderer
 {
     /// <summary>Renders the help text.</summary>
     /// <param name="title">The pipeline's title.</param>

@@ -9,7 +9,7 @@ namespace Slipway.Cli;
 /// and an overall count, drawn below the output. Target output written meanwhile goes through the same
 /// Spectre console, which prints it above the display. Forwards every event to the reporter.
 /// </summary>
-public sealed class LiveProgress : IRunObserver, IAsyncDisposable
+internal sealed class LiveProgress : IRunObserver, IAsyncDisposable
 {
     private readonly IRunObserver _inner;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);

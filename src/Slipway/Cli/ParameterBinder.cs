@@ -9,7 +9,7 @@ namespace Slipway.Cli;
 /// parameter given nowhere keeps its initial value. A bad value is an error naming the parameter, the
 /// value (masked for secrets) and the accepted forms.
 /// </summary>
-public static class ParameterBinder
+internal static class ParameterBinder
 {
     /// <summary>Binds every parameter; returns the errors (empty on success).</summary>
     public static IReadOnlyList<string> Bind(
@@ -50,7 +50,16 @@ public static class ParameterBinder
 
             try
             {
-                parameter.Property.SetValue(pipeline, parameter.Parse(values));
+                var value = parameter.Parse(values);
+                if (parameter.Property.CanWrite)
+                {
+                    parameter.Property.SetValue(pipeline, value);
+                }
+                else
+                {
+                    // A component's parameter (an interface has no state): its default member reads it with TryGetValue.
+                    pipeline.SetParameterValue(parameter.Name, value);
+                }
             }
             catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
             {

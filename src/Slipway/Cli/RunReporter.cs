@@ -9,7 +9,7 @@ namespace Slipway.Cli;
 /// (then the earliest still running takes over). No two targets' lines ever interleave, and a
 /// GitHub Actions group wraps each block. At minimal and quiet verbosity only failed blocks print.
 /// </summary>
-public sealed class RunReporter : IRunObserver, IRunOutputs
+internal sealed class RunReporter : IRunObserver, IRunOutputs
 {
     private readonly ConsoleOutput _console;
     private readonly Verbosity _verbosity;

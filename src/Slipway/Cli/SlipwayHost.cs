@@ -127,7 +127,8 @@ public static class SlipwayHost
         }
 
         IReadOnlyList<string> requested = options.Targets.Count > 0 ? options.Targets : graph.DefaultTarget is { } defaultTarget ? [defaultTarget] : [];
-        var request = new PlanRequest([.. pipeline.AdditionalTargets, .. requested], options.Skip, options.Exclusive);
+        var additional = pipeline.AdditionalTargets.Concat(graph.Targets.Where(t => t.AddedToEveryPlanWhen?.Invoke() == true).Select(t => t.Name));
+        var request = new PlanRequest([.. additional, .. requested], options.Skip, options.Exclusive);
         if (options.Tree)
         {
             var roots = requested.Count > 0 ? requested : [.. graph.Targets.Select(t => t.Name)];
@@ -157,7 +158,7 @@ public static class SlipwayHost
         // Loading configuration reads files anyone can write: Ctrl-C must end it at once even when a pipeline's own
         // checks do not watch the token (the host stops waiting; the process exits with the check unfinished).
         var plan = planned.Plan!;
-        var configurationErrors = await Task.Run(() => pipeline.Validate(plan), context.Cancellation).WaitAsync(context.Cancellation);
+        var configurationErrors = await Task.Run(() => CheckConfiguration(pipeline, plan), context.Cancellation).WaitAsync(context.Cancellation);
         if (configurationErrors.Count > 0)
         {
             return UsageError(context, configurationErrors);
@@ -165,6 +166,19 @@ public static class SlipwayHost
 
         progress.Started = true;
         return await ExecuteAsync(pipeline, plan, options, context, console);
+    }
+
+    /// <summary>The planned targets' own checks (each message once), then the pipeline's: every error before anything runs.</summary>
+    private static List<string> CheckConfiguration(Pipeline pipeline, Plan plan)
+    {
+        var errors = plan.Targets
+            .Where(t => t.SkipReason is null)
+            .SelectMany(t => t.Spec.Validations)
+            .Distinct()
+            .SelectMany(check => check(plan))
+            .ToList();
+        errors.AddRange(pipeline.Validate(plan));
+        return [.. errors.Distinct(StringComparer.Ordinal)];
     }
 
     private static async Task<int> ExecuteAsync(Pipeline pipeline, Plan plan, CommandLineOptions options, HostContext context, ConsoleOutput console)

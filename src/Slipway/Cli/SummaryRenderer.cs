@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Slipway.Cli;
 
 /// <summary>The end-of-run summary: a table on the console and Markdown for the GitHub step summary.</summary>
-public static class SummaryRenderer
+internal static class SummaryRenderer
 {
     /// <summary>The console table: every planned target and item with status, duration and reason.</summary>
     public static Table Table(RunReport report)

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace Slipway.Cli;
 
 /// <summary><c>--tree</c>: what each requested target depends on, as a tree.</summary>
-public static class TreeRenderer
+internal static class TreeRenderer
 {
     /// <summary>Builds the tree of <paramref name="roots"/>' dependencies; repeated subtrees are shown once.</summary>
     public static Tree Render(TargetGraph graph, IReadOnlyList<string> roots)

@@ -1,7 +1,7 @@
 namespace Slipway.Cli;
 
 /// <summary>How much a run prints, as in Cake.</summary>
-public enum Verbosity
+internal enum Verbosity
 {
     /// <summary>Failures only (their output, the error and the summary).</summary>
     Quiet,

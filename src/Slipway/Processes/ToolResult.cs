@@ -51,7 +51,8 @@ public sealed class ToolFailedException : Exception
         return Redaction.Scrub(message);
     }
 
-    internal static string[] Tail(string text, int lines)
+    /// <summary>The last <paramref name="lines"/> lines of a tool's output, without trailing empty lines or carriage returns.</summary>
+    public static string[] Tail(string text, int lines)
     {
         var all = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         while (all.Count > 0 && all[^1].Length == 0)

@@ -7,7 +7,7 @@ using Slipway.Processes;
 namespace Slipway.Targets;
 
 /// <summary>A pipeline parameter as discovered from its property: names, type, description, default.</summary>
-public sealed class ParameterDescriptor
+internal sealed class ParameterDescriptor
 {
     /// <summary>The longest duration a parameter takes: about what .NET's timers can wait (24.8 days).</summary>
     private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(24);

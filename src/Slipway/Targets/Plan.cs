@@ -6,7 +6,7 @@ namespace Slipway.Targets;
 /// <param name="Targets">Requested targets; empty means the default target.</param>
 /// <param name="Skip">Targets to skip (kept in the plan, marked skipped).</param>
 /// <param name="Exclusive">Run only the requested targets, not their dependencies.</param>
-public sealed record PlanRequest(IReadOnlyList<string> Targets, IReadOnlyList<string> Skip, bool Exclusive)
+internal sealed record PlanRequest(IReadOnlyList<string> Targets, IReadOnlyList<string> Skip, bool Exclusive)
 {
     /// <summary>A request for <paramref name="targets"/> with no skips.</summary>
     public static PlanRequest For(params string[] targets) => new(targets, [], false);
@@ -40,7 +40,7 @@ public sealed record PlannedTarget(
 public sealed record Plan(TargetGraph Graph, ImmutableArray<PlannedTarget> Targets, ImmutableArray<string> Requested);
 
 /// <summary>The planner's answer: a plan, or every error found.</summary>
-public sealed record PlanResult(Plan? Plan, ImmutableArray<string> Errors)
+internal sealed record PlanResult(Plan? Plan, ImmutableArray<string> Errors)
 {
     /// <summary>True when the plan can run.</summary>
     public bool Succeeded => Plan is not null && Errors.IsEmpty;

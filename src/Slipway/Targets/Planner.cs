@@ -7,7 +7,7 @@ namespace Slipway.Targets;
 /// targets, missing dependencies, cycles with their path, unmet requirements — before anything runs.
 /// Pure: no I/O, no clock, no side effect.
 /// </summary>
-public static class Planner
+internal static class Planner
 {
     /// <summary>Plans <paramref name="request"/> against <paramref name="graph"/>.</summary>
     /// <param name="graph">The pipeline's targets.</param>

@@ -10,7 +10,7 @@ namespace Slipway.Targets;
 /// <param name="ContinueOnFailure">Keep running what does not depend on a failed target.</param>
 /// <param name="DryRun">Print every effect instead of performing it, one target at a time in plan order.</param>
 /// <param name="RootDirectory">The repository root, for Produces/Consumes paths.</param>
-public sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, bool DryRun, string RootDirectory)
+internal sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, bool DryRun, string RootDirectory)
 {
     /// <summary>True at verbose verbosity or above; targets may print more.</summary>
     public bool Verbose { get; init; }
@@ -22,7 +22,7 @@ public sealed record SchedulerOptions(int Parallelism, bool ContinueOnFailure, b
 /// cancels what is running (unless continuing); cleanup (Finally) targets run after their owner
 /// whatever happened, with their own cancellation token.
 /// </summary>
-public sealed class Scheduler : IDisposable
+internal sealed class Scheduler : IDisposable
 {
     private readonly Plan _plan;
     private readonly SchedulerOptions _options;

@@ -151,7 +151,7 @@ public sealed class TargetContext : IToolSession
 }
 
 /// <summary>Where one target's output goes. Lines arrive already scrubbed.</summary>
-public interface ITargetLog : IToolOutput
+internal interface ITargetLog : IToolOutput
 {
     /// <summary>A tool is about to run; <paramref name="prefix"/> names the ForEach item, if any.</summary>
     void Command(ToolInvocation invocation, string prefix = "");
@@ -164,14 +164,14 @@ public interface ITargetLog : IToolOutput
 }
 
 /// <summary>Receives named outputs of a run.</summary>
-public interface IRunOutputs
+internal interface IRunOutputs
 {
     /// <summary>Records an output value.</summary>
     void SetOutput(string name, string value);
 }
 
 /// <summary>Told about each target as the scheduler starts and finishes it.</summary>
-public interface IRunObserver
+internal interface IRunObserver
 {
     /// <summary>A target is starting; returns the sink for its output.</summary>
     ITargetLog TargetStarted(PlannedTarget target);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq.Expressions;
 using Slipway.Processes;
 
@@ -20,6 +21,9 @@ public sealed class TargetDefinition
     private readonly List<string> _consumes = [];
     private readonly List<TargetAction> _actions = [];
     private readonly List<Func<IEnumerable<TargetItem>>> _itemSources = [];
+    private readonly List<Func<Plan, IEnumerable<string>>> _validations = [];
+    private readonly Dictionary<string, string> _traits = new(StringComparer.Ordinal);
+    private Func<bool>? _addedToEveryPlanWhen;
     private int? _itemsPosition;
 
     internal TargetDefinition(string name)
@@ -45,8 +49,24 @@ public sealed class TargetDefinition
     /// <summary>Depends on targets by name, for generated graphs; prefer member references.</summary>
     public TargetDefinition DependsOn(params string[] targets) => Add(_dependencies, targets);
 
+    /// <summary>
+    /// Runs a target of another component first: <c>DependsOn&lt;IBuildImages&gt;(x =&gt; x.Publish)</c>. Rename-safe, and
+    /// the class's own member of that name when it overrides the component's. A pipeline that does not implement
+    /// <typeparamref name="TComponent"/> is an error before anything runs; see <see cref="TryDependsOn{TComponent}"/>.
+    /// </summary>
+    public TargetDefinition DependsOn<TComponent>(Expression<Func<TComponent, Target>> target)
+        where TComponent : IPipeline => Add(_dependencies, target, optional: false);
+
+    /// <summary>As <see cref="DependsOn{TComponent}"/>, when the pipeline implements <typeparamref name="TComponent"/>; else nothing.</summary>
+    public TargetDefinition TryDependsOn<TComponent>(Expression<Func<TComponent, Target>> target)
+        where TComponent : IPipeline => Add(_dependencies, target, optional: true);
+
     /// <summary>When both are planned, runs after <paramref name="targets"/> (ordering only, no dependency).</summary>
     public TargetDefinition After(params Target[] targets) => Add(_after, targets);
+
+    /// <summary>When the pipeline implements <typeparamref name="TComponent"/> and its target is planned, runs after it (ordering only).</summary>
+    public TargetDefinition After<TComponent>(Expression<Func<TComponent, Target>> target)
+        where TComponent : IPipeline => Add(_after, target, optional: true);
 
     /// <summary>When both are planned, runs before <paramref name="targets"/> (ordering only, no dependency).</summary>
     public TargetDefinition Before(params Target[] targets) => Add(_before, targets);
@@ -79,6 +99,41 @@ public sealed class TargetDefinition
         }
 
         _requirements.Add(member.Member.Name);
+        return this;
+    }
+
+    /// <summary>
+    /// A configuration check, run for every planned target before the first one runs (with <c>--dry-run</c> too, not
+    /// with <c>--help</c> or <c>--tree</c>): it returns every problem it finds, each a complete sentence naming the file,
+    /// key and fix. Any problem exits 2 with nothing run. Several targets may share one check; a message is printed once.
+    /// </summary>
+    public TargetDefinition Validates(Func<Plan, IEnumerable<string>> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        _validations.Add(check);
+        return this;
+    }
+
+    /// <summary>
+    /// Marks the target with <paramref name="trait"/> (and a value), for checks and generators that treat targets by kind:
+    /// "works on the environment", "implies the environment dev", "builds one service at a time".
+    /// </summary>
+    public TargetDefinition WithTrait(string trait, string value = "")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(trait);
+        ArgumentNullException.ThrowIfNull(value);
+        _traits[trait] = value;
+        return this;
+    }
+
+    /// <summary>
+    /// Adds this target to every plan, in front of the requested ones, when <paramref name="condition"/> holds at
+    /// planning time: <c>Provision</c> with <c>--provision</c>, say. Targets that need it order themselves with <c>After</c>.
+    /// </summary>
+    public TargetDefinition AddedToEveryPlanWhen(Func<bool> condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        _addedToEveryPlanWhen = condition;
         return this;
     }
 
@@ -150,22 +205,43 @@ public sealed class TargetDefinition
         }, name);
     }
 
-    internal TargetSpec Freeze(int index, Func<TargetReference, string> resolve) => new(
+    internal TargetSpec Freeze(int index, Func<TargetReference, string?> resolve) => new(
         Name,
         Description,
         index,
-        [.. _dependencies.Select(resolve).Distinct(StringComparer.Ordinal)],
-        [.. _after.Select(resolve).Distinct(StringComparer.Ordinal)],
-        [.. _before.Select(resolve).Distinct(StringComparer.Ordinal)],
-        [.. _triggers.Select(resolve).Distinct(StringComparer.Ordinal)],
-        [.. _finally.Select(resolve).Distinct(StringComparer.Ordinal)],
+        Resolved(_dependencies, resolve),
+        Resolved(_after, resolve),
+        Resolved(_before, resolve),
+        Resolved(_triggers, resolve),
+        Resolved(_finally, resolve),
         [.. _conditions],
         [.. _requirements.Distinct(StringComparer.Ordinal)],
         [.. _produces],
         [.. _consumes],
         [.. _actions],
         [.. _itemSources],
-        _itemsPosition ?? _actions.Count);
+        _itemsPosition ?? _actions.Count)
+    {
+        Validations = [.. _validations],
+        Traits = _traits.ToImmutableDictionary(StringComparer.Ordinal),
+        AddedToEveryPlanWhen = _addedToEveryPlanWhen,
+    };
+
+    private static ImmutableArray<string> Resolved(List<TargetReference> references, Func<TargetReference, string?> resolve) =>
+        [.. references.Select(resolve).OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    private TargetDefinition Add<TComponent>(List<TargetReference> list, Expression<Func<TComponent, Target>> target, bool optional)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var body = target.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : target.Body;
+        if (body is not MemberExpression { Member.Name: var name })
+        {
+            throw new ArgumentException($"Target '{Name}': a component target is referred to as x => x.Name, like DependsOn<IBuildImages>(x => x.Publish).", nameof(target));
+        }
+
+        list.Add(new TargetReference(null, name) { Component = typeof(TComponent), Optional = optional });
+        return this;
+    }
 
     private TargetDefinition Add(List<TargetReference> list, Target[] targets)
     {
@@ -188,8 +264,15 @@ public sealed class TargetDefinition
     }
 }
 
-/// <summary>A reference to a target: a member delegate, or a name for generated graphs.</summary>
-internal sealed record TargetReference(Target? Delegate, string? Name);
+/// <summary>A reference to a target: a member delegate, a name for generated graphs, or a component's target by name.</summary>
+internal sealed record TargetReference(Target? Delegate, string? Name)
+{
+    /// <summary>For a typed reference into a component, the component.</summary>
+    public Type? Component { get; init; }
+
+    /// <summary>True when a pipeline without <see cref="Component"/> simply has no such reference.</summary>
+    public bool Optional { get; init; }
+}
 
 /// <summary>An OnlyWhen condition and the reason printed when it does not hold.</summary>
 public sealed record TargetCondition(Func<bool> Condition, string Reason);

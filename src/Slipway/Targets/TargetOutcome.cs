@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Slipway.Targets;
 
 /// <summary>How a target (or an item) ended.</summary>
-public enum TargetStatus
+internal enum TargetStatus
 {
     /// <summary>Ran and succeeded.</summary>
     Succeeded,
@@ -22,7 +22,7 @@ public enum TargetStatus
 }
 
 /// <summary>The outcome of a ForEach item.</summary>
-public sealed record ItemOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason);
+internal sealed record ItemOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason);
 
 /// <summary>The outcome of one planned target.</summary>
 /// <param name="Name">The target.</param>
@@ -31,7 +31,7 @@ public sealed record ItemOutcome(string Name, TargetStatus Status, TimeSpan Dura
 /// <param name="Reason">Why it was skipped, not run, cancelled or failed (one line, scrubbed).</param>
 /// <param name="Error">The failure, for <c>--verbosity diagnostic</c>.</param>
 /// <param name="Items">Per-item outcomes for ForEach targets.</param>
-public sealed record TargetOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason, Exception? Error, ImmutableArray<ItemOutcome> Items)
+internal sealed record TargetOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason, Exception? Error, ImmutableArray<ItemOutcome> Items)
 {
     /// <summary>True when the target started running.</summary>
     public bool Started => Status is TargetStatus.Succeeded or TargetStatus.Failed or TargetStatus.Cancelled;
@@ -40,7 +40,7 @@ public sealed record TargetOutcome(string Name, TargetStatus Status, TimeSpan Du
 }
 
 /// <summary>Everything that happened in a run, in plan order.</summary>
-public sealed record RunReport(ImmutableArray<TargetOutcome> Outcomes, bool Cancelled, TimeSpan Duration)
+internal sealed record RunReport(ImmutableArray<TargetOutcome> Outcomes, bool Cancelled, TimeSpan Duration)
 {
     /// <summary>True when every target succeeded or was skipped on purpose.</summary>
     public bool Succeeded => !Cancelled && Outcomes.All(o => o.Status is TargetStatus.Succeeded or TargetStatus.Skipped);

@@ -35,6 +35,18 @@ public sealed record TargetSpec(
     ImmutableArray<Func<IEnumerable<TargetItem>>> ItemSources,
     int ItemsPosition)
 {
+    /// <summary>Configuration checks run before anything when the target is planned (<see cref="TargetDefinition.Validates"/>).</summary>
+    public ImmutableArray<Func<Plan, IEnumerable<string>>> Validations { get; init; } = [];
+
+    /// <summary>Marks for checks and generators (<see cref="TargetDefinition.WithTrait"/>).</summary>
+    public ImmutableDictionary<string, string> Traits { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>When set and true at planning time, the target joins every plan (<see cref="TargetDefinition.AddedToEveryPlanWhen"/>).</summary>
+    public Func<bool>? AddedToEveryPlanWhen { get; init; }
+
+    /// <summary>True when the target has <paramref name="trait"/>.</summary>
+    public bool Has(string trait) => Traits.ContainsKey(trait);
+
     /// <summary>True when the target has ForEach items.</summary>
     public bool HasItems => !ItemSources.IsEmpty;
 

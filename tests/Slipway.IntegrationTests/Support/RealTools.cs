@@ -22,7 +22,7 @@ internal static class RealTools
     /// <summary>The path of <paramref name="tool"/>, or an exception saying how to install it.</summary>
     public static string Require(string tool, string what) =>
         Resolver.TryResolve(tool) ?? throw new InvalidOperationException(
-            $"{tool} not found: run ./build.sh --target Provision (or provision/provision.sh --only tools) to install {what} into .slipway/tools/bin, or set {ToolResolver.OverrideVariable(tool)} to it.");
+            $"{tool} not found: run ./build.sh --target Provision (or .slipway/provision/<version>/provision.sh --only tools) to install {what} into .slipway/tools/bin, or set {ToolResolver.OverrideVariable(tool)} to it.");
 
     /// <summary>
     /// Fails unless the Docker CLI runs Compose v2 as its plugin (<c>docker compose</c>), the form the deploy, canary
@@ -37,7 +37,7 @@ internal static class RealTools
             ? version
             : throw new InvalidOperationException(
                 $"'docker compose version --short' exited {exitCode} ({(output + error).Trim()}): the integration tests need Compose v2 as the Docker CLI plugin. " +
-                "Run ./build.sh --target Provision (or provision/provision.sh --only tools), which links Debian 13's Compose v2 into the Docker CLI's plugin directory.");
+                "Run ./build.sh --target Provision (or .slipway/provision/<version>/provision.sh --only tools), which links Debian 13's Compose v2 into the Docker CLI's plugin directory.");
     }
 }
 

@@ -10,7 +10,7 @@ public sealed class WorkflowDriftTests
     public void The_committed_workflows_are_what_the_pipeline_generates()
     {
         var root = TestPaths.RepositoryRoot;
-        var files = new SlipwayPipeline { RootDirectory = root }.GeneratedWorkflows();
+        var files = ((Slipway.Delivery.Components.IGitHubWorkflows)new SlipwayPipeline { RootDirectory = root }).GeneratedWorkflows();
         if (Environment.GetEnvironmentVariable("SLIPWAY_UPDATE_SNAPSHOTS") == "1")
         {
             WorkflowFiles.Write(root, files);

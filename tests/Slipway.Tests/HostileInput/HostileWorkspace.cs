@@ -37,6 +37,9 @@ public sealed class HostileWorkspace : IDisposable
 
         Directory.CreateDirectory(Path.Combine(Root, "artifacts"));
         Directory.CreateDirectory(Path.Combine(Root, ".slipway", "state"));
+
+        // Restore finds the solution by convention, as in an adopter's repository.
+        File.WriteAllText(Path.Combine(Root, "Slipway.slnx"), "<Solution />\n");
     }
 
     /// <summary>The directory that holds the repository and what lies beside it.</summary>

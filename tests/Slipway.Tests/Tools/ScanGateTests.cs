@@ -1,3 +1,4 @@
+using Slipway.Delivery.SupplyChain;
 using Slipway.Environments;
 using Slipway.Tools.Scan;
 

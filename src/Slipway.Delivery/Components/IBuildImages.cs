@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text.Json;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Targets;
+using Slipway.Tools.Docker;
+using Slipway.Tools.DotNet;
+using Slipway.Tools.Git;
+using Slipway.Tools.Registry;
+
+namespace Slipway.Delivery.Components;
+
+/// <summary>
+/// The services' images: Build (per service, in parallel: <c>dotnet publish</c> and an image tagged with the version and
+/// the commit, OCI labels; unchanged services skipped) and Publish (pushed by digest into release.json, which every later
+/// target works from).
+/// </summary>
+public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDockerEngine
+{
+    /// <summary>What Publish writes and every later target reads.</summary>
+    const string ReleaseFile = ReleaseManifest.DefaultPath;
+
+    /// <summary>--force: publish over an existing version with other content.</summary>
+    [Parameter("Publish even when the registry already holds this version with different content")]
+    bool Force => TryGetValue(() => Force);
+
+    /// <summary>Builds an image per service.</summary>
+    Target Build => _ => _
+        .Describe("Per service, in parallel: dotnet publish and an image build tagged <version> and <git sha> with OCI labels; unchanged services are skipped")
+        .DependsOn(Restore)
+        .After<IMachine>(x => x.Provision)
+        .UsesEnvironment(this, EnvironmentUse.PerService)
+        .Executes(ResolveVersionAsync)
+        .ForEach(() => SelectedServices, BuildServiceAsync, service => service.Name);
+
+    /// <summary>Pushes each image and records its digest in release.json.</summary>
+    Target Publish => _ => _
+        .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")
+        .DependsOn(Build)
+        .TryDependsOn<ISupplyChain>(x => x.Sbom)
+        .TryDependsOn<ISupplyChain>(x => x.Scan)
+        .After<IMachine>(x => x.Provision)
+        .UsesEnvironment(this)
+        .Produces(ReleaseFile)
+        .Executes(ResolveVersionAsync)
+        .Executes(LoginAsync)
+        .ForEach(() => Services, PublishServiceAsync, service => service.Name)
+        .Executes(WriteReleaseAsync);
+
+    /// <summary>The delivery's view of the environment of this run: the matrix, its secrets, the root, the local engine, release.json.</summary>
+    DeliveryEnvironment Delivery => new()
+    {
+        Environment = CurrentEnvironment,
+        Secrets = Environments.Secrets,
+        RootDirectory = RootDirectory,
+        EnvironmentFile = EnvironmentFile,
+        LocalEngine = Engine,
+        ComposeAsync = ComposeDriverAsync,
+        ReleaseFile = ReleaseFile,
+    };
+
+    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c>.</summary>
+    IReadOnlyList<string> ImageTags(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var repository = ImageNames.Repository(CurrentEnvironment, service.Name);
+        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.Commit[..12]}"];
+    }
+
+    /// <summary>The image of <paramref name="service"/> in release.json, by digest; in a dry run without one, a placeholder.</summary>
+    string ImageReference(Service service, TargetContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(ctx);
+        return Delivery.ReleaseOrNull(ctx.IsDryRun) is { } release ? ReleasedImageOf(release, service).Reference : ImageNames.Placeholder(CurrentEnvironment, service.Name);
+    }
+
+    /// <summary>The entry of <paramref name="service"/> in <paramref name="release"/>.</summary>
+    static ReleasedImage ReleasedImageOf(ReleaseManifest release, Service service) =>
+        release?.Images.SingleOrDefault(i => i.Service == service?.Name)
+            ?? throw new InvalidOperationException($"{ReleaseFile} has no image for {service?.Name}: run Publish for this environment.");
+
+    private string VersionTag => ReleaseVersion.DockerTag(ReleaseIdentity.Version);
+
+    private Dictionary<string, Deferred> Digests => RunState(() => new Dictionary<string, Deferred>(StringComparer.Ordinal));
+
+    private async Task BuildServiceAsync(Service service, TargetContext ctx)
+    {
+        var identity = ReleaseIdentity;
+        var definition = service.Definition;
+        var project = definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to publish in {EnvironmentFile}.");
+        var output = $"{ReleaseArtifacts.PublishDirectory}/{service.Name}";
+        var arguments = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["CREATED"] = identity.Created.ToString("O", CultureInfo.InvariantCulture),
+            ["REVISION"] = identity.Commit,
+            ["SOURCE"] = identity.Source,
+            ["VERSION"] = identity.Version,
+        };
+
+        // The skip decision needs the engine (the base image's ID); a dry run shows the full build instead.
+        var tags = ImageTags(service);
+        var inputs = string.Empty;
+        if (!ctx.IsDryRun)
+        {
+            var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
+            var baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
+            var baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
+                ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
+            inputs = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId, .. arguments.Select(a => $"{a.Key}={a.Value}")]);
+
+            var previous = BuildState.Read(ctx.PathOf(BuildStatePath(service)));
+            var existing = previous?.Inputs == inputs ? DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine))) : null;
+            if (existing is not null && existing.Id == previous!.ImageId)
+            {
+                ctx.Skip($"unchanged since the last build ({previous.ImageId[..19]})");
+            }
+        }
+
+        await ctx.DoAsync($"empty {output}", () =>
+        {
+            if (Directory.Exists(ctx.PathOf(output)))
+            {
+                Directory.Delete(ctx.PathOf(output), recursive: true);
+            }
+        });
+        await ctx.RunAsync(DotNetCli.Publish(project, "Release", output));
+
+        var settings = new DockerBuildSettings(output, definition.Dockerfile) { Tags = [.. tags] };
+
+        // An unknown value (no origin remote, say) is left out rather than labelled as empty.
+        foreach (var (key, value) in arguments.Where(a => a.Value.Length > 0))
+        {
+            settings = settings.WithBuildArgument(key, value).WithLabel($"org.opencontainers.image.{key.ToLowerInvariant()}", value);
+        }
+
+        await ctx.RunAsync(DockerCli.Build(settings, Engine).WithWorkingDirectory(RootDirectory));
+        if (!ctx.IsDryRun)
+        {
+            var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
+                ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
+            await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
+                new BuildState(inputs, image.Id).Write(ctx.PathOf(BuildStatePath(service))));
+        }
+    }
+
+    private async Task LoginAsync(TargetContext ctx)
+    {
+        var registry = CurrentEnvironment.Registry;
+        if (registry.Username is { } username && registry.Password is { } password)
+        {
+            var user = Environments.Secrets.Resolve(username);
+            await ctx.RunAsync(DockerCli.Login(registry.Address, user.Reveal(), Environments.Secrets.Resolve(password), Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
+        }
+    }
+
+    private async Task PublishServiceAsync(Service service, TargetContext ctx)
+    {
+        var registry = CurrentEnvironment.Registry;
+        var tags = ImageTags(service);
+        var repository = ImageNames.RepositoryPath(CurrentEnvironment, service.Name);
+        var digest = Digests[service.Name] = Produced.By(nameof(Publish), $"digest of {service.Name}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var client = new RegistryClient(http, registry.Address, RegistryCredentials());
+
+        if (!ctx.IsDryRun)
+        {
+            var local = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
+                ?? throw new InvalidOperationException($"{tags[0]} is not on the Docker engine: run Build first.");
+            var published = await client.GetManifestAsync(repository, VersionTag, ctx.CancellationToken);
+            if (published?.ConfigDigest is { } config && config != local.Id)
+            {
+                if (!Force)
+                {
+                    throw new InvalidOperationException(
+                        $"{registry.Address}/{repository}:{VersionTag} already exists with different content (registry {config[..19]}, built {local.Id[..19]}). " +
+                        "Publish a new version, or pass --force to overwrite it.");
+                }
+
+                ctx.Warning($"--force: overwriting {registry.Address}/{repository}:{VersionTag} ({config[..19]} → {local.Id[..19]}).");
+            }
+        }
+
+        foreach (var tag in tags)
+        {
+            await ctx.RunAsync(DockerCli.Push(tag, Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
+        }
+
+        if (!ctx.IsDryRun)
+        {
+            // The registry's own answer is the digest of record: what a pull by digest will verify.
+            var manifest = await client.GetManifestAsync(repository, VersionTag, ctx.CancellationToken)
+                ?? throw new InvalidOperationException($"{registry.Address}/{repository}:{VersionTag} is missing right after the push.");
+            digest.Set(manifest.Digest);
+            ctx.Info($"{registry.Address}/{repository}@{manifest.Digest}");
+        }
+    }
+
+    private Task WriteReleaseAsync(TargetContext ctx) =>
+        ctx.DoAsync($"write {ReleaseFile}", () =>
+        {
+            var registry = CurrentEnvironment.Registry.Address;
+            var images = Services.Select(s => new ReleasedImage(
+                s.Name,
+                ImageNames.Repository(CurrentEnvironment, s.Name),
+                VersionTag,
+                Digests[s.Name].Value,
+                File.Exists(ctx.PathOf(ReleaseArtifacts.ImageSbom(s.Name))) ? ReleaseArtifacts.ImageSbom(s.Name) : null)).ToList();
+            var release = new ReleaseManifest(ReleaseIdentity.Version, ReleaseIdentity.Commit, ReleaseIdentity.Created, registry, images);
+            Directory.CreateDirectory(ctx.PathOf("artifacts"));
+            release.Write(ctx.PathOf(ReleaseFile));
+            ctx.SetOutput("version", release.Version);
+        });
+
+    private RegistryCredentials? RegistryCredentials() =>
+        CurrentEnvironment.Registry is { Username: { } username, Password: { } password }
+            ? new RegistryCredentials(Environments.Secrets.Resolve(username).Reveal(), Environments.Secrets.Resolve(password))
+            : null;
+
+    private static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";
+}
+
+/// <summary>What the last successful build of a service read and produced.</summary>
+internal sealed record BuildState(string Inputs, string ImageId)
+{
+    public static BuildState? Read(string path)
+    {
+        try
+        {
+            // A record that is not one Slipway wrote (not JSON, not a regular file) just means "build again".
+            return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(InputFile.ReadText(path, path, 64 << 10)) : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InputFileException)
+        {
+            return null;
+        }
+    }
+
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this));
+    }
+}

@@ -1,0 +1,52 @@
+using Slipway.Targets;
+using Slipway.Tools.DotNet;
+
+namespace Slipway.Delivery.Components;
+
+/// <summary>The .NET build configuration.</summary>
+public enum BuildConfiguration
+{
+    /// <summary>Debug.</summary>
+    Debug,
+
+    /// <summary>Release.</summary>
+    Release,
+}
+
+/// <summary>The repository's .NET solution: Restore (locked in CI) and Compile (warnings as errors).</summary>
+public interface IDotNet : IPipeline
+{
+    /// <summary>--configuration.</summary>
+    [Parameter("Build configuration")]
+    BuildConfiguration Configuration => TryGetValue(() => Configuration, BuildConfiguration.Release);
+
+    /// <summary>--ci: set by CI systems (CI=true); restores in locked mode.</summary>
+    [Parameter("Set by CI systems; restores in locked mode when true")]
+    bool Ci => TryGetValue(() => Ci);
+
+    /// <summary>Hook: the solution Restore and Compile work on; by convention the one *.slnx or *.sln at the root.</summary>
+    string Solution
+    {
+        get
+        {
+            var solutions = Directory.Exists(RootDirectory)
+                ? Directory.EnumerateFiles(RootDirectory, "*.slnx").Concat(Directory.EnumerateFiles(RootDirectory, "*.sln")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+                : [];
+            return solutions.Count == 1 ? solutions[0]!
+                : throw new InvalidOperationException(solutions.Count == 0
+                    ? $"No solution (*.slnx or *.sln) at {RootDirectory}: create one (dotnet new sln), or name it in the pipeline (string IDotNet.Solution => \"my.slnx\";)."
+                    : $"Several solutions at {RootDirectory} ({string.Join(", ", solutions)}): name the one to build in the pipeline (string IDotNet.Solution => \"{solutions[0]}\";).");
+        }
+    }
+
+    /// <summary>Restores the solution's packages.</summary>
+    Target Restore => _ => _
+        .Describe("Restore NuGet packages (locked mode in CI)")
+        .Executes(ctx => ctx.RunAsync(DotNetCli.Restore(Solution, lockedMode: Ci)));
+
+    /// <summary>Builds the solution.</summary>
+    Target Compile => _ => _
+        .Describe("Compile the solution with warnings as errors")
+        .DependsOn(Restore)
+        .Executes(ctx => ctx.RunAsync(DotNetCli.Build(Solution, Configuration.ToString())));
+}

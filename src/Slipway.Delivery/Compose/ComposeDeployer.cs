@@ -1,0 +1,532 @@
+using System.Globalization;
+using Slipway.Processes;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Docker;
+using Slipway.Tools.Haproxy;
+
+namespace Slipway.Delivery.Compose;
+
+/// <summary>
+/// Deploys a release to a Compose project without downtime, and rolls back to the ledger's last good release when it
+/// fails: data services up → backup → migrations (one-off, before traffic moves) → per service: start the new
+/// containers beside the old, wait until healthy, wait until the proxy routes to them, drain and stop the old →
+/// SLO probes → ledger.
+/// </summary>
+/// <remarks>
+/// The environment lock and signature verification come before this (the pipeline's job); every tool runs through
+/// the <see cref="IToolSession"/>, so a dry run prints the commands, and waits are skipped.
+/// </remarks>
+public sealed partial class ComposeDeployer
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private readonly ComposeDeployment _deployment;
+    private readonly IToolSession _session;
+    private readonly ReleaseLedger _ledger;
+    private readonly DeployChecks _checks;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a deployer for <paramref name="deployment"/> that records into <paramref name="ledger"/>.</summary>
+    public ComposeDeployer(ComposeDeployment deployment, IToolSession session, ReleaseLedger ledger, DeployChecks checks, TimeProvider time)
+    {
+        _deployment = deployment ?? throw new ArgumentNullException(nameof(deployment));
+        _session = session ?? throw new ArgumentNullException(nameof(session));
+        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        _checks = checks ?? throw new ArgumentNullException(nameof(checks));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    private DockerEndpoint Endpoint => _deployment.Project.Endpoint;
+
+    /// <summary>
+    /// Deploys <paramref name="release"/> (its override must already be written, see
+    /// <see cref="ComposeDeployment.OverrideFileOf"/>). On a failure after traffic moved, rolls back to the ledger's
+    /// last good release when the matrix says so. Every outcome is appended to the ledger.
+    /// </summary>
+    /// <remarks>
+    /// A <paramref name="promotion"/> is the end of a canary: the release's backup and migrations ran when its canary
+    /// started, so they are skipped, and success is recorded as <see cref="LedgerAction.Promoted"/>.
+    /// </remarks>
+    public async Task<DeployOutcome> DeployAsync(ComposeRelease release, string who, bool promotion = false)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var started = _time.GetTimestamp();
+        var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
+        _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Version} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
+        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
+        if (_session.IsDryRun)
+        {
+            return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
+        }
+
+        if (attempt.Failure is null)
+        {
+            Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
+            return new DeployOutcome(success, $"{release.Version} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
+        }
+
+        if (attempt.Stage == Stage.Migrations)
+        {
+            var aborted = $"migration failed before traffic moved: {attempt.Failure}. The previous release keeps serving; nothing was changed{BackupNote(attempt.Backup)}.";
+            Record(release, LedgerAction.Aborted, aborted, started, who);
+            return new DeployOutcome(LedgerAction.Aborted, $"Deploy of {release.Version} aborted: {aborted}", attempt.Backup);
+        }
+
+        Record(release, LedgerAction.Failed, $"{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
+        if (attempt.Stage < Stage.Rollout || !attempt.TrafficMoved)
+        {
+            return new DeployOutcome(LedgerAction.Failed,
+                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. No traffic moved: the previous release keeps serving.", attempt.Backup);
+        }
+
+        var lastGood = _ledger.LastGoodExcept(release.Version);
+        if (!_deployment.Rollout.RollbackOnFailure || lastGood is null)
+        {
+            var why = lastGood is null ? "there is no earlier good release in the ledger to return to" : "rollout.rollback_on_failure is off";
+            return new DeployOutcome(LedgerAction.Failed,
+                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Not rolled back: {why}; {_deployment.Environment} runs {release.Version} as it is.", attempt.Backup);
+        }
+
+        _session.Warning($"{attempt.Stage.Describe()} failed: {attempt.Failure}. Rolling back to {lastGood.Version}, the last good release.");
+        var rollbackStarted = _time.GetTimestamp();
+        var rollback = await ApplyAsync(ComposeRelease.From(lastGood), migrate: false, backup: false);
+        if (rollback.Failure is null)
+        {
+            Record(release, LedgerAction.RolledBack, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); {lastGood.Version} redeployed and its probes passed", rollbackStarted, who, rolledBackTo: lastGood.Version);
+            return new DeployOutcome(LedgerAction.RolledBack,
+                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: {lastGood.Version} serves again and passed its probes.", attempt.Backup);
+        }
+
+        Record(ComposeRelease.From(lastGood), LedgerAction.Failed, $"automatic rollback from {release.Version} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who);
+        return new DeployOutcome(LedgerAction.Failed,
+            $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Version} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
+            + $"Inspect the stack (docker compose -p {_deployment.Project.Name} ps --all) and run Rollback --to VERSION.", attempt.Backup);
+    }
+
+    /// <summary>
+    /// Redeploys <paramref name="target"/> in place of <paramref name="current"/> through the same zero-downtime path and
+    /// probes, without migrations (the schema stays expanded: see the expand → migrate → contract rule).
+    /// </summary>
+    public async Task<DeployOutcome> RollbackAsync(ComposeRelease target, string? current, string who)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var started = _time.GetTimestamp();
+        _session.Info($"Rolling {_deployment.Environment} back to {target.Version}{(current is null ? string.Empty : $" (from {current})")}");
+        var attempt = await ApplyAsync(target, migrate: false, backup: _deployment.BackupBeforeDeploy);
+        if (_session.IsDryRun)
+        {
+            return new DeployOutcome(LedgerAction.RolledBack, "dry run: nothing rolled back", null);
+        }
+
+        if (attempt.Failure is null)
+        {
+            Record(current is null ? target : CurrentAs(current, target), LedgerAction.RolledBack, $"manual rollback to {target.Version}; probes passed{BackupNote(attempt.Backup)}", started, who, rolledBackTo: target.Version);
+            return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Version} again: every service healthy, probes passed.", attempt.Backup);
+        }
+
+        Record(target, LedgerAction.Failed, $"rollback to {target.Version} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who);
+        return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", attempt.Backup);
+    }
+
+    private ComposeRelease CurrentAs(string version, ComposeRelease fallback) =>
+        _ledger.Find(version) is { Count: > 0 } entries ? ComposeRelease.From(entries[^1]) : fallback with { Version = version };
+
+    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, string? rolledBackTo = null) =>
+        _ledger.Append(new LedgerEntry(
+            _deployment.Environment, release.Version, release.Commit, release.Images, who, _time.GetUtcNow(), action, details,
+            _time.GetElapsedTime(started), rolledBackTo));
+
+    private static string BackupNote(string? backup) => backup is null ? string.Empty : $"; backup {Path.GetFileName(backup)}";
+
+    private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup)
+    {
+        var attempt = new Attempt();
+        try
+        {
+            var project = ProjectFor(release);
+            await PrepareAsync(project, attempt, migrate, backup);
+
+            attempt.Stage = Stage.Rollout;
+            foreach (var service in _deployment.Services)
+            {
+                await RollOutAsync(project, service, release.Version, () => attempt.TrafficMoved = true);
+            }
+
+            attempt.Stage = Stage.Probes;
+            if (!_session.IsDryRun)
+            {
+                var verdict = await _checks.ProbeAsync(_session.CancellationToken);
+                _session.Info(verdict.Report.TrimEnd('\n'));
+                if (!verdict.Passed)
+                {
+                    throw new DeployStepException(string.Join("; ", verdict.Failures));
+                }
+            }
+
+            attempt.Stage = Stage.Done;
+        }
+        catch (DeployStepException e)
+        {
+            attempt.Failure = e.Message;
+        }
+        catch (ToolFailedException e)
+        {
+            attempt.Failure = e.Message;
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Unexpected tool output, a full disk during the backup: still a failed step, recorded and rolled back from,
+            // never an exception that leaves the ledger without an entry.
+            attempt.Failure = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        return attempt;
+    }
+
+    /// <summary>Compose config check, data services up, then the backup and the migrations when asked: all before traffic moves.</summary>
+    private async Task PrepareAsync(ComposeProject project, Attempt attempt, bool migrate, bool backup)
+    {
+        attempt.Stage = Stage.Preparation;
+        await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
+        var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
+        await StartDataServicesAsync(project);
+
+        if (backup)
+        {
+            attempt.Stage = Stage.Backup;
+            if (database is null)
+            {
+                _session.Info($"Backup: {_deployment.DatabaseService} was not running before this deploy (first deploy): nothing to back up.");
+            }
+            else if (!_session.IsDryRun)
+            {
+                attempt.Backup = await _checks.BackupAsync(database, _session.CancellationToken);
+                _session.Info($"Backup: {attempt.Backup}");
+            }
+        }
+
+        if (migrate)
+        {
+            attempt.Stage = Stage.Migrations;
+            var result = await _session.RunAsync(ComposeCli.Run(project, _deployment.MigrationService, [_deployment.MigrationService]).AcceptingAnyExitCode());
+            if (result.ExitCode != 0)
+            {
+                throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {result.Reason}");
+            }
+        }
+    }
+
+    /// <summary>The stack with <paramref name="release"/>'s images and, unless told otherwise, its override.</summary>
+    private ComposeProject ProjectFor(ComposeRelease release, bool withOverride = true)
+    {
+        var project = withOverride ? _deployment.Project.WithFile(_deployment.OverrideFileOf(release.Version)) : _deployment.Project;
+        foreach (var service in _deployment.Services)
+        {
+            var image = release.Images.GetValueOrDefault(service.Name)
+                ?? throw new DeployStepException($"release {release.Version} has no image for {service.Name}");
+            project = project.WithVariable(service.ImageVariable, image);
+        }
+
+        return project;
+    }
+
+    private async Task StartDataServicesAsync(ComposeProject project)
+    {
+        // Plain up: a data service is only recreated when its own configuration changed, never by a release.
+        await RunAsync(ComposeCli.Up(project, _deployment.DataServices, noDeps: true));
+        var containers = new List<DockerContainer>();
+        foreach (var service in _deployment.DataServices)
+        {
+            containers.AddRange(await ContainersAsync(project, service));
+        }
+
+        await WaitUntilReadyAsync(containers, "data services");
+    }
+
+    /// <summary>Start N new beside the old, wait healthy, wait routed, drain and stop the old.</summary>
+    private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Action trafficMoved)
+    {
+        var started = _time.GetTimestamp();
+        var old = await ContainersAsync(project, service.Name);
+        var oldIds = old.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside {old.Count} running");
+
+        // --no-recreate keeps the old containers as they are although the configuration changed; the scale adds the
+        // new ones, created from the new configuration.
+        await RunAsync(ComposeCli.Up(project, [service.Name], noDeps: true, noRecreate: old.Count > 0,
+            scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
+        if (_session.IsDryRun)
+        {
+            if (service.Routed)
+            {
+                await StartProxyAsync(project, service, []);
+            }
+
+            return;
+        }
+
+        var fresh = (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id)).ToList();
+        try
+        {
+            if (fresh.Count < service.Replicas)
+            {
+                throw new DeployStepException($"{service.Name}: Compose started {fresh.Count} new container(s), expected {service.Replicas}");
+            }
+
+            fresh = [.. await WaitUntilReadyAsync(fresh, service.Name)];
+            if (service.Routed)
+            {
+                await StartProxyAsync(project, service, fresh);
+            }
+        }
+        catch (Exception e) when (e is DeployStepException or ToolFailedException)
+        {
+            await RemoveAsync(fresh, $"{service.Name}: removing the new container(s) that did not become ready; the old ones keep serving");
+            throw;
+        }
+
+        trafficMoved();
+        if (old.Count > 0)
+        {
+            // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
+            // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
+            // container is set ready by the next rollout, once that container passes its checks (StartProxyAsync).
+            if (service.Routed)
+            {
+                await DrainAsync(project, old);
+            }
+
+            await RemoveAsync(old, $"{service.Name}: stopping {old.Count} old container(s)");
+        }
+
+        _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    }
+
+    /// <summary>Starts the proxy if it is not running, then waits until it routes to every container in <paramref name="fresh"/>.</summary>
+    private async Task StartProxyAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
+    {
+        await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
+        if (_session.IsDryRun)
+        {
+            return;
+        }
+
+        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService)).Single();
+        var addresses = fresh.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var deadline = _time.GetTimestamp();
+        IReadOnlyList<HaproxyServer> servers = [];
+        while (true)
+        {
+            servers = await ServersAsync(proxy);
+
+            // A slot left drained by an earlier rollout (Docker reuses a removed container's address) or by a killed
+            // run would never take the new container.
+            foreach (var stale in servers.Where(s => s.Address is not null && addresses.Contains(s.Address) && (s.Admin & HaproxyAdminState.ForcedDrain) != 0))
+            {
+                await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, stale.Name), readOnly: false);
+            }
+
+            var routed = servers.Where(s => s.Address is not null && addresses.Contains(s.Address) && s.TakesTraffic).Select(s => s.Address!).ToHashSet(StringComparer.Ordinal);
+            if (routed.SetEquals(addresses))
+            {
+                return;
+            }
+
+            if (_time.GetElapsedTime(deadline) > _deployment.Rollout.HealthTimeout.Value)
+            {
+                var states = string.Join(", ", servers.Where(s => s.Address is not null).Select(s => $"{s.Name} {s.Address} {s.Operational}/{s.Admin}"));
+                throw new DeployStepException(
+                    $"{service.Name}: the proxy did not route to the new container(s) within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout): its checks of the backend '{_deployment.ProxyBackend}' say {states}");
+            }
+
+            await Task.Delay(PollInterval, _time, _session.CancellationToken);
+        }
+    }
+
+    /// <summary>Drains the proxy's slots of <paramref name="old"/> and waits (bounded) until their sessions end.</summary>
+    private async Task DrainAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
+    {
+        var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
+        if (proxy is null)
+        {
+            return;
+        }
+
+        var addresses = old.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var draining = (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name).ToList();
+        foreach (var server in draining)
+        {
+            await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, server), readOnly: false);
+        }
+
+        var started = _time.GetTimestamp();
+        while (draining.Count > 0 && _time.GetElapsedTime(started) < _deployment.DrainTimeout)
+        {
+            var sessions = HaproxyRuntimeApi.ParseCurrentSessions(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true), _deployment.ProxyBackend);
+            if (draining.All(s => sessions.GetValueOrDefault(s) == 0))
+            {
+                break;
+            }
+
+            await Task.Delay(PollInterval, _time, _session.CancellationToken);
+        }
+
+        _session.Info($"drained {string.Join(", ", draining)} in {_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+    }
+
+    private async Task<IReadOnlyList<HaproxyServer>> ServersAsync(DockerContainer proxy) =>
+        [.. HaproxyRuntimeApi.ParseServersState(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowServersState(_deployment.ProxyBackend), readOnly: true))
+            .Where(s => s.Backend == _deployment.ProxyBackend)];
+
+    private async Task<string> RuntimeApiAsync(DockerContainer proxy, string command, bool readOnly)
+    {
+        // Any exit code: a socat failure is reported below with its reason, as a step failure the rollout cleans up after.
+        var invocation = DockerCli.Exec(proxy.Id, ["socat", "stdio", $"unix-connect:{_deployment.ProxySocket}"], Endpoint, interactive: true)
+            .WithStandardInput(command)
+            .AcceptingAnyExitCode();
+        var result = readOnly ? await _session.QueryAsync(invocation) : await _session.RunAsync(invocation, echoOutput: false);
+        if (result.ExitCode != 0)
+        {
+            throw new DeployStepException($"the proxy's runtime API did not answer '{command.Trim()}': {result.Reason}");
+        }
+
+        // A command HAProxy refuses ("No such server.") still exits 0: a `set` answers nothing when it worked.
+        if (!readOnly && result.StandardOutput.Trim() is { Length: > 0 } refusal)
+        {
+            throw new DeployStepException($"the proxy refused '{command.Trim()}': {refusal}");
+        }
+
+        return result.StandardOutput;
+    }
+
+    /// <summary>Polls until every container is running and healthy; fails at the first that cannot get there, or at the timeout.</summary>
+    private async Task<IReadOnlyList<DockerContainer>> WaitUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what)
+    {
+        if (_session.IsDryRun || containers.Count == 0)
+        {
+            return containers;
+        }
+
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var current = await InspectAsync(containers.Select(c => c.Id));
+            if (current.FirstOrDefault(c => c.HasFailed) is { } failed)
+            {
+                throw new DeployStepException($"{what}: container {failed.Name} is {failed.Health ?? failed.Status}{(failed.Status == "exited" ? $" (exit code {failed.ExitCode})" : string.Empty)}"
+                    + (failed.LastHealthOutput is { Length: > 0 } output ? $"; last health check: {output}" : string.Empty)
+                    + $". See: docker logs {failed.Name}");
+            }
+
+            if (current.Count == containers.Count && current.All(c => c.IsReady))
+            {
+                return current;
+            }
+
+            if (_time.GetElapsedTime(started) > _deployment.Rollout.HealthTimeout.Value)
+            {
+                var waiting = string.Join(", ", current.Where(c => !c.IsReady).Select(c => $"{c.Name} ({c.Health ?? c.Status})"));
+                throw new DeployStepException($"{what}: not healthy within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout): {waiting}");
+            }
+
+            await Task.Delay(PollInterval, _time, _session.CancellationToken);
+        }
+    }
+
+    private async Task RemoveAsync(IReadOnlyList<DockerContainer> containers, string why)
+    {
+        if (containers.Count == 0)
+        {
+            return;
+        }
+
+        _session.Info(why);
+        var ids = containers.Select(c => c.Id).ToList();
+        await _session.RunAsync(DockerCli.Stop(ids, (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        foreach (var id in ids)
+        {
+            await _session.RunAsync(DockerCli.Remove(id, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        }
+    }
+
+    private async Task<IReadOnlyList<DockerContainer>> ContainersAsync(ComposeProject project, string service)
+    {
+        ToolResult listed;
+        try
+        {
+            listed = await _session.QueryAsync(ComposeCli.ContainerIds(project, service));
+        }
+        catch (Exception e) when (_session.IsDryRun && e is ToolFailedException or ToolNotFoundException)
+        {
+            // A dry run writes no override and may have no engine: what runs is unknown, so it shows a first deploy.
+            return [];
+        }
+
+        var ids = DockerContainerIds.Parse(listed.StandardOutput);
+        return ids.Count == 0 ? [] : await InspectAsync(ids);
+    }
+
+    private async Task<IReadOnlyList<DockerContainer>> InspectAsync(IEnumerable<string> ids)
+    {
+        var output = (await _session.QueryAsync(DockerCli.InspectContainers(ids, Endpoint))).StandardOutput;
+        return string.IsNullOrWhiteSpace(output) ? [] : DockerContainer.ParseInspectArray(output);
+    }
+
+    private async Task RunAsync(ToolInvocation invocation) => await _session.RunAsync(invocation);
+
+
+    private sealed class Attempt
+    {
+        public Stage Stage { get; set; }
+
+        public string? Failure { get; set; }
+
+        public string? Backup { get; set; }
+
+        public bool TrafficMoved { get; set; }
+    }
+}
+
+/// <summary>The steps of a Compose deploy, in order.</summary>
+internal enum Stage
+{
+    Preparation,
+    Backup,
+    Migrations,
+    Rollout,
+    Probes,
+    Done,
+}
+
+internal static class StageText
+{
+    public static string Describe(this Stage stage) => stage switch
+    {
+        Stage.Preparation => "preparation (compose config, data services)",
+        Stage.Backup => "the pre-deploy backup",
+        Stage.Migrations => "migrations",
+        Stage.Rollout => "the rollout",
+        Stage.Probes => "the SLO probes",
+        _ => "the deploy",
+    };
+}
+
+/// <summary>A deploy step failed; the message says which and why.</summary>
+public sealed class DeployStepException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public DeployStepException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public DeployStepException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public DeployStepException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,119 @@
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Delivery;
+
+/// <summary>
+/// The environment a delivery works on, resolved: its matrix, how its secrets resolve, and where its files are (the
+/// repository root, the state directory with the ledger and the lock, release.json).
+/// </summary>
+public sealed record DeliveryEnvironment
+{
+    /// <summary>The loaded environment.</summary>
+    public required DeployEnvironment Environment { get; init; }
+
+    /// <summary>Resolves its secret references.</summary>
+    public required SecretResolver Secrets { get; init; }
+
+    /// <summary>The repository root.</summary>
+    public required string RootDirectory { get; init; }
+
+    /// <summary>The environment's file relative to the root, for messages: <c>environments/dev.yml</c>.</summary>
+    public required string EnvironmentFile { get; init; }
+
+    /// <summary>The engine Slipway builds on: a Compose environment without <c>docker_host</c> deploys there.</summary>
+    public DockerEndpoint LocalEngine { get; init; } = DockerEndpoint.Default;
+
+    /// <summary>Finds the Compose that runs the environment's stack (plugin or standalone, once per run); default: the plugin.</summary>
+    public Func<IToolSession, Task<ComposeDriver>> ComposeAsync { get; init; } = _ => Task.FromResult(ComposeDriver.Plugin);
+
+    /// <summary>release.json, relative to the root.</summary>
+    public string ReleaseFile { get; init; } = ReleaseManifest.DefaultPath;
+
+    /// <summary>The environment's name.</summary>
+    public string Name => Environment.Name;
+
+    /// <summary>The environment's state directory (absolute): the ledger, the lock, the canary's state, per-release files.</summary>
+    public string StateDirectory => PathOf(Environment.StateDirectory);
+
+    /// <summary>The release ledger's path.</summary>
+    public string LedgerPath => Path.Combine(StateDirectory, "ledger.jsonl");
+
+    /// <summary>The command that shows the ledger, for messages.</summary>
+    public string HistoryCommand => $"./build.sh --target History --env {Name}";
+
+    /// <summary>The release ledger.</summary>
+    public ReleaseLedger Ledger() => ReleaseLedger.Open(LedgerPath);
+
+    /// <summary><paramref name="path"/> against the root, absolute.</summary>
+    public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));
+
+    /// <summary><paramref name="path"/> relative to the root, for messages.</summary>
+    public string Relative(string path) => Path.GetRelativePath(RootDirectory, path);
+
+    /// <summary>release.json as Publish wrote it; in a dry run without one, null (the commands show placeholders).</summary>
+    public ReleaseManifest? ReleaseOrNull(bool dryRun) =>
+        dryRun && !File.Exists(PathOf(ReleaseFile)) ? null : ReleaseManifest.Read(PathOf(ReleaseFile));
+
+    /// <summary>The release to deploy: release.json, or in a dry run without one, placeholders naming where each value comes from.</summary>
+    public DeliveryRelease ReleaseToDeploy(bool dryRun) => ReleaseOrNull(dryRun) is { } manifest
+        ? DeliveryRelease.From(manifest)
+        : new DeliveryRelease("<version from Publish>", "<commit>", Environment.Services.Keys.ToDictionary(s => s, s => ImageNames.Placeholder(Environment, s), StringComparer.Ordinal));
+
+    /// <summary>Resolves a secret; a dry run prints the commands even where the secret is not set here.</summary>
+    public Secret Resolve(SecretReference reference, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        try
+        {
+            return reference.Resolve(Secrets);
+        }
+        catch (MissingSecretException) when (dryRun)
+        {
+            return new Secret(string.Empty, reference.ToString());
+        }
+    }
+}
+
+/// <summary>A release as the drivers deploy it: its version, commit and image by digest per service.</summary>
+/// <param name="Version">Its version.</param>
+/// <param name="Commit">Its commit.</param>
+/// <param name="Images">Image reference by digest (<c>repo@sha256:…</c>) per service.</param>
+public sealed record DeliveryRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images)
+{
+    /// <summary>The release release.json describes.</summary>
+    public static DeliveryRelease From(ReleaseManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new(manifest.Version, manifest.Commit, manifest.Images.ToDictionary(i => i.Service, i => i.Reference, StringComparer.Ordinal));
+    }
+
+    /// <summary>The release a ledger entry recorded.</summary>
+    public static DeliveryRelease From(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(entry.Version, entry.Commit, entry.Images);
+    }
+}
+
+/// <summary>Where a service's image lives in the environment's registry.</summary>
+public static class ImageNames
+{
+    /// <summary>The repository of <paramref name="service"/> under the registry: <c>slipway/api</c> with the prefix <c>slipway</c>.</summary>
+    public static string RepositoryPath(DeployEnvironment environment, string service)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var image = environment.Services[service].Image;
+        return environment.Registry.RepositoryPrefix is { Length: > 0 } prefix ? $"{prefix}/{image}" : image;
+    }
+
+    /// <summary>The repository with the registry: <c>127.0.0.1:5000/slipway/api</c>.</summary>
+    public static string Repository(DeployEnvironment environment, string service) =>
+        $"{environment?.Registry.Address}/{RepositoryPath(environment!, service)}";
+
+    /// <summary>What a dry run shows for an image Publish has not pushed yet.</summary>
+    public static string Placeholder(DeployEnvironment environment, string service) =>
+        $"{Repository(environment, service)}@<digest of {service} from Publish>";
+}

@@ -1,0 +1,19 @@
+using Slipway.Delivery.Compose;
+using Slipway.Environments;
+
+namespace Slipway.Delivery.Probes;
+
+/// <summary>The SLO probes of an environment as a deploy's gate: one place, for every driver and the canary.</summary>
+public static class SloGate
+{
+    /// <summary>
+    /// Runs <paramref name="slo"/>'s probes against <paramref name="url"/>, stopping at the first failure; passes when every
+    /// probe met its objective, or when <c>slo.gate_deploy</c> is off.
+    /// </summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => async cancellationToken =>
+    {
+        using var http = new HttpClient();
+        var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
+        return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
+    };
+}

@@ -1,0 +1,128 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Slipway.Environments;
+
+/// <summary>What data an environment runs on.</summary>
+public enum DataMode
+{
+    /// <summary>Fresh databases seeded with fixtures on every deploy; nothing survives.</summary>
+    EphemeralSeeded,
+
+    /// <summary>A copy of production with personal data masked.</summary>
+    Masked,
+
+    /// <summary>Real production data: backed up, never reseeded.</summary>
+    Production,
+}
+
+/// <summary>Databases and how deploys treat them.</summary>
+public sealed record DataSettings
+{
+    /// <summary>What data the environment runs on.</summary>
+    public DataMode Mode { get; init; } = DataMode.EphemeralSeeded;
+
+    /// <summary>The Postgres database; absent when the stack runs without one.</summary>
+    public PostgresSettings? Postgres { get; init; }
+
+    /// <summary>The Redis cache.</summary>
+    public RedisSettings? Redis { get; init; }
+
+    /// <summary>Whether schema migrations run during deploys, and for how long.</summary>
+    public MigrationPolicy Migrations { get; init; } = new();
+
+    /// <summary>When disruptive operations are allowed; absent means any time.</summary>
+    public MaintenanceWindow? MaintenanceWindow { get; init; }
+}
+
+/// <summary>The Postgres database of the stack.</summary>
+public sealed record PostgresSettings
+{
+    /// <summary>The database name (the stack receives it as <c>POSTGRES_DB</c>).</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "a database name (letters, digits and '_', not starting with a digit)")]
+    public required string Database { get; init; }
+
+    /// <summary>The database user the services connect as (the stack receives it as <c>POSTGRES_USER</c>).</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "a database user name (letters, digits and '_', not starting with a digit)")]
+    public string User { get; init; } = "app";
+
+    /// <summary>The Compose service that runs the database: started before a rollout, never replaced by one, backed up.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "postgres";
+
+    /// <summary>Its image (the stack receives it as <c>POSTGRES_IMAGE</c>).</summary>
+    public string Image { get; init; } = "postgres:15";
+
+    /// <summary>The connection string, as a secret reference, for drivers that do not run the database themselves (Helm).</summary>
+    public SecretReference? Connection { get; init; }
+
+    /// <summary>
+    /// The password of the database the Compose stack runs (the stack builds the services' connection strings from
+    /// it). Absent: generated on the first deploy and kept in the environment's state directory (mode 600).
+    /// </summary>
+    public SecretReference? Password { get; init; }
+
+    /// <summary>Backups taken by the deploy.</summary>
+    public BackupPolicy Backup { get; init; } = new();
+}
+
+/// <summary>The Redis instance of the stack.</summary>
+public sealed record RedisSettings
+{
+    /// <summary>The Compose service that runs Redis: started before a rollout, never replaced by one.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "redis";
+
+    /// <summary>Its image (the stack receives it as <c>REDIS_IMAGE</c>).</summary>
+    public string Image { get; init; } = "redis:7";
+
+    /// <summary>The connection string, as a secret reference, for drivers that do not run Redis themselves (Helm).</summary>
+    public SecretReference? Connection { get; init; }
+}
+
+/// <summary>Pre-deploy backups.</summary>
+public sealed record BackupPolicy
+{
+    /// <summary>Take a <c>pg_dump</c> before every deploy and refuse to deploy if it fails.</summary>
+    public bool BeforeDeploy { get; init; }
+
+    /// <summary>How long backups are kept before the deploy prunes them.</summary>
+    [MaximumDuration("3650d")]
+    public Duration Retention { get; init; } = Duration.Parse("7d");
+
+    /// <summary>Where backups are written, relative to the repository root.</summary>
+    [RepositoryPath("the backup directory", Written = true)]
+    public string Directory { get; init; } = ".slipway/backups";
+}
+
+/// <summary>Schema migrations during deploys.</summary>
+public sealed record MigrationPolicy
+{
+    /// <summary>Run migrations before the new version takes traffic.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long migrations may take before the deploy aborts.</summary>
+    public Duration Timeout { get; init; } = Duration.Parse("5m");
+
+    /// <summary>
+    /// The migration command, run once per deploy in the routed service's image (<c>ingress.backend</c>): as the
+    /// Compose one-off <see cref="Service"/>'s command, and as the arguments of Helm's pre-upgrade Job.
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = ["migrate"];
+
+    /// <summary>The Compose one-off service that runs the migrations, in a profile of the same name so <c>up</c> leaves it out.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
+    public string Service { get; init; } = "migrate";
+}
+
+/// <summary>A weekly window in which deploys that touch data may run.</summary>
+public sealed record MaintenanceWindow
+{
+    /// <summary>The days the window opens.</summary>
+    public required IReadOnlyList<DayOfWeek> Days { get; init; }
+
+    /// <summary>The start time, UTC, e.g. <c>02:00</c>.</summary>
+    public required TimeOnly Start { get; init; }
+
+    /// <summary>How long the window stays open.</summary>
+    public required Duration Length { get; init; }
+}

@@ -1,0 +1,44 @@
+using Slipway.Processes;
+
+namespace Slipway.Tools.DotNet;
+
+/// <summary>Renders <c>dotnet</c> invocations. Pure: nothing here runs a process.</summary>
+public static class DotNetCli
+{
+    /// <summary><c>dotnet restore PROJECT [--locked-mode]</c>.</summary>
+    public static ToolInvocation Restore(string project, bool lockedMode) =>
+        ToolInvocation.Of("dotnet").WithArguments("restore", project).WithFlag("--locked-mode", lockedMode).WithNoLogo();
+
+    /// <summary><c>dotnet build PROJECT -c CONFIGURATION --no-restore</c>.</summary>
+    public static ToolInvocation Build(string project, string configuration) =>
+        ToolInvocation.Of("dotnet").WithArguments("build", project, "--configuration", configuration, "--no-restore").WithNoLogo();
+
+    /// <summary>
+    /// <c>dotnet test PROJECT --no-build</c> writing a TRX file. Exit code 1 (tests failed) is accepted so
+    /// the caller can read the TRX and name the failing tests.
+    /// </summary>
+    public static ToolInvocation Test(string project, string configuration, string resultsDirectory, string trxFileName, string? filter = null) =>
+        ToolInvocation.Of("dotnet")
+            .WithArguments("test", project, "--configuration", configuration, "--no-build", "--results-directory", resultsDirectory, "--logger", $"trx;LogFileName={trxFileName}")
+            .WithOption("--filter", filter)
+            .WithNoLogo()
+            .WithSuccessExitCodes(0, 1);
+
+    /// <summary><c>dotnet publish PROJECT -c CONFIGURATION -o OUTPUT</c>.</summary>
+    public static ToolInvocation Publish(string project, string configuration, string output) =>
+        ToolInvocation.Of("dotnet").WithArguments("publish", project, "--configuration", configuration, "--output", output).WithNoLogo();
+
+    /// <summary>
+    /// <c>dotnet pack PROJECT -c CONFIGURATION -o OUTPUT -p:Version=VERSION</c>: the project's packages (or a solution's
+    /// packable projects) at <paramref name="version"/> (SemVer 2), symbols not included.
+    /// </summary>
+    public static ToolInvocation Pack(string project, string configuration, string output, string version) =>
+        ToolInvocation.Of("dotnet")
+            .WithArguments("pack", project, "--configuration", configuration, "--output", output, $"-p:Version={version}", "-p:IncludeSymbols=false")
+            .WithNoLogo();
+
+    private static ToolInvocation WithNoLogo(this ToolInvocation invocation) =>
+        invocation.WithArguments("--nologo")
+            .WithEnvironment("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+            .WithEnvironment("DOTNET_NOLOGO", "1");
+}
