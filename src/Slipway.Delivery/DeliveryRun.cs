@@ -175,9 +175,21 @@ public sealed class DeliveryRun
     private (LedgerEntry Target, LedgerEntry? Current) ChooseRollback(string? to)
     {
         var ledger = _environment.Ledger();
-        return RollbackChoice(ledger, to) ?? throw new InvalidOperationException(to is null
+        return RollbackChoice(ledger, to) ?? (_session.IsDryRun ? (ShownRollbackTarget(to), null) : throw new InvalidOperationException(to is null
             ? $"Nothing to roll back to: the ledger of {Name} ({_environment.Relative(_environment.LedgerPath)}) has no good release before {ledger.LastGood()?.Version ?? "the current one"}. See: {_environment.HistoryCommand}"
-            : $"{to} was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}");
+            : $"{to} was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}"));
+    }
+
+    /// <summary>
+    /// What a dry run rolls back to when the ledger it can see has no answer (a fresh checkout; the ledger is where the
+    /// environment is): the release the ledger will name at run time, as named placeholders, so the plan still prints.
+    /// </summary>
+    private LedgerEntry ShownRollbackTarget(string? to)
+    {
+        var version = to ?? "<version to return to from the ledger>";
+        var images = _environment.Environment.Services.Keys.ToDictionary(
+            s => s, s => $"{ImageNames.Repository(_environment.Environment, s)}@<digest of {s} from the ledger>", StringComparer.Ordinal);
+        return new LedgerEntry(Name, version, "<commit from the ledger>", images, _options.Who, _time.GetUtcNow(), LedgerAction.Deployed, string.Empty, TimeSpan.Zero);
     }
 
     private CanaryPlan CanaryPlan => _environment.Environment.Canary is { Steps.Count: > 0 } plan
