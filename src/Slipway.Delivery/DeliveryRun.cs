@@ -11,6 +11,9 @@ public sealed record DeliveryOptions
     /// <summary>How long to wait for another deploy's lock on the environment; zero fails at once.</summary>
     public TimeSpan LockWait { get; init; }
 
+    /// <summary>How long the lock's lease runs without renewal; the run renews it every quarter of that while it holds the lock.</summary>
+    public TimeSpan LockLease { get; init; } = LockHolder.DefaultLease;
+
     /// <summary>Remove the environment's lock first (a lock left by a killed run).</summary>
     public bool BreakLock { get; init; }
 
@@ -291,7 +294,10 @@ public sealed class DeliveryRun
             _session.Info($"{Name} is locked by another deploy: waiting up to {DurationText.Format(wait)} (--lock-wait)");
         }
 
-        await using var held = await EnvironmentLock.AcquireAsync(LockPath, LockHolder.Current(version, _time), wait, _time, _session.CancellationToken);
+        await using var held = await EnvironmentLock.AcquireAsync(LockPath, LockHolder.Current(version, _time, _options.LockLease), wait, _time, previous =>
+            _session.Warning($"Took over the lock of {Name} from {previous.Describe()}, deploying {PrintableText.Escape(previous.Version)} since {previous.Acquired:u}: "
+                + (previous.LeaseExpires is { } expired ? $"its lease ran out at {expired:u} without renewal" : "that process is no longer running")
+                + $" (killed or cancelled). Check what it left with {_environment.HistoryCommand}."), _session.CancellationToken);
         await deploy();
     }
 
