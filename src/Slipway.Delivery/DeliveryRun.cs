@@ -11,6 +11,9 @@ public sealed record DeliveryOptions
     /// <summary>How long to wait for another deploy's lock on the environment; zero fails at once.</summary>
     public TimeSpan LockWait { get; init; }
 
+    /// <summary>How long the lock's lease runs without renewal; the run renews it every quarter of that while it holds the lock.</summary>
+    public TimeSpan LockLease { get; init; } = LockHolder.DefaultLease;
+
     /// <summary>Remove the environment's lock first (a lock left by a killed run).</summary>
     public bool BreakLock { get; init; }
 
@@ -175,9 +178,21 @@ public sealed class DeliveryRun
     private (LedgerEntry Target, LedgerEntry? Current) ChooseRollback(string? to)
     {
         var ledger = _environment.Ledger();
-        return RollbackChoice(ledger, to) ?? throw new InvalidOperationException(to is null
+        return RollbackChoice(ledger, to) ?? (_session.IsDryRun ? (ShownRollbackTarget(to), null) : throw new InvalidOperationException(to is null
             ? $"Nothing to roll back to: the ledger of {Name} ({_environment.Relative(_environment.LedgerPath)}) has no good release before {ledger.LastGood()?.Version ?? "the current one"}. See: {_environment.HistoryCommand}"
-            : $"{to} was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}");
+            : $"{to} was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}"));
+    }
+
+    /// <summary>
+    /// What a dry run rolls back to when the ledger it can see has no answer (a fresh checkout; the ledger is where the
+    /// environment is): the release the ledger will name at run time, as named placeholders, so the plan still prints.
+    /// </summary>
+    private LedgerEntry ShownRollbackTarget(string? to)
+    {
+        var version = to ?? "<version to return to from the ledger>";
+        var images = _environment.Environment.Services.Keys.ToDictionary(
+            s => s, s => $"{ImageNames.Repository(_environment.Environment, s)}@<digest of {s} from the ledger>", StringComparer.Ordinal);
+        return new LedgerEntry(Name, version, "<commit from the ledger>", images, _options.Who, _time.GetUtcNow(), LedgerAction.Deployed, string.Empty, TimeSpan.Zero);
     }
 
     private CanaryPlan CanaryPlan => _environment.Environment.Canary is { Steps.Count: > 0 } plan
@@ -279,7 +294,10 @@ public sealed class DeliveryRun
             _session.Info($"{Name} is locked by another deploy: waiting up to {DurationText.Format(wait)} (--lock-wait)");
         }
 
-        await using var held = await EnvironmentLock.AcquireAsync(LockPath, LockHolder.Current(version, _time), wait, _time, _session.CancellationToken);
+        await using var held = await EnvironmentLock.AcquireAsync(LockPath, LockHolder.Current(version, _time, _options.LockLease), wait, _time, previous =>
+            _session.Warning($"Took over the lock of {Name} from {previous.Describe()}, deploying {PrintableText.Escape(previous.Version)} since {previous.Acquired:u}: "
+                + (previous.LeaseExpires is { } expired ? $"its lease ran out at {expired:u} without renewal" : "that process is no longer running")
+                + $" (killed or cancelled). Check what it left with {_environment.HistoryCommand}."), _session.CancellationToken);
         await deploy();
     }
 

@@ -9,7 +9,11 @@ namespace Slipway.Delivery;
 /// atomic because the file is created with <see cref="FileMode.CreateNew"/> (<c>O_CREAT | O_EXCL</c>), which fails
 /// for everyone but the first creator, across processes and hosts sharing the directory.
 /// </summary>
-/// <remarks>Disposing releases the lock; see <see cref="Release"/>.</remarks>
+/// <remarks>
+/// The lock is leased (<see cref="LockHolder.LeaseExpires"/>): the holder renews the lease while it runs, so a lock whose
+/// lease ran out belongs to a run that is gone — killed, cancelled by CI, its runner torn down — and the next run takes it
+/// over, naming the previous owner, without <c>--break-lock</c>. Disposing releases the lock; see <see cref="Release"/>.
+/// </remarks>
 public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Options = new()
@@ -21,6 +25,11 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
     /// <summary>How often <see cref="AcquireAsync"/> looks again: short enough not to add noticeable delay to a queued deploy.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a takeover's guard file may live: a taker killed between its checks leaves it, and the next one removes it after this.</summary>
+    private static readonly TimeSpan TakeoverGuardLifetime = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _renewal = new();
+    private readonly Lock _gate = new();
     private bool _released;
 
     private EnvironmentLock(string path, LockHolder holder)
@@ -72,52 +81,69 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes the lock, polling until it is free or <paramref name="wait"/> has passed on <paramref name="time"/>.
-    /// A stale lock (see <see cref="IsStale"/>) fails at once: its holder is dead and will never release it.
+    /// Takes the lock, polling until it is free or <paramref name="wait"/> has passed on <paramref name="time"/>. A stale
+    /// lock (see <see cref="IsStale(LockHolder, DateTimeOffset)"/>) is taken over at once, and <paramref name="tookOver"/>
+    /// is told whose it was. The lock returned renews its lease (<paramref name="holder"/>'s, from its acquisition) until released.
     /// </summary>
     /// <exception cref="EnvironmentLockedException">
-    /// The lock is still held after <paramref name="wait"/>, or is stale; the message names the holder, the version, since
-    /// when, the host, and <c>--break-lock</c>.
+    /// The lock is still held by a live run after <paramref name="wait"/>; the message names the holder, the version, since
+    /// when, the host, until when its lease runs, and <c>--break-lock</c>.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
-    public static async Task<EnvironmentLock> AcquireAsync(string path, LockHolder holder, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<EnvironmentLock> AcquireAsync(
+        string path, LockHolder holder, TimeSpan wait, TimeProvider time, Action<LockHolder>? tookOver = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(holder);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero);
+        var lease = holder.LeaseExpires is { } expires ? expires - holder.Acquired : LockHolder.DefaultLease;
         var started = time.GetTimestamp();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var acquired = TryAcquire(path, holder, out var existing);
+            var now = time.GetUtcNow();
+            var acquired = TryAcquire(path, holder with { Acquired = now, LeaseExpires = now + lease }, out var existing);
             if (acquired is not null)
             {
+                acquired.StartRenewing(lease, time);
                 return acquired;
             }
 
-            var stale = IsStale(existing!);
-            var remaining = wait - time.GetElapsedTime(started);
-            if (stale || remaining <= TimeSpan.Zero)
+            if (IsStale(existing!, now) && TakeOver(path, existing!))
             {
-                throw new EnvironmentLockedException(System.IO.Path.GetFullPath(path), existing!, stale, time.GetUtcNow());
+                tookOver?.Invoke(existing!);
+                continue;
+            }
+
+            var remaining = wait - time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new EnvironmentLockedException(System.IO.Path.GetFullPath(path), existing!, isStale: false, now);
             }
 
             await Task.Delay(remaining < PollInterval ? remaining : PollInterval, time, cancellationToken);
         }
     }
 
+    /// <summary>As <see cref="IsStale(LockHolder, DateTimeOffset)"/>, now.</summary>
+    public static bool IsStale(LockHolder existing) => IsStale(existing, DateTimeOffset.UtcNow);
+
     /// <summary>
-    /// True when <paramref name="existing"/> was left by a run that is gone: it names this host and its pid is no longer
-    /// running (<c>/proc/&lt;pid&gt;</c> on Linux, <see cref="Process.GetProcessById(int)"/> elsewhere).
+    /// True when <paramref name="existing"/> was left by a run that is gone: its lease ran out before <paramref name="now"/>
+    /// (a live holder renews it, wherever it runs). A lock written before leases is stale only when it names this host and
+    /// its pid is no longer running (<c>/proc/&lt;pid&gt;</c> on Linux, <see cref="Process.GetProcessById(int)"/> elsewhere).
     /// </summary>
     /// <remarks>
-    /// Age alone never makes a lock stale: a long deploy is still a deploy. A lock from another host is never stale here,
-    /// because its pid cannot be checked from this one. A reused pid makes a dead run's lock look alive; that errs on the
-    /// safe side (<c>--break-lock</c> still works).
+    /// Only the lease decides, even on the holder's own host: a pid can be reused, and runners in containers share pid
+    /// numbers and sometimes host names, so "its process is gone" is a hint for the message, never a reason to take over
+    /// early. Age alone never makes a lock stale: a long deploy renews its lease.
     /// </remarks>
-    public static bool IsStale(LockHolder existing)
+    public static bool IsStale(LockHolder existing, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(existing);
-        return string.Equals(existing.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !IsRunning(existing.Pid);
+        return existing.LeaseExpires is { } expires
+            ? expires < now
+            : string.Equals(existing.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !IsRunning(existing.Pid);
     }
 
     /// <summary>
@@ -158,23 +184,118 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         }
 
         _released = true;
-        if (ReadHolder(Path) != Holder)
+        _renewal.Cancel();
+        lock (_gate)
         {
-            return false;
-        }
+            if (!Holder.IsSameRun(ReadHolder(Path)))
+            {
+                return false;
+            }
 
-        File.Delete(Path);
-        return true;
+            File.Delete(Path);
+            return true;
+        }
     }
 
     /// <inheritdoc cref="Release"/>
-    public void Dispose() => Release();
+    public void Dispose()
+    {
+        Release();
+        _renewal.Dispose();
+    }
 
     /// <inheritdoc cref="Release"/>
     public ValueTask DisposeAsync()
     {
-        Release();
+        Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes the stale lock of <paramref name="stale"/>, unless it changed since it was read; true when the caller should
+    /// try to take the lock again. A guard file (created exclusively) makes one contender at a time do the check and the
+    /// removal, so a contender that read the same stale lock cannot remove the lock a faster one has just taken.
+    /// </summary>
+    private static bool TakeOver(string path, LockHolder stale)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var guard = full + ".takeover";
+        if (File.Exists(guard) && DateTime.UtcNow - File.GetLastWriteTimeUtc(guard) > TakeoverGuardLifetime)
+        {
+            File.Delete(guard);
+        }
+
+        try
+        {
+            using (new FileStream(guard, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+            }
+        }
+        catch (IOException) when (File.Exists(guard))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!stale.IsSameRun(ReadHolder(full)) || InputFile.KindOf(full) != FileKind.Regular)
+            {
+                return !File.Exists(full);
+            }
+
+            File.Delete(full);
+            return true;
+        }
+        finally
+        {
+            File.Delete(guard);
+        }
+    }
+
+    /// <summary>Renews the lease every quarter of it while the lock is held; a renewal that finds the lock taken from it stops.</summary>
+    private void StartRenewing(TimeSpan lease, TimeProvider time)
+    {
+        var every = lease / 4;
+        var token = _renewal.Token;
+        _ = Task.Run(async () =>
+        {
+            while (!token.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(every, time, token);
+                    if (!Renew(time.GetUtcNow() + lease))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (IOException)
+                {
+                    // The next renewal tries again; a lease that runs out lets the next run take over, the safe side.
+                }
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Rewrites the lock with a lease until <paramref name="expires"/> (write aside, then rename over: atomic); false once released or taken over.</summary>
+    private bool Renew(DateTimeOffset expires)
+    {
+        lock (_gate)
+        {
+            if (_released || !Holder.IsSameRun(ReadHolder(Path)))
+            {
+                return false;
+            }
+
+            var renewed = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.renew");
+            File.WriteAllText(renewed, JsonSerializer.Serialize(Holder with { LeaseExpires = expires }, Options));
+            File.Move(renewed, Path, overwrite: true);
+            return true;
+        }
     }
 
     /// <summary>The holder in the file; null when there is no file; a placeholder when it stays unreadable.</summary>

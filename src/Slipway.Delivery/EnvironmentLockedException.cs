@@ -43,7 +43,7 @@ public sealed class EnvironmentLockedException : Exception
     /// <summary>Who holds the lock; null only when created with a message alone.</summary>
     public LockHolder? Holder { get; }
 
-    /// <summary>True when the holder is a run on this host that no longer exists (see <see cref="EnvironmentLock.IsStale"/>).</summary>
+    /// <summary>True when the holder is a run on this host that no longer exists (see <see cref="EnvironmentLock.IsStale(LockHolder, DateTimeOffset)"/>).</summary>
     public bool IsStale { get; }
 
     private static string Describe(string path, LockHolder lockHolder, bool isStale, DateTimeOffset now)
@@ -61,7 +61,11 @@ public sealed class EnvironmentLockedException : Exception
             ? $"The environment lock {path} is stale, left by a killed run: {holder.Holder} (pid {holder.Pid} on {holder.Host}, no longer running) "
               + $"was deploying {holder.Version} since {since} UTC{age}. Nothing holds it any more; check the environment with the History target, "
               + "then rerun with --break-lock to remove it."
-            : $"The environment is locked by {holder.Holder} (pid {holder.Pid} on {holder.Host}), deploying {holder.Version} since {since} UTC{age}; "
-              + $"lock file {path}. Wait for that run to finish, or, if it is gone, rerun with --break-lock to remove the lock.";
+            : $"The environment is locked by {lockHolder.Describe()}, deploying {holder.Version} since {since} UTC{age}{Lease(holder, now)}; "
+              + $"lock file {path}. Wait for that run to finish (--lock-wait), or, if it is gone, rerun with --break-lock to remove the lock.";
     }
+
+    private static string Lease(LockHolder holder, DateTimeOffset now) => holder.LeaseExpires is { } expires && expires > now
+        ? $"; its lease runs {LedgerTable.Duration(expires - now)} more unless that run renews it, then the next run takes the lock over"
+        : string.Empty;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Slipway.Delivery;
 using Slipway.Delivery.Backups;
 using Slipway.IntegrationTests.Support;
@@ -103,8 +104,10 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.All(ledger.Entries, e => Assert.Equal(workspace.Prefix + "/api", RepositoryPath(e.Images["api"])));
 
         // 3. Another deploy holds the lock: the second fails at once and names the holder.
-        using (var holder = StartDeployProcess(releaseB))
+        int killedPid;
+        using (var holder = StartDeployProcess(releaseB, "--lock-lease", "10s"))
         {
+            killedPid = holder.Id;
             await StackProbe.WaitForAsync(() => File.Exists(Path.Combine(State, "deploy.lock")), TimeSpan.FromSeconds(60), "the first deploy to take the lock");
             var second = await DeployAsync(releaseB);
             Assert.Equal(1, second.ExitCode);
@@ -117,13 +120,13 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
             holder.Kill();
         }
 
-        var stale = await DeployAsync(releaseA);
-        Assert.Equal(1, stale.ExitCode);
-        Assert.Contains("is stale, left by a killed run", stale.Out + stale.Error, StringComparison.Ordinal);
-        Assert.Contains("--break-lock", stale.Out + stale.Error, StringComparison.Ordinal);
-
-        var converged = await DeployAsync(releaseA, "--break-lock");
+        // The SIGKILLed run left its lock, with a lease nobody renews: the next deploy waits for the lease to run out,
+        // takes the lock over naming the killed owner (no --break-lock), and converges.
+        Assert.True(File.Exists(Path.Combine(State, "deploy.lock")), "the killed deploy's lock is gone");
+        var converged = await DeployAsync(releaseA, "--lock-wait", "2m");
         Assert.True(converged.ExitCode == 0, converged.Out + converged.Error);
+        Assert.Contains("staging is locked by another deploy: waiting up to", converged.Out, StringComparison.Ordinal);
+        Assert.Matches($@"Took over the lock of staging from \S+ \(pid {killedPid} on [^)]+\), deploying {Regex.Escape(versionB)} since [^:]+:\d\d:\d\dZ: its lease ran out at ", converged.Out + converged.Error);
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         Assert.Equal(2, ApiContainers().Count);
         Assert.Empty(ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Warnings);
@@ -230,10 +233,10 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         [.. workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=api")
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
-    private HostProcess StartDeployProcess(string release)
+    private HostProcess StartDeployProcess(string release, params string[] extra)
     {
         File.Copy(release, ReleaseFile, overwrite: true);
-        return HostProcess.StartPipeline(workspace.Root, "--target", "DeployStaging", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost);
+        return HostProcess.StartPipeline(workspace.Root, ["--target", "DeployStaging", "--exclusive", "--skip", "Restore", "--docker-host", workspace.DockerHost, .. extra]);
     }
 
     private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];

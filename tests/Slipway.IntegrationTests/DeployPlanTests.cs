@@ -29,9 +29,10 @@ public sealed class DeployPlanTests
             "config --quiet",
             "up --detach --no-deps postgres redis",
             "run --rm migrate",
-            "up --detach --no-deps --scale api=1 api",
+            "up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 1 from compose ps>' api",
             "up --detach --no-deps proxy",
-            "up --detach --no-deps --scale worker=1 worker",
+            "container stop --time 30 '<ids of the api containers running then from compose ps>'",
+            "up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from compose ps>' worker",
         };
         var at = -1;
         foreach (var step in steps)
@@ -42,7 +43,7 @@ public sealed class DeployPlanTests
         }
 
         Assert.Contains("--project-name slipway-dev", run.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(runner.Invocations, i => i.Arguments.Any(a => a.Reveal() is "up" or "run"));
+        Assert.DoesNotContain(runner.Invocations, i => i.Arguments.Any(a => a.Reveal() is "up" or "run" or "ps" or "inspect"));
     }
 
     [Fact]

@@ -149,8 +149,9 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         var registry = CurrentEnvironment.Registry;
         if (registry.Username is { } username && registry.Password is { } password)
         {
-            var user = Environments.Secrets.Resolve(username);
-            await ctx.RunAsync(DockerCli.Login(registry.Address, user.Reveal(), Environments.Secrets.Resolve(password), Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
+            // A dry run shows the login where the credentials are not set here (a reviewer's checkout, a pull request).
+            var user = Delivery.Resolve(username, ctx.IsDryRun).Reveal() is { Length: > 0 } known ? known : $"<{username}>";
+            await ctx.RunAsync(DockerCli.Login(registry.Address, user, Delivery.Resolve(password, ctx.IsDryRun), Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
         }
     }
 
@@ -161,7 +162,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         var repository = ImageNames.RepositoryPath(CurrentEnvironment, service.Name);
         var digest = Digests[service.Name] = Produced.By(nameof(Publish), $"digest of {service.Name}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var client = new RegistryClient(http, registry.Address, RegistryCredentials());
+        var client = new RegistryClient(http, registry.Address, RegistryCredentials(ctx.IsDryRun));
 
         if (!ctx.IsDryRun)
         {
@@ -212,9 +213,9 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             ctx.SetOutput("version", release.Version);
         });
 
-    private RegistryCredentials? RegistryCredentials() =>
+    private RegistryCredentials? RegistryCredentials(bool dryRun) =>
         CurrentEnvironment.Registry is { Username: { } username, Password: { } password }
-            ? new RegistryCredentials(Environments.Secrets.Resolve(username).Reveal(), Environments.Secrets.Resolve(password))
+            ? new RegistryCredentials(Delivery.Resolve(username, dryRun).Reveal(), Delivery.Resolve(password, dryRun))
             : null;
 
     private static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";

@@ -14,6 +14,10 @@ public interface IDelivery : IBuildImages
     [Parameter("How long a deploy waits for another deploy's lock on the environment, e.g. 30s or 5m; 0s fails at once")]
     TimeSpan LockWait => TryGetValue(() => LockWait);
 
+    /// <summary>--lock-lease.</summary>
+    [Parameter("How long the environment lock's lease runs; the deploy holding it renews it every quarter of that, and a lock whose lease ran out (its run killed or cancelled) is taken over by the next deploy; default 2m")]
+    TimeSpan LockLease => TryGetValue(() => LockLease);
+
     /// <summary>--break-lock.</summary>
     [Parameter("Remove the environment's lock first: for a lock left by a killed run (a deploy reports it as stale)")]
     bool BreakLock => TryGetValue(() => BreakLock);
@@ -92,6 +96,7 @@ public interface IDelivery : IBuildImages
         var options = new DeliveryOptions
         {
             LockWait = LockWait,
+            LockLease = LockLease > TimeSpan.Zero ? LockLease : LockHolder.DefaultLease,
             BreakLock = BreakLock,
             VerifyAsync = images => cosign.VerifyReleaseAsync(ctx, images),
             SetOutput = ctx.SetOutput,

@@ -193,11 +193,15 @@ public sealed partial class ComposeDeployer
         if (backup)
         {
             attempt.Stage = Stage.Backup;
-            if (database is null)
+            if (_session.IsDryRun)
+            {
+                _session.Info($"Backup: {_deployment.DatabaseService} is backed up first when it runs on the host then (data.postgres.backup.before_deploy)");
+            }
+            else if (database is null)
             {
                 _session.Info($"Backup: {_deployment.DatabaseService} was not running before this deploy (first deploy): nothing to back up.");
             }
-            else if (!_session.IsDryRun)
+            else
             {
                 attempt.Backup = await _checks.BackupAsync(database, _session.CancellationToken);
                 _session.Info($"Backup: {attempt.Backup}");
@@ -246,6 +250,12 @@ public sealed partial class ComposeDeployer
     private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Action trafficMoved)
     {
         var started = _time.GetTimestamp();
+        if (_session.IsDryRun)
+        {
+            await ShowRolloutAsync(project, service, version);
+            return;
+        }
+
         var old = await ContainersAsync(project, service.Name);
         var oldIds = old.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside {old.Count} running");
@@ -254,16 +264,6 @@ public sealed partial class ComposeDeployer
         // new ones, created from the new configuration.
         await RunAsync(ComposeCli.Up(project, [service.Name], noDeps: true, noRecreate: old.Count > 0,
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
-        if (_session.IsDryRun)
-        {
-            if (service.Routed)
-            {
-                await StartProxyAsync(project, service, []);
-            }
-
-            return;
-        }
-
         var fresh = (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id)).ToList();
         try
         {
@@ -299,6 +299,28 @@ public sealed partial class ComposeDeployer
         }
 
         _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    }
+
+    /// <summary>
+    /// A dry run's rollout of <paramref name="service"/>: the commands a deploy runs, with what only the target host knows
+    /// then (which containers run, the proxy's slots) as named placeholders, since a dry run asks the host nothing.
+    /// </summary>
+    private async Task ShowRolloutAsync(ComposeProject project, ComposeAppService service, string version)
+    {
+        var old = $"the {service.Name} containers running then";
+        _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside <{old}>, then waiting until they are healthy (rollout.health_timeout {_deployment.Rollout.HealthTimeout})");
+        await RunAsync(ComposeCli.UpBeside(project, service.Name, new Deferred($"count of {old} + {service.Replicas}", "compose ps")));
+        var oldIds = new Deferred($"ids of {old}", "compose ps").Placeholder;
+        if (service.Routed)
+        {
+            await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
+            _session.Info($"{_deployment.ProxyService}: waiting until it routes to the new {service.Name} containers, then draining <{old}> through its runtime API "
+                + $"(set server {_deployment.ProxyBackend}/<slot> state drain; up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s)");
+        }
+
+        _session.Info($"{service.Name}: stopping <{old}>");
+        await _session.RunAsync(DockerCli.Stop([oldIds], (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        await _session.RunAsync(DockerCli.Remove(oldIds, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
     }
 
     /// <summary>Starts the proxy if it is not running, then waits until it routes to every container in <paramref name="fresh"/>.</summary>
@@ -450,17 +472,13 @@ public sealed partial class ComposeDeployer
 
     private async Task<IReadOnlyList<DockerContainer>> ContainersAsync(ComposeProject project, string service)
     {
-        ToolResult listed;
-        try
+        if (_session.IsDryRun)
         {
-            listed = await _session.QueryAsync(ComposeCli.ContainerIds(project, service));
-        }
-        catch (Exception e) when (_session.IsDryRun && e is ToolFailedException or ToolNotFoundException)
-        {
-            // A dry run writes no override and may have no engine: what runs is unknown, so it shows a first deploy.
+            // A dry run asks the target host nothing: what runs there is named where it matters (ShowRolloutAsync).
             return [];
         }
 
+        var listed = await _session.QueryAsync(ComposeCli.ContainerIds(project, service));
         var ids = DockerContainerIds.Parse(listed.StandardOutput);
         return ids.Count == 0 ? [] : await InspectAsync(ids);
     }

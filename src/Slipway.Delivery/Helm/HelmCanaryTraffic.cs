@@ -63,8 +63,9 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
     /// <inheritdoc/>
     public async Task<bool> IsRunningAsync(CanaryRelease release, CancellationToken cancellationToken)
     {
-        var status = await _session.QueryAsync(KubectlCli.RolloutStatus(Scope, _setup.CanaryService, TimeSpan.FromSeconds(10)).AcceptingAnyExitCode());
-        return status.ExitCode == 0;
+        // A dry run asks the cluster nothing: it shows the canary as running, so the rest of the plan prints.
+        return _session.IsDryRun
+            || (await _session.QueryAsync(KubectlCli.RolloutStatus(Scope, _setup.CanaryService, TimeSpan.FromSeconds(10)).AcceptingAnyExitCode())).ExitCode == 0;
     }
 
     /// <inheritdoc/>
@@ -94,9 +95,8 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
     /// <inheritdoc/>
     public async Task RemoveAsync(CancellationToken cancellationToken)
     {
-        var route = await _session.QueryAsync(KubectlCli.Get(Scope, _setup.Router == IngressRouter.IngressNginx ? "ingress" : "httproute",
-            _setup.Router == IngressRouter.IngressNginx ? _setup.CanaryService : _setup.Route).AcceptingAnyExitCode());
-        if (_session.IsDryRun || route.ExitCode == 0)
+        if (_session.IsDryRun || (await _session.QueryAsync(KubectlCli.Get(Scope, _setup.Router == IngressRouter.IngressNginx ? "ingress" : "httproute",
+            _setup.Router == IngressRouter.IngressNginx ? _setup.CanaryService : _setup.Route).AcceptingAnyExitCode())).ExitCode == 0)
         {
             await SetWeightAsync(0, cancellationToken);
         }
@@ -135,8 +135,7 @@ public sealed class HelmCanaryTraffic : ICanaryTraffic
 
     private async Task UninstallAsync()
     {
-        var status = await _session.QueryAsync(HelmCli.Status(_setup.Canary).AcceptingAnyExitCode());
-        if (_session.IsDryRun || status.ExitCode == 0)
+        if (_session.IsDryRun || (await _session.QueryAsync(HelmCli.Status(_setup.Canary).AcceptingAnyExitCode())).ExitCode == 0)
         {
             await _session.RunCheckedAsync(HelmCli.Uninstall(_setup.Canary, wait: true));
         }

@@ -98,7 +98,10 @@ public sealed class CosignGate
             }
         }
 
-        session.Info($"{reference}: signature{(Policy.RequireSbom ? " and SBOM attestation" : string.Empty)} verified");
+        if (!session.IsDryRun)
+        {
+            session.Info($"{reference}: signature{(Policy.RequireSbom ? " and SBOM attestation" : string.Empty)} verified");
+        }
     }
 
     /// <summary>A rollback is a deploy: the images it puts back are verified again when the policy asks for signatures.</summary>

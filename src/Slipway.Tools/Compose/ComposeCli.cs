@@ -47,6 +47,23 @@ public static partial class ComposeCli
     }
 
     /// <summary>
+    /// <c>up --detach --no-deps --no-recreate --scale SERVICE=COUNT SERVICE</c>: new containers of <paramref name="service"/>
+    /// beside the running ones, COUNT being those plus the new. A dry run, which asks the host nothing, prints COUNT as a
+    /// named placeholder; a deploy knows it and uses <see cref="Up"/>.
+    /// </summary>
+    public static ToolInvocation UpBeside(ComposeProject project, string service, InvocationValue count)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        ArgumentNullException.ThrowIfNull(count);
+        return Compose(project, [], "up")
+            .WithFlag("--detach")
+            .WithFlag("--no-deps")
+            .WithFlag("--no-recreate")
+            .WithOption("--scale", new CompositeValue([InvocationValue.FromString(service + "="), count]))
+            .WithArguments(service);
+    }
+
+    /// <summary>
     /// <c>[--profile P] run --rm SERVICE [COMMAND…]</c>: a one-off container of <paramref name="service"/> (say the
     /// migration), removed when it exits; its exit code is the command's.
     /// </summary>

@@ -5,7 +5,10 @@ namespace Slipway.Tools.Cosign;
 /// <summary>
 /// An image reference pinned by digest, <c>registry/repo@sha256:…</c> (a tag before the digest is allowed and kept).
 /// Signing a tag signs whatever the tag points at when cosign resolves it, which may not be what was built and
-/// scanned; so every cosign wrapper refuses references that are not by digest.
+/// scanned; so every cosign wrapper refuses references that are not by digest. A dry run, which runs before the push
+/// that makes the digest, passes a named placeholder in its place (<c>repo@&lt;digest of api from Publish&gt;</c>): it
+/// names where the digest will come from, so it can be printed, and it can never reach a registry (nothing runs in a
+/// dry run, and a real run takes its digests from release.json, whose reader refuses anything but <c>sha256:</c>).
 /// </summary>
 /// <param name="Image">Everything before <c>@</c>: <c>127.0.0.1:5000/slipway/api</c>.</param>
 /// <param name="Digest"><c>sha256:</c> and 64 lowercase hex digits.</param>
@@ -27,6 +30,6 @@ public sealed partial record ImageDigestReference(string Image, string Digest)
     /// <summary><c>image@digest</c>.</summary>
     public override string ToString() => $"{Image}@{Digest}";
 
-    [GeneratedRegex("^(?<image>[^@\\s]+)@(?<digest>sha256:[a-f0-9]{64})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?<image>[^@\\s]+)@(?<digest>sha256:[a-f0-9]{64}|<[^<>@]+ from [^<>@]+>)$", RegexOptions.CultureInvariant)]
     private static partial Regex ByDigest();
 }

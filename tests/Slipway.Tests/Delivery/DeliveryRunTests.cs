@@ -2,6 +2,7 @@ using Slipway.Delivery;
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
 using Slipway.Environments;
+using Slipway.Processes;
 using Slipway.Tests.Environments;
 
 namespace Slipway.Tests.Delivery;
@@ -26,8 +27,9 @@ public sealed class DeliveryRunTests : IDisposable
         EnvironmentFile = "environments/dev.yml",
     };
 
-    private DeliveryRun Run() => new(Environment, _driver, _session, new DeliveryOptions
+    private DeliveryRun Run(TimeSpan lockWait = default, IToolSession? session = null) => new(Environment, _driver, session ?? _session, new DeliveryOptions
     {
+        LockWait = lockWait,
         VerifyAsync = images =>
         {
             _verified.AddRange(images.Values);
@@ -94,6 +96,45 @@ public sealed class DeliveryRunTests : IDisposable
         Assert.Contains("1.0.0 deployed", _session.Messages);
     }
 
+    [Fact]
+    public async Task Two_deploys_at_once_serialise_the_second_waits_for_the_lock_then_deploys()
+    {
+        Task? second = null;
+        _driver.OnDeploy = () =>
+        {
+            if (second is not null)
+            {
+                return;
+            }
+
+            second = Task.Run(() => Run(TimeSpan.FromSeconds(60)).DeployAsync(Release("2.0.0")));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!_session.Messages.Any(m => m.StartsWith("dev is locked by another deploy: waiting up to 1m", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+
+            Assert.Equal(["1.0.0"], _driver.Deployed);
+        };
+
+        await Run().DeployAsync(Release("1.0.0"));
+        await second!;
+
+        Assert.Equal(["1.0.0", "2.0.0"], _driver.Deployed);
+        Assert.False(File.Exists(Path.Combine(Environment.StateDirectory, "deploy.lock")));
+    }
+
+    [Fact]
+    public async Task A_dry_run_rollback_that_the_ledger_here_cannot_answer_shows_the_release_the_ledger_will_name()
+    {
+        var dryRun = new ScriptedToolSession { IsDryRun = true };
+
+        await Run(session: dryRun).RollbackAsync(to: null);
+
+        Assert.Equal(("<version to return to from the ledger>", null), (_driver.RolledBackTo, _driver.RolledBackFrom));
+        Assert.Equal(["api@<digest of api from the ledger>"], _verified.Select(v => v[(v.LastIndexOf('/') + 1)..]));
+    }
+
     public void Dispose() => _scratch.Dispose();
 
     private static DeliveryRelease Release(string version) =>
@@ -116,8 +157,15 @@ public sealed class DeliveryRunTests : IDisposable
 
         public Func<CancellationToken, Task<ProbeVerdict>> Probes => _ => Task.FromResult(new ProbeVerdict(true, string.Empty, []));
 
+        public List<string> Deployed { get; } = [];
+
         public Task<DeployOutcome> DeployAsync(DeliveryRelease release, string who)
         {
+            lock (Deployed)
+            {
+                Deployed.Add(release.Version);
+            }
+
             OnDeploy?.Invoke();
             return Task.FromResult(Outcome);
         }

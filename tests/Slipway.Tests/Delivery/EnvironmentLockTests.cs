@@ -4,7 +4,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Delivery;
 
-/// <summary>The per-environment deploy lock: contention, waiting, release, stale locks and --break-lock.</summary>
+/// <summary>The per-environment deploy lock: contention, waiting, release, leases, stale locks taken over, and --break-lock.</summary>
 public sealed class EnvironmentLockTests
 {
     // Far above Linux's largest possible pid (2^22), so no process can have it.
@@ -74,28 +74,105 @@ public sealed class EnvironmentLockTests
 
         Assert.Equal(
             $"The environment is locked by alice@deploy-box (pid 4242 on deploy-box), deploying 1.1.0 since 2026-03-01 09:00:00 UTC, 7m 00s ago; "
-            + $"lock file {path}. Wait for that run to finish, or, if it is gone, rerun with --break-lock to remove the lock.",
+            + $"lock file {path}. Wait for that run to finish (--lock-wait), or, if it is gone, rerun with --break-lock to remove the lock.",
             error.Message);
         Assert.False(error.IsStale);
         Assert.Equal(Other(), error.Holder);
     }
 
     [Fact]
-    public async Task A_lock_left_by_a_dead_process_on_this_host_is_stale_and_fails_at_once()
+    public async Task A_lock_without_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once_naming_its_owner()
     {
         var path = NewPath();
         var dead = Other(DeadPid, Environment.MachineName);
         WriteLock(path, dead);
         var started = TimeProvider.System.GetTimestamp();
+        var previous = new List<LockHolder>();
 
-        var error = await Assert.ThrowsAsync<EnvironmentLockedException>(
-            () => EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.2.0", TimeProvider.System), TimeSpan.FromSeconds(30), TimeProvider.System));
+        await using var taken = await EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.2.0", TimeProvider.System), TimeSpan.Zero, TimeProvider.System, previous.Add);
 
         Assert.True(EnvironmentLock.IsStale(dead));
-        Assert.True(error.IsStale);
+        Assert.Equal(dead, Assert.Single(previous));
         Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(5));
-        Assert.StartsWith($"The environment lock {path} is stale, left by a killed run: alice@deploy-box (pid {DeadPid} on {Environment.MachineName}, no longer running)", error.Message, StringComparison.Ordinal);
-        Assert.EndsWith("rerun with --break-lock to remove it.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("1.2.0", EnvironmentLock.ReadHolder(path)?.Version);
+        Assert.Equal($"alice@deploy-box (pid {DeadPid} on {Environment.MachineName})", dead.Describe());
+    }
+
+    [Fact]
+    public async Task A_lock_from_another_host_whose_lease_ran_out_is_taken_over_and_one_whose_lease_runs_is_not()
+    {
+        var path = NewPath();
+        var time = new FixedNow(Since.AddMinutes(7));
+        var live = Other() with { LeaseExpires = Since.AddMinutes(8), RunUrl = "https://github.com/acme/shop/actions/runs/77" };
+        WriteLock(path, live);
+
+        var refused = await Assert.ThrowsAsync<EnvironmentLockedException>(
+            () => EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.2.0", time), TimeSpan.Zero, time));
+        Assert.Contains("locked by alice@deploy-box (pid 4242 on deploy-box, https://github.com/acme/shop/actions/runs/77)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("its lease runs 1m 00s more unless that run renews it, then the next run takes the lock over", refused.Message, StringComparison.Ordinal);
+
+        var expired = live with { LeaseExpires = Since.AddMinutes(6) };
+        WriteLock(path, expired);
+        var previous = new List<LockHolder>();
+        await using var taken = await EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.2.0", time), TimeSpan.Zero, time, previous.Add);
+
+        Assert.Equal(expired, Assert.Single(previous));
+        Assert.Equal(Environment.ProcessId, EnvironmentLock.ReadHolder(path)?.Pid);
+        Assert.True(EnvironmentLock.IsStale(expired, time.GetUtcNow()));
+        Assert.False(EnvironmentLock.IsStale(live, time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task A_live_holder_renews_its_lease_and_releasing_stops_the_renewal()
+    {
+        var path = NewPath();
+        var lease = TimeSpan.FromMilliseconds(800);
+        var held = await EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.0.0", TimeProvider.System, lease), TimeSpan.Zero, TimeProvider.System);
+        var first = EnvironmentLock.ReadHolder(path)!.LeaseExpires!.Value;
+
+        // Renewed every 200 ms: well past the first lease, the lease still runs and names a later expiry.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (EnvironmentLock.ReadHolder(path)!.LeaseExpires <= first + lease && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var renewed = EnvironmentLock.ReadHolder(path)!;
+        Assert.True(renewed.LeaseExpires > first + lease, $"lease {first:O} not renewed: {renewed.LeaseExpires:O}");
+        Assert.True(held.Holder.IsSameRun(renewed));
+        Assert.True(held.Release());
+        await Task.Delay(600);
+        Assert.False(File.Exists(path), "a renewal after the release must not bring the lock back");
+    }
+
+    [Fact]
+    public async Task Of_many_runs_that_find_the_same_stale_lock_exactly_one_takes_it_over()
+    {
+        var path = NewPath();
+        var stale = Other() with { LeaseExpires = Since };
+        WriteLock(path, stale);
+        var time = new FixedNow(Since.AddMinutes(1));
+
+        var attempts = Enumerable.Range(1, 8).Select(i => Task.Factory.StartNew(
+            async () =>
+            {
+                try
+                {
+                    return await EnvironmentLock.AcquireAsync(path, new LockHolder($"u{i}@h", Environment.ProcessId, $"1.{i}.0", Since, Environment.MachineName) { LeaseExpires = Since.AddHours(1) }, TimeSpan.Zero, time);
+                }
+                catch (EnvironmentLockedException)
+                {
+                    return null;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap()).ToList();
+        var results = await Task.WhenAll(attempts);
+
+        var winner = Assert.Single(results, r => r is not null);
+        Assert.True(winner!.Holder.IsSameRun(EnvironmentLock.ReadHolder(path)));
+        await winner.DisposeAsync();
     }
 
     [Fact]
@@ -103,6 +180,10 @@ public sealed class EnvironmentLockTests
     {
         Assert.False(EnvironmentLock.IsStale(LockHolder.Current("1.0.0", TimeProvider.System)));
         Assert.False(EnvironmentLock.IsStale(Other(DeadPid, "some-other-host")));
+        Assert.False(EnvironmentLock.IsStale(Other(DeadPid, "some-other-host") with { LeaseExpires = DateTimeOffset.UtcNow.AddMinutes(1) }));
+
+        // The lease decides, even where the pid says the process is gone: the pid may be another run's in a container.
+        Assert.False(EnvironmentLock.IsStale(Other(DeadPid, Environment.MachineName) with { LeaseExpires = DateTimeOffset.UtcNow.AddMinutes(1) }));
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed partial class WorkflowCommandLineTests
     }
 
     /// <summary>Each <c>./build.sh</c> line of each job, once per matrix combination and per choice of a dispatch input.</summary>
-    private static IEnumerable<string> CommandsOfWorkflows()
+    internal static IEnumerable<string> CommandsOfWorkflows()
     {
         foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, ".github", "workflows"), "*.yml").Order(StringComparer.Ordinal))
         {
@@ -167,7 +167,7 @@ public sealed partial class WorkflowCommandLineTests
     }
 
     /// <summary>Splits a command line as a shell would for these simple lines: spaces separate, double quotes group.</summary>
-    private static string[] Split(string commandLine)
+    internal static string[] Split(string commandLine)
     {
         var args = new List<string>();
         var current = new StringBuilder();

@@ -69,6 +69,8 @@ public sealed class CosignCliTests
     [InlineData("127.0.0.1:5000/slipway/api")]
     [InlineData("127.0.0.1:5000/slipway/api@sha256:abc")]
     [InlineData("api@SHA256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData("api@<digest of api>")]
+    [InlineData("api@<digest of api from Publish")]
     public void Every_command_refuses_a_reference_that_is_not_by_digest_and_names_it(string reference)
     {
         var signing = CosignSigning.WithKey("cosign.key");
@@ -86,6 +88,15 @@ public sealed class CosignCliTests
             Assert.Contains($"'{reference}'", error.Message, StringComparison.Ordinal);
             Assert.Contains("not by digest", error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void A_dry_runs_named_placeholder_for_the_digest_is_printed_as_it_is()
+    {
+        const string reference = "127.0.0.1:5000/slipway/api@<digest of api from Publish>";
+
+        Assert.Equal(reference, Tokens(CosignCli.Verify(reference, CosignVerification.WithPublicKey("k.pub"), V2))[^1]);
+        Assert.Equal(reference, Tokens(CosignCli.Sign(reference, CosignSigning.WithKey("cosign.key"), V2))[^1]);
     }
 
     [Fact]

@@ -311,7 +311,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_dry_run_prints_the_steps_once_waits_for_nothing_and_records_nothing()
+    public async Task A_dry_run_prints_the_steps_once_asks_the_host_nothing_waits_for_nothing_and_records_nothing()
     {
         Running(V100);
         var ledgerBefore = File.ReadAllText(Ledger.Path);
@@ -325,11 +325,17 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "compose --profile migrate config --quiet",
                 "compose up --detach --no-deps postgres redis",
                 "compose --profile migrate run --rm migrate",
-                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                "compose up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 2 from compose ps>' api",
                 "compose up --detach --no-deps proxy",
-                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+                "docker container stop --time 30 '<ids of the api containers running then from compose ps>'",
+                "docker container rm --force '<ids of the api containers running then from compose ps>'",
+                "compose up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from compose ps>' worker",
+                "docker container stop --time 30 '<ids of the worker containers running then from compose ps>'",
+                "docker container rm --force '<ids of the worker containers running then from compose ps>'",
             ],
             Effects());
+        Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Query);
+        Assert.Contains(_session.Messages, m => m.Contains("draining <the api containers running then>", StringComparison.Ordinal));
         Assert.Empty(_time.Delays);
         Assert.Equal(ledgerBefore, File.ReadAllText(Ledger.Path));
         Assert.Equal(before, _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)));
