@@ -1,3 +1,4 @@
+using Slipway.Delivery.Gates;
 using Slipway.Delivery.SupplyChain;
 using Slipway.Targets;
 
@@ -22,10 +23,21 @@ public interface IDelivery : IBuildImages
     [Parameter("Rollback: the version to return to; default the good release before the one running (from the ledger)", Name = "to")]
     string? RollbackTo => TryGetValue(() => RollbackTo);
 
+    /// <summary>--override-protection: deploy past the environment's protection, where its matrix allows it; the reason goes to the ledger.</summary>
+    [Parameter("Deploy although the environment's protection refuses (dirty tree, ref not in allowed_refs), giving the reason, which the ledger records; only where protection.allow_override allows it (not prod by default)", Name = "override-protection")]
+    string? OverrideProtection => TryGetValue(() => OverrideProtection);
+
+    /// <summary>The environment's gates, before any other target of the run: clean tree and allowed ref (protection).</summary>
+    Target Preflight => _ => _
+        .Describe("Refuse a deploy the environment does not allow, before anything else runs: uncommitted changes (protection.require_clean_tree), a ref not in protection.allowed_refs (GITHUB_REF in Actions, else git)")
+        .UsesEnvironment(this)
+        .RunsFirst()
+        .Executes(PreflightAsync);
+
     /// <summary>Builds, publishes and deploys to dev.</summary>
     Target DeployDev => _ => _
         .Describe("Build, publish and deploy the stack to dev on the local Docker engine (implies --env dev), then print its URL")
-        .DependsOn(Publish)
+        .DependsOn(Publish, Preflight)
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .ImpliesEnvironment(this, "dev")
         .Consumes(ReleaseFile)
@@ -72,6 +84,7 @@ public interface IDelivery : IBuildImages
     /// Publish and Sign when they run too (<c>--target Publish Sign DeployStaging</c>).
     /// </summary>
     protected TargetDefinition DeploysPublishedRelease(TargetDefinition target) => (target ?? throw new ArgumentNullException(nameof(target)))
+        .DependsOn(Preflight)
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .After(Publish)
         .After<ISupplyChain>(x => x.Sign)
@@ -85,6 +98,7 @@ public interface IDelivery : IBuildImages
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var environment = Delivery;
+        var preflight = RunState(() => new PreflightState());
 
         // Ctrl+C must not stop the commands that take a canary's traffic away: the driver gets an uncancelled session for them.
         var driver = DeployDrivers.For(environment, ctx, ctx.WithCancellation(CancellationToken.None), TimeProvider.System);
@@ -95,8 +109,72 @@ public interface IDelivery : IBuildImages
             BreakLock = BreakLock,
             VerifyAsync = images => cosign.VerifyReleaseAsync(ctx, images),
             SetOutput = ctx.SetOutput,
+            GatesAsync = async () =>
+            {
+                await PreflightAsync(ctx);
+                return preflight.Override;
+            },
         };
         return new DeliveryRun(environment, driver, ctx, options, TimeProvider.System);
+    }
+
+    /// <summary>
+    /// The gates of <see cref="Preflight"/>, once per run: a deploy planned without it (<c>--exclusive</c>, <c>--skip</c>)
+    /// runs them itself before it takes the lock, so no deploy gets past them by leaving the target out.
+    /// </summary>
+    private async Task PreflightAsync(TargetContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var state = RunState(() => new PreflightState());
+        if (state.Passed)
+        {
+            return;
+        }
+
+        var environment = CurrentEnvironment;
+        var copy = await WorkingCopy.ReadAsync(ctx, RootDirectory, Variables, environment.Protection);
+        var refusals = RefProtectionGate.Refusals(environment.Protection, copy, EnvironmentFile);
+        if (refusals.Count > 0)
+        {
+            var refused = string.Join(" ", refusals);
+            var mayOverride = RefProtectionGate.MayOverride(environment);
+            if (string.IsNullOrWhiteSpace(OverrideProtection))
+            {
+                throw new InvalidOperationException(refused + (mayOverride
+                    ? " To deploy anyway, give --override-protection \"REASON\" (the ledger records it)."
+                    : string.Empty));
+            }
+
+            if (!mayOverride)
+            {
+                throw new InvalidOperationException($"{refused} --override-protection is not allowed for {environment.Name}: {EnvironmentFile} does not set protection.allow_override: true.");
+            }
+
+            state.Override = $"protection overridden ({OverrideProtection.Trim()}): {refused}";
+            ctx.Warning($"--override-protection: deploying to {environment.Name} although: {refused} Reason given: {OverrideProtection.Trim()}. The ledger records it.");
+        }
+        else
+        {
+            ctx.Info($"{environment.Name}: protection passed ({Passed(environment.Protection, copy)}).");
+        }
+
+        state.Passed = true;
+    }
+
+    private static string Passed(Environments.RefProtection protection, WorkingCopy copy)
+    {
+        var checks = new List<string>();
+        if (protection.RequireCleanTree)
+        {
+            checks.Add("clean tree");
+        }
+
+        if (protection.AllowedRefs.Count > 0)
+        {
+            checks.Add($"{string.Join(" and ", copy.Refs)} in allowed_refs");
+        }
+
+        return checks.Count == 0 ? "nothing required" : string.Join(", ", checks);
     }
 
     /// <summary>
@@ -105,4 +183,12 @@ public interface IDelivery : IBuildImages
     /// </summary>
     Func<TargetContext, Task> Tracked(Func<TargetContext, Task> deploy, bool rollback = false) => ctx =>
         this is IGitHubReleases github ? github.TrackDeploymentAsync(ctx, rollback, () => deploy(ctx)) : deploy(ctx);
+}
+
+/// <summary>What the gates of one run decided: passed, and the override the ledger records.</summary>
+internal sealed class PreflightState
+{
+    public bool Passed { get; set; }
+
+    public string? Override { get; set; }
 }
