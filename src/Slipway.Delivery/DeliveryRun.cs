@@ -1,5 +1,6 @@
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Gates;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -31,6 +32,9 @@ public sealed record DeliveryOptions
     /// and return what they let through on purpose (<c>--override-protection</c>), which the ledger records, else null.
     /// </summary>
     public Func<Task<string?>>? GatesAsync { get; init; }
+
+    /// <summary>Outside the maintenance window, wait for it to open instead of refusing a release with migrations pending.</summary>
+    public bool WaitForWindow { get; init; }
 }
 
 /// <summary>
@@ -69,6 +73,7 @@ public sealed class DeliveryRun
     {
         ArgumentNullException.ThrowIfNull(release);
         var overridden = await GatesAsync();
+        await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
         await WithLockAsync(release.Version, async () =>
         {
             RecordOverride(release, overridden);
@@ -116,6 +121,7 @@ public sealed class DeliveryRun
         ArgumentNullException.ThrowIfNull(release);
         var plan = CanaryPlan;
         var overridden = await GatesAsync();
+        await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
         await WithLockAsync(release.Version, async () =>
         {
             RecordOverride(release, overridden);

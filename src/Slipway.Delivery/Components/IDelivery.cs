@@ -27,6 +27,10 @@ public interface IDelivery : IBuildImages
     [Parameter("Deploy although the environment's protection refuses (dirty tree, ref not in allowed_refs), giving the reason, which the ledger records; only where protection.allow_override allows it (not prod by default)", Name = "override-protection")]
     string? OverrideProtection => TryGetValue(() => OverrideProtection);
 
+    /// <summary>--wait-for-window.</summary>
+    [Parameter("Outside the environment's data.maintenance_window, wait for it to open instead of refusing a release with migrations pending")]
+    bool WaitForWindow => TryGetValue(() => WaitForWindow);
+
     /// <summary>The environment's gates, before any other target of the run: clean tree and allowed ref (protection).</summary>
     Target Preflight => _ => _
         .Describe("Refuse a deploy the environment does not allow, before anything else runs: uncommitted changes (protection.require_clean_tree), a ref not in protection.allowed_refs (GITHUB_REF in Actions, else git)")
@@ -109,6 +113,7 @@ public interface IDelivery : IBuildImages
             BreakLock = BreakLock,
             VerifyAsync = images => cosign.VerifyReleaseAsync(ctx, images),
             SetOutput = ctx.SetOutput,
+            WaitForWindow = WaitForWindow,
             GatesAsync = async () =>
             {
                 await PreflightAsync(ctx);
