@@ -33,7 +33,7 @@ public interface IDelivery : IBuildImages
 
     /// <summary>The environment's gates, before any other target of the run: clean tree and allowed ref (protection).</summary>
     Target Preflight => _ => _
-        .Describe("Refuse a deploy the environment does not allow, before anything else runs: uncommitted changes (protection.require_clean_tree), a ref not in protection.allowed_refs (GITHUB_REF in Actions, else git)")
+        .Describe("Refuse a deploy the environment does not allow, before anything else runs: uncommitted changes (protection.require_clean_tree), a ref not in protection.allowed_refs (GITHUB_REF in Actions, else git), weak prod secrets, a Docker host short of delivery.compose.host (free disk, engine version)")
         .UsesEnvironment(this)
         .RunsFirst()
         .Executes(PreflightAsync);
@@ -163,7 +163,34 @@ public interface IDelivery : IBuildImages
             ctx.Info($"{environment.Name}: protection passed ({Passed(environment.Protection, copy)}).");
         }
 
+        if (environment.IsProduction)
+        {
+            CheckSecretStrength(ctx.IsDryRun);
+        }
+
+        await HostCheckGate.CheckAsync(Delivery, ctx);
+
         state.Passed = true;
+    }
+
+    /// <summary>Production's secrets are not empty, not defaults, not short: refused before anything deploys, naming keys, never values.</summary>
+    private void CheckSecretStrength(bool dryRun)
+    {
+        var environment = Delivery;
+        var minimum = environment.Environment.Security.MinSecretLength;
+        var weak = SecretStrengthGate.References(environment.Environment)
+            .Select(r => (r.Key, r.Reference, Value: environment.Resolve(r.Reference, dryRun)))
+
+            // A dry run on a machine without production's secrets cannot judge them: the real run does.
+            .Where(r => !(dryRun && r.Value.Reveal().Length == 0))
+            .Select(r => SecretStrengthGate.Weakness(r.Value.Reveal(), minimum) is { } why ? $"{r.Key} ({r.Reference}): {why}" : null)
+            .OfType<string>()
+            .ToList();
+        if (weak.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{environment.Name} refuses weak secrets, and {EnvironmentFile} resolves {string.Join("; ", weak)}. Set strong values (at least {minimum} random characters) where the references point, then deploy again. Nothing was deployed.");
+        }
     }
 
     private static string Passed(Environments.RefProtection protection, WorkingCopy copy)

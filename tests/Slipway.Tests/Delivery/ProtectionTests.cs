@@ -72,12 +72,18 @@ public sealed class ProtectionTests : IDisposable
         Assert.Equal(["git status --porcelain"], runner.CommandLines);
     }
 
+    private static Dictionary<string, string> ProdSecrets(string postgresPassword) => new()
+    {
+        ["PROD_POSTGRES_CONNECTION"] = $"Host=db.internal;Database=slipway;Username=app;Password={postgresPassword}",
+        ["PROD_REDIS_CONNECTION"] = "redis.internal:6379,password=Zq8vN2pLw4Rt7YcB",
+    };
+
     [Fact]
     public async Task DeployProd_from_a_clean_tree_on_an_allowed_tag_passes_the_gate_and_goes_on()
     {
         var runner = Git(string.Empty, "v1.4.0", "HEAD");
 
-        var run = await DeployProdAsync(runner);
+        var run = await DeployProdAsync(runner, ProdSecrets("k3Jd9sLq0PzX7wVn"));
 
         Assert.Contains("prod: protection passed (clean tree, refs/tags/v1.4.0 in allowed_refs)", run.Out, StringComparison.Ordinal);
         Assert.Contains("✔ Preflight succeeded", run.Out, StringComparison.Ordinal);
@@ -86,6 +92,62 @@ public sealed class ProtectionTests : IDisposable
         // The deploy goes on to its next step (here it stops there: this workspace has no release.json to verify).
         Assert.True(run.Out.IndexOf("── Verify ──", StringComparison.Ordinal) > run.Out.IndexOf("── Preflight ──", StringComparison.Ordinal), run.Out);
     }
+
+    [Fact]
+    public async Task A_prod_secret_changeme_is_refused_before_any_command_naming_the_key_not_the_value()
+    {
+        var runner = Git(string.Empty, "v1.4.0", "HEAD");
+
+        var run = await DeployProdAsync(runner, ProdSecrets("changeme"));
+
+        Assert.True(run.ExitCode == 1, run.Out + run.Error);
+        Assert.Contains("prod refuses weak secrets, and environments/prod.yml resolves services.api.secrets.ConnectionStrings__Postgres (env:PROD_POSTGRES_CONNECTION): its password is a well-known default", run.Out, StringComparison.Ordinal);
+        Assert.Contains("data.postgres.connection (env:PROD_POSTGRES_CONNECTION): its password is a well-known default", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("(env:PROD_REDIS_CONNECTION)", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=changeme", run.Out, StringComparison.Ordinal);
+        Assert.All(runner.CommandLines, c => Assert.Contains(c, GitQueries));
+    }
+
+    [Fact]
+    public async Task A_host_with_less_free_disk_than_the_matrix_asks_is_refused_before_anything_runs()
+    {
+        var dataRoot = Directory.CreateDirectory(Path.Combine(_workspace.Top, "docker-root")).FullName;
+        _workspace.Append("environments/dev.yml", "\ndelivery:\n  compose:\n    host:\n      free_disk: 4096Ti\n");
+        var runner = new RecordingToolRunner().Script("docker", 0, $$"""{"DockerRootDir":"{{dataRoot}}","ServerVersion":"20.10.24+dfsg1"}""");
+
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "DeployDev"], runner, null, _workspace.Root);
+
+        Assert.True(run.ExitCode == 1, run.Out + run.Error);
+        Assert.Contains($"The Docker host of dev is not ready: the engine's data root {dataRoot} has ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("free, and environments/dev.yml delivery.compose.host.free_disk asks for 4194304.0 GiB (4Ti)", run.Out.Replace("4096Ti", "4Ti", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(["docker info --format '{{json .}}'"], runner.CommandLines);
+    }
+
+    [Fact]
+    public async Task An_engine_older_than_the_matrix_minimum_is_refused()
+    {
+        var dataRoot = Directory.CreateDirectory(Path.Combine(_workspace.Top, "docker-root")).FullName;
+        _workspace.Append("environments/dev.yml", "\ndelivery:\n  compose:\n    host:\n      min_engine_version: \"24.0\"\n");
+        var runner = new RecordingToolRunner().Script("docker", 0, $$"""{"DockerRootDir":"{{dataRoot}}","ServerVersion":"20.10.24+dfsg1"}""");
+
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "DeployDev"], runner, null, _workspace.Root);
+
+        Assert.True(run.ExitCode == 1, run.Out + run.Error);
+        Assert.Contains("the engine is 20.10.24+dfsg1, older than 24.0 (environments/dev.yml delivery.compose.host.min_engine_version): upgrade Docker on the host", run.Out, StringComparison.Ordinal);
+        Assert.Single(runner.CommandLines);
+    }
+
+    [Theory]
+    [InlineData("", "it is empty")]
+    [InlineData("postgres", "it is a well-known default")]
+    [InlineData("Password", "it is a well-known default")]
+    [InlineData("short-but-new", "it is shorter than 16 characters (security.min_secret_length)")]
+    [InlineData("Host=db;Password=;Database=x", "its password is empty")]
+    [InlineData("Host=db;Pwd=k3Jd9sLq0PzX7wVn", null)]
+    [InlineData("Host=db;Database=x", null)]
+    [InlineData("k3Jd9sLq0PzX7wVn", null)]
+    public void A_secret_is_judged_by_its_password(string value, string? expected) =>
+        Assert.Equal(expected, SecretStrengthGate.Weakness(value, 16));
 
     [Fact]
     public async Task Prod_refuses_the_override_unless_its_matrix_allows_one()
@@ -102,7 +164,8 @@ public sealed class ProtectionTests : IDisposable
     [Fact]
     public async Task Staging_takes_a_deliberate_override_with_a_warning()
     {
-        var runner = Git(" M environments/staging.yml\n", null, "hotfix/db");
+        var runner = Git(" M environments/staging.yml\n", null, "hotfix/db")
+            .Script("docker", 0, $$"""{"DockerRootDir":"{{_workspace.Top}}","ServerVersion":"20.10.24"}""");
 
         var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Preflight", "--env", "staging", "--override-protection", "incident 42"], runner, null, _workspace.Root);
 
