@@ -1,5 +1,6 @@
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Gates;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -28,6 +29,15 @@ public sealed record DeliveryOptions
 
     /// <summary>Who deploys, for the ledger.</summary>
     public string Who { get; init; } = LedgerEntry.CurrentUser;
+
+    /// <summary>
+    /// The environment's gates (protection), run before the lock unless they already ran in this run; they throw to refuse,
+    /// and return what they let through on purpose (<c>--override-protection</c>), which the ledger records, else null.
+    /// </summary>
+    public Func<Task<string?>>? GatesAsync { get; init; }
+
+    /// <summary>Outside the maintenance window, wait for it to open instead of refusing a release with migrations pending.</summary>
+    public bool WaitForWindow { get; init; }
 }
 
 /// <summary>
@@ -62,10 +72,16 @@ public sealed class DeliveryRun
     private string LockPath => Path.Combine(_environment.StateDirectory, "deploy.lock");
 
     /// <summary>Deploys <paramref name="release"/>: lock, the driver's deploy (which rolls back by itself when the release fails after traffic moved), report.</summary>
-    public Task DeployAsync(DeliveryRelease release)
+    public async Task DeployAsync(DeliveryRelease release)
     {
         ArgumentNullException.ThrowIfNull(release);
-        return WithLockAsync(release.Version, async () => Report(await _driver.DeployAsync(release, _options.Who), LedgerAction.Deployed));
+        var overridden = await GatesAsync();
+        await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
+        await WithLockAsync(release.Version, async () =>
+        {
+            RecordOverride(release, overridden);
+            Report(await _driver.DeployAsync(release, _options.Who), LedgerAction.Deployed);
+        });
     }
 
     /// <summary>Returns to <paramref name="to"/>, else the good release before the running one: chosen from the ledger, verified again, deployed the same way.</summary>
@@ -107,8 +123,11 @@ public sealed class DeliveryRun
     {
         ArgumentNullException.ThrowIfNull(release);
         var plan = CanaryPlan;
+        var overridden = await GatesAsync();
+        await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
         await WithLockAsync(release.Version, async () =>
         {
+            RecordOverride(release, overridden);
             var ledger = _environment.Ledger();
             var stable = ledger.LastGoodExcept(release.Version) ?? throw new InvalidOperationException(
                 $"A canary needs a stable release to run beside, and the ledger of {Name} has none: deploy one first (./build.sh --target DeployStaging --env {Name}), then run Canary.");
@@ -202,6 +221,17 @@ public sealed class DeliveryRun
     /// <summary>The error for a canary target on an environment without <c>canary.steps</c>.</summary>
     public static string NoCanaryPlan(string environmentFile) =>
         $"{environmentFile} has no canary.steps: add a canary section (e.g. canary: {{ steps: [{{ weight: 10, duration: 5m }}], analysis_interval: 1m }}) or deploy without one (DeployStaging).";
+
+    private async Task<string?> GatesAsync() => _options.GatesAsync is { } gates ? await gates() : null;
+
+    /// <summary>A deliberate override of the environment's protection is part of the audit trail, before the deploy it let through.</summary>
+    private void RecordOverride(DeliveryRelease release, string? overridden)
+    {
+        if (overridden is not null && !_session.IsDryRun)
+        {
+            _environment.Ledger().Append(new LedgerEntry(Name, release.Version, release.Commit, release.Images, _options.Who, _time.GetUtcNow(), LedgerAction.Overridden, overridden.ReplaceLineEndings(" "), TimeSpan.Zero));
+        }
+    }
 
     private async Task VerifyAsync(IReadOnlyDictionary<string, string> images)
     {

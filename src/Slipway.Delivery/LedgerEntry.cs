@@ -26,6 +26,12 @@ public enum LedgerAction
 
     /// <summary>One analysis of a canary: what the router saw of it, the probes, and the verdict.</summary>
     CanaryAnalysis,
+
+    /// <summary>
+    /// The environment's protection refused the deploy and it went ahead on purpose (<c>--override-protection</c>, where
+    /// the matrix allows it): the details say what was refused and why.
+    /// </summary>
+    Overridden,
 }
 
 /// <summary>One line of a <see cref="ReleaseLedger"/>: one thing that happened to one release in one environment.</summary>

@@ -114,14 +114,24 @@ public sealed record MigrationPolicy
     public string Service { get; init; } = "migrate";
 }
 
-/// <summary>A weekly window in which deploys that touch data may run.</summary>
+/// <summary>
+/// A weekly window in which deploys that touch data may run: a release with migrations pending is refused outside it
+/// (or waits for it with <c>--wait-for-window</c>); a release without is not gated.
+/// </summary>
 public sealed record MaintenanceWindow
 {
-    /// <summary>The days the window opens.</summary>
+    /// <summary>The days the window opens, in <see cref="TimeZone"/>.</summary>
     public required IReadOnlyList<DayOfWeek> Days { get; init; }
 
-    /// <summary>The start time, UTC, e.g. <c>02:00</c>.</summary>
+    /// <summary>The local start time in <see cref="TimeZone"/>, e.g. <c>02:00</c>.</summary>
     public required TimeOnly Start { get; init; }
+
+    /// <summary>
+    /// The IANA time zone the days and start are in, e.g. <c>Europe/Berlin</c> or <c>UTC</c>: explicit, so a window does
+    /// not move with the machine that deploys. Daylight saving time is followed (a start in the spring gap opens when
+    /// the clocks have jumped; in the autumn overlap, at the first of the two).
+    /// </summary>
+    public required string TimeZone { get; init; }
 
     /// <summary>How long the window stays open.</summary>
     public required Duration Length { get; init; }

@@ -59,6 +59,9 @@ public sealed record ComposeTarget
     /// <summary>The HAProxy in front of the routed service: its Compose service, backend, server slots and the ports it listens on.</summary>
     public ProxySettings Proxy { get; init; } = new();
 
+    /// <summary>What the Docker host must have before a deploy starts: free disk on its data root, the engine's version.</summary>
+    public HostRequirements Host { get; init; } = new();
+
     /// <summary>The variable of the stack that names <paramref name="service"/>'s image, from <see cref="ImageVariable"/>.</summary>
     public string ImageVariableOf(string service)
     {
@@ -154,4 +157,15 @@ public sealed record RegistrySettings
 
     /// <summary>The password or token, as a secret reference.</summary>
     public SecretReference? Password { get; init; }
+}
+
+/// <summary>Checked by Preflight before anything deploys to a Compose environment; each failure says what to do.</summary>
+public sealed record HostRequirements
+{
+    /// <summary>Free space the engine's data root (<c>docker info</c>'s DockerRootDir) must have, e.g. <c>2Gi</c>; absent means 1Gi.</summary>
+    public ByteSize? FreeDisk { get; init; }
+
+    /// <summary>The oldest engine version accepted, <c>MAJOR.MINOR</c>.</summary>
+    [RegularExpression(@"^[0-9]+\.[0-9]+$", ErrorMessage = "a MAJOR.MINOR version, e.g. 20.10")]
+    public string MinEngineVersion { get; init; } = "20.10";
 }

@@ -123,6 +123,16 @@ internal static class EnvironmentRules
 
     private static void CheckData(DeployEnvironment environment, Reporter report)
     {
+        if (environment.Data.MaintenanceWindow is { } window && !MaintenanceWindows.TryFindTimeZone(window.TimeZone, out _))
+        {
+            report.At("data.maintenance_window.time_zone", $"'{window.TimeZone}' is not a time zone this machine knows; use an IANA name such as UTC or Europe/Berlin");
+        }
+
+        if (environment.Data.MaintenanceWindow is { Days.Count: 0 })
+        {
+            report.At("data.maintenance_window.days", "a window needs at least one day, e.g. days: [sunday]");
+        }
+
         if (environment.Data.Mode == DataMode.Production && environment.Data.Postgres is { Backup.BeforeDeploy: false })
         {
             report.At("data.postgres.backup.before_deploy", "production data needs a backup before every deploy; set before_deploy: true");

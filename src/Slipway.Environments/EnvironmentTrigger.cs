@@ -31,4 +31,10 @@ public sealed record RefProtection
 
     /// <summary>Ref globs allowed to deploy (<c>refs/heads/main</c>, <c>refs/tags/v*</c>); empty allows any.</summary>
     public IReadOnlyList<string> AllowedRefs { get; init; } = [];
+
+    /// <summary>
+    /// Whether <c>--override-protection REASON</c> may deploy past these checks (recorded in the ledger); absent means
+    /// allowed everywhere except production.
+    /// </summary>
+    public bool? AllowOverride { get; init; }
 }

@@ -32,6 +32,13 @@ public sealed record SecuritySettings
 
     /// <summary>Per-client rate limit at the proxy; absent means none.</summary>
     public RateLimit? RateLimit { get; init; }
+
+    /// <summary>
+    /// The shortest secret a production deploy accepts (checked before anything deploys, with empty values and
+    /// well-known defaults such as <c>changeme</c>).
+    /// </summary>
+    [Range(1, 4096)]
+    public int MinSecretLength { get; init; } = 16;
 }
 
 /// <summary>A token-bucket rate limit per client address.</summary>

@@ -1,3 +1,4 @@
+using Slipway.Delivery.Gates;
 using Slipway.Delivery.SupplyChain;
 using Slipway.Targets;
 
@@ -26,10 +27,25 @@ public interface IDelivery : IBuildImages
     [Parameter("Rollback: the version to return to; default the good release before the one running (from the ledger)", Name = "to")]
     string? RollbackTo => TryGetValue(() => RollbackTo);
 
+    /// <summary>--override-protection: deploy past the environment's protection, where its matrix allows it; the reason goes to the ledger.</summary>
+    [Parameter("Deploy although the environment's protection refuses (dirty tree, ref not in allowed_refs), giving the reason, which the ledger records; only where protection.allow_override allows it (not prod by default)", Name = "override-protection")]
+    string? OverrideProtection => TryGetValue(() => OverrideProtection);
+
+    /// <summary>--wait-for-window.</summary>
+    [Parameter("Outside the environment's data.maintenance_window, wait for it to open instead of refusing a release with migrations pending")]
+    bool WaitForWindow => TryGetValue(() => WaitForWindow);
+
+    /// <summary>The environment's gates, before any other target of the run: clean tree and allowed ref (protection).</summary>
+    Target Preflight => _ => _
+        .Describe("Refuse a deploy the environment does not allow, before anything else runs: uncommitted changes (protection.require_clean_tree), a ref not in protection.allowed_refs (GITHUB_REF in Actions, else git), weak prod secrets, a Docker host short of delivery.compose.host (free disk, engine version)")
+        .UsesEnvironment(this)
+        .RunsFirst()
+        .Executes(PreflightAsync);
+
     /// <summary>Builds, publishes and deploys to dev.</summary>
     Target DeployDev => _ => _
         .Describe("Build, publish and deploy the stack to dev on the local Docker engine (implies --env dev), then print its URL")
-        .DependsOn(Publish)
+        .DependsOn(Publish, Preflight)
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .ImpliesEnvironment(this, "dev")
         .Consumes(ReleaseFile)
@@ -76,6 +92,7 @@ public interface IDelivery : IBuildImages
     /// Publish and Sign when they run too (<c>--target Publish Sign DeployStaging</c>).
     /// </summary>
     protected TargetDefinition DeploysPublishedRelease(TargetDefinition target) => (target ?? throw new ArgumentNullException(nameof(target)))
+        .DependsOn(Preflight)
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .After(Publish)
         .After<ISupplyChain>(x => x.Sign)
@@ -89,6 +106,7 @@ public interface IDelivery : IBuildImages
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var environment = Delivery;
+        var preflight = RunState(() => new PreflightState());
 
         // Ctrl+C must not stop the commands that take a canary's traffic away: the driver gets an uncancelled session for them.
         var driver = DeployDrivers.For(environment, ctx, ctx.WithCancellation(CancellationToken.None), TimeProvider.System);
@@ -100,8 +118,100 @@ public interface IDelivery : IBuildImages
             BreakLock = BreakLock,
             VerifyAsync = images => cosign.VerifyReleaseAsync(ctx, images),
             SetOutput = ctx.SetOutput,
+            WaitForWindow = WaitForWindow,
+            GatesAsync = async () =>
+            {
+                await PreflightAsync(ctx);
+                return preflight.Override;
+            },
         };
         return new DeliveryRun(environment, driver, ctx, options, TimeProvider.System);
+    }
+
+    /// <summary>
+    /// The gates of <see cref="Preflight"/>, once per run: a deploy planned without it (<c>--exclusive</c>, <c>--skip</c>)
+    /// runs them itself before it takes the lock, so no deploy gets past them by leaving the target out.
+    /// </summary>
+    private async Task PreflightAsync(TargetContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var state = RunState(() => new PreflightState());
+        if (state.Passed)
+        {
+            return;
+        }
+
+        var environment = CurrentEnvironment;
+        var copy = await WorkingCopy.ReadAsync(ctx, RootDirectory, Variables, environment.Protection);
+        var refusals = RefProtectionGate.Refusals(environment.Protection, copy, EnvironmentFile);
+        if (refusals.Count > 0)
+        {
+            var refused = string.Join(" ", refusals);
+            var mayOverride = RefProtectionGate.MayOverride(environment);
+            if (string.IsNullOrWhiteSpace(OverrideProtection))
+            {
+                throw new InvalidOperationException(refused + (mayOverride
+                    ? " To deploy anyway, give --override-protection \"REASON\" (the ledger records it)."
+                    : string.Empty));
+            }
+
+            if (!mayOverride)
+            {
+                throw new InvalidOperationException($"{refused} --override-protection is not allowed for {environment.Name}: {EnvironmentFile} does not set protection.allow_override: true.");
+            }
+
+            state.Override = $"protection overridden ({OverrideProtection.Trim()}): {refused}";
+            ctx.Warning($"--override-protection: deploying to {environment.Name} although: {refused} Reason given: {OverrideProtection.Trim()}. The ledger records it.");
+        }
+        else
+        {
+            ctx.Info($"{environment.Name}: protection passed ({Passed(environment.Protection, copy)}).");
+        }
+
+        if (environment.IsProduction)
+        {
+            CheckSecretStrength(ctx.IsDryRun);
+        }
+
+        await HostCheckGate.CheckAsync(Delivery, ctx);
+
+        state.Passed = true;
+    }
+
+    /// <summary>Production's secrets are not empty, not defaults, not short: refused before anything deploys, naming keys, never values.</summary>
+    private void CheckSecretStrength(bool dryRun)
+    {
+        var environment = Delivery;
+        var minimum = environment.Environment.Security.MinSecretLength;
+        var weak = SecretStrengthGate.References(environment.Environment)
+            .Select(r => (r.Key, r.Reference, Value: environment.Resolve(r.Reference, dryRun)))
+
+            // A dry run on a machine without production's secrets cannot judge them: the real run does.
+            .Where(r => !(dryRun && r.Value.Reveal().Length == 0))
+            .Select(r => SecretStrengthGate.Weakness(r.Value.Reveal(), minimum) is { } why ? $"{r.Key} ({r.Reference}): {why}" : null)
+            .OfType<string>()
+            .ToList();
+        if (weak.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{environment.Name} refuses weak secrets, and {EnvironmentFile} resolves {string.Join("; ", weak)}. Set strong values (at least {minimum} random characters) where the references point, then deploy again. Nothing was deployed.");
+        }
+    }
+
+    private static string Passed(Environments.RefProtection protection, WorkingCopy copy)
+    {
+        var checks = new List<string>();
+        if (protection.RequireCleanTree)
+        {
+            checks.Add("clean tree");
+        }
+
+        if (protection.AllowedRefs.Count > 0)
+        {
+            checks.Add($"{string.Join(" and ", copy.Refs)} in allowed_refs");
+        }
+
+        return checks.Count == 0 ? "nothing required" : string.Join(", ", checks);
     }
 
     /// <summary>
@@ -110,4 +220,12 @@ public interface IDelivery : IBuildImages
     /// </summary>
     Func<TargetContext, Task> Tracked(Func<TargetContext, Task> deploy, bool rollback = false) => ctx =>
         this is IGitHubReleases github ? github.TrackDeploymentAsync(ctx, rollback, () => deploy(ctx)) : deploy(ctx);
+}
+
+/// <summary>What the gates of one run decided: passed, and the override the ledger records.</summary>
+internal sealed class PreflightState
+{
+    public bool Passed { get; set; }
+
+    public string? Override { get; set; }
 }

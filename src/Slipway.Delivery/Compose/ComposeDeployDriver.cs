@@ -51,11 +51,14 @@ public sealed class ComposeDeployDriver : IDeployDriver
     /// <inheritdoc />
     public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);
 
-    private DockerEndpoint Endpoint => Target switch
+    private DockerEndpoint Endpoint => EndpointOf(_environment);
+
+    /// <summary>The engine a Compose environment deploys to: its context, else its host, else the local engine.</summary>
+    internal static DockerEndpoint EndpointOf(DeliveryEnvironment environment) => environment.Environment.Delivery.Compose switch
     {
         { DockerContext: { Length: > 0 } context } => DockerEndpoint.ForContext(context),
         { DockerHost: { Length: > 0 } host } => DockerEndpoint.ForHost(host),
-        _ => _environment.LocalEngine,
+        _ => environment.LocalEngine,
     };
 
     /// <inheritdoc />

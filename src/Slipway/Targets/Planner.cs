@@ -250,6 +250,24 @@ internal static class Planner
         return reasons;
     }
 
+    private static HashSet<string> TransitiveDependencies(TargetGraph graph, string name)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(graph.ByName[name].Dependencies);
+        while (pending.TryPop(out var next))
+        {
+            if (found.Add(graph.ByName[next].Name))
+            {
+                foreach (var dependency in graph.ByName[next].Dependencies)
+                {
+                    pending.Push(dependency);
+                }
+            }
+        }
+
+        return found;
+    }
+
     private static List<(TargetSpec Spec, ImmutableArray<string> WaitFor)> Order(
         TargetGraph graph,
         Dictionary<string, string> included,
@@ -292,6 +310,16 @@ internal static class Planner
             foreach (var source in sources)
             {
                 Edge(source, target);
+            }
+        }
+
+        // A gate goes before everything it does not need itself; two gates keep their own order.
+        foreach (var gate in included.Keys.Where(n => graph.ByName[n].RunsFirst))
+        {
+            var needed = TransitiveDependencies(graph, gate);
+            foreach (var other in included.Keys.Where(n => !needed.Contains(n) && !graph.ByName[n].RunsFirst))
+            {
+                Edge(gate, other);
             }
         }
 

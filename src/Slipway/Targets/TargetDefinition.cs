@@ -24,6 +24,7 @@ public sealed class TargetDefinition
     private readonly List<Func<Plan, IEnumerable<string>>> _validations = [];
     private readonly Dictionary<string, string> _traits = new(StringComparer.Ordinal);
     private Func<bool>? _addedToEveryPlanWhen;
+    private bool _runsFirst;
     private int? _itemsPosition;
 
     internal TargetDefinition(string name)
@@ -137,6 +138,17 @@ public sealed class TargetDefinition
         return this;
     }
 
+    /// <summary>
+    /// Makes the target a gate: when it is planned, every other planned target that it does not itself depend on runs
+    /// after it, so a refusal (a dirty tree, a ref that may not deploy) comes before any other command runs. A failed
+    /// gate stops the run as any first failure does.
+    /// </summary>
+    public TargetDefinition RunsFirst()
+    {
+        _runsFirst = true;
+        return this;
+    }
+
     /// <summary>Declares files or directories this target writes (relative to the repository root).</summary>
     public TargetDefinition Produces(params string[] paths)
     {
@@ -225,6 +237,7 @@ public sealed class TargetDefinition
         Validations = [.. _validations],
         Traits = _traits.ToImmutableDictionary(StringComparer.Ordinal),
         AddedToEveryPlanWhen = _addedToEveryPlanWhen,
+        RunsFirst = _runsFirst,
     };
 
     private static ImmutableArray<string> Resolved(List<TargetReference> references, Func<TargetReference, string?> resolve) =>

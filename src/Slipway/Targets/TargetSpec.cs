@@ -44,6 +44,9 @@ public sealed record TargetSpec(
     /// <summary>When set and true at planning time, the target joins every plan (<see cref="TargetDefinition.AddedToEveryPlanWhen"/>).</summary>
     public Func<bool>? AddedToEveryPlanWhen { get; init; }
 
+    /// <summary>A gate: every other planned target that it does not depend on waits for it (<see cref="TargetDefinition.RunsFirst"/>).</summary>
+    public bool RunsFirst { get; init; }
+
     /// <summary>True when the target has <paramref name="trait"/>.</summary>
     public bool Has(string trait) => Traits.ContainsKey(trait);
 

@@ -54,6 +54,41 @@ public sealed class DeliveryRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deliberate_override_of_protection_is_in_the_ledger_before_the_driver_deploys()
+    {
+        var run = new DeliveryRun(Environment, _driver, _session, new DeliveryOptions
+        {
+            Who = "tester",
+            GatesAsync = () => Task.FromResult<string?>("protection overridden (incident 42): dirty tree"),
+        }, TimeProvider.System);
+        _driver.OnDeploy = () =>
+        {
+            var entry = Assert.Single(Environment.Ledger().ReadAll().Entries);
+            Assert.Equal((LedgerAction.Overridden, "1.0.0", "protection overridden (incident 42): dirty tree"), (entry.Action, entry.Version, entry.Details));
+        };
+
+        await run.DeployAsync(Release("1.0.0"));
+
+        Assert.Contains("1.0.0 deployed", _session.Messages);
+    }
+
+    [Fact]
+    public async Task A_refusing_gate_stops_the_deploy_before_the_lock()
+    {
+        var lockFile = Path.Combine(Environment.StateDirectory, "deploy.lock");
+        var run = new DeliveryRun(Environment, _driver, _session, new DeliveryOptions
+        {
+            GatesAsync = () => File.Exists(lockFile) ? Task.FromResult<string?>(null) : throw new InvalidOperationException("dirty tree"),
+        }, TimeProvider.System);
+        _driver.OnDeploy = () => Assert.Fail("the driver ran although the gate refused");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => run.DeployAsync(Release("1.0.0")));
+
+        Assert.Equal("dirty tree", failure.Message);
+        Assert.Empty(Environment.Ledger().ReadAll().Entries);
+    }
+
+    [Fact]
     public async Task A_deploy_the_driver_rolled_back_fails_the_target_and_points_at_the_ledger()
     {
         _driver.Outcome = new DeployOutcome(LedgerAction.RolledBack, "Deploy of 1.0.0 failed (probes): p95 too high. Rolled back automatically.", null);

@@ -84,7 +84,13 @@ public sealed partial class WorkflowCommandLineTests
     }
 
     /// <summary>Each <c>./build.sh</c> line of each job, once per matrix combination and per choice of a dispatch input.</summary>
-    internal static IEnumerable<string> CommandsOfWorkflows()
+    internal static IEnumerable<string> CommandsOfWorkflows() => CommandsOfWorkflowsWithRef().Select(c => c.Command);
+
+    /// <summary>
+    /// <see cref="CommandsOfWorkflows"/>, each with the <c>GITHUB_REF</c> its workflow runs for: a tag matching the first
+    /// <c>push.tags</c> pattern, else the first <c>push.branches</c> branch, else <c>refs/heads/main</c> (a dispatch).
+    /// </summary>
+    internal static IEnumerable<(string GitHubRef, string Command)> CommandsOfWorkflowsWithRef()
     {
         foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, ".github", "workflows"), "*.yml").Order(StringComparer.Ordinal))
         {
@@ -92,6 +98,7 @@ public sealed partial class WorkflowCommandLineTests
             stream.Load(new StringReader(File.ReadAllText(file)));
             var workflow = (YamlMappingNode)stream.Documents[0].RootNode;
             var inputs = Choices(workflow);
+            var gitHubRef = TriggeringRef(workflow);
             foreach (var (_, jobNode) in (YamlMappingNode)workflow["jobs"])
             {
                 var job = (YamlMappingNode)jobNode;
@@ -104,11 +111,24 @@ public sealed partial class WorkflowCommandLineTests
                 {
                     foreach (var values in Combinations([.. Matrix(job), .. inputs]))
                     {
-                        yield return Substitute(line.Trim(), values, variables)["./build.sh".Length..].Trim();
+                        yield return (gitHubRef, Substitute(line.Trim(), values, variables)["./build.sh".Length..].Trim());
                     }
                 }
             }
         }
+    }
+
+    private static string TriggeringRef(YamlMappingNode workflow)
+    {
+        var push = Child(workflow, "on") is YamlMappingNode on ? Child(on, "push") as YamlMappingNode : null;
+        if (push is not null && Child(push, "tags") is YamlSequenceNode { Children.Count: > 0 } tags)
+        {
+            return "refs/tags/" + ((YamlScalarNode)tags.Children[0]).Value!.Replace("*", "1.0.0", StringComparison.Ordinal);
+        }
+
+        return push is not null && Child(push, "branches") is YamlSequenceNode { Children.Count: > 0 } branches
+            ? "refs/heads/" + ((YamlScalarNode)branches.Children[0]).Value
+            : "refs/heads/main";
     }
 
     /// <summary>The <c>./build.sh</c> command lines of the README and docs, comments dropped.</summary>

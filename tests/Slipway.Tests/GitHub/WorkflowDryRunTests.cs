@@ -16,15 +16,26 @@ public sealed class WorkflowDryRunTests
 {
     private static readonly Lazy<string> Workspace = new(CleanWorkspace);
 
-    public static TheoryData<string> WorkflowCommands() => [.. WorkflowCommandLineTests.CommandsOfWorkflows().Distinct(StringComparer.Ordinal)];
+    public static TheoryData<string, string> WorkflowCommands()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (gitHubRef, command) in WorkflowCommandLineTests.CommandsOfWorkflowsWithRef().Distinct())
+        {
+            data.Add(command, gitHubRef);
+        }
 
+        return data;
+    }
+
+    /// <summary>Run as its workflow runs it: in GitHub Actions, for the ref the workflow is triggered by (a release tag for Release).</summary>
     [Theory]
     [MemberData(nameof(WorkflowCommands))]
-    public async Task A_workflow_command_dry_runs_to_exit_0_with_its_whole_plan_and_touches_no_target_host(string commandLine)
+    public async Task A_workflow_command_dry_runs_to_exit_0_with_its_whole_plan_and_touches_no_target_host(string commandLine, string gitHubRef)
     {
         var runner = LocalToolsOnly();
+        var gitHubActions = new Dictionary<string, string>(StringComparer.Ordinal) { ["GITHUB_ACTIONS"] = "true", ["GITHUB_REF"] = gitHubRef };
 
-        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), [.. WorkflowCommandLineTests.Split(commandLine), "--dry-run"], runner, workingDirectory: Workspace.Value);
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), [.. WorkflowCommandLineTests.Split(commandLine), "--dry-run"], runner, gitHubActions, workingDirectory: Workspace.Value);
 
         var output = run.Out + run.Error;
         Assert.True(run.ExitCode == 0, $"{commandLine} --dry-run exited {run.ExitCode}:\n{output}");

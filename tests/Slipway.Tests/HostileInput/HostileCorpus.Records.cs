@@ -66,11 +66,16 @@ public static partial class HostileCorpus
             "rev-list --count HEAD" => Answer("42"),
             "log -1 --format=%cI" => Answer("2026-11-22T10:00:00+00:00"),
             "remote get-url origin" => Answer("https://example.invalid/slipway.git"),
+            "status --porcelain" => new ToolResult(0, string.Empty, string.Empty, TimeSpan.Zero),
             _ => new ToolResult(128, string.Empty, "fatal: no tag exactly matches", TimeSpan.Zero),
         });
 
-    /// <summary>cosign v2, as the verify and sign targets ask it first.</summary>
-    internal static void CosignV2(RecordingToolRunner runner) => runner.Script("cosign", 0, "GitVersion:    v2.5.0\n");
+    /// <summary>cosign v2, as the verify and sign targets ask it first, in a clean clone on main (so staging's protection lets the deploy on).</summary>
+    internal static void CosignV2(RecordingToolRunner runner)
+    {
+        GitAtHead(runner);
+        runner.Script("cosign", 0, "GitVersion:    v2.5.0\n");
+    }
 
     private static ToolResult Answer(string line) => new(0, line + "\n", string.Empty, TimeSpan.Zero);
 

@@ -9,11 +9,12 @@ namespace Slipway.Tests.Support;
 /// delays move it, so the number of polls before a timeout does not depend on how busy the machine is.
 /// </summary>
 /// <param name="frozen">True for a clock that stands still between delays.</param>
-public sealed class InstantDelays(bool frozen = false) : TimeProvider
+/// <param name="at">The instant a frozen clock shows before any delay; now when null.</param>
+public sealed class InstantDelays(bool frozen = false, DateTimeOffset? at = null) : TimeProvider
 {
     private readonly ConcurrentQueue<TimeSpan> _delays = new();
     private readonly long _frozenTimestamp = System.GetTimestamp();
-    private readonly DateTimeOffset _frozenNow = System.GetUtcNow();
+    private readonly DateTimeOffset _frozenNow = at ?? System.GetUtcNow();
     private long _skippedTicks;
 
     /// <summary>The due time of every timer created, in order.</summary>

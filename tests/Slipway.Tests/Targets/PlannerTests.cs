@@ -31,6 +31,20 @@ public sealed class PlannerTests
         protected override Target DefaultTarget => Test;
     }
 
+    /// <summary>A deploy behind a gate that is declared last and itself needs Configure, as a component's gate would be.</summary>
+    private sealed class GatedPipeline : Pipeline
+    {
+        public Target Configure => _ => _;
+
+        public Target Restore => _ => _;
+
+        public Target Build => _ => _.DependsOn(Restore);
+
+        public Target Deploy => _ => _.DependsOn(Build, Gate);
+
+        public Target Gate => _ => _.DependsOn(Configure).RunsFirst();
+    }
+
     private sealed class CyclicPipeline : Pipeline
     {
         public Target Build => _ => _.DependsOn(Publish);
@@ -79,6 +93,17 @@ public sealed class PlannerTests
     {
         Assert.DoesNotContain("Clean", Order(Plan(new ReleasePipeline(), PlanRequest.For("Build"))));
         Assert.Equal(["Clean", "Restore", "Build"], Order(Plan(new ReleasePipeline(), PlanRequest.For("Build", "Clean"))));
+    }
+
+    [Fact]
+    public void A_gate_runs_before_every_planned_target_it_does_not_need_itself()
+    {
+        var result = Plan(new GatedPipeline(), PlanRequest.For("Deploy"));
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(["Configure", "Gate", "Restore", "Build", "Deploy"], Order(result));
+        Assert.Contains("Gate", result.Plan!.Targets.Single(t => t.Name == "Restore").WaitFor);
+        Assert.DoesNotContain("Gate", result.Plan!.Targets.Single(t => t.Name == "Configure").WaitFor);
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using Slipway.Delivery.Compose;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Delivery.Gates;
+
+/// <summary>
+/// The Docker host of a Compose environment, before anything deploys: the engine answers, is at least
+/// <c>delivery.compose.host.min_engine_version</c>, and its data root has <c>delivery.compose.host.free_disk</c> free.
+/// </summary>
+internal static class HostCheckGate
+{
+    private static readonly ByteSize DefaultFreeDisk = ByteSize.Parse("1Gi");
+
+    public static async Task CheckAsync(DeliveryEnvironment environment, IToolSession session)
+    {
+        if (environment.Environment.Delivery is not { Driver: DeliveryDriver.Compose, Compose: { } compose })
+        {
+            return;
+        }
+
+        var endpoint = ComposeDeployDriver.EndpointOf(environment);
+        var required = compose.Host.FreeDisk ?? DefaultFreeDisk;
+        if (session.IsDryRun)
+        {
+            // A dry run contacts no engine (a remote one could be slow or unreachable from here): it says what the real run checks.
+            session.Info($"would check the Docker host: {DockerCli.Info(endpoint).ToDisplayString()} answers, engine ≥ {compose.Host.MinEngineVersion}, {required} free on its data root");
+            return;
+        }
+
+        var info = await session.QueryAsync(DockerCli.Info(endpoint).AcceptingAnyExitCode());
+        if (info.ExitCode != 0 || Parse(info.StandardOutput) is not { } engine)
+        {
+            throw new InvalidOperationException($"The Docker engine of {environment.Name} does not answer docker info ({info.Reason}): start it, or point delivery.compose.docker_host at it. Nothing was deployed.");
+        }
+
+        var file = environment.EnvironmentFile;
+        var problems = new List<string>();
+        var minimum = Version.Parse(compose.Host.MinEngineVersion);
+        if (LeadingVersion(engine.Version) is { } version && version < minimum)
+        {
+            problems.Add($"the engine is {engine.Version}, older than {compose.Host.MinEngineVersion} ({file} delivery.compose.host.min_engine_version): upgrade Docker on the host");
+        }
+
+        if (IsLocal(endpoint) && Directory.Exists(engine.Root))
+        {
+            var free = new DriveInfo(engine.Root).AvailableFreeSpace;
+            if (free < required.Bytes)
+            {
+                problems.Add($"the engine's data root {engine.Root} has {Gibibytes(free)} free, and {file} delivery.compose.host.free_disk asks for {Gibibytes(required.Bytes)} ({required}): free space on the host (docker system prune, a larger disk) or lower the requirement");
+            }
+            else
+            {
+                session.Info($"{environment.Name}: Docker {engine.Version}, {Gibibytes(free)} free on {engine.Root} (free_disk {required}).");
+            }
+        }
+        else
+        {
+            session.Warning($"{environment.Name}: the engine's data root {engine.Root} is on another machine, so its free disk ({required} asked) is not measured here.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"The Docker host of {environment.Name} is not ready: {string.Join("; ", problems)}. Nothing was deployed.");
+        }
+    }
+
+    private static bool IsLocal(DockerEndpoint endpoint) =>
+        endpoint.Context is null && (endpoint.Host is null || endpoint.Host.StartsWith("unix://", StringComparison.Ordinal));
+
+    private static string Gibibytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.0} GiB");
+
+    private static Version? LeadingVersion(string text)
+    {
+        var parts = text.Split('.', '-', '+');
+        return parts.Length >= 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor)
+            ? new Version(major, minor)
+            : null;
+    }
+
+    private static (string Root, string Version)? Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            return root.TryGetProperty("DockerRootDir", out var dir) && dir.GetString() is { Length: > 0 } path
+                && root.TryGetProperty("ServerVersion", out var version) && version.GetString() is { Length: > 0 } server
+                ? (path, server)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

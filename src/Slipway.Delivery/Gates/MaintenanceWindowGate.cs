@@ -1,0 +1,76 @@
+using Slipway.Environments;
+using Slipway.Processes;
+
+namespace Slipway.Delivery.Gates;
+
+/// <summary>
+/// <c>data.maintenance_window</c>: a release with migrations pending runs only inside the window; outside it the deploy
+/// waits for the next opening (<c>--wait-for-window</c>) or is refused with that time. A release without migrations
+/// pending, an environment without a window or with migrations off, and a rollback (which never migrates) go any time.
+/// </summary>
+internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, IToolSession session, TimeProvider time)
+{
+    /// <summary>Passes, waits, or throws the refusal; before the lock, so a wait holds nothing.</summary>
+    public async Task PassAsync(DeliveryRelease release, bool waitForWindow)
+    {
+        var settings = environment.Environment;
+        if (settings.Data.MaintenanceWindow is not { } window || !settings.Data.Migrations.Enabled
+            || PendingMigrations(release) is not { } pending)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var describe = MaintenanceWindows.Describe(window);
+        if (MaintenanceWindows.ClosesAt(window, now) is { } closes)
+        {
+            session.Info($"{environment.Name}: {pending}; the maintenance window ({describe}) is open until {MaintenanceWindows.Local(window, closes)}.");
+            return;
+        }
+
+        var next = MaintenanceWindows.NextOpening(window, now);
+        var closed = $"{environment.Name}'s maintenance window ({environment.EnvironmentFile} data.maintenance_window: {describe}) is closed, and {pending}";
+        if (!waitForWindow && session.IsDryRun)
+        {
+            // The window is a question of when the real run starts, not of the plan: a dry run shows the plan and warns.
+            session.Warning($"{closed}. A deploy now would be refused; it opens next at {MaintenanceWindows.Local(window, next)} (or give --wait-for-window).");
+            return;
+        }
+
+        if (!waitForWindow)
+        {
+            throw new InvalidOperationException($"{closed}. It opens next at {MaintenanceWindows.Local(window, next)}: deploy then, or give --wait-for-window to wait for it. Nothing was changed.");
+        }
+
+        if (session.IsDryRun)
+        {
+            session.Info($"would wait until {MaintenanceWindows.Local(window, next)} (--wait-for-window): {closed}");
+            return;
+        }
+
+        session.Info($"{closed}: waiting until it opens at {MaintenanceWindows.Local(window, next)} (--wait-for-window).");
+        await Task.Delay(next - now, time, session.CancellationToken);
+    }
+
+    /// <summary>
+    /// Why <paramref name="release"/> may carry migrations, or null when it cannot: the migrations ship in the image of the
+    /// routed service (<c>ingress.backend</c>, every service without an ingress), so a release whose image is the one
+    /// running (the ledger's last good release) brings none; the first release of an environment may.
+    /// </summary>
+    private string? PendingMigrations(DeliveryRelease release)
+    {
+        var running = environment.Ledger().LastGood();
+        if (running is null)
+        {
+            return $"{release.Version} is the first release here, so its migrations may be pending";
+        }
+
+        var carriers = environment.Environment.Ingress?.Backend is { } backend ? [backend] : release.Images.Keys.ToList();
+        var changed = carriers
+            .Where(s => !string.Equals(release.Images.GetValueOrDefault(s), running.Images.GetValueOrDefault(s), StringComparison.Ordinal))
+            .ToList();
+        return changed.Count == 0
+            ? null
+            : $"{release.Version} may bring migrations ({string.Join(", ", changed)}, which runs them, is a new image since {running.Version})";
+    }
+}
