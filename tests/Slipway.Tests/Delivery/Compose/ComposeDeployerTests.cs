@@ -430,7 +430,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.True((await Deployer().DeployAsync(V110, "ci@runner")).Succeeded);
         var target = ComposeRelease.From(Ledger.LastGoodExcept("1.1.0")!);
 
-        var outcome = await Deployer().RollbackAsync(target, "1.1.0", "ops@laptop");
+        var outcome = await Deployer().RollbackAsync(target, Ledger.LastGood(), "ops@laptop");
 
         Assert.Equal(LedgerAction.RolledBack, outcome.Action);
         Assert.Equal("test runs 1.0.0 again: every service healthy, probes passed.", outcome.Summary);
@@ -440,5 +440,30 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var entry = Entries[^1];
         Assert.Equal(("1.1.0", "5d6e7f8", LedgerAction.RolledBack, "1.0.0", "ops@laptop"), (entry.Version, entry.Commit, entry.Action, entry.RolledBackTo, entry.Who));
         Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task A_configuration_only_failure_rolls_back_to_the_previous_revision_of_the_same_version_with_its_kept_override()
+    {
+        Running(V100);
+        var good = V110 with { Revision = new ReleaseRevision("aaaaaaaaaaaa", "config-before") };
+        var broken = V110 with { Revision = new ReleaseRevision("bbbbbbbbbbbb", "config-after") };
+        Assert.True((await Deployer().DeployAsync(good, "ci@runner")).Succeeded);
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  0/10  FAILED\n", ["api-orders: 10 of 10 requests failed"]));
+
+        var outcome = await Deployer().DeployAsync(broken, "ci@runner");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Contains("Rolled back automatically: 1.1.0 (rev aaaaaaaaaaaa) serves again", outcome.Summary, StringComparison.Ordinal);
+        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning);
+        var rollback = _session.Events.SkipWhile(e => e != warning).ToList();
+        var upApi = Assert.Single(rollback, e => e.Kind == SessionEventKind.Run && Short(e.Invocation!) == "compose up --detach --no-deps --no-recreate --scale api=4 api").Invocation!;
+        Assert.Equal(Deployment.OverrideFileOf("1.1.0", "aaaaaaaaaaaa"), FilesOf(upApi)[^1]);
+        Assert.EndsWith(Path.Combine("releases", "1.1.0@aaaaaaaaaaaa.compose.yml"), FilesOf(upApi)[^1], StringComparison.Ordinal);
+        Assert.Equal(
+            [("1.1.0", LedgerAction.Deployed, "aaaaaaaaaaaa", (string?)null), ("1.1.0", LedgerAction.Failed, "bbbbbbbbbbbb", null), ("1.1.0", LedgerAction.RolledBack, "bbbbbbbbbbbb", "aaaaaaaaaaaa")],
+            Entries.Skip(1).Select(e => (e.Version, e.Action, e.RevisionId, e.RolledBackToRevision)));
+        Assert.Equal("config-after", Entries[2].ConfigurationHash);
+        Assert.Equal("aaaaaaaaaaaa", Ledger.LastGood()!.RevisionId);
     }
 }
