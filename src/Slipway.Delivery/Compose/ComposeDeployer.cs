@@ -71,7 +71,7 @@ public sealed partial class ComposeDeployer
             return new DeployOutcome(LedgerAction.Aborted, $"Deploy of {release.Describe()} aborted: {aborted}", attempt.Backup);
         }
 
-        Record(release, LedgerAction.Failed, $"{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
+        Record(release, LedgerAction.Failed, $"{(attempt.TrafficMoved ? string.Empty : "before traffic: ")}{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
         if (attempt.Stage < Stage.Rollout || !attempt.TrafficMoved)
         {
             return new DeployOutcome(LedgerAction.Failed,
@@ -277,6 +277,7 @@ public sealed partial class ComposeDeployer
             fresh = [.. await WaitUntilReadyAsync(fresh, service.Name)];
             if (service.Routed)
             {
+                await CheckBeforeTrafficAsync(project, service, fresh);
                 await StartProxyAsync(project, service, fresh);
             }
         }

@@ -51,6 +51,15 @@ public sealed record ComposeDeployment
     /// <summary>The environment's state directory (absolute): per-release overrides live under <c>releases/</c>.</summary>
     public required string StateDirectory { get; init; }
 
+    /// <summary>
+    /// The SLO probes sent straight to each new container of the routed service before it takes traffic (from inside the
+    /// proxy's container, past its backend); empty for none.
+    /// </summary>
+    public IReadOnlyList<SloProbe> ChecksBeforeTraffic { get; init; } = [];
+
+    /// <summary>The port the routed service listens on inside its containers (what the proxy's slots point at).</summary>
+    public int? RoutedPort { get; init; }
+
     /// <summary>The prefix of the proxy's canary server slots (<c>server-template canary 1-4 api-canary:8080</c>).</summary>
     public string CanaryServerPrefix { get; init; } = "canary";
 

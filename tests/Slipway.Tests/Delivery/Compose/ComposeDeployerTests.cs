@@ -466,4 +466,60 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal("config-after", Entries[2].ConfigurationHash);
         Assert.Equal("aaaaaaaaaaaa", Ledger.LastGood()!.RevisionId);
     }
+
+    private ComposeDeployment WithChecksBeforeTraffic => Deployment with
+    {
+        ChecksBeforeTraffic =
+        [
+            new SloProbe { Name = "api-ready", Path = "/health/ready", P95Latency = Duration.Parse("1s") },
+            new SloProbe { Name = "api-orders", Path = "/orders?limit=1", P95Latency = Duration.Parse("1s") },
+        ],
+        RoutedPort = 8080,
+    };
+
+    [Fact]
+    public async Task A_release_that_fails_its_checks_before_traffic_is_removed_unrouted_and_recorded_as_failed_before_traffic()
+    {
+        Running(V100);
+        var old = _stack.Running("api").Select(c => c.Id).ToList();
+        _stack.DirectStatus = (container, path) => container.Image == V110.Images["api"] && path.StartsWith("/orders", StringComparison.Ordinal) ? 500 : 200;
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("No traffic moved: the previous release keeps serving.", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("api-orders: ", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("answered GET /orders?limit=1 with 500, 500, 500 (expected 200; 3 of 3 failed)", outcome.Summary, StringComparison.Ordinal);
+
+        // Never routed: no slot set ready or drained, the proxy not even asked to start; the new containers are gone.
+        Assert.DoesNotContain(Effects(), e => e.Contains("state ready", StringComparison.Ordinal) || e.Contains("state drain", StringComparison.Ordinal));
+        Assert.DoesNotContain(Effects(), e => e == "compose up --detach --no-deps proxy");
+        Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"]), c => Assert.True(c.Removed));
+        Assert.Equal(old, _stack.Running("api").Select(c => c.Id));
+        Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Mark && e.Text == "probes");
+
+        // Each new container got each probe three times, straight, before anything else happened to it.
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
+        Assert.Equal(2, fresh.Count);
+        IEnumerable<string> perContainer = [.. Enumerable.Repeat("GET /health/ready HTTP/1.0", 3), .. Enumerable.Repeat("GET /orders?limit=1 HTTP/1.0", 3)];
+        Assert.Equal(fresh.SelectMany(_ => perContainer), _stack.DirectRequests.Select(r => r.Request));
+        Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat(c, 6)), _stack.DirectRequests.Select(r => r.Container));
+
+        var entry = Entries[^1];
+        Assert.Equal((LedgerAction.Failed, "1.1.0"), (entry.Action, entry.Version));
+        Assert.StartsWith("before traffic: the rollout failed: checks before traffic", entry.Details, StringComparison.Ordinal);
+        Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task A_release_that_passes_its_checks_before_traffic_rolls_out_as_usual()
+    {
+        Running(V100);
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        Assert.Equal(12, _stack.DirectRequests.Count);
+        Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Info && e.Text.StartsWith("api: checks before traffic passed: 2 probe(s) on each of 2 new container(s)", StringComparison.Ordinal));
+    }
 }
