@@ -140,18 +140,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
 
         // 6. A release that is healthy but serves errors: caught by the checks before traffic, straight to its new
         // containers; not one user request fails, A keeps serving, the ledger says Failed before traffic.
-        WriteStaging(faultMode: "errors");
-        LoadSummary episode;
-        HostRun faulty;
-        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
-        {
-            load.Start();
-            faulty = await DeployAsync(releaseB);
-            episode = await load.StopAsync();
-        }
-
-        WriteStaging(faultMode: null);
-        output.WriteLine($"faulty release, checks before traffic: {episode.Sent} requests, {episode.Failed} failed ({string.Join(", ", episode.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
+        var (faulty, episode) = await DeployFaultyUnderLoadAsync(releaseB, "faulty release, checks before traffic");
         Assert.True(faulty.ExitCode == 1, faulty.Out + faulty.Error);
         Assert.Contains("checks before traffic", faulty.Out + faulty.Error, StringComparison.Ordinal);
         Assert.Contains("No traffic moved", faulty.Out + faulty.Error, StringComparison.Ordinal);
@@ -166,18 +155,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         // through the proxy only, so it fails after traffic moved: a revision of its own, rolled back to the previous
         // revision of that same version.
         var runningA = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).LastGood()!;
-        WriteStaging(faultMode: "errors", proxyOnly: ["api-orders"]);
-        LoadSummary configEpisode;
-        HostRun configOnly;
-        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
-        {
-            load.Start();
-            configOnly = await DeployAsync(releaseA);
-            configEpisode = await load.StopAsync();
-        }
-
-        WriteStaging(faultMode: null);
-        output.WriteLine($"configuration-only failure after traffic: {configEpisode.Sent} requests, {configEpisode.Failed} failed ({string.Join(", ", configEpisode.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
+        var (configOnly, _) = await DeployFaultyUnderLoadAsync(releaseA, "configuration-only failure after traffic", proxyOnly: ["api-orders"]);
         Assert.True(configOnly.ExitCode == 1, configOnly.Out + configOnly.Error);
         Assert.Contains("Rolled back automatically", configOnly.Out + configOnly.Error, StringComparison.Ordinal);
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
@@ -216,6 +194,24 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         {
             Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    /// <summary>Deploys <paramref name="release"/> with <c>FAULT_MODE=errors</c> under load at 25/s, then restores the matrix.</summary>
+    private async Task<(HostRun Run, LoadSummary Load)> DeployFaultyUnderLoadAsync(string release, string episode, IReadOnlyCollection<string>? proxyOnly = null)
+    {
+        WriteStaging(faultMode: "errors", proxyOnly);
+        HostRun run;
+        LoadSummary summary;
+        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
+        {
+            load.Start();
+            run = await DeployAsync(release);
+            summary = await load.StopAsync();
+        }
+
+        WriteStaging(faultMode: null);
+        output.WriteLine($"{episode}: {summary.Sent} requests, {summary.Failed} failed ({string.Join(", ", summary.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
+        return (run, summary);
     }
 
     private Task<HostRun> DeployAsync(string release, params string[] extra)

@@ -71,7 +71,9 @@ public sealed partial class ComposeDeployer
     {
         // The path as a URI escapes it: a matrix value cannot add a header or a second request.
         var target = new Uri(new Uri("http://container/"), path).PathAndQuery;
-        var invocation = DockerCli.Exec(proxy.Id, ["socat", "-t", "10", "-T", "10", "stdio", $"tcp:{address}:{port.ToString(CultureInfo.InvariantCulture)}"], Endpoint, interactive: true)
+        // shut-none: at the end of the request socat must not half-close the connection, which Kestrel takes for the
+        // client going away (it aborts the request and answers nothing); the server closes it after its answer instead.
+        var invocation = DockerCli.Exec(proxy.Id, ["socat", "-t", "10", "-T", "10", "stdio", $"tcp:{address}:{port.ToString(CultureInfo.InvariantCulture)},shut-none"], Endpoint, interactive: true)
             .WithStandardInput($"GET {target} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: slipway-check-before-traffic\r\nConnection: close\r\n\r\n")
             .AcceptingAnyExitCode();
         var result = await _session.QueryAsync(invocation);

@@ -80,7 +80,7 @@ internal sealed class FakeComposeStack
             .On(@"^docker container stop --time \d+ ", (i, _) => Stop(Tokens(i).Skip(4)))
             .On(@"^docker container rm --force (?<id>\S+)$", (_, m) => Remove(m.Groups["id"].Value))
             .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
-            .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+)", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
+            .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
     }
 
     /// <summary>What a container answers to a request sent straight to it (a check before traffic): its HTTP status.</summary>
