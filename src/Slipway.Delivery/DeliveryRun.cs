@@ -84,14 +84,17 @@ public sealed class DeliveryRun
         });
     }
 
-    /// <summary>Returns to <paramref name="to"/>, else the good release before the running one: chosen from the ledger, verified again, deployed the same way.</summary>
+    /// <summary>
+    /// Returns to <paramref name="to"/> (a version, or a revision from History), else the good revision before the running
+    /// one: chosen from the ledger, verified again, deployed the same way.
+    /// </summary>
     public async Task RollbackAsync(string? to)
     {
         var (target, current) = ChooseRollback(to);
         await WithLockAsync(target.Version, async () =>
         {
             await VerifyAsync(target.Images);
-            Report(await _driver.RollbackAsync(target, current?.Version, _options.Who), LedgerAction.RolledBack);
+            Report(await _driver.RollbackAsync(target, current, _options.Who), LedgerAction.RolledBack);
         });
     }
 
@@ -183,14 +186,20 @@ public sealed class DeliveryRun
     }
 
     /// <summary>
-    /// The release a rollback returns to (<paramref name="to"/>, else the good release before the running one) and the
-    /// one running now, from the ledger; null when there is none.
+    /// The revision a rollback returns to (<paramref name="to"/>: a revision, else the latest good revision of a version;
+    /// without it, the good revision before the running one, which may be the same version with its previous
+    /// configuration) and the one running now, from the ledger; null when there is none.
     /// </summary>
     public static (LedgerEntry Target, LedgerEntry? Current)? RollbackChoice(ReleaseLedger ledger, string? to)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var current = ledger.LastGood();
-        var target = to is null ? ledger.LastGoodExcept(current?.Version) : ledger.Find(to).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
+        var target = to switch
+        {
+            null => ledger.LastGoodOtherThan(current),
+            _ when ReleaseRevision.IsId(to) && ledger.FindRevision(to) is { } revision => revision,
+            _ => ledger.Find(to).LastOrDefault(e => e.Action is LedgerAction.Deployed or LedgerAction.Promoted),
+        };
         return target is null ? null : (target, current);
     }
 
@@ -198,8 +207,8 @@ public sealed class DeliveryRun
     {
         var ledger = _environment.Ledger();
         return RollbackChoice(ledger, to) ?? (_session.IsDryRun ? (ShownRollbackTarget(to), null) : throw new InvalidOperationException(to is null
-            ? $"Nothing to roll back to: the ledger of {Name} ({_environment.Relative(_environment.LedgerPath)}) has no good release before {ledger.LastGood()?.Version ?? "the current one"}. See: {_environment.HistoryCommand}"
-            : $"{to} was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}"));
+            ? $"Nothing to roll back to: the ledger of {Name} ({_environment.Relative(_environment.LedgerPath)}) has no good revision before {ledger.LastGood()?.Describe() ?? "the current one"}. See: {_environment.HistoryCommand}"
+            : $"{to} (a version or a revision) was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}"));
     }
 
     /// <summary>

@@ -18,8 +18,8 @@ public interface IDeployDriver
     /// <summary>Deploys <paramref name="release"/>; on a failure after traffic moved, rolls back to the ledger's last good release itself.</summary>
     Task<DeployOutcome> DeployAsync(DeliveryRelease release, string who);
 
-    /// <summary>Returns the environment to <paramref name="target"/> (from the ledger) in place of <paramref name="current"/>.</summary>
-    Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who);
+    /// <summary>Returns the environment to the revision <paramref name="target"/> (from the ledger) in place of <paramref name="current"/>.</summary>
+    Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who);
 
     /// <summary>
     /// The router of a canary of <paramref name="canary"/> beside <paramref name="stable"/>. <paramref name="rendersRelease"/>

@@ -49,6 +49,12 @@ public enum LedgerAction
 /// The Helm revision this entry made (Helm driver only; null for Compose and for ledgers written before it existed):
 /// what <c>helm rollback</c> returns to when this release is the rollback target.
 /// </param>
+/// <param name="RevisionId">
+/// The <see cref="ReleaseRevision"/> this entry is about (images plus rendered configuration); null in entries written
+/// before revisions existed, which are then told apart by version alone.
+/// </param>
+/// <param name="ConfigurationHash">The <see cref="ReleaseRevision.ConfigurationHash"/> of <paramref name="RevisionId"/>; null with it.</param>
+/// <param name="RolledBackToRevision">For <see cref="LedgerAction.RolledBack"/>, the revision now running instead, when known.</param>
 public sealed record LedgerEntry(
     string Environment,
     string Version,
@@ -60,8 +66,23 @@ public sealed record LedgerEntry(
     string Details,
     TimeSpan Duration,
     string? RolledBackTo = null,
-    int? Revision = null)
+    int? Revision = null,
+    string? RevisionId = null,
+    string? ConfigurationHash = null,
+    string? RolledBackToRevision = null)
 {
+    /// <summary>
+    /// What tells this entry's release apart from others in the ledger: its <see cref="RevisionId"/>, else (an entry from
+    /// before revisions) its version.
+    /// </summary>
+    internal string RevisionKey => RevisionId ?? "version " + Version;
+
+    /// <summary>The key of <see cref="RolledBackTo"/>, as <see cref="RevisionKey"/> spells it; null when this is not a rollback.</summary>
+    internal string? RolledBackToKey => RolledBackTo is null ? null : RolledBackToRevision ?? "version " + RolledBackTo;
+
+    /// <summary><c>1.2.0 (rev 3f9a1b2c4d5e)</c>, or the version alone for an entry from before revisions.</summary>
+    public string Describe() => RevisionId is null ? Version : $"{Version} (rev {RevisionId})";
+
     /// <summary><c>user@host</c> for the current process, as <see cref="Who"/> expects it.</summary>
     public static string CurrentUser => $"{System.Environment.UserName}@{System.Environment.MachineName}";
 }

@@ -8,11 +8,12 @@ internal static class LedgerTable
 {
     private const int ShortCommitLength = 7;
 
-    private static readonly string[] Headers = ["WHEN (UTC)", "ACTION", "VERSION", "COMMIT", "WHO", "DURATION", "DETAILS"];
+    private static readonly string[] Headers = ["WHEN (UTC)", "ACTION", "VERSION", "REVISION", "COMMIT", "WHO", "DURATION", "DETAILS"];
 
     /// <summary>
     /// Renders <paramref name="entries"/>, given oldest first as <see cref="ReleaseLedger.ReadAll"/> returns them, newest
-    /// first: when, action, version (with <c>-&gt; target</c> for a rollback), short commit, who, duration, details.
+    /// first: when, action, version (with <c>-&gt; target</c> for a rollback), revision (with <c>-&gt; target</c>; <c>-</c> for an
+    /// entry from before revisions), short commit, who, duration, details.
     /// Columns are padded with spaces; every line ends with <c>\n</c>. An empty history renders as one sentence.
     /// </summary>
     public static string Render(IEnumerable<LedgerEntry> entries)
@@ -40,6 +41,7 @@ internal static class LedgerTable
         e.When.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
         e.Action.ToString(),
         e.RolledBackTo is null ? e.Version : $"{e.Version} -> {e.RolledBackTo}",
+        e.RolledBackTo is null ? e.RevisionId ?? "-" : $"{e.RevisionId ?? "-"} -> {e.RolledBackToRevision ?? "-"}",
         Processes.PrintableText.Escape(e.Commit.Length > ShortCommitLength ? e.Commit[..ShortCommitLength] : e.Commit),
         Processes.PrintableText.Escape(e.Who),
         Duration(e.Duration),

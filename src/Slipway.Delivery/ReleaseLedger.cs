@@ -139,24 +139,53 @@ public sealed class ReleaseLedger
 
     /// <summary>
     /// The release to roll back to: the latest <see cref="LedgerAction.Deployed"/> or <see cref="LedgerAction.Promoted"/>
-    /// entry (in append order) such that no entry after it, for the same version, is <see cref="LedgerAction.Failed"/> or
+    /// entry (in append order) such that no entry after it, for the same revision, is <see cref="LedgerAction.Failed"/> or
     /// <see cref="LedgerAction.RolledBack"/>. Null when there is none.
     /// </summary>
     /// <remarks>
-    /// "After it" makes a redeploy count: 1.2 deployed, failed, then deployed again successfully is good again, because
-    /// the last Deployed comes after the Failed. <see cref="LedgerAction.Aborted"/> changes nothing. A
-    /// <see cref="LedgerAction.RolledBack"/> entry condemns the version rolled back from and vouches for its
-    /// <see cref="LedgerEntry.RolledBackTo"/> (which passed its probes again), unless that target is condemned by a later
-    /// entry; the entry returned is then the target's own latest Deployed or Promoted one, which carries its images.
+    /// A revision is the images plus the rendered configuration (<see cref="ReleaseRevision"/>): a failed deploy of 1.2
+    /// with one variable changed condemns that revision only, and 1.2 as it ran before stays good. Entries from before
+    /// revisions existed are told apart by version. "After it" makes a redeploy count: deployed, failed, then deployed
+    /// again successfully is good again, because the last Deployed comes after the Failed. <see cref="LedgerAction.Aborted"/>
+    /// changes nothing. A <see cref="LedgerAction.RolledBack"/> entry condemns the revision rolled back from and vouches
+    /// for its target (which passed its probes again), unless that target is condemned by a later entry; the entry
+    /// returned is then the target's own latest Deployed or Promoted one, which carries its images.
     /// Unreadable lines are ignored, as in <see cref="ReadAll"/>.
     /// </remarks>
-    public LedgerEntry? LastGood() => LastGoodExcept(null);
+    public LedgerEntry? LastGood() => LastGoodWhere(_ => true);
 
     /// <summary>
-    /// The newest good release other than <paramref name="version"/>: where a rollback without <c>--to</c> goes when
-    /// <paramref name="version"/> is the one running. Null when there is none.
+    /// The newest good release whose version is not <paramref name="version"/> (any version when null). Null when there is none.
     /// </summary>
-    public LedgerEntry? LastGoodExcept(string? version)
+    public LedgerEntry? LastGoodExcept(string? version) => LastGoodWhere(e => e.Version != version);
+
+    /// <summary>
+    /// The newest good revision other than <paramref name="running"/>'s: where a rollback without <c>--to</c> goes, and
+    /// where a failed deploy returns to (the same version with its previous configuration counts). Any good revision
+    /// when <paramref name="running"/> is null; null when there is none.
+    /// </summary>
+    public LedgerEntry? LastGoodOtherThan(LedgerEntry? running) =>
+        running is null ? LastGood() : LastGoodOtherThan(running.Version, running.RevisionId);
+
+    /// <summary>
+    /// The newest good revision other than <paramref name="revisionId"/> (other than <paramref name="version"/> as entries
+    /// from before revisions recorded it, when <paramref name="revisionId"/> is null). Null when there is none.
+    /// </summary>
+    public LedgerEntry? LastGoodOtherThan(string version, string? revisionId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        var running = new LedgerEntry(string.Empty, version, string.Empty, new Dictionary<string, string>(), string.Empty, default, LedgerAction.Deployed, string.Empty, default, RevisionId: revisionId).RevisionKey;
+        return LastGoodWhere(e => e.RevisionKey != running);
+    }
+
+    /// <summary>The latest good (Deployed or Promoted) entry of the revision <paramref name="revisionId"/>; null when it never ran well.</summary>
+    public LedgerEntry? FindRevision(string revisionId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(revisionId);
+        return ReadAll().Entries.LastOrDefault(e => e.RevisionId == revisionId && e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
+    }
+
+    private LedgerEntry? LastGoodWhere(Func<LedgerEntry, bool> candidate)
     {
         var entries = ReadAll().Entries;
         var condemned = new HashSet<string>(StringComparer.Ordinal);
@@ -168,18 +197,19 @@ public sealed class ReleaseLedger
             switch (entry.Action)
             {
                 case LedgerAction.Failed:
-                    condemned.Add(entry.Version);
+                    condemned.Add(entry.RevisionKey);
                     break;
                 case LedgerAction.RolledBack:
-                    if (entry.RolledBackTo is { } target && target != version && !condemned.Contains(target) &&
-                        entries.Take(i).LastOrDefault(e => e.Version == target && e.Action is LedgerAction.Deployed or LedgerAction.Promoted) is { } good)
+                    if (entry.RolledBackToKey is { } target && !condemned.Contains(target) &&
+                        entries.Take(i).LastOrDefault(e => e.RevisionKey == target && e.Action is LedgerAction.Deployed or LedgerAction.Promoted) is { } good &&
+                        candidate(good))
                     {
                         return good;
                     }
 
-                    condemned.Add(entry.Version);
+                    condemned.Add(entry.RevisionKey);
                     break;
-                case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.Version) && entry.Version != version:
+                case LedgerAction.Deployed or LedgerAction.Promoted when !condemned.Contains(entry.RevisionKey) && candidate(entry):
                     return entry;
                 default:
                     break;
@@ -227,6 +257,12 @@ public sealed class ReleaseLedger
             return "its rolledBackTo is not " + RecordedValue.VersionRule;
         }
 
+        // A revision names the override file a rollback reuses.
+        if (entry.RevisionId is { } revision && !ReleaseRevision.IsId(revision) || entry.RolledBackToRevision is { } back && !ReleaseRevision.IsId(back))
+        {
+            return "its revision is not " + ReleaseRevision.IdRule;
+        }
+
         foreach (var (service, reference) in entry.Images)
         {
             if (!RecordedValue.IsService(service) || !RecordedValue.IsImageReference(reference))
@@ -266,6 +302,16 @@ public sealed class ReleaseLedger
         else if (entry.Action != LedgerAction.RolledBack && entry.RolledBackTo is not null)
         {
             problems.Add($"rolledBackTo is only for RolledBack entries, not {entry.Action}");
+        }
+
+        if (entry.RevisionId is { } revision && !ReleaseRevision.IsId(revision))
+        {
+            problems.Add($"revisionId is not {ReleaseRevision.IdRule}");
+        }
+
+        if (entry.RolledBackToRevision is not null && (entry.Action != LedgerAction.RolledBack || !ReleaseRevision.IsId(entry.RolledBackToRevision)))
+        {
+            problems.Add($"rolledBackToRevision is only for RolledBack entries and is {ReleaseRevision.IdRule}");
         }
 
         if (problems.Count > 0)

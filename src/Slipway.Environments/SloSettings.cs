@@ -40,4 +40,10 @@ public sealed record SloProbe
     /// <summary>The largest tolerated fraction of failed samples, from 0 to 1.</summary>
     [Range(0.0, 1.0)]
     public double MaxErrorRate { get; init; }
+
+    /// <summary>
+    /// Whether the probe is also sent straight to each new container (a GET, bypassing the proxy) before the container
+    /// takes any user request; false for a probe that must only go through the proxy. Default true.
+    /// </summary>
+    public bool Direct { get; init; } = true;
 }

@@ -141,26 +141,42 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.True(rollbackTo.ExitCode == 0, rollbackTo.Out + rollbackTo.Error);
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
 
-        // 6. A release that is healthy but serves errors: probes fail, automatic rollback to A, exit 1.
-        WriteStaging(faultMode: "errors");
-        LoadSummary episode;
-        HostRun faulty;
-        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
-        {
-            load.Start();
-            faulty = await DeployAsync(releaseB);
-            episode = await load.StopAsync();
-        }
-
-        WriteStaging(faultMode: null);
-        output.WriteLine($"faulty release: {episode.Sent} requests, {episode.Failed} failed ({string.Join(", ", episode.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
-        Assert.Equal(1, faulty.ExitCode);
-        Assert.Contains("Rolled back automatically", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        // 6. A release that is healthy but serves errors: caught by the checks before traffic, straight to its new
+        // containers; not one user request fails, A keeps serving, the ledger says Failed before traffic.
+        var (faulty, episode) = await DeployFaultyUnderLoadAsync(releaseB, "faulty release, checks before traffic");
+        Assert.True(faulty.ExitCode == 1, faulty.Out + faulty.Error);
+        Assert.Contains("checks before traffic", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Contains("No traffic moved", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.True(episode.Failed == 0, $"{episode.Failed} of {episode.Sent} requests failed although the release was caught before traffic");
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         var afterFault = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
-        Assert.Equal([LedgerAction.Failed, LedgerAction.RolledBack], afterFault.TakeLast(2).Select(e => e.Action));
-        Assert.All(afterFault.TakeLast(2), e => Assert.Equal(versionB, e.Version));
-        Assert.Equal(versionA, afterFault[^1].RolledBackTo);
+        Assert.Equal((LedgerAction.Failed, versionB), (afterFault[^1].Action, afterFault[^1].Version));
+        Assert.StartsWith("before traffic: ", afterFault[^1].Details, StringComparison.Ordinal);
+        Assert.Equal(2, ApiContainers().Count);
+
+        // 6b. The same version with one variable that breaks /orders (a configuration-only change), with /orders probed
+        // through the proxy only, so it fails after traffic moved: a revision of its own, rolled back to the previous
+        // revision of that same version.
+        var runningA = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).LastGood()!;
+        var (configOnly, _) = await DeployFaultyUnderLoadAsync(releaseA, "configuration-only failure after traffic", proxyOnly: ["api-orders"]);
+        Assert.True(configOnly.ExitCode == 1, configOnly.Out + configOnly.Error);
+        Assert.Contains("Rolled back automatically", configOnly.Out + configOnly.Error, StringComparison.Ordinal);
+        Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        {
+            using var orders = await http.GetAsync(new Uri(StackUrl, "/orders?limit=1"));
+            Assert.True(orders.IsSuccessStatusCode, $"/orders answers {(int)orders.StatusCode} after the rollback of the configuration-only change");
+        }
+
+        var afterConfig = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
+        var (failedRevision, rolledBack) = (afterConfig[^2], afterConfig[^1]);
+        Assert.Equal([LedgerAction.Failed, LedgerAction.RolledBack], new[] { failedRevision.Action, rolledBack.Action });
+        Assert.Equal((versionA, versionA), (rolledBack.Version, rolledBack.RolledBackTo));
+        Assert.NotNull(runningA.RevisionId);
+        Assert.Equal(failedRevision.RevisionId, rolledBack.RevisionId);
+        Assert.Equal(runningA.RevisionId, rolledBack.RolledBackToRevision);
+        Assert.NotEqual(rolledBack.RevisionId, rolledBack.RolledBackToRevision);
+        Assert.True(File.Exists(Path.Combine(State, "releases", $"{versionA}@{rolledBack.RevisionId}.compose.yml")));
 
         // 7. A migration that fails: aborted before traffic moves, A still serves, and the backup restores.
         var releaseBroken = await PublishWithBrokenMigrationAsync();
@@ -177,10 +193,28 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         // 8. History prints it all as a table.
         var history = await workspace.RunHostAsync("--target", "History", "--env", "staging");
         Assert.Equal(0, history.ExitCode);
-        foreach (var action in new[] { "Deployed", "Failed", "RolledBack", "Aborted" })
+        foreach (var action in new[] { "Deployed", "Failed", "RolledBack", "Aborted", "REVISION", $"{rolledBack.RevisionId} -> {rolledBack.RolledBackToRevision}" })
         {
             Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    /// <summary>Deploys <paramref name="release"/> with <c>FAULT_MODE=errors</c> under load at 25/s, then restores the matrix.</summary>
+    private async Task<(HostRun Run, LoadSummary Load)> DeployFaultyUnderLoadAsync(string release, string episode, IReadOnlyCollection<string>? proxyOnly = null)
+    {
+        WriteStaging(faultMode: "errors", proxyOnly);
+        HostRun run;
+        LoadSummary summary;
+        await using (var load = new LoadGenerator(new Uri(StackUrl, "/orders?limit=1"), LoadRate, maxRequests: 10_000, maxDuration: TimeSpan.FromMinutes(5)))
+        {
+            load.Start();
+            run = await DeployAsync(release);
+            summary = await load.StopAsync();
+        }
+
+        WriteStaging(faultMode: null);
+        output.WriteLine($"{episode}: {summary.Sent} requests, {summary.Failed} failed ({string.Join(", ", summary.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
+        return (run, summary);
     }
 
     private Task<HostRun> DeployAsync(string release, params string[] extra)
@@ -241,7 +275,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
 
     private static string RepositoryPath(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..reference.IndexOf('@', StringComparison.Ordinal)];
 
-    private void WriteStaging(string? faultMode) =>
+    private void WriteStaging(string? faultMode, IReadOnlyCollection<string>? proxyOnly = null) =>
         File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), StackEnvironment.Render(
             "staging on the local engine, two api replicas, fast probes. Signatures are tested by SigningGateTests.",
             """
@@ -249,5 +283,5 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
               on: branch
               pattern: main
             """,
-            Project, workspace.Prefix, _port, faultMode, [("api-ready", "/health/ready"), ("api-orders", "/orders?limit=1")]));
+            Project, workspace.Prefix, _port, faultMode, [("api-ready", "/health/ready"), ("api-orders", "/orders?limit=1")], proxyOnly: proxyOnly));
 }

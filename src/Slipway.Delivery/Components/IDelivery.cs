@@ -23,8 +23,8 @@ public interface IDelivery : IBuildImages
     [Parameter("Remove the environment's lock first: for a lock left by a killed run (a deploy reports it as stale)")]
     bool BreakLock => TryGetValue(() => BreakLock);
 
-    /// <summary>--to: the version Rollback returns to.</summary>
-    [Parameter("Rollback: the version to return to; default the good release before the one running (from the ledger)", Name = "to")]
+    /// <summary>--to: the version or revision Rollback returns to.</summary>
+    [Parameter("Rollback: the version or revision (History's REVISION column) to return to; default the good revision before the one running (from the ledger)", Name = "to")]
     string? RollbackTo => TryGetValue(() => RollbackTo);
 
     /// <summary>--override-protection: deploy past the environment's protection, where its matrix allows it; the reason goes to the ledger.</summary>

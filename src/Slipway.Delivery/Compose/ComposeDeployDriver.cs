@@ -67,22 +67,30 @@ public sealed class ComposeDeployDriver : IDeployDriver
         ArgumentNullException.ThrowIfNull(release);
         var deployment = await DeploymentAsync();
         var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);
-        await WriteAsync(deployment.OverrideFileOf(release.Version), rendered.Yaml);
-        return await Deployer(_session, deployment, rendered).DeployAsync(Compose(release), who);
+        var revision = ReleaseRevision.Of(release.Images, rendered.Yaml, rendered.SecretVariables);
+        await KeptOverride.WriteAsync(_session, deployment.OverrideFileOf(release.Version, revision.Id), rendered.Yaml, _environment.Relative);
+        return await Deployer(_session, deployment, rendered).DeployAsync(Compose(release) with { Revision = revision }, who);
     }
 
     /// <inheritdoc />
-    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who)
+    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who)
     {
         ArgumentNullException.ThrowIfNull(target);
         var deployment = await DeploymentAsync();
-        var overrideFile = deployment.OverrideFileOf(target.Version);
+        var overrideFile = deployment.OverrideFileOf(target.Version, target.RevisionId);
         if (!File.Exists(overrideFile) && !_session.IsDryRun)
         {
-            throw new InvalidOperationException($"The configuration {target.Version} was deployed with ({overrideFile}) is gone from the state directory: Rollback cannot redeploy it as it was. Deploy it again with Publish --version {target.Version}.");
+            throw new InvalidOperationException($"The configuration {target.Describe()} was deployed with ({overrideFile}) is gone from the state directory: Rollback cannot redeploy it as it was. Deploy it again with Publish --version {target.Version}.");
         }
 
+        // Secret values are never written down: a revision returns with the values the secrets have today.
         var rendered = ComposeOverride.Render(Environment, target.Version, _environment.Secrets);
+        if (target.RevisionId is { } id && !_session.IsDryRun &&
+            ReleaseRevision.Of(target.Images, await File.ReadAllTextAsync(overrideFile), rendered.SecretVariables).Id != id)
+        {
+            _session.Warning($"A secret of {target.Describe()} has a different value now than when it ran: it returns with today's values (secret values are never stored).");
+        }
+
         return await Deployer(_session, deployment, rendered).RollbackAsync(ComposeRelease.From(target), current, who);
     }
 
@@ -93,7 +101,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
         ArgumentNullException.ThrowIfNull(stable);
         ArgumentNullException.ThrowIfNull(plan);
         var deployment = await DeploymentAsync();
-        var stableOverride = deployment.OverrideFileOf(stable.Version);
+        var stableOverride = deployment.OverrideFileOf(stable.Version, stable.RevisionId);
         if (!File.Exists(stableOverride) && !_session.IsDryRun)
         {
             throw new InvalidOperationException($"The configuration the stable release {stable.Version} runs with ({stableOverride}) is gone from the state directory: redeploy it (Rollback --to {stable.Version}) before a canary.");
@@ -106,7 +114,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
 
         // Ctrl+C must not stop the commands that take the canary's traffic away: the deployer runs uncancelled, the
         // controller's waits and probes stop, and it aborts.
-        return Deployer(_uncancelled, deployment, rendered).Canary(ComposeRelease.From(stable), plan.Replicas, rendered.Yaml);
+        return Deployer(_uncancelled, deployment, rendered).Canary(ComposeRelease.From(stable), plan.Replicas, rendered);
     }
 
     /// <summary>
@@ -147,6 +155,8 @@ public sealed class ComposeDeployDriver : IDeployDriver
             Rollout = Environment.Rollout,
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
+            ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.Direct)] : [],
+            RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
         };
     }
 

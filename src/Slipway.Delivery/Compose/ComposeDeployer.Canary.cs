@@ -20,7 +20,7 @@ public sealed partial class ComposeDeployer
     /// The new release's own override, written only when it is promoted: an aborted canary leaves the override an
     /// earlier deploy of the same version kept for a rollback as it was.
     /// </param>
-    public ICanaryTraffic Canary(ComposeRelease stable, int replicas, string releaseOverride)
+    public ICanaryTraffic Canary(ComposeRelease stable, int replicas, ComposeOverride releaseOverride)
     {
         ArgumentNullException.ThrowIfNull(stable);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(replicas);
@@ -28,7 +28,7 @@ public sealed partial class ComposeDeployer
         return new CanaryTraffic(this, stable, replicas, releaseOverride);
     }
 
-    private sealed class CanaryTraffic(ComposeDeployer deployer, ComposeRelease stable, int replicas, string releaseOverride) : ICanaryTraffic
+    private sealed class CanaryTraffic(ComposeDeployer deployer, ComposeRelease stable, int replicas, ComposeOverride releaseOverride) : ICanaryTraffic
     {
         private ComposeDeployment Deployment => deployer._deployment;
 
@@ -128,14 +128,9 @@ public sealed partial class ComposeDeployer
         public async Task<DeployOutcome> PromoteAsync(CanaryRelease release, string who, CancellationToken cancellationToken)
         {
             // The stable services roll out the new release while the canary keeps its share; then the canary goes.
-            var file = Deployment.OverrideFileOf(release.Version);
-            await Session.DoAsync($"write {Path.GetFileName(file)}, the override {release.Version} runs with from now on", _ =>
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                File.WriteAllText(file, releaseOverride);
-                return Task.CompletedTask;
-            });
-            var outcome = await deployer.DeployAsync(new ComposeRelease(release.Version, release.Commit, release.Images), who, promotion: true);
+            var revision = ReleaseRevision.Of(release.Images, releaseOverride.Yaml, releaseOverride.SecretVariables);
+            await KeptOverride.WriteAsync(Session, Deployment.OverrideFileOf(release.Version, revision.Id), releaseOverride.Yaml, Path.GetFileName);
+            var outcome = await deployer.DeployAsync(new ComposeRelease(release.Version, release.Commit, release.Images, revision), who, promotion: true);
             await RemoveAsync(cancellationToken);
             return outcome;
         }

@@ -51,7 +51,7 @@ public sealed partial class ComposeDeployer
         ArgumentNullException.ThrowIfNull(release);
         var started = _time.GetTimestamp();
         var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
-        _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Version} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
+        _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Describe()} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
         var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
         {
@@ -61,44 +61,45 @@ public sealed partial class ComposeDeployer
         if (attempt.Failure is null)
         {
             Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
-            return new DeployOutcome(success, $"{release.Version} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
+            return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
         }
 
         if (attempt.Stage == Stage.Migrations)
         {
             var aborted = $"migration failed before traffic moved: {attempt.Failure}. The previous release keeps serving; nothing was changed{BackupNote(attempt.Backup)}.";
             Record(release, LedgerAction.Aborted, aborted, started, who);
-            return new DeployOutcome(LedgerAction.Aborted, $"Deploy of {release.Version} aborted: {aborted}", attempt.Backup);
+            return new DeployOutcome(LedgerAction.Aborted, $"Deploy of {release.Describe()} aborted: {aborted}", attempt.Backup);
         }
 
-        Record(release, LedgerAction.Failed, $"{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
+        Record(release, LedgerAction.Failed, $"{(attempt.TrafficMoved ? string.Empty : "before traffic: ")}{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
         if (attempt.Stage < Stage.Rollout || !attempt.TrafficMoved)
         {
             return new DeployOutcome(LedgerAction.Failed,
-                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. No traffic moved: the previous release keeps serving.", attempt.Backup);
+                $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. No traffic moved: the previous release keeps serving.", attempt.Backup);
         }
 
-        var lastGood = _ledger.LastGoodExcept(release.Version);
+        // The previous good revision, which may be the same version with its previous configuration.
+        var lastGood = _ledger.LastGoodOtherThan(release.Version, release.Revision?.Id);
         if (!_deployment.Rollout.RollbackOnFailure || lastGood is null)
         {
-            var why = lastGood is null ? "there is no earlier good release in the ledger to return to" : "rollout.rollback_on_failure is off";
+            var why = lastGood is null ? "there is no earlier good revision in the ledger to return to" : "rollout.rollback_on_failure is off";
             return new DeployOutcome(LedgerAction.Failed,
-                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Not rolled back: {why}; {_deployment.Environment} runs {release.Version} as it is.", attempt.Backup);
+                $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Not rolled back: {why}; {_deployment.Environment} runs {release.Describe()} as it is.", attempt.Backup);
         }
 
-        _session.Warning($"{attempt.Stage.Describe()} failed: {attempt.Failure}. Rolling back to {lastGood.Version}, the last good release.");
+        _session.Warning($"{attempt.Stage.Describe()} failed: {attempt.Failure}. Rolling back to {lastGood.Describe()}, the last good revision.");
         var rollbackStarted = _time.GetTimestamp();
         var rollback = await ApplyAsync(ComposeRelease.From(lastGood), migrate: false, backup: false);
         if (rollback.Failure is null)
         {
-            Record(release, LedgerAction.RolledBack, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); {lastGood.Version} redeployed and its probes passed", rollbackStarted, who, rolledBackTo: lastGood.Version);
+            Record(release, LedgerAction.RolledBack, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); {lastGood.Describe()} redeployed and its probes passed", rollbackStarted, who, rolledBackTo: lastGood);
             return new DeployOutcome(LedgerAction.RolledBack,
-                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: {lastGood.Version} serves again and passed its probes.", attempt.Backup);
+                $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: {lastGood.Describe()} serves again and passed its probes.", attempt.Backup);
         }
 
-        Record(ComposeRelease.From(lastGood), LedgerAction.Failed, $"automatic rollback from {release.Version} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who);
+        Record(ComposeRelease.From(lastGood), LedgerAction.Failed, $"automatic rollback from {release.Describe()} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who);
         return new DeployOutcome(LedgerAction.Failed,
-            $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Version} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
+            $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Describe()} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
             + $"Inspect the stack (docker compose -p {_deployment.Project.Name} ps --all) and run Rollback --to VERSION.", attempt.Backup);
     }
 
@@ -106,11 +107,11 @@ public sealed partial class ComposeDeployer
     /// Redeploys <paramref name="target"/> in place of <paramref name="current"/> through the same zero-downtime path and
     /// probes, without migrations (the schema stays expanded: see the expand → migrate → contract rule).
     /// </summary>
-    public async Task<DeployOutcome> RollbackAsync(ComposeRelease target, string? current, string who)
+    public async Task<DeployOutcome> RollbackAsync(ComposeRelease target, LedgerEntry? current, string who)
     {
         ArgumentNullException.ThrowIfNull(target);
         var started = _time.GetTimestamp();
-        _session.Info($"Rolling {_deployment.Environment} back to {target.Version}{(current is null ? string.Empty : $" (from {current})")}");
+        _session.Info($"Rolling {_deployment.Environment} back to {target.Describe()}{(current is null ? string.Empty : $" (from {current.Describe()})")}");
         var attempt = await ApplyAsync(target, migrate: false, backup: _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
         {
@@ -119,21 +120,22 @@ public sealed partial class ComposeDeployer
 
         if (attempt.Failure is null)
         {
-            Record(current is null ? target : CurrentAs(current, target), LedgerAction.RolledBack, $"manual rollback to {target.Version}; probes passed{BackupNote(attempt.Backup)}", started, who, rolledBackTo: target.Version);
-            return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Version} again: every service healthy, probes passed.", attempt.Backup);
+            Record(current is null ? target : ComposeRelease.From(current), LedgerAction.RolledBack, $"manual rollback to {target.Describe()}; probes passed{BackupNote(attempt.Backup)}", started, who, rolledBackTo: target);
+            return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Describe()} again: every service healthy, probes passed.", attempt.Backup);
         }
 
-        Record(target, LedgerAction.Failed, $"rollback to {target.Version} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who);
-        return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", attempt.Backup);
+        Record(target, LedgerAction.Failed, $"rollback to {target.Describe()} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who);
+        return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", attempt.Backup);
     }
 
-    private ComposeRelease CurrentAs(string version, ComposeRelease fallback) =>
-        _ledger.Find(version) is { Count: > 0 } entries ? ComposeRelease.From(entries[^1]) : fallback with { Version = version };
+    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, LedgerEntry? rolledBackTo = null) =>
+        Record(release, action, details, started, who, rolledBackTo is null ? null : ComposeRelease.From(rolledBackTo));
 
-    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, string? rolledBackTo = null) =>
+    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, ComposeRelease? rolledBackTo) =>
         _ledger.Append(new LedgerEntry(
             _deployment.Environment, release.Version, release.Commit, release.Images, who, _time.GetUtcNow(), action, details,
-            _time.GetElapsedTime(started), rolledBackTo));
+            _time.GetElapsedTime(started), rolledBackTo?.Version,
+            RevisionId: release.Revision?.Id, ConfigurationHash: release.Revision?.ConfigurationHash, RolledBackToRevision: rolledBackTo?.Revision?.Id));
 
     private static string BackupNote(string? backup) => backup is null ? string.Empty : $"; backup {Path.GetFileName(backup)}";
 
@@ -222,7 +224,7 @@ public sealed partial class ComposeDeployer
     /// <summary>The stack with <paramref name="release"/>'s images and, unless told otherwise, its override.</summary>
     private ComposeProject ProjectFor(ComposeRelease release, bool withOverride = true)
     {
-        var project = withOverride ? _deployment.Project.WithFile(_deployment.OverrideFileOf(release.Version)) : _deployment.Project;
+        var project = withOverride ? _deployment.Project.WithFile(_deployment.OverrideFileOf(release.Version, release.Revision?.Id)) : _deployment.Project;
         foreach (var service in _deployment.Services)
         {
             var image = release.Images.GetValueOrDefault(service.Name)
@@ -275,6 +277,7 @@ public sealed partial class ComposeDeployer
             fresh = [.. await WaitUntilReadyAsync(fresh, service.Name)];
             if (service.Routed)
             {
+                await CheckBeforeTrafficAsync(project, service, fresh);
                 await StartProxyAsync(project, service, fresh);
             }
         }

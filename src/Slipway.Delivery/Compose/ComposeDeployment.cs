@@ -51,11 +51,32 @@ public sealed record ComposeDeployment
     /// <summary>The environment's state directory (absolute): per-release overrides live under <c>releases/</c>.</summary>
     public required string StateDirectory { get; init; }
 
+    /// <summary>
+    /// The SLO probes sent straight to each new container of the routed service before it takes traffic (from inside the
+    /// proxy's container, past its backend); empty for none.
+    /// </summary>
+    public IReadOnlyList<SloProbe> ChecksBeforeTraffic { get; init; } = [];
+
+    /// <summary>The port the routed service listens on inside its containers (what the proxy's slots point at).</summary>
+    public int? RoutedPort { get; init; }
+
     /// <summary>The prefix of the proxy's canary server slots (<c>server-template canary 1-4 api-canary:8080</c>).</summary>
     public string CanaryServerPrefix { get; init; } = "canary";
 
-    /// <summary>The override file kept for <paramref name="version"/>, which a rollback to it reuses.</summary>
-    public string OverrideFileOf(string version) => ReleaseFile(version, ".compose.yml");
+    /// <summary>
+    /// The override file kept for the revision <paramref name="revision"/> of <paramref name="version"/>, which a rollback
+    /// to it reuses; written once and never changed (<c>releases/VERSION@REVISION.compose.yml</c>). Without a revision
+    /// (a ledger entry from before revisions), the file every deploy of the version used to overwrite.
+    /// </summary>
+    public string OverrideFileOf(string version, string? revision = null)
+    {
+        if (revision is not null && !ReleaseRevision.IsId(revision))
+        {
+            throw new ArgumentException($"'{revision}' is not a revision ({ReleaseRevision.IdRule}).", nameof(revision));
+        }
+
+        return ReleaseFile(revision is null ? version : $"{version}@{revision}", ".compose.yml");
+    }
 
     /// <summary>The override that runs <paramref name="version"/> as a canary, over the stable release's override.</summary>
     public string CanaryOverrideFileOf(string version) => ReleaseFile(version, ".canary.compose.yml");
@@ -63,7 +84,7 @@ public sealed record ComposeDeployment
     private string ReleaseFile(string version, string suffix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
-        var safe = new string([.. version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
+        var safe = new string([.. version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_')]);
         return Path.Combine(StateDirectory, "releases", safe + suffix);
     }
 }
@@ -79,14 +100,21 @@ public sealed record ComposeAppService(string Name, int Replicas, string ImageVa
 /// <param name="Version">Its version.</param>
 /// <param name="Commit">Its commit.</param>
 /// <param name="Images">Image reference by digest (<c>repo@sha256:…</c>) per service.</param>
-public sealed record ComposeRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images)
+/// <param name="Revision">
+/// The images with the configuration they run with (its override is <see cref="ComposeDeployment.OverrideFileOf"/>);
+/// null for a ledger entry from before revisions.
+/// </param>
+public sealed record ComposeRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images, ReleaseRevision? Revision = null)
 {
-    /// <summary>The release a ledger entry recorded.</summary>
+    /// <summary>The release a ledger entry recorded, with its revision when it has one.</summary>
     public static ComposeRelease From(LedgerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new(entry.Version, entry.Commit, entry.Images);
+        return new(entry.Version, entry.Commit, entry.Images, entry.RevisionId is { } id ? new ReleaseRevision(id, entry.ConfigurationHash ?? string.Empty) : null);
     }
+
+    /// <summary><c>1.2.0 (rev 3f9a1b2c4d5e)</c>, or the version alone without a revision.</summary>
+    public string Describe() => Revision is null ? Version : $"{Version} (rev {Revision.Id})";
 }
 
 /// <summary>What a deploy or rollback ended as.</summary>

@@ -92,8 +92,8 @@ public sealed class HelmDeployDriver : IDeployDriver
     }
 
     /// <inheritdoc />
-    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who) =>
-        await (await DeployerAsync(_session)).RollbackAsync(target, current, who);
+    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who) =>
+        await (await DeployerAsync(_session)).RollbackAsync(target, current?.Version, who);
 
     /// <summary>
     /// Values for the new release on both tracks, the canary as its own Helm release, the split on the stable release's

@@ -9,8 +9,11 @@ namespace Slipway.IntegrationTests.Support;
 /// </summary>
 public static class StackEnvironment
 {
-    /// <summary>The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors.</summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "")
+    /// <summary>
+    /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
+    /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>).
+    /// </summary>
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null)
     {
         var probeList = string.Concat(probes.Select(p => $"""
                 - name: {p.Name}
@@ -19,6 +22,7 @@ public static class StackEnvironment
                   interval: 200ms
                   p95_latency: 1s
                   max_error_rate: 0
+                  direct: {(proxyOnly?.Contains(p.Name) == true ? "false" : "true")}
 
             """));
         return string.Create(CultureInfo.InvariantCulture, $"""

@@ -117,7 +117,7 @@ public sealed class DeliveryRunTests : IDisposable
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Run().RollbackAsync(to: "0.9.0"));
 
-        Assert.Equal("0.9.0 was never deployed to dev successfully, so there is nothing to return to. See: ./build.sh --target History --env dev", failure.Message);
+        Assert.Equal("0.9.0 (a version or a revision) was never deployed to dev successfully, so there is nothing to return to. See: ./build.sh --target History --env dev", failure.Message);
         Assert.Null(_driver.RolledBackTo);
     }
 
@@ -205,9 +205,9 @@ public sealed class DeliveryRunTests : IDisposable
             return Task.FromResult(Outcome);
         }
 
-        public Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who)
+        public Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who)
         {
-            (RolledBackTo, RolledBackFrom) = (target.Version, current);
+            (RolledBackTo, RolledBackFrom) = (target.Version, current?.Version);
             return Task.FromResult(new DeployOutcome(LedgerAction.RolledBack, $"dev runs {target.Version} again", null));
         }
 

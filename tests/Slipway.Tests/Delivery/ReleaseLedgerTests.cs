@@ -192,22 +192,111 @@ public sealed class ReleaseLedgerTests
         var entries = new[]
         {
             Entry("1.0.0", LedgerAction.Deployed, 0) with { Duration = TimeSpan.FromSeconds(42) },
-            Entry("1.1.0", LedgerAction.Failed, 10, "api unhealthy\nafter 60s") with { Duration = TimeSpan.FromSeconds(125) },
-            Entry("1.1.0", LedgerAction.RolledBack, 12, "api unhealthy", "1.0.0") with { Duration = TimeSpan.FromMinutes(63) },
+            Entry("1.1.0", LedgerAction.Failed, 10, "api unhealthy\nafter 60s") with { Duration = TimeSpan.FromSeconds(125), RevisionId = "bbbbbbbbbbbb" },
+            Entry("1.1.0", LedgerAction.RolledBack, 12, "api unhealthy", "1.0.0") with { Duration = TimeSpan.FromMinutes(63), RevisionId = "bbbbbbbbbbbb" },
         };
 
         var table = LedgerTable.Render(entries);
 
         Assert.Equal(
             """
-            WHEN (UTC)           ACTION      VERSION         COMMIT   WHO          DURATION  DETAILS
-            -------------------  ----------  --------------  -------  -----------  --------  -----------------------
-            2026-03-01 09:12:00  RolledBack  1.1.0 -> 1.0.0  9f86d08  ci@build-01  1h 03m    api unhealthy
-            2026-03-01 09:10:00  Failed      1.1.0           9f86d08  ci@build-01  2m 05s    api unhealthy after 60s
-            2026-03-01 09:00:00  Deployed    1.0.0           9f86d08  ci@build-01  42s       ok
+            WHEN (UTC)           ACTION      VERSION         REVISION           COMMIT   WHO          DURATION  DETAILS
+            -------------------  ----------  --------------  -----------------  -------  -----------  --------  -----------------------
+            2026-03-01 09:12:00  RolledBack  1.1.0 -> 1.0.0  bbbbbbbbbbbb -> -  9f86d08  ci@build-01  1h 03m    api unhealthy
+            2026-03-01 09:10:00  Failed      1.1.0           bbbbbbbbbbbb       9f86d08  ci@build-01  2m 05s    api unhealthy after 60s
+            2026-03-01 09:00:00  Deployed    1.0.0           -                  9f86d08  ci@build-01  42s       ok
 
             """.ReplaceLineEndings("\n"),
             table);
         Assert.Equal("No releases recorded for this environment yet.\n", LedgerTable.Render([]));
+    }
+
+    private static LedgerEntry Revision(string version, string revision, LedgerAction action, int minute, string? rolledBackTo = null, string? rolledBackToRevision = null) =>
+        Entry(version, action, minute, rolledBackTo: rolledBackTo) with { RevisionId = revision, ConfigurationHash = "c" + revision, RolledBackToRevision = rolledBackToRevision };
+
+    [Fact]
+    public void A_failed_revision_leaves_the_previous_revision_of_the_same_version_good()
+    {
+        var ledger = NewLedger();
+        ledger.Append(Revision("1.2.0", "aaaaaaaaaaaa", LedgerAction.Deployed, 0));
+        ledger.Append(Revision("1.2.0", "aaaaaaaaaaaa", LedgerAction.Deployed, 5));
+        ledger.Append(Revision("1.2.0", "bbbbbbbbbbbb", LedgerAction.Deployed, 10));
+        Assert.Equal("bbbbbbbbbbbb", ledger.LastGood()?.RevisionId);
+        Assert.Equal("aaaaaaaaaaaa", ledger.LastGoodOtherThan(ledger.LastGood())?.RevisionId);
+        Assert.Null(ledger.LastGoodExcept("1.2.0"));
+
+        ledger.Append(Revision("1.2.0", "bbbbbbbbbbbb", LedgerAction.Failed, 11));
+
+        Assert.Equal(("1.2.0", "aaaaaaaaaaaa", 5), (ledger.LastGood()!.Version, ledger.LastGood()!.RevisionId, ledger.LastGood()!.When.Minute));
+        Assert.Equal("aaaaaaaaaaaa", ledger.LastGoodOtherThan("1.2.0", "bbbbbbbbbbbb")?.RevisionId);
+        Assert.Null(ledger.LastGoodOtherThan("1.2.0", "aaaaaaaaaaaa"));
+        Assert.Equal(5, ledger.FindRevision("aaaaaaaaaaaa")!.When.Minute);
+
+        // Named explicitly (Rollback --to), a revision that once ran well is found, as a version is.
+        Assert.Equal(10, ledger.FindRevision("bbbbbbbbbbbb")!.When.Minute);
+    }
+
+    [Fact]
+    public void A_ledger_from_before_revisions_still_reads_and_its_entries_are_told_apart_by_version()
+    {
+        var ledger = NewLedger();
+
+        // Two good deploys of 1.2.0 written by an older Slipway, then a configuration-only change of 1.2.0 that failed.
+        ledger.Append(Entry("1.2.0", LedgerAction.Deployed, 0));
+        ledger.Append(Entry("1.2.0", LedgerAction.Deployed, 5));
+        ledger.Append(Revision("1.2.0", "cccccccccccc", LedgerAction.Failed, 10));
+
+        var good = ledger.LastGoodOtherThan("1.2.0", "cccccccccccc");
+        Assert.Equal((5, (string?)null), (good!.When.Minute, good.RevisionId));
+        Assert.Equal("1.2.0", good.Describe());
+
+        // A legacy failure still condemns the version as those entries recorded it.
+        ledger.Append(Entry("1.2.0", LedgerAction.Failed, 12));
+        Assert.Null(ledger.LastGood());
+    }
+
+    [Fact]
+    public void A_rollback_vouches_for_the_revision_it_returned_to_not_for_the_version()
+    {
+        var ledger = NewLedger();
+        ledger.Append(Revision("1.2.0", "aaaaaaaaaaaa", LedgerAction.Deployed, 0));
+        ledger.Append(Revision("1.2.0", "bbbbbbbbbbbb", LedgerAction.Deployed, 5));
+        ledger.Append(Revision("1.3.0", "dddddddddddd", LedgerAction.Deployed, 10));
+        ledger.Append(Revision("1.3.0", "dddddddddddd", LedgerAction.RolledBack, 12, "1.2.0", "aaaaaaaaaaaa"));
+
+        Assert.Equal("aaaaaaaaaaaa", ledger.LastGood()?.RevisionId);
+        var read = ledger.ReadAll().Entries[^1];
+        Assert.Equal(("1.2.0", "aaaaaaaaaaaa"), (read.RolledBackTo, read.RolledBackToRevision));
+    }
+
+    [Fact]
+    public void A_revision_that_is_not_twelve_hex_digits_is_refused_on_append_and_skipped_on_read()
+    {
+        var ledger = NewLedger();
+
+        var error = Assert.Throws<ArgumentException>(() => ledger.Append(Entry("1.0.0", LedgerAction.Deployed) with { RevisionId = "../../x" }));
+        Assert.Contains("revisionId is not 12 lowercase hexadecimal digits", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ledger.Append(Entry("1.0.0", LedgerAction.Deployed) with { RolledBackToRevision = "aaaaaaaaaaaa" }));
+
+        ledger.Append(Revision("1.0.0", "aaaaaaaaaaaa", LedgerAction.Deployed, 0));
+        File.AppendAllText(ledger.Path, File.ReadAllText(ledger.Path).Replace("aaaaaaaaaaaa", "../../etc/pw", StringComparison.Ordinal));
+        var read = ledger.ReadAll();
+
+        Assert.Single(read.Entries);
+        Assert.Contains("its revision is not 12 lowercase hexadecimal digits", Assert.Single(read.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rollback_to_takes_a_revision_or_a_version_and_without_it_returns_to_the_previous_revision()
+    {
+        var ledger = NewLedger();
+        ledger.Append(Revision("1.1.0", "111111111111", LedgerAction.Deployed, 0));
+        ledger.Append(Revision("1.2.0", "aaaaaaaaaaaa", LedgerAction.Deployed, 5));
+        ledger.Append(Revision("1.2.0", "bbbbbbbbbbbb", LedgerAction.Deployed, 10));
+
+        Assert.Equal(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), (DeliveryRun.RollbackChoice(ledger, null)!.Value.Target.RevisionId, DeliveryRun.RollbackChoice(ledger, null)!.Value.Current!.RevisionId));
+        Assert.Equal("111111111111", DeliveryRun.RollbackChoice(ledger, "111111111111")!.Value.Target.RevisionId);
+        Assert.Equal("bbbbbbbbbbbb", DeliveryRun.RollbackChoice(ledger, "1.2.0")!.Value.Target.RevisionId);
+        Assert.Null(DeliveryRun.RollbackChoice(ledger, "cccccccccccc"));
     }
 }

@@ -436,7 +436,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.True((await Deployer().DeployAsync(V110, "ci@runner")).Succeeded);
         var target = ComposeRelease.From(Ledger.LastGoodExcept("1.1.0")!);
 
-        var outcome = await Deployer().RollbackAsync(target, "1.1.0", "ops@laptop");
+        var outcome = await Deployer().RollbackAsync(target, Ledger.LastGood(), "ops@laptop");
 
         Assert.Equal(LedgerAction.RolledBack, outcome.Action);
         Assert.Equal("test runs 1.0.0 again: every service healthy, probes passed.", outcome.Summary);
@@ -446,5 +446,86 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var entry = Entries[^1];
         Assert.Equal(("1.1.0", "5d6e7f8", LedgerAction.RolledBack, "1.0.0", "ops@laptop"), (entry.Version, entry.Commit, entry.Action, entry.RolledBackTo, entry.Who));
         Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task A_configuration_only_failure_rolls_back_to_the_previous_revision_of_the_same_version_with_its_kept_override()
+    {
+        Running(V100);
+        var good = V110 with { Revision = new ReleaseRevision("aaaaaaaaaaaa", "config-before") };
+        var broken = V110 with { Revision = new ReleaseRevision("bbbbbbbbbbbb", "config-after") };
+        Assert.True((await Deployer().DeployAsync(good, "ci@runner")).Succeeded);
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  0/10  FAILED\n", ["api-orders: 10 of 10 requests failed"]));
+
+        var outcome = await Deployer().DeployAsync(broken, "ci@runner");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Contains("Rolled back automatically: 1.1.0 (rev aaaaaaaaaaaa) serves again", outcome.Summary, StringComparison.Ordinal);
+        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning);
+        var rollback = _session.Events.SkipWhile(e => e != warning).ToList();
+        var upApi = Assert.Single(rollback, e => e.Kind == SessionEventKind.Run && Short(e.Invocation!) == "compose up --detach --no-deps --no-recreate --scale api=4 api").Invocation!;
+        Assert.Equal(Deployment.OverrideFileOf("1.1.0", "aaaaaaaaaaaa"), FilesOf(upApi)[^1]);
+        Assert.EndsWith(Path.Combine("releases", "1.1.0@aaaaaaaaaaaa.compose.yml"), FilesOf(upApi)[^1], StringComparison.Ordinal);
+        Assert.Equal(
+            [("1.1.0", LedgerAction.Deployed, "aaaaaaaaaaaa", (string?)null), ("1.1.0", LedgerAction.Failed, "bbbbbbbbbbbb", null), ("1.1.0", LedgerAction.RolledBack, "bbbbbbbbbbbb", "aaaaaaaaaaaa")],
+            Entries.Skip(1).Select(e => (e.Version, e.Action, e.RevisionId, e.RolledBackToRevision)));
+        Assert.Equal("config-after", Entries[2].ConfigurationHash);
+        Assert.Equal("aaaaaaaaaaaa", Ledger.LastGood()!.RevisionId);
+    }
+
+    private ComposeDeployment WithChecksBeforeTraffic => Deployment with
+    {
+        ChecksBeforeTraffic =
+        [
+            new SloProbe { Name = "api-ready", Path = "/health/ready", P95Latency = Duration.Parse("1s") },
+            new SloProbe { Name = "api-orders", Path = "/orders?limit=1", P95Latency = Duration.Parse("1s") },
+        ],
+        RoutedPort = 8080,
+    };
+
+    [Fact]
+    public async Task A_release_that_fails_its_checks_before_traffic_is_removed_unrouted_and_recorded_as_failed_before_traffic()
+    {
+        Running(V100);
+        var old = _stack.Running("api").Select(c => c.Id).ToList();
+        _stack.DirectStatus = (container, path) => container.Image == V110.Images["api"] && path.StartsWith("/orders", StringComparison.Ordinal) ? 500 : 200;
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("No traffic moved: the previous release keeps serving.", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("api-orders: ", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("answered GET /orders?limit=1 with 500, 500, 500 (expected 200; 3 of 3 failed)", outcome.Summary, StringComparison.Ordinal);
+
+        // Never routed: no slot set ready or drained, the proxy not even asked to start; the new containers are gone.
+        Assert.DoesNotContain(Effects(), e => e.Contains("state ready", StringComparison.Ordinal) || e.Contains("state drain", StringComparison.Ordinal));
+        Assert.DoesNotContain(Effects(), e => e == "compose up --detach --no-deps proxy");
+        Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"]), c => Assert.True(c.Removed));
+        Assert.Equal(old, _stack.Running("api").Select(c => c.Id));
+        Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Mark && e.Text == "probes");
+
+        // Each new container got each probe three times, straight, before anything else happened to it.
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
+        Assert.Equal(2, fresh.Count);
+        IEnumerable<string> perContainer = [.. Enumerable.Repeat("GET /health/ready HTTP/1.0", 3), .. Enumerable.Repeat("GET /orders?limit=1 HTTP/1.0", 3)];
+        Assert.Equal(fresh.SelectMany(_ => perContainer), _stack.DirectRequests.Select(r => r.Request));
+        Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat(c, 6)), _stack.DirectRequests.Select(r => r.Container));
+
+        var entry = Entries[^1];
+        Assert.Equal((LedgerAction.Failed, "1.1.0"), (entry.Action, entry.Version));
+        Assert.StartsWith("before traffic: the rollout failed: checks before traffic", entry.Details, StringComparison.Ordinal);
+        Assert.Equal("1.0.0", Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task A_release_that_passes_its_checks_before_traffic_rolls_out_as_usual()
+    {
+        Running(V100);
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        Assert.Equal(12, _stack.DirectRequests.Count);
+        Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Info && e.Text.StartsWith("api: checks before traffic passed: 2 probe(s) on each of 2 new container(s)", StringComparison.Ordinal));
     }
 }

@@ -79,7 +79,23 @@ internal sealed class FakeComposeStack
                 : ScriptedToolSession.Result(MigrationExitCode, "Applying migration 20260308_orders_index...\n", "Npgsql.PostgresException (0x80004005): 42P07: relation \"ix_orders_status\" already exists\n"))
             .On(@"^docker container stop --time \d+ ", (i, _) => Stop(Tokens(i).Skip(4)))
             .On(@"^docker container rm --force (?<id>\S+)$", (_, m) => Remove(m.Groups["id"].Value))
-            .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty));
+            .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
+            .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
+    }
+
+    /// <summary>What a container answers to a request sent straight to it (a check before traffic): its HTTP status.</summary>
+    public Func<FakeContainer, string, int> DirectStatus { get; set; } = (_, _) => 200;
+
+    /// <summary>The requests sent straight to containers, as (container name, request line).</summary>
+    public List<(string Container, string Request)> DirectRequests { get; } = [];
+
+    private ToolResult Direct(string address, string request)
+    {
+        var container = _containers.Single(c => c.Address == address && !c.Removed);
+        var line = request.Split("\r\n")[0];
+        DirectRequests.Add((container.Name, line));
+        var status = DirectStatus(container, line.Split(' ')[1]);
+        return Ok($"HTTP/1.1 {status} Whatever\r\nContent-Length: 0\r\n\r\n");
     }
 
     private static string[] Tokens(ToolInvocation invocation) => [.. invocation.Arguments.Select(a => a.Reveal())];

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Delivery.Compose;
+
+/// <summary>
+/// Checks before traffic: the SLO probes (<c>direct</c>, the default) sent straight to each new container of the routed
+/// service once it is healthy and before the proxy may route to it, so a release whose health is green but whose
+/// endpoints fail never answers a user.
+/// </summary>
+public sealed partial class ComposeDeployer
+{
+    /// <summary>Requests per probe and container: enough to see a release that fails, few enough to stay quick on a busy host.</summary>
+    private const int DirectSamples = 3;
+
+    /// <summary>
+    /// Sends each probe to each container in <paramref name="fresh"/> from inside the running proxy container (socat, which
+    /// the runtime API already needs), past the proxy's backend. Judged on status and error rate; latency is left to
+    /// the probes through the proxy, since a <c>docker exec</c> per request says more about the host than the release.
+    /// </summary>
+    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, List<DockerContainer> fresh)
+    {
+        if (_session.IsDryRun || _deployment.ChecksBeforeTraffic.Count == 0 || _deployment.RoutedPort is not { } port)
+        {
+            return;
+        }
+
+        var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
+        if (proxy is null)
+        {
+            _session.Info($"{service.Name}: no proxy runs yet (first deploy), so no user request can reach the new containers: the probes through the proxy decide.");
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        var problems = new List<string>();
+        foreach (var container in fresh)
+        {
+            var address = container.Addresses.Values.FirstOrDefault()
+                ?? throw new DeployStepException($"{service.Name}: container {container.Name} has no network address to check before traffic");
+            foreach (var probe in _deployment.ChecksBeforeTraffic)
+            {
+                var answers = new List<string>();
+                for (var i = 0; i < Math.Min(DirectSamples, probe.Samples); i++)
+                {
+                    answers.Add(await DirectGetAsync(proxy, address, port, probe.Path));
+                }
+
+                var expected = probe.ExpectedStatus.ToString(CultureInfo.InvariantCulture);
+                var failed = answers.Count(a => a != expected);
+                if (failed > probe.MaxErrorRate * answers.Count)
+                {
+                    problems.Add($"{probe.Name}: {container.Name} answered GET {probe.Path} with {string.Join(", ", answers)} (expected {expected}; {failed} of {answers.Count} failed)");
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new DeployStepException($"checks before traffic (straight to each new container, no user request reached it): {string.Join("; ", problems)}");
+        }
+
+        _session.Info($"{service.Name}: checks before traffic passed: {_deployment.ChecksBeforeTraffic.Count} probe(s) on each of {fresh.Count} new container(s) ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    }
+
+    /// <summary>One GET straight to <paramref name="address"/>; the status code, or what came back instead.</summary>
+    private async Task<string> DirectGetAsync(DockerContainer proxy, string address, int port, string path)
+    {
+        // The path as a URI escapes it: a matrix value cannot add a header or a second request.
+        var target = new Uri(new Uri("http://container/"), path).PathAndQuery;
+        // shut-none: at the end of the request socat must not half-close the connection, which Kestrel takes for the
+        // client going away (it aborts the request and answers nothing); the server closes it after its answer instead.
+        var invocation = DockerCli.Exec(proxy.Id, ["socat", "-t", "10", "-T", "10", "stdio", $"tcp:{address}:{port.ToString(CultureInfo.InvariantCulture)},shut-none"], Endpoint, interactive: true)
+            .WithStandardInput($"GET {target} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: slipway-check-before-traffic\r\nConnection: close\r\n\r\n")
+            .AcceptingAnyExitCode();
+        var result = await _session.QueryAsync(invocation);
+        var statusLine = result.StandardOutput.Split('\n', 2)[0].Trim();
+        var parts = statusLine.Split(' ', 3);
+        return parts.Length >= 2 && parts[0].StartsWith("HTTP/", StringComparison.Ordinal) && parts[1].Length == 3 && parts[1].All(char.IsAsciiDigit)
+            ? parts[1]
+            : $"no HTTP answer (exit {result.ExitCode}{(result.Reason is { Length: > 0 } reason ? ": " + reason : string.Empty)})";
+    }
+}
