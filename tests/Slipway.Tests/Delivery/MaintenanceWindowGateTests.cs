@@ -153,7 +153,7 @@ public sealed class MaintenanceWindowGateTests : IDisposable
             return Task.FromResult(new DeployOutcome(LedgerAction.Deployed, $"{release.Version} deployed", null));
         }
 
-        public Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who) => throw new NotSupportedException();
+        public Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who) => throw new NotSupportedException();
 
         public Task<ICanaryTraffic> CanaryTrafficAsync(DeliveryRelease canary, LedgerEntry stable, CanaryPlan plan, bool rendersRelease) => throw new NotSupportedException();
     }
