@@ -119,6 +119,7 @@ public sealed record MigrationPolicy
     /// frontend); absent: the routed service, <c>ingress.backend</c>. Helm's Job runs that image; on Compose the stack's
     /// <see cref="Service"/> names the same image (<c>${BILLING_IMAGE}</c>).
     /// </summary>
+    [NameRule("service")]
     public string? ImageOf { get; init; }
 }
 
