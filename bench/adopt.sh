@@ -53,7 +53,7 @@ for i in $(seq 1 "$n"); do
   sed -i "s/project: shop-/project: bench-adopt-$i-/; s/repository_prefix: shop/repository_prefix: bench-adopt-$i/" "$dir/environments/base.yml"
   (cd "$dir" && git init -q -b main && git add -A && git -c user.name=bench -c user.email=bench@slipway.invalid commit -qm scaffold)
   scaffolded=$(date +%s.%N)
-  (cd "$dir" && bash build.sh --target DeployDev --skip Sbom --skip Scan >"$work/deploy-$i.log" 2>&1) || { tail -30 "$work/deploy-$i.log"; exit 1; }
+  (cd "$dir" && ./build.sh --target DeployDev --skip Sbom --skip Scan >"$work/deploy-$i.log" 2>&1) || { tail -30 "$work/deploy-$i.log"; exit 1; }
   end=$(date +%s.%N)
   curl -fsS --max-time 5 "http://127.0.0.1:$port/version" >/dev/null
   printf 'run %d: %.1f s (scaffold %.1f s, DeployDev %.1f s: host %s)\n' "$i" "$(echo "$end - $start" | bc)" "$(echo "$scaffolded - $start" | bc)" "$(echo "$end - $scaffolded" | bc)" \

@@ -101,11 +101,13 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
         var install = Dotnet(_work, "new", "install", $"Slipway.Templates::{Version}", "--add-source", Feed);
         Assert.True(install.ExitCode == 0, install.Output + install.Error);
 
-        // A service name that breaks the name rule scaffolds nothing but the explanation.
+        // A service name that breaks the name rule fails dotnet new (105: the refusing post action failed) and
+        // scaffolds nothing but the explanation.
         var refused = Path.Combine(_work, "refused");
         Directory.CreateDirectory(refused);
         var invalid = Dotnet(refused, "new", "slipway", "-n", "Shop", "--frontend", "Web_1", "--backend", "billing");
-        Assert.True(invalid.ExitCode == 0, invalid.Output + invalid.Error);
+        Assert.True(invalid.ExitCode == 105, $"exit {invalid.ExitCode}: " + invalid.Output + invalid.Error);
+        Assert.Contains("Nothing was scaffolded: --frontend and --backend must be two different service names", invalid.Output + invalid.Error, StringComparison.Ordinal);
         Assert.Equal(["INVALID-SERVICE-NAMES.md"], Directory.EnumerateFileSystemEntries(refused).Select(Path.GetFileName));
         Assert.Contains("--frontend Web_1", await File.ReadAllTextAsync(Path.Combine(refused, "INVALID-SERVICE-NAMES.md")), StringComparison.Ordinal);
 
@@ -121,6 +123,8 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(File.Exists(Path.Combine(Repository, file)), $"the scaffold has no {file}");
         }
 
+        // The template's post action made build.sh executable: the repository runs ./build.sh as it is (Build below).
+        Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(Path.Combine(Repository, "build.sh")).HasFlag(UnixFileMode.UserExecute), "the scaffold's build.sh is not executable");
         Assert.Contains($"<SlipwayVersion>{Version}</SlipwayVersion>", await File.ReadAllTextAsync(Path.Combine(Repository, "build", "Shop.Build.csproj")), StringComparison.Ordinal);
         Assert.All(Tiers, name =>
             Assert.StartsWith("# yaml-language-server: $schema=./environment.schema.json", File.ReadAllText(Path.Combine(Repository, "environments", name + ".yml")), StringComparison.Ordinal));
@@ -276,7 +280,7 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
 
     private HostProcessResult Build(params string[] args)
     {
-        var (exitCode, stdout, stderr) = HostProcess.Capture("bash", ["build.sh", .. args], Repository, TimeSpan.FromMinutes(15),
+        var (exitCode, stdout, stderr) = HostProcess.Capture(Path.Combine(Repository, "build.sh"), args, Repository, TimeSpan.FromMinutes(15),
             ("DOCKER_HOST", DockerHost), ("NO_COLOR", "1"), ("SLIPWAY_COSIGN", RealTools.Cosign));
         output.WriteLine($"./build.sh {string.Join(' ', args)} → exit {exitCode}");
         return new HostProcessResult(exitCode, stdout, stderr);
