@@ -30,7 +30,10 @@ if ($projects.Count -gt 1) { Fail "several projects in build/ ($($projects.Name 
 $project = $projects[0].FullName
 
 # Only what exists is watched: a repository without src/ or .editorconfig is as good as this one.
-$watchedDirs = 'build', 'pipelines', 'src' | ForEach-Object { Join-Path $root $_ } | Where-Object { Test-Path $_ -PathType Container }
+# src/ only when the host builds from it (a ProjectReference to ../src/, as in Slipway's own repository); in a
+# repository scaffolded by `dotnet new slipway` it holds the application, and a change there must not rebuild the host.
+$hostBuildsSrc = [bool](Get-ChildItem (Join-Path $root 'build') -Filter '*.csproj' -ErrorAction SilentlyContinue | Select-String -SimpleMatch 'Include="../src/' -List)
+$watchedDirs = @('build', 'pipelines') + @(if ($hostBuildsSrc) { 'src' }) | ForEach-Object { Join-Path $root $_ } | Where-Object { Test-Path $_ -PathType Container }
 $rootFiles = 'Directory.Build.props', 'Directory.Build.targets', 'Directory.Packages.props', 'global.json', '.editorconfig', 'nuget.config', 'NuGet.Config' |
     ForEach-Object { Join-Path $root $_ } | Where-Object { Test-Path $_ -PathType Leaf }
 

@@ -26,9 +26,12 @@ fi
 
 # Directories and files whose change must rebuild the host; only those that exist. bin/ and obj/ are outputs.
 watched_dirs=()
-for d in build pipelines src; do
+for d in build pipelines; do
   if [ -d "$root/$d" ]; then watched_dirs+=("$d"); fi
 done
+# src/ only when the host builds from it (a ProjectReference to ../src/, as in Slipway's own repository); in a
+# repository scaffolded by `dotnet new slipway` it holds the application, and a change there must not rebuild the host.
+if [ -d "$root/src" ] && grep -qs 'Include="\.\./src/' "$root"/build/*.csproj; then watched_dirs+=(src); fi
 watched_files=()
 for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json .editorconfig nuget.config NuGet.Config; do
   if [ -f "$root/$f" ]; then watched_files+=("$f"); fi

@@ -104,14 +104,23 @@ public sealed record MigrationPolicy
     public Duration Timeout { get; init; } = Duration.Parse("5m");
 
     /// <summary>
-    /// The migration command, run once per deploy in the routed service's image (<c>ingress.backend</c>): as the
-    /// Compose one-off <see cref="Service"/>'s command, and as the arguments of Helm's pre-upgrade Job.
+    /// The migration command, run once per deploy in the image of <see cref="ImageOf"/> (by default the routed service,
+    /// <c>ingress.backend</c>): as the Compose one-off <see cref="Service"/>'s command, and as the arguments of Helm's
+    /// pre-upgrade Job.
     /// </summary>
     public IReadOnlyList<string> Command { get; init; } = ["migrate"];
 
     /// <summary>The Compose one-off service that runs the migrations, in a profile of the same name so <c>up</c> leaves it out.</summary>
     [RegularExpression("^[a-z0-9][a-z0-9_-]*$", ErrorMessage = "a Compose service name (lower case letters, digits, '-' and '_')")]
     public string Service { get; init; } = "migrate";
+
+    /// <summary>
+    /// The service whose image holds the migrations (the one that owns the database, e.g. an API behind a routed
+    /// frontend); absent: the routed service, <c>ingress.backend</c>. Helm's Job runs that image; on Compose the stack's
+    /// <see cref="Service"/> names the same image (<c>${BILLING_IMAGE}</c>).
+    /// </summary>
+    [NameRule("service")]
+    public string? ImageOf { get; init; }
 }
 
 /// <summary>

@@ -91,6 +91,13 @@ internal static class EnvironmentRules
             }
         }
 
+        if (environment.Data.Migrations.ImageOf is { } imageOf && !environment.Services.ContainsKey(imageOf))
+        {
+            var hint = NameSuggestion.DidYouMean(imageOf, environment.Services.Keys);
+            report.At("data.migrations.image_of", $"no service named \"{imageOf}\""
+                + (hint.Length > 0 ? hint : $"; services: {string.Join(", ", environment.Services.Keys)}"));
+        }
+
         if (environment.Ingress is { } ingress && !environment.Services.ContainsKey(ingress.Backend))
         {
             var hint = NameSuggestion.DidYouMean(ingress.Backend, environment.Services.Keys);

@@ -173,7 +173,7 @@ public sealed partial record HelmValues
             },
             Migrations = new HelmMigrationValues(
                 environment.Data.Migrations.Enabled,
-                ingress.Backend,
+                environment.Data.Migrations.ImageOf ?? ingress.Backend,
                 (int)Math.Ceiling(environment.Data.Migrations.Timeout.Value.TotalSeconds)),
             MigrationCommand = environment.Data.Migrations.Command,
         };

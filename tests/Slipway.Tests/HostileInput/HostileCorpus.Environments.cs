@@ -55,6 +55,12 @@ public static partial class HostileCorpus
             Arrange = w => w.Append(Dev, "slo:\n  probes:\n    - name: Ready Probe\n      path: /health/ready\n      p95_latency: 300ms\n"),
             Expected = w => [At(w, "Ready Probe", 13, "slo.probes[0].name: \"Ready Probe\" is not a valid probe name"), "did you mean \"ready-probe\"?"],
         },
+        new("migrations-image-of-not-a-name", ShowDev, 2)
+        {
+            Arrange = w => w.Edit(Dev, "  migrations:\n    timeout: 2m\n", "  migrations:\n    timeout: 2m\n    image_of: Billing API\n"),
+            Expected = w => [At(w, "image_of:", 15, "data.migrations.image_of: \"Billing API\" is not a valid service name"), "did you mean \"billing-api\"?"],
+            Absent = ["no service named"],
+        },
         new("environment-name-uppercase", ["--target", "ShowEnvironment", "--env", "Dev"], 2)
         {
             Expected = _ => [$"error: environments: \"Dev\" is not a valid environment name: {NameRule}; did you mean \"dev\"?"],

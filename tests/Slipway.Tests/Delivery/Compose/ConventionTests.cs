@@ -137,6 +137,19 @@ public sealed class ConventionTests
         Assert.Equal("web", values.Migrations.Service);
     }
 
+    [Fact]
+    public void Helm_runs_the_migrations_in_the_image_the_matrix_names_when_the_routed_service_does_not_own_the_database()
+    {
+        using var scratch = new ScratchEnvironments(("dev", OtherApplication.Replace("    command: [dotnet, Shop.Web.dll, migrate]", "    command: [migrate]\n    image_of: billing-api", StringComparison.Ordinal)));
+        var release = new ReleaseManifest("1.0.0", new string('a', 40), DateTimeOffset.UnixEpoch, "127.0.0.1:5000",
+            [new ReleasedImage("web", "127.0.0.1:5000/shop-web", "1.0.0", "sha256:" + new string('1', 64), null), new ReleasedImage("billing-api", "127.0.0.1:5000/shop-billing", "1.0.0", "sha256:" + new string('2', 64), null)]);
+
+        var values = Slipway.Delivery.Helm.HelmValues.Create(scratch.LoadValid("dev"), release);
+
+        Assert.Equal("billing-api", values.Migrations.Service);
+        Assert.Equal(["migrate"], values.MigrationCommand);
+    }
+
     private static DeployEnvironment RealEnvironment(string name)
     {
         var result = new EnvironmentLoader(TestPaths.RepositoryRoot).Load("environments", name, new Dictionary<string, string>());
