@@ -176,7 +176,9 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.Equal(failedRevision.RevisionId, rolledBack.RevisionId);
         Assert.Equal(runningA.RevisionId, rolledBack.RolledBackToRevision);
         Assert.NotEqual(rolledBack.RevisionId, rolledBack.RolledBackToRevision);
-        Assert.True(File.Exists(Path.Combine(State, "releases", $"{versionA}@{rolledBack.RevisionId}.compose.yml")));
+        // The kept override is named by version and revision; a version's build metadata '+' is '_' in file names.
+        var keptOverride = Path.Combine(State, "releases", $"{versionA.Replace('+', '_')}@{rolledBack.RevisionId}.compose.yml");
+        Assert.True(File.Exists(keptOverride), $"{keptOverride} is missing; releases/ holds: {string.Join(", ", Directory.EnumerateFiles(Path.Combine(State, "releases")).Select(Path.GetFileName))}");
 
         // 7. A migration that fails: aborted before traffic moves, A still serves, and the backup restores.
         var releaseBroken = await PublishWithBrokenMigrationAsync();
