@@ -39,9 +39,11 @@ public sealed class LoadBoundTests
         // signal lands while it is in progress; the run must not wait for it to finish.
         using var workspace = new HostileWorkspace();
         WriteSlowEnvironments(workspace.PathOf("environments"));
-        var start = new ProcessStartInfo("dotnet")
+        // Through env --default-signal=INT: a test run started in the background (nohup, `cmd &` in a script, some CI
+        // agents) inherits SIGINT ignored, and the runtime keeps an inherited ignore. A developer's terminal does not.
+        var start = new ProcessStartInfo("env")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Slipway.Build.dll"), "--target", "ValidateEnvironments", "--verbosity", "verbose" },
+            ArgumentList = { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "Slipway.Build.dll"), "--target", "ValidateEnvironments", "--verbosity", "verbose" },
             WorkingDirectory = workspace.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
