@@ -173,7 +173,7 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
         var plan = Build("--target", "DeployStaging", "--dry-run");
         Assert.True(plan.ExitCode == 0, plan.Output + plan.Error);
         Assert.Contains("Dry run complete", plan.Output, StringComparison.Ordinal);
-        foreach (var command in new[] { "DOCKER_HOST=ssh://deploy@staging.internal", "POSTGRES_PASSWORD=***", $"--project-name {Prefix}-staging", "--profile migrate run --rm migrate", "up --detach --no-deps --scale web=2 web", "up --detach --no-deps --scale billing=2 billing" })
+        foreach (var command in new[] { "DOCKER_HOST=ssh://deploy@staging.internal", "POSTGRES_PASSWORD=***", $"--project-name {Prefix}-staging", "--profile migrate run --rm migrate", "--scale web=<count of the web containers running then + 2", "--scale billing=<count of the billing containers running then + 2" })
         {
             Assert.Contains(command, plan.Output, StringComparison.Ordinal);
         }
