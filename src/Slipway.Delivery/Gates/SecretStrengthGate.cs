@@ -16,7 +16,11 @@ public static class SecretStrengthGate
         "default", "example", "test", "guest", "letmein", "passw0rd", "p@ssw0rd", "redis", "app", "slipway",
     };
 
-    /// <summary>The environment's secret references, by the key that names them (<c>services.api.secrets.X</c>, <c>data.postgres.password</c>).</summary>
+    /// <summary>
+    /// The secret references a deploy of the environment hands out, by the key that names them
+    /// (<c>services.api.secrets.X</c>, <c>data.postgres.password</c>). The data services' connection strings only with
+    /// the Helm driver, whose chart receives them; a Compose deploy derives its connections and never resolves them.
+    /// </summary>
     public static IEnumerable<(string Key, SecretReference Reference)> References(DeployEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -31,6 +35,11 @@ public static class SecretStrengthGate
         if (environment.Data.Postgres?.Password is { } password)
         {
             yield return ("data.postgres.password", password);
+        }
+
+        if (environment.Delivery.Driver != DeliveryDriver.Helm)
+        {
+            yield break;
         }
 
         if (environment.Data.Postgres?.Connection is { } postgres)

@@ -238,7 +238,7 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
 
         var never = await RunAsync(helmMajor, "--target", "Rollback", "--env", "staging", "--to", "1.2.0");
         Assert.Equal(1, never.ExitCode);
-        Assert.Contains("1.2.0 was never deployed to staging successfully", never.Out + never.Error, StringComparison.Ordinal);
+        Assert.Contains("1.2.0 (a version or a revision) was never deployed to staging successfully", never.Out + never.Error, StringComparison.Ordinal);
 
         var history = await RunAsync(helmMajor, "--target", "History", "--env", "staging");
         Assert.Equal(0, history.ExitCode);

@@ -137,6 +137,16 @@ public sealed class ProtectionTests : IDisposable
         Assert.Single(runner.CommandLines);
     }
 
+    [Fact]
+    public void A_Compose_environment_is_not_judged_by_the_connection_strings_only_Helm_receives()
+    {
+        var helm = Slipway.Tests.Environments.RealEnvironmentTests.Load("prod");
+        var compose = helm with { Delivery = helm.Delivery with { Driver = DeliveryDriver.Compose } };
+
+        Assert.DoesNotContain(SecretStrengthGate.References(compose), r => r.Key == "data.postgres.connection");
+        Assert.Contains(SecretStrengthGate.References(helm), r => r.Key == "data.postgres.connection");
+    }
+
     [Theory]
     [InlineData("", "it is empty")]
     [InlineData("postgres", "it is a well-known default")]
