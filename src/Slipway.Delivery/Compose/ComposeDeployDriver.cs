@@ -155,6 +155,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
             Rollout = Environment.Rollout,
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
+            ConfigurationFiles = [proxyConfig],
             ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.Direct)] : [],
             RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
         };
