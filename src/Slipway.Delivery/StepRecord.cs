@@ -37,13 +37,29 @@ internal static class StepRecord
         }
     }
 
-    /// <summary>Writes <paramref name="record"/>: a run killed mid-write leaves the old record or none, never half of one.</summary>
-    public static void Write<T>(string path, T record)
+    /// <summary>
+    /// Writes <paramref name="record"/>: a run killed mid-write leaves the old record or none, never half of one. A record
+    /// that cannot be written (its path is a directory, the disk is full) fails nothing: <paramref name="warn"/> says the
+    /// step will run again next time.
+    /// </summary>
+    public static void Write<T>(string path, string displayPath, T record, Action<string> warn)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ArgumentNullException.ThrowIfNull(warn);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(record));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(temporary, JsonSerializer.Serialize(record));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            warn($"{displayPath} could not be written ({PrintableMessage(ex)}): the step runs again next time.");
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
     }
 
     /// <summary>Removes the record: what it said is no longer true.</summary>

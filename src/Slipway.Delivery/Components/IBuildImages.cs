@@ -140,7 +140,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
             await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
-                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), new BuildState(inputs, image.Id)));
+                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id), ctx.Warning));
         }
     }
 

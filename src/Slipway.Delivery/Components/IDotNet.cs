@@ -57,9 +57,9 @@ public interface IDotNet : IPipeline
         if (!ctx.IsDryRun)
         {
             var sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
-            (inputs, var missing) = RestoreInputs.Hash(RootDirectory, sdk, Ci);
+            (inputs, var missing) = RestoreInputs.Hash(RootDirectory, Solution, sdk, Ci);
             var previous = StepRecord.Read<RestoreRecord>(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, ctx.Warning);
-            if (missing is not null && previous is not null)
+            if (missing is not null)
             {
                 ctx.Info($"Restoring: {missing}.");
             }
@@ -72,7 +72,7 @@ public interface IDotNet : IPipeline
         await ctx.RunAsync(DotNetCli.Restore(Solution, lockedMode: Ci));
         if (inputs is not null)
         {
-            await ctx.DoAsync("record the restore", () => StepRecord.Write(ctx.PathOf(RestoreInputs.RecordPath), new RestoreRecord(inputs)));
+            await ctx.DoAsync("record the restore", () => StepRecord.Write(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, new RestoreRecord(inputs), ctx.Warning));
         }
     }
 }

@@ -72,7 +72,9 @@ public interface ISupplyChain : IBuildImages
     /// <summary>The environment's signing policy applied with cosign, for this run.</summary>
     CosignGate Cosign => RunState(() => new SupplyChainState()).Gate ??= new CosignGate(Delivery, SigningOffline, CosignPassword);
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    /// <summary>The version in a tool's <c>--version</c> answer (cdxgen prints it in bold, after its name).</summary>
+    private static string FirstLine(string text) =>
+        System.Text.RegularExpressions.Regex.Match(text, @"\d+\.\d+[0-9A-Za-z.+-]*") is { Success: true } version ? version.Value : PrintableText.Escape(text.Split('\n', 2)[0].Trim());
 
     private async Task SbomOfServiceAsync(Service service, TargetContext ctx)
     {
@@ -117,7 +119,7 @@ public interface ISupplyChain : IBuildImages
             }
 
             var record = made! with { ImageSbom = StepRecord.FileHash(ctx.PathOf(imageSbom)) ?? string.Empty, ProjectSbom = StepRecord.FileHash(ctx.PathOf(projectSbom)) ?? string.Empty };
-            await ctx.DoAsync($"record the SBOMs of {service.Name}", () => StepRecord.Write(ctx.PathOf(recordPath), record));
+            await ctx.DoAsync($"record the SBOMs of {service.Name}", () => StepRecord.Write(ctx.PathOf(recordPath), recordPath, record, ctx.Warning));
         }
     }
 
@@ -161,7 +163,7 @@ public interface ISupplyChain : IBuildImages
             throw new InvalidOperationException("The vulnerability gate failed:" + System.Environment.NewLine + string.Join(System.Environment.NewLine, gate.Failures.Select(f => "  " + f)));
         }
 
-        await ctx.DoAsync($"record the passed scan of {EnvironmentName}", () => StepRecord.Write(ctx.PathOf(recordPath), passed!));
+        await ctx.DoAsync($"record the passed scan of {EnvironmentName}", () => StepRecord.Write(ctx.PathOf(recordPath), recordPath, passed!, ctx.Warning));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Slipway.Delivery.Components;
 
@@ -8,7 +9,7 @@ namespace Slipway.Delivery.Components;
 /// (props, targets, global.json, NuGet.config, the solution), plus the SDK and the locked mode. Equal hashes, with every
 /// project's restore output still in place, mean a restore would change nothing.
 /// </summary>
-internal static class RestoreInputs
+internal static partial class RestoreInputs
 {
     /// <summary>Where the last successful restore is recorded.</summary>
     public const string RecordPath = ".slipway/build-state/restore.json";
@@ -25,22 +26,26 @@ internal static class RestoreInputs
     /// The hash of the restore's inputs under <paramref name="rootDirectory"/>, or null with the reason when a restore
     /// is needed whatever the inputs (a project's restore output is missing, a file cannot be read).
     /// </summary>
-    public static (string? Hash, string? Missing) Hash(string rootDirectory, string sdkVersion, bool lockedMode)
+    public static (string? Hash, string? Missing) Hash(string rootDirectory, string solution, string sdkVersion, bool lockedMode)
     {
         var root = Path.GetFullPath(rootDirectory);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"sdk={sdkVersion}\nlocked={lockedMode}\n"));
         try
         {
+            // Only the solution's projects are restored: a template's or a fixture's project has no restore output.
+            var solutionPath = Path.Combine(root, solution);
+            foreach (var project in SolutionProject().Matches(File.ReadAllText(solutionPath)).Select(m => m.Groups["path"].Value.Replace('\\', '/')))
+            {
+                if (!File.Exists(Path.Combine(Path.GetDirectoryName(Path.Combine(Path.GetDirectoryName(solutionPath)!, project))!, "obj", "project.assets.json")))
+                {
+                    return (null, $"{project} has no restore output (obj/project.assets.json)");
+                }
+            }
+
             foreach (var file in InputFiles(root))
             {
                 var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-                if (ProjectExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
-                    && !File.Exists(Path.Combine(Path.GetDirectoryName(file)!, "obj", "project.assets.json")))
-                {
-                    return (null, $"{relative} has no restore output (obj/project.assets.json)");
-                }
-
                 hash.AppendData(Encoding.UTF8.GetBytes(relative + "\n"));
                 using var stream = File.OpenRead(file);
                 hash.AppendData(SHA256.HashData(stream));
@@ -53,6 +58,9 @@ internal static class RestoreInputs
 
         return ("sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), null);
     }
+
+    [GeneratedRegex(@"""(?<path>[^""]+\.(cs|fs|vb)proj)""", RegexOptions.IgnoreCase)]
+    private static partial Regex SolutionProject();
 
     private static IEnumerable<string> InputFiles(string root)
     {

@@ -72,7 +72,7 @@ public sealed partial class ComposeDeployer
     {
         if (release.Revision is { } revision)
         {
-            StepRecord.Write(LiveRecordPath, new LiveRecord(revision.Id, StackFingerprint()));
+            StepRecord.Write(LiveRecordPath, LiveRecordPath, new LiveRecord(revision.Id, StackFingerprint()), _session.Warning);
         }
     }
 
