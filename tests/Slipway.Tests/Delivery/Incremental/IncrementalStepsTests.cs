@@ -1,6 +1,7 @@
 using Slipway.Build;
 using Slipway.Processes;
 using Slipway.Tests.HostileInput;
+using Slipway.Tests.Tools;
 
 namespace Slipway.Tests.Delivery.Incremental;
 
@@ -61,7 +62,9 @@ public sealed class IncrementalStepsTests : IDisposable
             var args when args.StartsWith("list ", StringComparison.Ordinal) => Ok(CleanDotNetReport),
             _ => Ok(string.Empty),
         })
-        .Script("docker", invocation => Args(invocation).Contains("inspect", StringComparison.Ordinal)
+        .Script("docker", invocation => Args(invocation).StartsWith("push ", StringComparison.Ordinal)
+            ? Pushed(invocation)
+            : Args(invocation).Contains("inspect", StringComparison.Ordinal)
             ? Ok("[{\"Id\":\"" + Image + "\",\"RepoTags\":[],\"RepoDigests\":[],\"Created\":\"2026-03-08T09:00:00Z\",\"Config\":{\"Env\":[\"DOTNET_VERSION=10.0.0\"],\"Labels\":{}}}]")
             : Ok(string.Empty))
         .Script("cdxgen", invocation =>
@@ -76,6 +79,34 @@ public sealed class IncrementalStepsTests : IDisposable
             return Ok(string.Empty);
         })
         .Script("grype", invocation => Args(invocation) == "version" ? Ok(Grype + "\n") : Ok(CleanGrypeReport));
+
+    /// <summary>The tags the fake registry holds, with the image ID (config digest) each names.</summary>
+    private Dictionary<string, string> Registry { get; } = new(StringComparer.Ordinal);
+
+    private ToolResult Pushed(ToolInvocation push)
+    {
+        var reference = push.Arguments.Last().Reveal();
+        lock (Registry)
+        {
+            Registry[reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..].Replace(":", "/manifests/", StringComparison.Ordinal)] = Image;
+        }
+
+        return Ok(string.Empty);
+    }
+
+    private CannedResponse Manifest(ReceivedRequest request)
+    {
+        string? config;
+        lock (Registry)
+        {
+            config = Registry.GetValueOrDefault(request.PathAndQuery["/v2/".Length..]);
+        }
+
+        return config is null
+            ? new CannedResponse(404, """{"errors":[{"code":"MANIFEST_UNKNOWN"}]}""", "application/json")
+            : new CannedResponse(200, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":1,"digest":"{{{config}}}"},"layers":[]}""",
+                "application/vnd.docker.distribution.manifest.v2+json", new Dictionary<string, string> { ["Docker-Content-Digest"] = "sha256:" + config[^64..].Replace('4', '9') });
+    }
 
     private static string Args(ToolInvocation invocation) => string.Join(' ', invocation.Arguments.Select(a => a.Reveal()));
 
@@ -154,6 +185,28 @@ public sealed class IncrementalStepsTests : IDisposable
 
         Sdk = "10.0.200";
         Assert.Equal(2, Count((await RunAsync("Scan")).Runner, "dotnet list"));
+    }
+
+    [Fact]
+    public async Task Publish_pushes_nothing_the_registry_already_has_under_both_tags_and_still_writes_release_json()
+    {
+        await using var registry = new LocalHttpServer(Manifest);
+        _workspace.Edit("environments/dev.yml", "address: 127.0.0.1:5000", $"address: {registry.Host}");
+
+        var (_, first) = await RunAsync("Publish");
+        Assert.Equal(4, Count(first, "docker push"));
+
+        var (second, again) = await RunAsync("Publish");
+        Assert.Equal(0, Count(again, "docker push"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the registry already has this image \(sha256:9f1c9d3e7a2b\) as 0\.0\.0-main\.42-aaaaaaa and aaaaaaaaaaaa", second.Out);
+        Assert.Contains("\"digest\": \"sha256:9f1c9d3e7a2b", _workspace.Read("artifacts/release.json"), StringComparison.Ordinal);
+
+        // A new image (a new build of the same commit, with --force) is pushed again.
+        Image = OtherImageId;
+        var runner = Runner();
+        var forced = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive", "--force"], runner, workingDirectory: _workspace.Root);
+        Assert.True(forced.ExitCode == 0, forced.Out + forced.Error);
+        Assert.Equal(4, Count(runner, "docker push"));
     }
 
     [Theory]
