@@ -82,8 +82,17 @@ public sealed record RedisSettings
 /// <summary>Pre-deploy backups.</summary>
 public sealed record BackupPolicy
 {
-    /// <summary>Take a <c>pg_dump</c> before every deploy and refuse to deploy if it fails.</summary>
+    /// <summary>
+    /// Take a <c>pg_dump</c> before a deploy that may run migrations (its migrating image is new, or it is the first
+    /// release) and refuse to deploy if it fails; with <see cref="EveryDeploy"/>, before every deploy.
+    /// </summary>
     public bool BeforeDeploy { get; init; }
+
+    /// <summary>
+    /// With <see cref="BeforeDeploy"/>: back up before every deploy, also one without migrations pending (an unchanged
+    /// migrating image). Off by default: a deploy that cannot change the schema does not wait for a dump.
+    /// </summary>
+    public bool EveryDeploy { get; init; }
 
     /// <summary>How long backups are kept before the deploy prunes them.</summary>
     [MaximumDuration("3650d")]

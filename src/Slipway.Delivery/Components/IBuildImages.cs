@@ -109,7 +109,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
                 ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
             inputs = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId, .. arguments.Select(a => $"{a.Key}={a.Value}")]);
 
-            var previous = BuildState.Read(ctx.PathOf(BuildStatePath(service)));
+            var previous = StepRecord.Read<BuildState>(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), ctx.Warning);
             var existing = previous?.Inputs == inputs ? DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine))) : null;
             if (existing is not null && existing.Id == previous!.ImageId)
             {
@@ -140,7 +140,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
             await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
-                new BuildState(inputs, image.Id).Write(ctx.PathOf(BuildStatePath(service))));
+                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id), ctx.Warning));
         }
     }
 
@@ -169,6 +169,15 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var local = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"{tags[0]} is not on the Docker engine: run Build first.");
             var published = await client.GetManifestAsync(repository, VersionTag, ctx.CancellationToken);
+            if (published?.ConfigDigest == local.Id && await client.GetManifestAsync(repository, tags[1][(tags[1].LastIndexOf(':') + 1)..], ctx.CancellationToken) is { } byCommit
+                && byCommit.ConfigDigest == local.Id)
+            {
+                // Both tags already name this very image: a push would upload nothing and change nothing.
+                digest.Set(published.Digest);
+                ctx.Info($"{registry.Address}/{repository}@{published.Digest}");
+                ctx.Skip($"the registry already has this image ({published.Digest[..19]}) as {VersionTag} and {ReleaseIdentity.Commit[..12]}");
+            }
+
             if (published?.ConfigDigest is { } config && config != local.Id)
             {
                 if (!Force)
@@ -222,24 +231,4 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
 }
 
 /// <summary>What the last successful build of a service read and produced.</summary>
-internal sealed record BuildState(string Inputs, string ImageId)
-{
-    public static BuildState? Read(string path)
-    {
-        try
-        {
-            // A record that is not one Slipway wrote (not JSON, not a regular file) just means "build again".
-            return File.Exists(path) ? JsonSerializer.Deserialize<BuildState>(InputFile.ReadText(path, path, 64 << 10)) : null;
-        }
-        catch (Exception ex) when (ex is JsonException or InputFileException)
-        {
-            return null;
-        }
-    }
-
-    public void Write(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this));
-    }
-}
+internal sealed record BuildState(string Inputs, string ImageId);

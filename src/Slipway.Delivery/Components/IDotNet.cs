@@ -41,12 +41,38 @@ public interface IDotNet : IPipeline
 
     /// <summary>Restores the solution's packages.</summary>
     Target Restore => _ => _
-        .Describe("Restore NuGet packages (locked mode in CI)")
-        .Executes(ctx => ctx.RunAsync(DotNetCli.Restore(Solution, lockedMode: Ci)));
+        .Describe("Restore NuGet packages (locked mode in CI); skipped when the project files, lock files and SDK are unchanged since the last restore")
+        .Executes(RestoreAsync);
 
     /// <summary>Builds the solution.</summary>
     Target Compile => _ => _
         .Describe("Compile the solution with warnings as errors")
         .DependsOn(Restore)
         .Executes(ctx => ctx.RunAsync(DotNetCli.Build(Solution, Configuration.ToString())));
+
+    private async Task RestoreAsync(TargetContext ctx)
+    {
+        // The skip decision asks the SDK for its version; a dry run shows the restore instead.
+        var inputs = (string?)null;
+        if (!ctx.IsDryRun)
+        {
+            var sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+            (inputs, var missing) = RestoreInputs.Hash(RootDirectory, Solution, sdk, Ci);
+            var previous = StepRecord.Read<RestoreRecord>(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, ctx.Warning);
+            if (missing is not null)
+            {
+                ctx.Info($"Restoring: {missing}.");
+            }
+            else if (inputs is not null && previous?.Inputs == inputs)
+            {
+                ctx.Skip($"project files, lock files and SDK {sdk} unchanged since the last restore");
+            }
+        }
+
+        await ctx.RunAsync(DotNetCli.Restore(Solution, lockedMode: Ci));
+        if (inputs is not null)
+        {
+            await ctx.DoAsync("record the restore", () => StepRecord.Write(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, new RestoreRecord(inputs), ctx.Warning));
+        }
+    }
 }

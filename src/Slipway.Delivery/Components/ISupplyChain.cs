@@ -1,7 +1,13 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Slipway.Delivery.SupplyChain;
+using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Targets;
 using Slipway.Tools.Docker;
+using Slipway.Tools.DotNet;
 using Slipway.Tools.Sbom;
 using Slipway.Tools.Scan;
 
@@ -66,10 +72,31 @@ public interface ISupplyChain : IBuildImages
     /// <summary>The environment's signing policy applied with cosign, for this run.</summary>
     CosignGate Cosign => RunState(() => new SupplyChainState()).Gate ??= new CosignGate(Delivery, SigningOffline, CosignPassword);
 
+    /// <summary>The version in a tool's <c>--version</c> answer (cdxgen prints it in bold, after its name).</summary>
+    private static string FirstLine(string text) =>
+        System.Text.RegularExpressions.Regex.Match(text, @"\d+\.\d+[0-9A-Za-z.+-]*") is { Success: true } version ? version.Value : PrintableText.Escape(text.Split('\n', 2)[0].Trim());
+
     private async Task SbomOfServiceAsync(Service service, TargetContext ctx)
     {
         var project = service.Definition.Project ?? throw new InvalidOperationException($"Service '{service.Name}' has no 'project' to describe.");
         var (imageSbom, projectSbom) = (ReleaseArtifacts.ImageSbom(service.Name), ReleaseArtifacts.ProjectSbom(service.Name));
+        var recordPath = $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.sbom.json";
+        SbomRecord? made = null;
+        if (!ctx.IsDryRun)
+        {
+            // An SBOM describes an image (by its ID) and a project, as one cdxgen saw them: the same three make the same SBOM.
+            var built = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(ImageTags(service)[0], Engine)))
+                ?? throw new InvalidOperationException($"{ImageTags(service)[0]} is not on the Docker engine: run Build first.");
+            var cdxgen = (await ctx.QueryAsync(CdxgenCli.Version())).StandardOutput.Trim();
+            made = new SbomRecord(built.Id, ProjectInputs.Hash(RootDirectory, project, []), cdxgen, string.Empty, string.Empty);
+            var previous = StepRecord.Read<SbomRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
+            if (previous is not null && previous == made with { ImageSbom = previous.ImageSbom, ProjectSbom = previous.ProjectSbom }
+                && StepRecord.FileHash(ctx.PathOf(imageSbom)) == previous.ImageSbom && StepRecord.FileHash(ctx.PathOf(projectSbom)) == previous.ProjectSbom)
+            {
+                ctx.Skip($"the SBOMs made for image {built.Id[..19]} are reused: image, project and cdxgen ({FirstLine(cdxgen)}) unchanged since they were made");
+            }
+        }
+
         await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host), echoOutput: ctx.IsVerbose);
         await ctx.RunAsync(CdxgenCli.ProjectSbom(Path.GetDirectoryName(project)!, projectSbom), echoOutput: ctx.IsVerbose);
         if (!ctx.IsDryRun)
@@ -90,12 +117,27 @@ public interface ISupplyChain : IBuildImages
                 var document = CycloneDxDocument.Load(ctx.PathOf(path));
                 ctx.Info($"{path}: CycloneDX {document.SpecVersion}, {document.ComponentCount} components");
             }
+
+            var record = made! with { ImageSbom = StepRecord.FileHash(ctx.PathOf(imageSbom)) ?? string.Empty, ProjectSbom = StepRecord.FileHash(ctx.PathOf(projectSbom)) ?? string.Empty };
+            await ctx.DoAsync($"record the SBOMs of {service.Name}", () => StepRecord.Write(ctx.PathOf(recordPath), recordPath, record, ctx.Warning));
         }
     }
 
     private async Task ScanAsync(TargetContext ctx)
     {
         var policy = CurrentEnvironment.SupplyChain;
+        var recordPath = $"{ReleaseArtifacts.BuildStateDirectory}/scan-{EnvironmentName}.json";
+        ScanRecord? passed = null;
+        if (!ctx.IsDryRun)
+        {
+            passed = await ScanInputsAsync(ctx, policy);
+            var previous = StepRecord.Read<ScanRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
+            if (previous is not null && previous == passed)
+            {
+                ctx.Skip($"passed today for the same images, projects, {EnvironmentName} policy and scanners ({passed.Scanners})");
+            }
+        }
+
         var findings = new List<Finding>();
         foreach (var service in SelectedServices)
         {
@@ -120,6 +162,42 @@ public interface ISupplyChain : IBuildImages
         {
             throw new InvalidOperationException("The vulnerability gate failed:" + System.Environment.NewLine + string.Join(System.Environment.NewLine, gate.Failures.Select(f => "  " + f)));
         }
+
+        await ctx.DoAsync($"record the passed scan of {EnvironmentName}", () => StepRecord.Write(ctx.PathOf(recordPath), recordPath, passed!, ctx.Warning));
+    }
+
+    /// <summary>
+    /// What a scan's verdict depends on: each service's image SBOM and project, the policy (threshold and allow-list), the
+    /// scanners' versions (their vulnerability data comes with them), and the day (allowances expire, advisories appear).
+    /// </summary>
+    private async Task<ScanRecord> ScanInputsAsync(TargetContext ctx, SupplyChainPolicy policy)
+    {
+        var sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+        var imageScanner = "no image scanner";
+        foreach (var (scanner, version) in new (string, ToolInvocation)[] { ("grype", ScanCli.GrypeVersion()), ("trivy", ScanCli.TrivyVersion()) })
+        {
+            try
+            {
+                imageScanner = $"{scanner} {(await ctx.QueryAsync(version)).StandardOutput.Trim().ReplaceLineEndings(" ")}";
+                break;
+            }
+            catch (ToolNotFoundException)
+            {
+                // Try the next scanner.
+            }
+        }
+
+        var inputs = new StringBuilder();
+        inputs.Append("policy ").Append(JsonSerializer.Serialize(new { policy.MaxSeverity, policy.Allow })).Append('\n');
+        foreach (var service in SelectedServices)
+        {
+            inputs.Append(service.Name).Append(' ')
+                .Append(ProjectInputs.Hash(RootDirectory, service.Definition.Project!, [])).Append(' ')
+                .Append(StepRecord.FileHash(ctx.PathOf(ReleaseArtifacts.ImageSbom(service.Name))) ?? "no image SBOM").Append('\n');
+        }
+
+        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs.ToString())));
+        return new ScanRecord(hash, $".NET SDK {sdk}, {imageScanner}", DateOnly.FromDateTime(DateTime.UtcNow).ToString("O", CultureInfo.InvariantCulture));
     }
 
     /// <summary>Scans the image SBOMs with grype, else trivy; returns the scanner used, or null when neither is installed.</summary>
@@ -172,6 +250,12 @@ public interface ISupplyChain : IBuildImages
         await Cosign.SignAsync(ctx, reference, sbom);
     }
 }
+
+/// <summary>What the SBOMs of a service were made from (image ID, project inputs, cdxgen's version) and the files' hashes.</summary>
+internal sealed record SbomRecord(string ImageId, string ProjectInputs, string Cdxgen, string ImageSbom, string ProjectSbom);
+
+/// <summary>What the last passed scan of an environment read: the images and projects, the policy, the scanners, the day.</summary>
+internal sealed record ScanRecord(string Inputs, string Scanners, string Day);
 
 /// <summary>The supply chain's state for one run: the gate, made once the first target that needs it runs.</summary>
 internal sealed class SupplyChainState

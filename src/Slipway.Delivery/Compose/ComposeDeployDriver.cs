@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Slipway.Delivery.Backups;
 using Slipway.Delivery.Canary;
+using Slipway.Delivery.Gates;
 using Slipway.Delivery.Probes;
 using Slipway.Environments;
 using Slipway.Processes;
@@ -66,6 +67,13 @@ public sealed class ComposeDeployDriver : IDeployDriver
     {
         ArgumentNullException.ThrowIfNull(release);
         var deployment = await DeploymentAsync();
+        if (Environment.Data.Postgres?.Backup is { BeforeDeploy: true, EveryDeploy: false } && MaintenanceWindowGate.PendingMigrations(_environment, release) is null)
+        {
+            // The schema cannot change: the image that runs the migrations is the one running now.
+            deployment = deployment with { BackupBeforeDeploy = false };
+            _session.Info($"Backup: not needed, {release.Version} brings no migrations (the image that runs them is the one running now); data.postgres.backup.every_deploy: true backs up every deploy.");
+        }
+
         var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);
         var revision = ReleaseRevision.Of(release.Images, rendered.Yaml, rendered.SecretVariables);
         await KeptOverride.WriteAsync(_session, deployment.OverrideFileOf(release.Version, revision.Id), rendered.Yaml, _environment.Relative);
@@ -155,6 +163,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
             Rollout = Environment.Rollout,
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
+            ConfigurationFiles = [proxyConfig],
             ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.Direct)] : [],
             RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
         };

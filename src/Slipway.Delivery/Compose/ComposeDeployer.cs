@@ -51,6 +51,11 @@ public sealed partial class ComposeDeployer
         ArgumentNullException.ThrowIfNull(release);
         var started = _time.GetTimestamp();
         var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
+        if (!promotion && await AlreadyLiveAsync(release, who, started) is { } live)
+        {
+            return live;
+        }
+
         _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Describe()} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
         var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
@@ -61,6 +66,7 @@ public sealed partial class ComposeDeployer
         if (attempt.Failure is null)
         {
             Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
+            RememberLive(release);
             return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
         }
 
@@ -121,6 +127,7 @@ public sealed partial class ComposeDeployer
         if (attempt.Failure is null)
         {
             Record(current is null ? target : ComposeRelease.From(current), LedgerAction.RolledBack, $"manual rollback to {target.Describe()}; probes passed{BackupNote(attempt.Backup)}", started, who, rolledBackTo: target);
+            RememberLive(target);
             return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Describe()} again: every service healthy, probes passed.", attempt.Backup);
         }
 
@@ -188,6 +195,7 @@ public sealed partial class ComposeDeployer
     private async Task PrepareAsync(ComposeProject project, Attempt attempt, bool migrate, bool backup)
     {
         attempt.Stage = Stage.Preparation;
+        ForgetLive();
         await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
         var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
         await StartDataServicesAsync(project);

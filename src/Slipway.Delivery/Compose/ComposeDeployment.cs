@@ -60,6 +60,12 @@ public sealed record ComposeDeployment
     /// <summary>The port the routed service listens on inside its containers (what the proxy's slots point at).</summary>
     public int? RoutedPort { get; init; }
 
+    /// <summary>
+    /// Files the stack reads besides its Compose files (the proxy's generated configuration): with the Compose files and
+    /// the stack's variables they tell whether a revision that was deployed last still runs as the stack now says.
+    /// </summary>
+    public IReadOnlyList<string> ConfigurationFiles { get; init; } = [];
+
     /// <summary>The prefix of the proxy's canary server slots (<c>server-template canary 1-4 api-canary:8080</c>).</summary>
     public string CanaryServerPrefix { get; init; } = "canary";
 

@@ -15,7 +15,7 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
     {
         var settings = environment.Environment;
         if (settings.Data.MaintenanceWindow is not { } window || !settings.Data.Migrations.Enabled
-            || PendingMigrations(release) is not { } pending)
+            || PendingMigrations(environment, release) is not { } pending)
         {
             return;
         }
@@ -57,7 +57,7 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
     /// routed service (<c>ingress.backend</c>, every service without an ingress), so a release whose image is the one
     /// running (the ledger's last good release) brings none; the first release of an environment may.
     /// </summary>
-    private string? PendingMigrations(DeliveryRelease release)
+    public static string? PendingMigrations(DeliveryEnvironment environment, DeliveryRelease release)
     {
         var running = environment.Ledger().LastGood();
         if (running is null)

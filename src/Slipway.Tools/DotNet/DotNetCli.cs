@@ -5,6 +5,10 @@ namespace Slipway.Tools.DotNet;
 /// <summary>Renders <c>dotnet</c> invocations. Pure: nothing here runs a process.</summary>
 public static class DotNetCli
 {
+    /// <summary><c>dotnet --version</c>: the SDK that global.json selects here, an input of every restore and build.</summary>
+    public static ToolInvocation SdkVersion() =>
+        ToolInvocation.Of("dotnet").WithArguments("--version").WithEnvironment("DOTNET_CLI_TELEMETRY_OPTOUT", "1").WithEnvironment("DOTNET_NOLOGO", "1");
+
     /// <summary><c>dotnet restore PROJECT [--locked-mode]</c>.</summary>
     public static ToolInvocation Restore(string project, bool lockedMode) =>
         ToolInvocation.Of("dotnet").WithArguments("restore", project).WithFlag("--locked-mode", lockedMode).WithNoLogo();

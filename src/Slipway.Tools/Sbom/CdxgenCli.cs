@@ -17,6 +17,9 @@ public static class CdxgenCli
     /// <summary>The tool name resolved by <see cref="ToolResolver"/>.</summary>
     public const string Tool = "cdxgen";
 
+    /// <summary><c>cdxgen --version</c>: an SBOM is only as current as the cdxgen that made it.</summary>
+    public static ToolInvocation Version() => Cdxgen().WithArguments("--version");
+
     /// <summary>
     /// <c>cdxgen -t docker IMAGE -o OUTPUT</c> with <c>FETCH_LICENSE=false</c>, and <c>DOCKER_HOST</c> when
     /// <paramref name="dockerHost"/> is given (cdxgen talks to the engine's API itself, not through the

@@ -41,4 +41,11 @@ public static class ScanCli
         ArgumentException.ThrowIfNullOrWhiteSpace(sbomPath);
         return ToolInvocation.Of("trivy").WithArguments("sbom", sbomPath, "--format", "json", "--quiet");
     }
+
+    /// <summary><c>grype version</c>: its version and vulnerability database, inputs of an image scan.</summary>
+    public static ToolInvocation GrypeVersion() =>
+        ToolInvocation.Of("grype").WithArguments("version").WithEnvironment("GRYPE_CHECK_FOR_APP_UPDATE", "false");
+
+    /// <summary><c>trivy --version</c>: its version and vulnerability database, inputs of an image scan.</summary>
+    public static ToolInvocation TrivyVersion() => ToolInvocation.Of("trivy").WithArguments("--version");
 }

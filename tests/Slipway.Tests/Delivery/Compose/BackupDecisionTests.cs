@@ -1,0 +1,100 @@
+using Slipway.Delivery;
+using Slipway.Delivery.Compose;
+using Slipway.Environments;
+using Slipway.Processes;
+using Slipway.Tests.Environments;
+using Slipway.Tools.Docker;
+
+namespace Slipway.Tests.Delivery.Compose;
+
+/// <summary>
+/// <c>data.postgres.backup.before_deploy</c> backs up before a deploy that may migrate (the image that runs the
+/// migrations is new, or the release is the first); <c>every_deploy: true</c> before every deploy.
+/// </summary>
+public sealed class BackupDecisionTests
+{
+    private const string Matrix = """
+        trigger:
+          on: pull_request
+        delivery:
+          driver: compose
+          compose:
+            project: shop-dev
+            files: [deploy/compose.yml]
+        registry:
+          address: 127.0.0.1:5000
+        services:
+          web:
+            image: shop-web
+            dockerfile: src/Web/Dockerfile
+            ports: [{ name: http, port: 8081 }]
+          billing:
+            image: shop-billing
+            dockerfile: src/Billing/Dockerfile
+        ingress:
+          host: localhost
+          http_port: 8280
+          backend: web
+        data:
+          postgres:
+            database: shop
+            backup:
+              before_deploy: true
+              every_deploy: EVERY
+        state_directory: .slipway/state/dev
+        """;
+
+    private static readonly Dictionary<string, string> Running = new()
+    {
+        ["web"] = "127.0.0.1:5000/shop/web@sha256:" + new string('1', 64),
+        ["billing"] = "127.0.0.1:5000/shop/billing@sha256:" + new string('2', 64),
+    };
+
+    private static async Task<IReadOnlyList<string>> DeployMessagesAsync(bool everyDeploy, IReadOnlyDictionary<string, string>? running, IReadOnlyDictionary<string, string> images)
+    {
+        using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal)));
+        var session = new ScriptedToolSession { IsDryRun = true };
+        var environment = new DeliveryEnvironment
+        {
+            Environment = scratch.LoadValid("dev"),
+            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
+            RootDirectory = scratch.Root,
+            EnvironmentFile = "environments/dev.yml",
+            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
+        };
+        if (running is not null)
+        {
+            environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
+        }
+
+        await new ComposeDeployDriver(environment, session, session, TimeProvider.System).DeployAsync(new DeliveryRelease("1.1.0", "def5678", images), "ci@runner");
+        return session.Messages;
+    }
+
+    private static bool BacksUp(IReadOnlyList<string> messages) =>
+        messages.Any(m => m.StartsWith("Backup: postgres is backed up first", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task A_release_whose_migrating_image_runs_already_is_not_backed_up_and_says_why()
+    {
+        var messages = await DeployMessagesAsync(everyDeploy: false, Running, new Dictionary<string, string>(Running) { ["billing"] = "127.0.0.1:5000/shop/billing@sha256:" + new string('3', 64) });
+
+        Assert.False(BacksUp(messages), string.Join('\n', messages));
+        Assert.Contains(messages, m => m.StartsWith("Backup: not needed, 1.1.0 brings no migrations", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_new_migrating_image_or_a_first_release_is_backed_up()
+    {
+        var changed = new Dictionary<string, string>(Running) { ["web"] = "127.0.0.1:5000/shop/web@sha256:" + new string('4', 64) };
+
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, changed)));
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, running: null, Running)));
+    }
+
+    [Fact]
+    public async Task Every_deploy_backs_up_also_without_migrations_pending()
+    {
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: true, Running, Running)));
+    }
+}

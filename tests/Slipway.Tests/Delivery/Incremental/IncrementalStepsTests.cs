@@ -1,0 +1,243 @@
+using Slipway.Build;
+using Slipway.Processes;
+using Slipway.Tests.HostileInput;
+using Slipway.Tests.Tools;
+
+namespace Slipway.Tests.Delivery.Incremental;
+
+/// <summary>
+/// The main job's steps skip on their real inputs and say why, through the whole CLI with a recording runner: Restore
+/// (project files, lock files, SDK), Sbom (image ID, project, cdxgen version: an SBOM made for an image is reused) and
+/// Scan (images, projects, policy, scanner versions). A changed input runs the step again; a corrupt record warns and runs it.
+/// </summary>
+public sealed class IncrementalStepsTests : IDisposable
+{
+    private const string ImageId = "sha256:4f1c9d3e7a2b8c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
+    private const string OtherImageId = "sha256:5f1c9d3e7a2b8c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
+
+    private const string CleanDotNetReport = """{ "version": 1, "parameters": "--vulnerable --include-transitive", "projects": [ { "path": "samples/Api/Api.csproj" } ] }""";
+
+    private const string CleanGrypeReport = """{ "matches": [], "source": { "type": "sbom", "target": "x" }, "descriptor": { "name": "grype", "version": "0.87.0" } }""";
+
+    private const string Sbom = """{ "bomFormat": "CycloneDX", "specVersion": "1.6", "components": [ { "type": "library", "name": "zlib1g", "version": "1.2.13" } ] }""";
+
+    private readonly HostileWorkspace _workspace = new();
+
+    public IncrementalStepsTests()
+    {
+        foreach (var service in new[] { "Api", "Worker" })
+        {
+            _workspace.Write($"samples/{service}/{service}.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />\n")
+                .Write($"samples/{service}/packages.lock.json", "{ \"version\": 1 }\n")
+                .Write($"samples/{service}/obj/project.assets.json", "{}\n")
+                .Write($"samples/{service}/Program.cs", "return 0;\n");
+        }
+
+        _workspace.Write("Slipway.slnx", "<Solution>\n  <Project Path=\"samples/Api/Api.csproj\" />\n  <Project Path=\"samples/Worker/Worker.csproj\" />\n</Solution>\n");
+    }
+
+    public void Dispose() => _workspace.Dispose();
+
+    private string Sdk { get; set; } = "10.0.100";
+
+    private string Cdxgen { get; set; } = "12.8.4";
+
+    private string Grype { get; set; } = "Application: grype\nVersion: 0.87.0";
+
+    private string Image { get; set; } = ImageId;
+
+    private RecordingToolRunner Runner() => new RecordingToolRunner()
+        .Script("git", invocation => string.Join(' ', invocation.Arguments.Select(a => a.Reveal())) switch
+        {
+            "rev-parse HEAD" => Ok(new string('a', 40) + "\n"),
+            "describe --tags --exact-match HEAD" => new ToolResult(128, string.Empty, "fatal: no tag exactly matches", TimeSpan.Zero),
+            "rev-parse --abbrev-ref HEAD" => Ok("main\n"),
+            "log -1 --format=%cI" => Ok("2026-03-08T09:00:00+00:00\n"),
+            "rev-list --count HEAD" => Ok("42\n"),
+            _ => Ok(string.Empty),
+        })
+        .Script("dotnet", invocation => Args(invocation) switch
+        {
+            "--version" => Ok(Sdk + "\n"),
+            var args when args.StartsWith("list ", StringComparison.Ordinal) => Ok(CleanDotNetReport),
+            _ => Ok(string.Empty),
+        })
+        .Script("docker", invocation => Args(invocation).StartsWith("push ", StringComparison.Ordinal)
+            ? Pushed(invocation)
+            : Args(invocation).Contains("inspect", StringComparison.Ordinal)
+            ? Ok("[{\"Id\":\"" + Image + "\",\"RepoTags\":[],\"RepoDigests\":[],\"Created\":\"2026-03-08T09:00:00Z\",\"Config\":{\"Env\":[\"DOTNET_VERSION=10.0.0\"],\"Labels\":{}}}]")
+            : Ok(string.Empty))
+        .Script("cdxgen", invocation =>
+        {
+            var tokens = invocation.Arguments.Select(a => a.Reveal()).ToList();
+            if (tokens.SequenceEqual(["--version"]))
+            {
+                return Ok(Cdxgen + "\n");
+            }
+
+            _workspace.Write(tokens[tokens.IndexOf("-o") + 1], Sbom);
+            return Ok(string.Empty);
+        })
+        .Script("grype", invocation => Args(invocation) == "version" ? Ok(Grype + "\n") : Ok(CleanGrypeReport));
+
+    /// <summary>The tags the fake registry holds, with the image ID (config digest) each names.</summary>
+    private Dictionary<string, string> Registry { get; } = new(StringComparer.Ordinal);
+
+    private ToolResult Pushed(ToolInvocation push)
+    {
+        var reference = push.Arguments.Last().Reveal();
+        lock (Registry)
+        {
+            Registry[reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..].Replace(":", "/manifests/", StringComparison.Ordinal)] = Image;
+        }
+
+        return Ok(string.Empty);
+    }
+
+    private CannedResponse Manifest(ReceivedRequest request)
+    {
+        string? config;
+        lock (Registry)
+        {
+            config = Registry.GetValueOrDefault(request.PathAndQuery["/v2/".Length..]);
+        }
+
+        return config is null
+            ? new CannedResponse(404, """{"errors":[{"code":"MANIFEST_UNKNOWN"}]}""", "application/json")
+            : new CannedResponse(200, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":1,"digest":"{{{config}}}"},"layers":[]}""",
+                "application/vnd.docker.distribution.manifest.v2+json", new Dictionary<string, string> { ["Docker-Content-Digest"] = "sha256:" + config[^64..].Replace('4', '9') });
+    }
+
+    private static string Args(ToolInvocation invocation) => string.Join(' ', invocation.Arguments.Select(a => a.Reveal()));
+
+    private static ToolResult Ok(string stdout) => new(0, stdout, string.Empty, TimeSpan.Zero);
+
+    private async Task<(HostRun Run, RecordingToolRunner Runner)> RunAsync(string target)
+    {
+        var runner = Runner();
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", target, "--exclusive"], runner, workingDirectory: _workspace.Root);
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        return (run, runner);
+    }
+
+    private static int Count(RecordingToolRunner runner, string prefix) => runner.CommandLines.Count(c => c.Contains(prefix, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Restore_runs_once_then_skips_while_project_files_lock_files_and_the_SDK_are_unchanged()
+    {
+        var (_, first) = await RunAsync("Restore");
+        Assert.Equal(1, Count(first, "dotnet restore"));
+
+        var (second, again) = await RunAsync("Restore");
+        Assert.Equal(0, Count(again, "dotnet restore"));
+        Assert.Matches(@"│ Restore\s+│ Skipped\s+│[^│]*│ project files, lock files and SDK 10\.0\.100 unchanged since the last restore", second.Out);
+
+        _workspace.Write("samples/Api/packages.lock.json", "{ \"version\": 2 }\n");
+        Assert.Equal(1, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+
+        Sdk = "10.0.200";
+        Assert.Equal(1, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+        Assert.Equal(0, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+
+        File.Delete(_workspace.PathOf("samples/Worker/obj/project.assets.json"));
+        Assert.Equal(1, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+    }
+
+    [Fact]
+    public async Task Sbom_reuses_the_SBOMs_made_for_an_image_and_makes_new_ones_for_a_new_image_or_cdxgen()
+    {
+        var (_, first) = await RunAsync("Sbom");
+        Assert.Equal(4, Count(first, "cdxgen -t"));
+
+        var (second, again) = await RunAsync("Sbom");
+        Assert.Equal(0, Count(again, "cdxgen -t"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the SBOMs made for image sha256:4f1c9d3e7a2b are reused: image, project and cdxgen \(12\.8\.4\) unchanged", second.Out);
+
+        Image = OtherImageId;
+        Assert.Equal(4, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+
+        Cdxgen = "12.9.0";
+        Assert.Equal(4, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+
+        // An SBOM changed behind Slipway's back is made again.
+        _workspace.Write("artifacts/sbom/api.image.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
+        Assert.Equal(2, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+    }
+
+    [Fact]
+    public async Task Scan_skips_an_unchanged_passed_scan_and_runs_again_when_the_policy_or_a_scanner_version_changes()
+    {
+        await RunAsync("Sbom");
+        var (_, first) = await RunAsync("Scan");
+        Assert.Equal(2, Count(first, "dotnet list"));
+        Assert.Equal(2, Count(first, "grype sbom:"));
+
+        var (second, again) = await RunAsync("Scan");
+        Assert.Equal(0, Count(again, "dotnet list") + Count(again, "grype sbom:"));
+        Assert.Contains("skipped: passed today for the same images, projects, dev policy and scanners (.NET SDK 10.0.100, grype Application: grype Version: 0.87.0)", second.Out, StringComparison.Ordinal);
+
+        _workspace.Edit("environments/dev.yml", "max_severity: critical", "max_severity: high");
+        Assert.Equal(2, Count((await RunAsync("Scan")).Runner, "grype sbom:"));
+        Assert.Equal(0, Count((await RunAsync("Scan")).Runner, "grype sbom:"));
+
+        Grype = "Application: grype\nVersion: 0.88.0";
+        Assert.Equal(2, Count((await RunAsync("Scan")).Runner, "grype sbom:"));
+
+        Sdk = "10.0.200";
+        Assert.Equal(2, Count((await RunAsync("Scan")).Runner, "dotnet list"));
+    }
+
+    [Fact]
+    public async Task Publish_pushes_nothing_the_registry_already_has_under_both_tags_and_still_writes_release_json()
+    {
+        await using var registry = new LocalHttpServer(Manifest);
+        _workspace.Edit("environments/dev.yml", "address: 127.0.0.1:5000", $"address: {registry.Host}");
+
+        var (_, first) = await RunAsync("Publish");
+        Assert.Equal(4, Count(first, "docker push"));
+
+        var (second, again) = await RunAsync("Publish");
+        Assert.Equal(0, Count(again, "docker push"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the registry already has this image \(sha256:9f1c9d3e7a2b\) as 0\.0\.0-main\.42-aaaaaaa and aaaaaaaaaaaa", second.Out);
+        Assert.Contains("\"digest\": \"sha256:9f1c9d3e7a2b", _workspace.Read("artifacts/release.json"), StringComparison.Ordinal);
+
+        // A new image (a new build of the same commit, with --force) is pushed again.
+        Image = OtherImageId;
+        var runner = Runner();
+        var forced = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive", "--force"], runner, workingDirectory: _workspace.Root);
+        Assert.True(forced.ExitCode == 0, forced.Out + forced.Error);
+        Assert.Equal(4, Count(runner, "docker push"));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"Inputs\": null}")]
+    [InlineData("null")]
+    public async Task A_corrupt_step_record_is_a_warning_and_the_step_runs_never_a_crash_or_a_skip(string record)
+    {
+        await RunAsync("Restore");
+        _workspace.Write(".slipway/build-state/restore.json", record);
+
+        var (run, runner) = await RunAsync("Restore");
+
+        Assert.Equal(1, Count(runner, "dotnet restore"));
+        Assert.Contains(".slipway/build-state/restore.json is not a record Slipway wrote", run.Out + run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+    }
+
+    [Fact]
+    public async Task A_step_record_that_is_a_directory_is_a_warning_and_the_step_runs()
+    {
+        await RunAsync("Sbom");
+        File.Delete(_workspace.PathOf(".slipway/build-state/api.sbom.json"));
+        Directory.CreateDirectory(_workspace.PathOf(".slipway/build-state/api.sbom.json"));
+
+        var runner = Runner();
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Sbom", "--exclusive"], runner, workingDirectory: _workspace.Root);
+
+        Assert.Contains(".slipway/build-state/api.sbom.json is not a record Slipway wrote", run.Out + run.Error, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Equal(2, Count(runner, "cdxgen -t"));
+        Assert.Contains(".slipway/build-state/api.sbom.json could not be written", run.Out + run.Error, StringComparison.Ordinal);
+    }
+}
