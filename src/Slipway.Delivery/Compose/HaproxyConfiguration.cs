@@ -69,7 +69,8 @@ public static class HaproxyConfiguration
         Line("    timeout http-request 10s");
         Line("    timeout http-keep-alive 5s");
         Line("    timeout queue 10s");
-        Line("    timeout check 2s");
+        Line("    # A readiness check may take seconds on a busy host (it asks the database): a slow answer is not a down server.");
+        Line("    timeout check 5s");
         Line();
         Line("frontend stats");
         Line($"    bind *:{Number(proxy.StatsListenPort)}");
@@ -92,7 +93,8 @@ public static class HaproxyConfiguration
         }
 
         Line("    # init-addr none: no blocking lookup at start; the slots fill from the resolvers within about a second.");
-        Line("    default-server check inter 1s fall 2 rise 2 resolvers docker resolve-prefer ipv4 init-addr none");
+        Line("    # fall 3: one slow or lost check on a busy host does not take the only ready container out of rotation.");
+        Line("    default-server check inter 1s fall 3 rise 2 resolvers docker resolve-prefer ipv4 init-addr none");
         Line("    # A rollout runs the new containers beside the old before it drains the old: unused slots stay in MAINT.");
         Line($"    server-template {servers} 1-{Number(proxy.Slots)} {routed}:{Number(port)}");
         Line("    # The canary's containers (Compose service " + routed + ComposeOverride.CanarySuffix + "): weight 0 until a step gives them a share.");
