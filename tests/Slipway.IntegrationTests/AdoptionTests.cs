@@ -111,6 +111,15 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(["INVALID-SERVICE-NAMES.md"], Directory.EnumerateFileSystemEntries(refused).Select(Path.GetFileName));
         Assert.Contains("--frontend Web_1", await File.ReadAllTextAsync(Path.Combine(refused, "INVALID-SERVICE-NAMES.md")), StringComparison.Ordinal);
 
+        // So does an application name that cannot name a Compose project or an image repository.
+        var refusedName = Path.Combine(_work, "refused-name");
+        Directory.CreateDirectory(refusedName);
+        var invalidName = Dotnet(refusedName, "new", "slipway", "-n", "My App", "--frontend", "web", "--backend", "billing");
+        Assert.True(invalidName.ExitCode == 105, $"exit {invalidName.ExitCode}: " + invalidName.Output + invalidName.Error);
+        Assert.Equal(["INVALID-SERVICE-NAMES.md"], Directory.EnumerateFileSystemEntries(refusedName).Select(Path.GetFileName));
+        var nameNote = await File.ReadAllTextAsync(Path.Combine(refusedName, "INVALID-SERVICE-NAMES.md"));
+        Assert.True(nameNote.Contains("the name `My_App` (as the template engine spells it)", StringComparison.Ordinal), nameNote);
+
         // The scaffold: the Slipway version defaults to the one packed; the feed is the test's folder.
         Directory.CreateDirectory(Repository);
         var scaffold = Dotnet(Repository, "new", "slipway", "-n", "Shop", "--frontend", "web", "--backend", "billing",
