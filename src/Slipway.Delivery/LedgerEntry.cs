@@ -75,10 +75,13 @@ public sealed record LedgerEntry(
     /// What tells this entry's release apart from others in the ledger: its <see cref="RevisionId"/>, else (an entry from
     /// before revisions) its version.
     /// </summary>
-    internal string RevisionKey => RevisionId ?? "version " + Version;
+    internal string RevisionKey => KeyOf(Version, RevisionId);
 
     /// <summary>The key of <see cref="RolledBackTo"/>, as <see cref="RevisionKey"/> spells it; null when this is not a rollback.</summary>
-    internal string? RolledBackToKey => RolledBackTo is null ? null : RolledBackToRevision ?? "version " + RolledBackTo;
+    internal string? RolledBackToKey => RolledBackTo is null ? null : KeyOf(RolledBackTo, RolledBackToRevision);
+
+    /// <summary>What identifies a release in the ledger: its revision, or (for an entry from before revisions) its version.</summary>
+    internal static string KeyOf(string version, string? revisionId) => revisionId ?? "version " + version;
 
     /// <summary><c>1.2.0 (rev 3f9a1b2c4d5e)</c>, or the version alone for an entry from before revisions.</summary>
     public string Describe() => RevisionId is null ? Version : $"{Version} (rev {RevisionId})";

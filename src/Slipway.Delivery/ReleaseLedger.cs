@@ -174,7 +174,7 @@ public sealed class ReleaseLedger
     public LedgerEntry? LastGoodOtherThan(string version, string? revisionId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
-        var running = new LedgerEntry(string.Empty, version, string.Empty, new Dictionary<string, string>(), string.Empty, default, LedgerAction.Deployed, string.Empty, default, RevisionId: revisionId).RevisionKey;
+        var running = LedgerEntry.KeyOf(version, revisionId);
         return LastGoodWhere(e => e.RevisionKey != running);
     }
 
