@@ -18,7 +18,7 @@ public sealed partial class WorkflowCommandLineTests
 {
     private static readonly string[] Documents = ["README.md", "docs/environments.md"];
 
-    public static TheoryData<string> WorkflowCommands() => [.. CommandsOfWorkflows()];
+    public static TheoryData<string> WorkflowCommands() => [.. CommandsOfWorkflows().Distinct(StringComparer.Ordinal)];
 
     public static TheoryData<string> ReadmeCommands() => [.. CommandsOfReadme()];
 
