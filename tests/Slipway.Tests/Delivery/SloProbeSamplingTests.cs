@@ -183,6 +183,27 @@ public sealed class SloProbeSamplingTests
     }
 
     [Fact]
+    public async Task The_minimum_never_fails_a_run_that_its_planned_samples_alone_would_pass()
+    {
+        // A run extends only after a slow sample, which alone fails it on its planned samples (below 20, p95 = maximum).
+        var random = new Random(2026);
+        for (var run = 0; run < 300; run++)
+        {
+            var samples = random.Next(1, 20);
+            var maxErrorRate = ErrorRates[random.Next(ErrorRates.Length)];
+            var slowChance = random.NextDouble() * 0.3;
+            var script = Enumerable.Range(0, 20).Select(_ => (
+                Status: random.NextDouble() < 0.05 ? 500 : 200,
+                Latency: random.NextDouble() < slowChance ? TimeSpan.FromMilliseconds(1500) : Fast)).ToList();
+
+            var (plannedOnly, _) = await RunAsync(Probe(samples, maxErrorRate: maxErrorRate, minLatencySamples: 1), i => script[i]);
+            var (withMinimum, _) = await RunAsync(Probe(samples, maxErrorRate: maxErrorRate), i => script[i]);
+
+            Assert.True(!plannedOnly.Passed || withMinimum.Passed, $"run {run}: samples {samples}, rate {maxErrorRate}: {withMinimum.Reason}");
+        }
+    }
+
+    [Fact]
     public async Task The_probes_of_a_run_sample_at_the_same_time_and_report_in_their_order()
     {
         // The first answer of each probe waits for the other probe's first request: one after the other, this never ends.
