@@ -37,6 +37,16 @@ public sealed record SloProbe
     /// <summary>The 95th-percentile latency the samples must stay under.</summary>
     public required Duration P95Latency { get; init; }
 
+    /// <summary>
+    /// The fewest samples a latency failure may rest on. Below 20 samples the nearest-rank p95 is the slowest sample, so
+    /// one slow request on a busy host would fail the deploy: a run planned with fewer samples that finds its p95 over
+    /// <see cref="P95Latency"/> takes more, up to this many, and is judged over all of them. A pass needs none (under 20
+    /// samples it means every sample met the threshold). Default 20, the fewest at which one slow sample is tolerated;
+    /// 1 judges the planned samples alone.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MinLatencySamples { get; init; } = 20;
+
     /// <summary>The largest tolerated fraction of failed samples, from 0 to 1.</summary>
     [Range(0.0, 1.0)]
     public double MaxErrorRate { get; init; }

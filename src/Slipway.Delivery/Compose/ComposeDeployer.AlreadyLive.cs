@@ -70,6 +70,7 @@ public sealed partial class ComposeDeployer
     /// <summary>After a successful deploy: this revision runs, with the stack as it is now.</summary>
     private void RememberLive(ComposeRelease release)
     {
+        RememberServing();
         if (release.Revision is { } revision)
         {
             StepRecord.Write(LiveRecordPath, LiveRecordPath, new LiveRecord(revision.Id, StackFingerprint()), _session.Warning);

@@ -67,7 +67,7 @@ public sealed partial class ComposeDeployer
         {
             Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
             RememberLive(release);
-            return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.", attempt.Backup);
+            return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.{UnchangedNote}", attempt.Backup);
         }
 
         if (attempt.Stage == Stage.Migrations)
@@ -152,12 +152,16 @@ public sealed partial class ComposeDeployer
         try
         {
             var project = ProjectFor(release);
+            BeginServing(release);
             await PrepareAsync(project, attempt, migrate, backup);
 
             attempt.Stage = Stage.Rollout;
             foreach (var service in _deployment.Services)
             {
-                await RollOutAsync(project, service, release.Version, () => attempt.TrafficMoved = true);
+                if (!await UnchangedAsync(project, service))
+                {
+                    await RollOutAsync(project, service, release.Version, () => attempt.TrafficMoved = true);
+                }
             }
 
             attempt.Stage = Stage.Probes;
@@ -309,6 +313,7 @@ public sealed partial class ComposeDeployer
             await RemoveAsync(old, $"{service.Name}: stopping {old.Count} old container(s)");
         }
 
+        Served(service, fresh);
         _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
     }
 

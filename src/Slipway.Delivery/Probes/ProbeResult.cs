@@ -9,10 +9,15 @@ namespace Slipway.Delivery.Probes;
 /// </summary>
 public sealed class ProbeResult
 {
+    private readonly ProbeSampling _sampling;
+
     /// <summary>Computes the figures and the verdict of <paramref name="probe"/> from its samples.</summary>
     /// <param name="probe">The probe, with its thresholds.</param>
     /// <param name="url">The URL the samples requested.</param>
-    /// <param name="samples">The samples in the order they were taken; fewer than <see cref="SloProbe.Samples"/> when the run stopped early.</param>
+    /// <param name="samples">
+    /// The samples in the order they were taken: fewer than planned when the run stopped early, more than
+    /// <see cref="SloProbe.Samples"/> when it extended to judge its latency (see <see cref="Planned"/>).
+    /// </param>
     public ProbeResult(SloProbe probe, Uri url, IReadOnlyList<ProbeSample> samples)
     {
         ArgumentNullException.ThrowIfNull(probe);
@@ -21,7 +26,8 @@ public sealed class ProbeResult
         Probe = probe;
         Url = url;
         Samples = [.. samples];
-        Errors = Samples.Count(IsError);
+        _sampling = ProbeSampling.Of(probe, Samples);
+        Errors = _sampling.Errors;
         ErrorRate = Samples.Count == 0 ? 0 : (double)Errors / Samples.Count;
         var latencies = Samples.Select(s => s.Latency).Order().ToList();
         P50 = NearestRank(latencies, 50);
@@ -49,8 +55,18 @@ public sealed class ProbeResult
     /// <summary>The samples in the order they were taken.</summary>
     public IReadOnlyList<ProbeSample> Samples { get; }
 
-    /// <summary>True when the run stopped before taking <see cref="SloProbe.Samples"/> samples, because it could no longer pass.</summary>
-    public bool StoppedEarly => Samples.Count < Probe.Samples;
+    /// <summary>
+    /// The samples the run planned: <see cref="SloProbe.Samples"/>, or <see cref="SloProbe.MinLatencySamples"/> when more
+    /// slow samples than the planned ones tolerate called for more before the latency may fail the probe. Computed from
+    /// the samples in order, as the runner computed it.
+    /// </summary>
+    public int Planned => _sampling.Planned;
+
+    /// <summary>
+    /// True when the run stopped before taking <see cref="Planned"/> samples: because it could no longer pass, or could
+    /// no longer fail (<see cref="Passed"/> says which).
+    /// </summary>
+    public bool StoppedEarly => Samples.Count < Planned;
 
     /// <summary>Samples not answered with <see cref="SloProbe.ExpectedStatus"/>, unanswered ones included.</summary>
     public int Errors { get; }
@@ -71,8 +87,9 @@ public sealed class ProbeResult
     public IReadOnlyDictionary<string, int> Outcomes { get; }
 
     /// <summary>
-    /// True when every planned sample was taken, at most <see cref="AllowedErrors"/> of them failed, and
-    /// <see cref="P95"/> is at most <see cref="SloProbe.P95Latency"/>.
+    /// True when at most <see cref="SloProbe.MaxErrorRate"/> of the planned samples failed and their <see cref="P95"/> is
+    /// at most <see cref="SloProbe.P95Latency"/>: every planned sample was taken, or the ones not taken could not have
+    /// changed that even had they all failed slowly.
     /// </summary>
     public bool Passed => Reason is null;
 
@@ -87,13 +104,19 @@ public sealed class ProbeResult
     public static int AllowedErrors(SloProbe probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        var allowed = Math.Clamp((int)Math.Floor(probe.MaxErrorRate * probe.Samples), 0, probe.Samples);
-        while (allowed < probe.Samples && (double)(allowed + 1) / probe.Samples <= probe.MaxErrorRate)
+        return AllowedErrorsOf(probe.MaxErrorRate, probe.Samples);
+    }
+
+    /// <summary>The largest <c>k</c> with <c>k / samples &lt;= maxErrorRate</c>, in agreement with that division.</summary>
+    internal static int AllowedErrorsOf(double maxErrorRate, int samples)
+    {
+        var allowed = Math.Clamp((int)Math.Floor(maxErrorRate * samples), 0, samples);
+        while (allowed < samples && (double)(allowed + 1) / samples <= maxErrorRate)
         {
             allowed++;
         }
 
-        while (allowed > 0 && (double)allowed / probe.Samples > probe.MaxErrorRate)
+        while (allowed > 0 && (double)allowed / samples > maxErrorRate)
         {
             allowed--;
         }
@@ -121,18 +144,19 @@ public sealed class ProbeResult
             return TimeSpan.Zero;
         }
 
-        // Integer arithmetic: 0.95 * 20 in doubles is 19.000000000000004, which would round up to rank 20.
-        var rank = Math.Max(1, ((percentile * ascending.Count) + 99) / 100);
-        return ascending[rank - 1];
+        return ascending[Rank(percentile, ascending.Count) - 1];
     }
 
-    private bool IsError(ProbeSample sample) => sample.Status != Probe.ExpectedStatus;
+    /// <summary>The 1-based nearest rank of <paramref name="percentile"/> among <paramref name="count"/> samples, at least 1.</summary>
+    internal static int Rank(int percentile, int count) =>
+        // Integer arithmetic: 0.95 * 20 in doubles is 19.000000000000004, which would round up to rank 20.
+        Math.Max(1, ((percentile * count) + 99) / 100);
 
     private string? Explain()
     {
-        var allowed = AllowedErrors(Probe);
+        var allowed = _sampling.AllowedErrors;
         var parts = new List<string>();
-        if (Errors > allowed)
+        if (_sampling.ErrorsFailed)
         {
             var failures = Outcomes.Where(o => o.Key != Probe.ExpectedStatus.ToString(CultureInfo.InvariantCulture));
             parts.Add(string.Create(
@@ -140,16 +164,21 @@ public sealed class ProbeResult
                 $"error rate {Percent(ErrorRate)} ({Errors} of {Samples.Count}: {Histogram(failures)}) exceeds {Percent(Probe.MaxErrorRate)}"));
         }
 
-        if (P95 > Probe.P95Latency.Value)
+        if (_sampling.LatencyFailed)
         {
-            parts.Add($"p95 {Milliseconds(P95)} exceeds {Milliseconds(Probe.P95Latency.Value)}");
+            parts.Add($"p95 {Milliseconds(P95)} exceeds {Milliseconds(Probe.P95Latency.Value)}" + (_sampling.Extended
+                ? string.Create(CultureInfo.InvariantCulture, $" ({_sampling.Slow} of {Samples.Count} samples slower; {Probe.Samples} were planned, and min_latency_samples asks for {Planned} before latency fails a probe)")
+                : string.Empty));
         }
 
-        if (StoppedEarly)
+        if (StoppedEarly && (_sampling.FailureCertain || !_sampling.PassCertain))
         {
-            parts.Add(Errors > allowed
-                ? string.Create(CultureInfo.InvariantCulture, $"stopped after {Samples.Count} of {Probe.Samples} samples: more than {allowed} errors can no longer pass")
-                : string.Create(CultureInfo.InvariantCulture, $"only {Samples.Count} of {Probe.Samples} samples were taken"));
+            parts.Add(_sampling.FailureCertain
+                ? string.Create(CultureInfo.InvariantCulture, $"stopped after {Samples.Count} of {Planned} samples: ")
+                    + (_sampling.ErrorsFailed
+                        ? string.Create(CultureInfo.InvariantCulture, $"more than {allowed} errors can no longer pass")
+                        : string.Create(CultureInfo.InvariantCulture, $"more than {_sampling.ToleratedSlow} samples over {Milliseconds(Probe.P95Latency.Value)} can no longer pass"))
+                : string.Create(CultureInfo.InvariantCulture, $"only {Samples.Count} of {Planned} samples were taken"));
         }
 
         return parts.Count == 0 ? null : $"{Name}: {string.Join("; ", parts)}";

@@ -7,13 +7,14 @@ namespace Slipway.Delivery.Probes;
 public static class SloGate
 {
     /// <summary>
-    /// Runs <paramref name="slo"/>'s probes against <paramref name="url"/>, stopping at the first failure; passes when every
-    /// probe met its objective, or when <c>slo.gate_deploy</c> is off.
+    /// Runs <paramref name="slo"/>'s probes against <paramref name="url"/>, each stopping as soon as its verdict is certain
+    /// (failed, or passed whatever its remaining samples do); passes when every probe met its objective, or when
+    /// <c>slo.gate_deploy</c> is off.
     /// </summary>
     public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => async cancellationToken =>
     {
         using var http = new HttpClient();
-        var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
+        var report = await new SloProbeRunner(http) { StopWhenFailed = true, StopWhenPassed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
         return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
     };
 }

@@ -4,9 +4,10 @@ using Slipway.Environments;
 namespace Slipway.Delivery.Probes;
 
 /// <summary>
-/// Runs an environment's <see cref="SloProbe"/>s against a base URI, one probe after the other: each takes
-/// <see cref="SloProbe.Samples"/> GET requests with <see cref="SloProbe.Interval"/> between them, and is judged on
-/// its error rate and its p95 latency (<see cref="ProbeResult"/>).
+/// Runs an environment's <see cref="SloProbe"/>s against a base URI, all probes at once: each takes
+/// <see cref="SloProbe.Samples"/> GET requests with <see cref="SloProbe.Interval"/> between them (more, up to
+/// <see cref="SloProbe.MinLatencySamples"/>, when its latency would otherwise fail on too few), and is judged on its
+/// error rate and its p95 latency (<see cref="ProbeResult"/>; the rules are those of <see cref="ProbeSampling"/>).
 /// </summary>
 /// <remarks>
 /// The <see cref="HttpClient"/> is injected and not owned; its handler decides redirects and proxies. Whatever its
@@ -32,12 +33,20 @@ public sealed class SloProbeRunner
     }
 
     /// <summary>
-    /// When true, a probe stops as soon as its errors exceed <see cref="ProbeResult.AllowedErrors"/>, since the
+    /// When true, a probe stops as soon as its errors exceed what its planned samples may have, or more of its samples
+    /// are slow than its p95 tolerates (over at least <see cref="SloProbe.MinLatencySamples"/> planned samples), since the
     /// remaining samples could no longer make it pass; the result then has <see cref="ProbeResult.StoppedEarly"/>
     /// set and says so in its reason. Saves up to <c>Samples × Interval</c> when deciding on a rollback. Off by
     /// default, so a report shows the full picture.
     /// </summary>
     public bool StopWhenFailed { get; init; }
+
+    /// <summary>
+    /// When true, a probe also stops as soon as it passes whatever its remaining planned samples do, even if every one of
+    /// them failed and was slow (<see cref="ProbeSampling"/> reasons it out). Saves at most the error budget's and the
+    /// p95's slack: nothing for a probe that tolerates no error, 1 of 20 samples when it tolerates one. Off by default.
+    /// </summary>
+    public bool StopWhenPassed { get; init; }
 
     /// <summary>
     /// The timeout of one request; null (the default) for <see cref="DefaultRequestTimeout"/> of each probe.
@@ -71,20 +80,18 @@ public sealed class SloProbeRunner
         return new Uri(baseUri, probe.Path);
     }
 
-    /// <summary>Runs every probe in order and reports on all of them.</summary>
+    /// <summary>
+    /// Runs every probe concurrently (each keeps its own interval, so the run takes as long as the longest probe, not
+    /// their sum) and reports on all of them in the order given.
+    /// </summary>
     /// <param name="baseUri">An absolute URI, e.g. <c>http://127.0.0.1:8080</c>.</param>
     /// <param name="probes">The environment's probes (<see cref="SloSettings.Probes"/>).</param>
     /// <param name="cancellationToken">Stops the run with <see cref="OperationCanceledException"/>.</param>
     public async Task<ProbeReport> RunAsync(Uri baseUri, IEnumerable<SloProbe> probes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(probes);
-        var results = new List<ProbeResult>();
-        foreach (var probe in probes)
-        {
-            results.Add(await RunProbeAsync(baseUri, probe, cancellationToken));
-        }
-
-        return new ProbeReport(results);
+        var runs = probes.Select(probe => RunProbeAsync(baseUri, probe, cancellationToken)).ToList();
+        return new ProbeReport(await Task.WhenAll(runs));
     }
 
     /// <summary>Takes the samples of one probe and judges them.</summary>
@@ -95,24 +102,19 @@ public sealed class SloProbeRunner
     {
         var url = UrlOf(baseUri, probe);
         var timeout = RequestTimeout ?? DefaultRequestTimeout(probe);
-        var allowed = ProbeResult.AllowedErrors(probe);
+        var sampling = new ProbeSampling(probe);
         var samples = new List<ProbeSample>(probe.Samples);
-        var errors = 0;
-        for (var i = 0; i < probe.Samples; i++)
+        while (!sampling.Complete)
         {
-            if (i > 0)
+            if (samples.Count > 0)
             {
                 await Task.Delay(probe.Interval.Value, _time, cancellationToken);
             }
 
             var sample = await SampleAsync(url, timeout, cancellationToken);
             samples.Add(sample);
-            if (sample.Status != probe.ExpectedStatus)
-            {
-                errors++;
-            }
-
-            if (StopWhenFailed && errors > allowed)
+            sampling.Add(sample);
+            if ((StopWhenFailed && sampling.FailureCertain) || (StopWhenPassed && sampling.PassCertain))
             {
                 break;
             }

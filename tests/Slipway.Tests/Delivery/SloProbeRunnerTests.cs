@@ -21,7 +21,7 @@ public sealed class SloProbeRunnerTests : IDisposable
     public void Dispose() => _http.Dispose();
 
     // A p95 threshold of 5 s by default: a loaded CI machine must not turn a status test into a latency failure.
-    private static SloProbe Probe(string name = "api-ready", int samples = 5, string p95 = "5s", double maxErrorRate = 0, string interval = "1s") => new()
+    private static SloProbe Probe(string name = "api-ready", int samples = 5, string p95 = "5s", double maxErrorRate = 0, string interval = "1s", int minLatencySamples = 20) => new()
     {
         Name = name,
         Path = "/" + name,
@@ -29,6 +29,7 @@ public sealed class SloProbeRunnerTests : IDisposable
         P95Latency = Duration.Parse(p95),
         MaxErrorRate = maxErrorRate,
         Interval = Duration.Parse(interval),
+        MinLatencySamples = minLatencySamples,
     };
 
     private static Uri BaseOf(LocalHttpServer server) => new($"http://{server.Host}");
@@ -93,7 +94,8 @@ public sealed class SloProbeRunnerTests : IDisposable
     {
         await using var server = new LocalHttpServer(_ => Ok with { Delay = TimeSpan.FromMilliseconds(150) });
 
-        var result = await Runner().RunProbeAsync(BaseOf(server), Probe("api-slow", samples: 2, p95: "50ms"));
+        // Two samples may fail on latency here: min_latency_samples 2 (SloProbeSamplingTests pins the default of 20).
+        var result = await Runner().RunProbeAsync(BaseOf(server), Probe("api-slow", samples: 2, p95: "50ms", minLatencySamples: 2));
 
         Assert.Equal(0, result.Errors);
         Assert.True(result.P95 >= TimeSpan.FromMilliseconds(150), result.P95.ToString());
@@ -234,12 +236,14 @@ public sealed class SloProbeRunnerTests : IDisposable
         var baseUri = new Uri("http://127.0.0.1:8080");
         var ready = Probe(samples: 4, p95: "300ms", maxErrorRate: 0.01);
         var orders = Probe("api-orders", samples: 20, p95: "300ms", maxErrorRate: 0.1);
-        var slow = Probe("api-search", samples: 3, p95: "300ms");
+        var slow = Probe("api-search", samples: 3, p95: "300ms", minLatencySamples: 3);
+        var extended = Probe("api-items", samples: 3, p95: "300ms");
         var report = new ProbeReport(
         [
             new ProbeResult(ready, SloProbeRunner.UrlOf(baseUri, ready), Answered(200, 3, 4, 5, 7)),
             new ProbeResult(orders, SloProbeRunner.UrlOf(baseUri, orders), [.. Answered(500, 2, 3), ProbeSample.Failed("timeout after 2000 ms", TimeSpan.FromSeconds(2))]),
             new ProbeResult(slow, SloProbeRunner.UrlOf(baseUri, slow), Answered(200, 280, 411.2, 350)),
+            new ProbeResult(extended, SloProbeRunner.UrlOf(baseUri, extended), [.. Answered(200, 20, 480), .. Enumerable.Repeat(ProbeSample.Answered(200, TimeSpan.FromMilliseconds(30)), 18)]),
         ]);
 
         Snapshot.Match(report.RenderTable(), "slo-probe-table");
