@@ -85,6 +85,10 @@ public sealed record DeliveryEnvironment
     /// <summary>Where the deploy lock is kept: <c>deploy.lock</c> in the state directory, or the lock container on the environment's host.</summary>
     public ILockStore LockStore() => KeepsStateWithEnvironment ? new DockerHostLockStore(HostState()) : new FileLockStore(Path.Combine(StateDirectory, "deploy.lock"));
 
+    /// <summary>The revisions' configurations kept on the environment's Docker host; null when the state is local (or in a dry run).</summary>
+    internal DockerHostKeptFiles? KeptFilesWithEnvironment() =>
+        KeepsStateWithEnvironment && StateSession is { IsDryRun: false } ? new DockerHostKeptFiles(HostState()) : null;
+
     /// <summary>Where the lock is, for messages: relative to the root for the lock file.</summary>
     public string LockLocation => LockStore() is FileLockStore file ? Relative(file.Path) : LockStore().Location;
 

@@ -11,7 +11,8 @@ namespace Slipway.IntegrationTests;
 /// (each with a state directory of its own, as two CI machines have) deploy one environment through the same Docker host.
 /// The second sees the first's History; a lock held by one blocks the other, naming the holder; a SIGKILLed deploy leaves
 /// a lease that the other takes over once it runs out, naming the killed owner; both deploys are recorded; a ledger one
-/// runner kept locally before is moved to the host on its first contact.
+/// runner kept locally before is moved to the host on its first contact; a third runner rolls back to the first one's
+/// revision with the configuration kept on the host.
 /// </summary>
 [Collection(SharedDockerWorkspace.Name)]
 public sealed class EnvironmentStateTests(DockerWorkspace workspace, ITestOutputHelper output) : IAsyncLifetime
@@ -41,7 +42,15 @@ public sealed class EnvironmentStateTests(DockerWorkspace workspace, ITestOutput
             .Replace("  driver: compose\n", $"  driver: compose\n  state: environment\n", StringComparison.Ordinal)
             .Replace($"    project: {Project}\n", $"    project: {Project}\n    docker_host: {workspace.DockerHost}\n", StringComparison.Ordinal)
             .Replace("  postgres:\n", "  postgres:\n    password: file:secrets/itest-shared-postgres\n", StringComparison.Ordinal)
+
+            // Each runner's deploy is a revision of its own (the configuration differs), so a rollback has one to return to.
+            .Replace("      FAULT_MODE:", "      ITEST_RUNNER: ${ITEST_RUNNER}\n      FAULT_MODE:", StringComparison.Ordinal)
             + "state_directory: .slipway/state/${ITEST_RUNNER}\n";
+        foreach (var added in new[] { "state: environment", "docker_host: ", "password: file:", "ITEST_RUNNER: ${ITEST_RUNNER}" })
+        {
+            Assert.Contains(added, environment, StringComparison.Ordinal);
+        }
+
         File.WriteAllText(Path.Combine(workspace.Root, "environments", "staging.yml"), environment);
         return Task.CompletedTask;
     }
@@ -132,6 +141,18 @@ public sealed class EnvironmentStateTests(DockerWorkspace workspace, ITestOutput
         Assert.True(fromOne.ExitCode == 0, fromOne.Out + fromOne.Error);
         Assert.True(Regex.Count(fromOne.Out, @"\bDeployed +" + Regex.Escape(release.Version) + " ") == 2, fromOne.Out);
         Assert.False(File.Exists(Path.Combine(StateOf("two"), "ledger.jsonl")));
+
+        // 6. Runner three, which never deployed, rolls back: to runner one's revision, from the host's ledger, with the
+        //    configuration runner one kept there (its api says ITEST_RUNNER=one, not three).
+        var rollback = await workspace.RunHostAsync(Runner("three"), ["--target", "Rollback", "--env", "staging"]);
+        Assert.True(rollback.ExitCode == 0, rollback.Out + rollback.Error);
+        Assert.Contains("fetched from /state/releases/", rollback.Out, StringComparison.Ordinal);
+        var api = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=api")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, api.Length);
+        Assert.All(api, id => Assert.Contains("ITEST_RUNNER=one", workspace.Docker("inspect", "--format", "{{json .Config.Env}}", id), StringComparison.Ordinal));
+        var afterRollback = await workspace.RunHostAsync(Runner("two"), ["--target", "History", "--env", "staging"]);
+        Assert.Contains("RolledBack", afterRollback.Out, StringComparison.Ordinal);
     }
 
     private Task<HostRun> Deploy(string runner, params string[] extra) =>

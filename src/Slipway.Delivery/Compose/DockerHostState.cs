@@ -227,3 +227,50 @@ internal sealed class DockerHostLockStore(DockerHostState host) : ILockStore
 
     private static bool NoSuchContainer(string error) => error.Contains("No such container", StringComparison.OrdinalIgnoreCase) || error.Contains("No such object", StringComparison.OrdinalIgnoreCase);
 }
+
+/// <summary>
+/// The configurations revisions ran with (their override files, <c>releases/VERSION@REVISION.compose.yml</c>), kept in the
+/// state volume beside the ledger, so a Rollback on a machine that never deployed (a fresh CI runner) finds the
+/// configuration the ledger's revision names. Written once per revision; the local state directory keeps its own copy.
+/// </summary>
+internal sealed class DockerHostKeptFiles(DockerHostState host)
+{
+    /// <summary>Where <paramref name="name"/> is kept, for messages.</summary>
+    public string LocationOf(string name) => $"/state/releases/{name} in the volume {host.Volume} on {host.HostText}";
+
+    /// <summary>The kept file <paramref name="name"/> (a file name, no directory), or null when the host has none.</summary>
+    public string? Read(string name)
+    {
+        var path = PathOf(name);
+        var volume = host.Query(DockerCli.VolumeInspect(host.Volume, host.Endpoint));
+        if (volume.ExitCode != 0)
+        {
+            return null;
+        }
+
+        var read = host.Query(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: true, ["cat", path], endpoint: host.Endpoint).WithSuccessExitCodes(0, 1));
+        return read.ExitCode == 0 ? read.StandardOutput : null;
+    }
+
+    /// <summary>Keeps <paramref name="content"/> as <paramref name="name"/> on the host (the same text for the same name: rewriting it changes nothing).</summary>
+    public void Write(string name, string content)
+    {
+        var path = PathOf(name);
+
+        // tee writes the file; mkdir -p first would need a shell, so the releases directory is made by a second program.
+        var made = host.Change(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: false, ["mkdir", "-p", "/state/releases"], endpoint: host.Endpoint).AcceptingAnyExitCode());
+        var written = made.ExitCode == 0
+            ? host.Change(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: false, ["tee", path], interactive: true, endpoint: host.Endpoint)
+                .WithStandardInput(content).AcceptingAnyExitCode())
+            : made;
+        if (written.ExitCode != 0)
+        {
+            throw host.Failure($"keep {LocationOf(name)}", written);
+        }
+    }
+
+    private static string PathOf(string name) =>
+        name.Length > 0 && name == Path.GetFileName(name) && !name.StartsWith('.') && !name.Contains("..", StringComparison.Ordinal)
+            ? "/state/releases/" + name
+            : throw new ArgumentException($"'{name}' is not the name of a kept configuration file.", nameof(name));
+}
