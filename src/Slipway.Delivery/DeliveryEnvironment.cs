@@ -1,3 +1,5 @@
+using Slipway.Delivery.Compose;
+using Slipway.Delivery.State;
 using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
@@ -44,8 +46,59 @@ public sealed record DeliveryEnvironment
     /// <summary>The command that shows the ledger, for messages.</summary>
     public string HistoryCommand => $"./build.sh --target History --env {Name}";
 
-    /// <summary>The release ledger.</summary>
-    public ReleaseLedger Ledger() => ReleaseLedger.Open(LedgerPath);
+    /// <summary>
+    /// Runs the commands that reach the ledger and the lock where the environment keeps them (its Docker host); an
+    /// uncancelled one for a deploy, so a cancelled run still releases its lock. Null: only the state directory is reached.
+    /// </summary>
+    public IToolSession? StateSession { get; init; }
+
+    /// <summary>
+    /// True when the ledger and the lock live with the environment (<c>delivery.state</c>): <c>environment</c>, or <c>auto</c>
+    /// for a Compose environment that names its own engine (<c>docker_host</c>, <c>docker_context</c>). A Compose environment on
+    /// the local engine, which is the deploying machine itself, keeps them in <see cref="StateDirectory"/>.
+    /// </summary>
+    public bool KeepsStateWithEnvironment => Environment.Delivery switch
+    {
+        { State: StateLocation.Local } => false,
+        { Driver: not DeliveryDriver.Compose } => false,
+        { State: StateLocation.Environment } => true,
+        { Compose: { } compose } => !string.IsNullOrWhiteSpace(compose.DockerHost) || !string.IsNullOrWhiteSpace(compose.DockerContext),
+        _ => false,
+    };
+
+    /// <summary>The release ledger, where the environment keeps it (<see cref="KeepsStateWithEnvironment"/>); read nowhere in a dry run that would have to ask the host.</summary>
+    public ReleaseLedger Ledger() => ReleaseLedger.On(LedgerStore());
+
+    /// <summary>Where the ledger is kept; see <see cref="Ledger"/>. A local ledger left from before is moved there on first contact.</summary>
+    public ILedgerStore LedgerStore()
+    {
+        if (!KeepsStateWithEnvironment)
+        {
+            return new FileLedgerStore(LedgerPath);
+        }
+
+        var host = HostState();
+        var remote = new DockerHostLedgerStore(host);
+        return host.Session.IsDryRun ? new NotReadInDryRun(remote.Location) : new MovingLocalLedger(remote, LedgerPath, host.Session);
+    }
+
+    /// <summary>Where the deploy lock is kept: <c>deploy.lock</c> in the state directory, or the lock container on the environment's host.</summary>
+    public ILockStore LockStore() => KeepsStateWithEnvironment ? new DockerHostLockStore(HostState()) : new FileLockStore(Path.Combine(StateDirectory, "deploy.lock"));
+
+    /// <summary>The revisions' configurations kept on the environment's Docker host; null when the state is local (or in a dry run).</summary>
+    internal DockerHostKeptFiles? KeptFilesWithEnvironment() =>
+        KeepsStateWithEnvironment && StateSession is { IsDryRun: false } ? new DockerHostKeptFiles(HostState()) : null;
+
+    /// <summary>Where the lock is, for messages: relative to the root for the lock file.</summary>
+    public string LockLocation => LockStore() is FileLockStore file ? Relative(file.Path) : LockStore().Location;
+
+    private DockerHostState HostState()
+    {
+        var session = StateSession ?? throw new InvalidOperationException(
+            $"{EnvironmentFile} keeps its ledger and lock on its Docker host (delivery.state), and this code path has no session to reach it: give the DeliveryEnvironment a StateSession.");
+        var compose = Environment.Delivery.Compose ?? throw new InvalidOperationException($"{EnvironmentFile}: delivery.state: environment needs delivery.compose (its Docker host).");
+        return new DockerHostState(compose.Project, ComposeDeployDriver.EndpointOf(this), compose.Proxy.Image, session);
+    }
 
     /// <summary><paramref name="path"/> against the root, absolute.</summary>
     public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));

@@ -69,7 +69,6 @@ public sealed class DeliveryRun
 
     private string Name => _environment.Name;
 
-    private string LockPath => Path.Combine(_environment.StateDirectory, "deploy.lock");
 
     /// <summary>Deploys <paramref name="release"/>: lock, the driver's deploy (which rolls back by itself when the release fails after traffic moved), report.</summary>
     public async Task DeployAsync(DeliveryRelease release)
@@ -156,7 +155,7 @@ public sealed class DeliveryRun
             ?? throw new InvalidOperationException($"No canary is in progress in {Name}: nothing to {verb}. See: {_environment.HistoryCommand}");
         if (_session.IsDryRun)
         {
-            _session.Info($"would {verb} the canary of {state.Release.Version} ({state.Phase.ToString().ToLowerInvariant()}, {state.Weight} %): handed to the running Canary if it holds {_environment.Relative(LockPath)}, else done here");
+            _session.Info($"would {verb} the canary of {state.Release.Version} ({state.Phase.ToString().ToLowerInvariant()}, {state.Weight} %): handed to the running Canary if it holds {_environment.LockLocation}, else done here");
             return;
         }
 
@@ -166,7 +165,8 @@ public sealed class DeliveryRun
             return;
         }
 
-        var held = EnvironmentLock.TryAcquire(LockPath, LockHolder.Current(state.Release.Version, _time), out var holder);
+        var store = _environment.LockStore();
+        var held = EnvironmentLock.TryAcquire(store, LockHolder.Current(state.Release.Version, _time), out var holder);
         if (held is not null)
         {
             await using (held)
@@ -179,7 +179,7 @@ public sealed class DeliveryRun
 
         if (EnvironmentLock.IsStale(holder!))
         {
-            throw new EnvironmentLockedException(Path.GetFullPath(LockPath), holder!, isStale: true, _time.GetUtcNow());
+            throw new EnvironmentLockedException(store.Location, holder!, isStale: true, _time.GetUtcNow());
         }
 
         await HandOverAsync(decision, state, holder!);
@@ -207,7 +207,7 @@ public sealed class DeliveryRun
     {
         var ledger = _environment.Ledger();
         return RollbackChoice(ledger, to) ?? (_session.IsDryRun ? (ShownRollbackTarget(to), null) : throw new InvalidOperationException(to is null
-            ? $"Nothing to roll back to: the ledger of {Name} ({_environment.Relative(_environment.LedgerPath)}) has no good revision before {ledger.LastGood()?.Describe() ?? "the current one"}. See: {_environment.HistoryCommand}"
+            ? $"Nothing to roll back to: the ledger of {Name} ({LedgerLocation(ledger)}) has no good revision before {ledger.LastGood()?.Describe() ?? "the current one"}. See: {_environment.HistoryCommand}"
             : $"{to} (a version or a revision) was never deployed to {Name} successfully, so there is nothing to return to. See: {_environment.HistoryCommand}"));
     }
 
@@ -222,6 +222,8 @@ public sealed class DeliveryRun
             s => s, s => $"{ImageNames.Repository(_environment.Environment, s)}@<digest of {s} from the ledger>", StringComparer.Ordinal);
         return new LedgerEntry(Name, version, "<commit from the ledger>", images, _options.Who, _time.GetUtcNow(), LedgerAction.Deployed, string.Empty, TimeSpan.Zero);
     }
+
+    private string LedgerLocation(ReleaseLedger ledger) => _environment.KeepsStateWithEnvironment ? ledger.Path : _environment.Relative(ledger.Path);
 
     private CanaryPlan CanaryPlan => _environment.Environment.Canary is { Steps.Count: > 0 } plan
         ? plan
@@ -311,9 +313,9 @@ public sealed class DeliveryRun
         var wait = _options.LockWait;
         if (_options.BreakLock)
         {
-            await _session.DoAsync($"break the lock {_environment.Relative(LockPath)}", _ =>
+            await _session.DoAsync($"break the lock {_environment.LockLocation}", _ =>
             {
-                var broken = EnvironmentLock.Break(LockPath);
+                var broken = EnvironmentLock.Break(_environment.LockStore());
                 _session.Warning(broken is null
                     ? "--break-lock: there was no lock to break."
                     : $"--break-lock: removed the lock of {broken.Holder} (pid {broken.Pid} on {broken.Host}, deploying {broken.Version} since {broken.Acquired:u}).");
@@ -323,17 +325,18 @@ public sealed class DeliveryRun
 
         if (_session.IsDryRun)
         {
-            _session.Info($"would take the lock {_environment.Relative(LockPath)} (waiting up to {DurationText.Format(wait)})");
+            _session.Info($"would take the lock {_environment.LockLocation} (waiting up to {DurationText.Format(wait)})");
             await deploy();
             return;
         }
 
-        if (wait > TimeSpan.Zero && File.Exists(LockPath))
+        var store = _environment.LockStore();
+        if (wait > TimeSpan.Zero && store.Read() is { } holder)
         {
-            _session.Info($"{Name} is locked by another deploy: waiting up to {DurationText.Format(wait)} (--lock-wait)");
+            _session.Info($"{Name} is locked by another deploy: waiting up to {DurationText.Format(wait)} (--lock-wait) for {holder.Describe()}");
         }
 
-        await using var held = await EnvironmentLock.AcquireAsync(LockPath, LockHolder.Current(version, _time, _options.LockLease), wait, _time, previous =>
+        await using var held = await EnvironmentLock.AcquireAsync(store, LockHolder.Current(version, _time, _options.LockLease), wait, _time, previous =>
             _session.Warning($"Took over the lock of {Name} from {previous.Describe()}, deploying {PrintableText.Escape(previous.Version)} since {previous.Acquired:u}: "
                 + (previous.LeaseExpires is { } expired ? $"its lease ran out at {expired:u} without renewal" : "that process is no longer running")
                 + $" (killed or cancelled). Check what it left with {_environment.HistoryCommand}."), _session.CancellationToken);

@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Slipway.Environments;
+using Slipway.Delivery.State;
 
 namespace Slipway.Delivery;
 
 /// <summary>
-/// One deploy per environment at a time: a lock file that exists while a run holds the environment. Taking it is
-/// atomic because the file is created with <see cref="FileMode.CreateNew"/> (<c>O_CREAT | O_EXCL</c>), which fails
-/// for everyone but the first creator, across processes and hosts sharing the directory.
+/// One deploy per environment at a time: a lock that exists while a run holds the environment, kept in an
+/// <see cref="ILockStore"/> — a file in the state directory (created with <c>O_CREAT | O_EXCL</c>), a container on the
+/// environment's Docker host (its name is unique on the engine), or a Lease in its cluster (created once, replaced by
+/// resource version). Each store's create succeeds for the first creator only, across processes and machines.
 /// </summary>
 /// <remarks>
 /// The lock is leased (<see cref="LockHolder.LeaseExpires"/>): the holder renews the lease while it runs, so a lock whose
@@ -16,69 +16,63 @@ namespace Slipway.Delivery;
 /// </remarks>
 public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-    };
-
-    /// <summary>How often <see cref="AcquireAsync"/> looks again: short enough not to add noticeable delay to a queued deploy.</summary>
+    /// <summary>How often <see cref="AcquireAsync(ILockStore, LockHolder, TimeSpan, TimeProvider, Action{LockHolder}?, CancellationToken)"/> looks again: short enough not to add noticeable delay to a queued deploy.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>How long a takeover's guard file may live: a taker killed between its checks leaves it, and the next one removes it after this.</summary>
-    private static readonly TimeSpan TakeoverGuardLifetime = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _renewal = new();
     private readonly Lock _gate = new();
+    private readonly ILockStore _store;
     private bool _released;
 
-    private EnvironmentLock(string path, LockHolder holder)
+    private EnvironmentLock(ILockStore store, LockHolder holder)
     {
-        Path = path;
+        _store = store;
         Holder = holder;
     }
 
-    /// <summary>The lock file.</summary>
-    public string Path { get; }
+    /// <summary>Where the lock is: the lock file, or the container or Lease that is the lock.</summary>
+    public string Path => _store.Location;
 
-    /// <summary>This lock's holder, as written to the file.</summary>
+    /// <summary>This lock's holder, as written to the store.</summary>
     public LockHolder Holder { get; }
+
+    /// <summary>As <see cref="TryAcquire(ILockStore, LockHolder, out LockHolder?)"/>, for the lock file at <paramref name="path"/>.</summary>
+    public static EnvironmentLock? TryAcquire(string path, LockHolder holder, out LockHolder? existing) =>
+        TryAcquire(new FileLockStore(path), holder, out existing);
 
     /// <summary>
     /// Takes the lock if nobody holds it. Returns the lock, or null with <paramref name="existing"/> set to whoever
-    /// holds it (a placeholder naming the file's age when the file cannot be read).
+    /// holds it (a placeholder naming the lock's age when it cannot be read).
     /// </summary>
-    /// <exception cref="IOException">The lock file could not be created for another reason than existing already.</exception>
-    public static EnvironmentLock? TryAcquire(string path, LockHolder holder, out LockHolder? existing)
+    /// <exception cref="IOException">The lock could not be created for another reason than existing already.</exception>
+    public static EnvironmentLock? TryAcquire(ILockStore store, LockHolder holder, out LockHolder? existing)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(holder);
-        var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
 
-        // A holder can release between our failed create and our read; then the lock is free and we try again. Bounded,
-        // so a create that fails for another reason (disk full) is thrown rather than retried forever.
-        for (var attempt = 1; ; attempt++)
+        // A holder can release between our failed create and our read; then the lock is free and we try again.
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
-            try
+            if (store.TryCreate(holder))
             {
-                // FileShare.Read so a contender can read the holder while it is being written (it retries if it is empty).
-                using var stream = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-                JsonSerializer.Serialize(stream, holder, Options);
-                stream.Flush(flushToDisk: true);
                 existing = null;
-                return new EnvironmentLock(full, holder);
+                return new EnvironmentLock(store, holder);
             }
-            catch (IOException) when (attempt < 3 || File.Exists(full))
+
+            existing = store.Read();
+            if (existing is not null)
             {
-                existing = ReadHolder(full);
-                if (existing is not null)
-                {
-                    return null;
-                }
+                return null;
             }
         }
+
+        throw new IOException($"Could not take the lock {store.Location}: it exists, yet reads as free; look at it, then try again.");
     }
+
+    /// <summary>As <see cref="AcquireAsync(ILockStore, LockHolder, TimeSpan, TimeProvider, Action{LockHolder}?, CancellationToken)"/>, for the lock file at <paramref name="path"/>.</summary>
+    public static Task<EnvironmentLock> AcquireAsync(
+        string path, LockHolder holder, TimeSpan wait, TimeProvider time, Action<LockHolder>? tookOver = null, CancellationToken cancellationToken = default) =>
+        AcquireAsync(new FileLockStore(path), holder, wait, time, tookOver, cancellationToken);
 
     /// <summary>
     /// Takes the lock, polling until it is free or <paramref name="wait"/> has passed on <paramref name="time"/>. A stale
@@ -91,8 +85,9 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     public static async Task<EnvironmentLock> AcquireAsync(
-        string path, LockHolder holder, TimeSpan wait, TimeProvider time, Action<LockHolder>? tookOver = null, CancellationToken cancellationToken = default)
+        ILockStore store, LockHolder holder, TimeSpan wait, TimeProvider time, Action<LockHolder>? tookOver = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(holder);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero);
@@ -102,14 +97,14 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var now = time.GetUtcNow();
-            var acquired = TryAcquire(path, holder with { Acquired = now, LeaseExpires = now + lease }, out var existing);
+            var acquired = TryAcquire(store, holder with { Acquired = now, LeaseExpires = now + lease }, out var existing);
             if (acquired is not null)
             {
                 acquired.StartRenewing(lease, time);
                 return acquired;
             }
 
-            if (IsStale(existing!, now) && TakeOver(path, existing!))
+            if (IsStale(existing!, now) && store.RemoveStale(existing!))
             {
                 tookOver?.Invoke(existing!);
                 continue;
@@ -118,13 +113,12 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
             var remaining = wait - time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
-                throw new EnvironmentLockedException(System.IO.Path.GetFullPath(path), existing!, isStale: false, now);
+                throw new EnvironmentLockedException(store.Location, existing!, isStale: false, now);
             }
 
             await Task.Delay(remaining < PollInterval ? remaining : PollInterval, time, cancellationToken);
         }
     }
-
     /// <summary>As <see cref="IsStale(LockHolder, DateTimeOffset)"/>, now.</summary>
     public static bool IsStale(LockHolder existing) => IsStale(existing, DateTimeOffset.UtcNow);
 
@@ -150,32 +144,19 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
     /// Removes the lock at <paramref name="path"/> whoever holds it (<c>--break-lock</c>), and returns who held it, or null
     /// when there was no lock. Only for a holder known to be gone: the run holding it is not stopped.
     /// </summary>
-    public static LockHolder? Break(string path)
+    public static LockHolder? Break(string path) => Break(new FileLockStore(path));
+
+    /// <summary>As <see cref="Break(string)"/>, for the lock in <paramref name="store"/>.</summary>
+    public static LockHolder? Break(ILockStore store)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(full))
-        {
-            return null;
-        }
-
-        if (InputFile.KindOf(full) is not (FileKind.Regular or FileKind.Missing))
-        {
-            throw new InvalidOperationException(
-                $"{full} is {InputFile.Describe(InputFile.KindOf(full))}, not a lock file Slipway wrote: --break-lock removes only lock files. Look at what it is, and remove it by hand.");
-        }
-
-        var holder = ReadHolder(full);
-        File.Delete(full);
-        return holder;
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Break();
     }
 
     /// <summary>
-    /// Deletes the lock file if it still names this holder, and returns whether it did. If someone broke the lock and
-    /// another run took it since, that run's lock is left alone. Calling it again does nothing.
+    /// Removes the lock if it is still this holder's, and returns whether it did. If someone broke the lock and another run
+    /// took it since, that run's lock is left alone. Calling it again does nothing.
     /// </summary>
-    /// <remarks>Between reading and deleting there is a window in which a break-and-retake would be undone; it needs a
-    /// manual <c>--break-lock</c> to land inside a few microseconds, which we accept.</remarks>
     public bool Release()
     {
         if (_released)
@@ -187,13 +168,7 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         _renewal.Cancel();
         lock (_gate)
         {
-            if (!Holder.IsSameRun(ReadHolder(Path)))
-            {
-                return false;
-            }
-
-            File.Delete(Path);
-            return true;
+            return _store.Release(Holder);
         }
     }
 
@@ -209,47 +184,6 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// Removes the stale lock of <paramref name="stale"/>, unless it changed since it was read; true when the caller should
-    /// try to take the lock again. A guard file (created exclusively) makes one contender at a time do the check and the
-    /// removal, so a contender that read the same stale lock cannot remove the lock a faster one has just taken.
-    /// </summary>
-    private static bool TakeOver(string path, LockHolder stale)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        var guard = full + ".takeover";
-        if (File.Exists(guard) && DateTime.UtcNow - File.GetLastWriteTimeUtc(guard) > TakeoverGuardLifetime)
-        {
-            File.Delete(guard);
-        }
-
-        try
-        {
-            using (new FileStream(guard, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-            }
-        }
-        catch (IOException) when (File.Exists(guard))
-        {
-            return false;
-        }
-
-        try
-        {
-            if (!stale.IsSameRun(ReadHolder(full)) || InputFile.KindOf(full) != FileKind.Regular)
-            {
-                return !File.Exists(full);
-            }
-
-            File.Delete(full);
-            return true;
-        }
-        finally
-        {
-            File.Delete(guard);
-        }
     }
 
     /// <summary>Renews the lease every quarter of it while the lock is held; a renewal that finds the lock taken from it stops.</summary>
@@ -281,77 +215,17 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         }, CancellationToken.None);
     }
 
-    /// <summary>Rewrites the lock with a lease until <paramref name="expires"/> (write aside, then rename over: atomic); false once released or taken over.</summary>
+    /// <summary>Renews the lease until <paramref name="expires"/>; false once released or taken over.</summary>
     private bool Renew(DateTimeOffset expires)
     {
         lock (_gate)
         {
-            if (_released || !Holder.IsSameRun(ReadHolder(Path)))
-            {
-                return false;
-            }
-
-            var renewed = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.renew");
-            File.WriteAllText(renewed, JsonSerializer.Serialize(Holder with { LeaseExpires = expires }, Options));
-            File.Move(renewed, Path, overwrite: true);
-            return true;
+            return !_released && _store.Renew(Holder, expires);
         }
     }
 
-    /// <summary>The holder in the file; null when there is no file; a placeholder when it stays unreadable.</summary>
-    internal static LockHolder? ReadHolder(string path)
-    {
-        // A contender can open the file between its creation and the holder's write: give the writer a moment.
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            try
-            {
-                var kind = InputFile.KindOf(path);
-                if (kind == FileKind.Missing)
-                {
-                    return null;
-                }
-
-                if (kind != FileKind.Regular)
-                {
-                    // A FIFO would hang the read, a directory cannot be read: either way the environment is taken.
-                    return Unreadable($"the lock file is {InputFile.Describe(kind)}", path);
-                }
-
-                var holder = JsonSerializer.Deserialize<LockHolder>(InputFile.ReadText(path, path, RecordedValue.MaxSmallFileBytes), Options);
-                if (holder is { Holder: not null, Version: not null, Host: not null })
-                {
-                    return holder;
-                }
-            }
-            catch (FileNotFoundException)
-            {
-                return null;
-            }
-            catch (InputFileException refused) when (InputFile.KindOf(path) != FileKind.Missing)
-            {
-                return Unreadable($"the lock file is not readable: {refused.Reason}", path);
-            }
-            catch (InputFileException)
-            {
-                return null;
-            }
-            catch (JsonException)
-            {
-                // Empty or half written; look again.
-            }
-
-            Thread.Sleep(20);
-        }
-
-        return Unreadable("the lock file is not readable", path);
-    }
-
-    private static LockHolder Unreadable(string why, string path)
-    {
-        DateTimeOffset written = File.Exists(path) || Directory.Exists(path) ? File.GetLastWriteTimeUtc(path) : default;
-        return new LockHolder($"unknown ({why})", 0, "unknown", written, "unknown");
-    }
+    /// <summary>The holder in the lock file at <paramref name="path"/>; null when there is none.</summary>
+    internal static LockHolder? ReadHolder(string path) => FileLockStore.ReadHolder(path);
 
     private static bool IsRunning(int pid)
     {

@@ -1,13 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Slipway.Delivery.State;
 using Slipway.Environments;
 
 namespace Slipway.Delivery;
 
 /// <summary>
-/// The history of one environment: an append-only JSON-lines file, one <see cref="LedgerEntry"/> per line, oldest
-/// first. Entries are never rewritten or removed, so the file is also the audit trail for rollbacks.
+/// The history of one environment: append-only JSON lines, one <see cref="LedgerEntry"/> per line, oldest first, kept in
+/// an <see cref="ILedgerStore"/> (a file in the state directory, a volume on the Docker host, a ConfigMap in the cluster).
+/// Entries are never rewritten or removed, so the ledger is also the audit trail for rollbacks.
 /// </summary>
 /// <remarks>
 /// Order is the order lines were appended, not <see cref="LedgerEntry.When"/>: runs on different hosts may have
@@ -28,10 +30,12 @@ public sealed class ReleaseLedger
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private ReleaseLedger(string path) => Path = path;
+    private readonly ILedgerStore _store;
 
-    /// <summary>The ledger file.</summary>
-    public string Path { get; }
+    private ReleaseLedger(ILedgerStore store) => _store = store;
+
+    /// <summary>Where the ledger is: the ledger file, or the volume or ConfigMap that keeps it with the environment.</summary>
+    public string Path => _store.Location;
 
     /// <summary>
     /// Opens the ledger at <paramref name="path"/>. Nothing is created until the first <see cref="Append"/> (which creates
@@ -41,8 +45,11 @@ public sealed class ReleaseLedger
     public static ReleaseLedger Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new ReleaseLedger(System.IO.Path.GetFullPath(path));
+        return new ReleaseLedger(new FileLedgerStore(path));
     }
+
+    /// <summary>The ledger kept in <paramref name="store"/>.</summary>
+    public static ReleaseLedger On(ILedgerStore store) => new(store ?? throw new ArgumentNullException(nameof(store)));
 
     /// <summary>
     /// Appends <paramref name="entry"/> as one line and syncs it to disk before returning, so a recorded deploy
@@ -55,14 +62,25 @@ public sealed class ReleaseLedger
     public void Append(LedgerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        _store.AppendLines(Line(entry));
+    }
+
+    /// <summary>Appends <paramref name="entries"/>, in order, in one write: a ledger moved from elsewhere arrives whole or not at all.</summary>
+    internal void AppendAll(IReadOnlyList<LedgerEntry> entries)
+    {
+        if (entries.Count > 0)
+        {
+            _store.AppendLines([.. entries.SelectMany(Line)]);
+        }
+    }
+
+    private static byte[] Line(LedgerEntry entry)
+    {
         Validate(entry);
 
         // Images sorted so two entries for the same release produce the same text regardless of push order.
         var stored = entry with { Images = new SortedDictionary<string, string>(entry.Images.ToDictionary(), StringComparer.Ordinal) };
-        var json = JsonSerializer.Serialize(stored, Options);
-
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        AppendOnlyFile.AppendLine(Path, Encoding.UTF8.GetBytes(json + "\n"));
+        return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(stored, Options) + "\n");
     }
 
     /// <summary>
@@ -71,32 +89,13 @@ public sealed class ReleaseLedger
     /// throws for them.
     /// </summary>
     /// <exception cref="IOException">
-    /// The file exists but cannot be read, or is not a regular file of at most 64 MiB (<see cref="InputFileException"/>).
+    /// The ledger exists but cannot be read; a ledger file that is not a regular file of at most 64 MiB (<see cref="InputFileException"/>).
     /// </exception>
     public LedgerReadResult ReadAll()
     {
-        var kind = InputFile.KindOf(Path);
-        if (kind == FileKind.Missing && new FileInfo(Path).LinkTarget is null)
+        if (_store.ReadText() is not { } text)
         {
             return new([], []);
-        }
-
-        // A FIFO or device in the ledger's place would hang or flood the read; a ledger this large is not one Slipway wrote.
-        if (kind != FileKind.Regular)
-        {
-            InputFile.ReadText(Path, Path, RecordedValue.MaxLedgerBytes);
-        }
-
-        if (new FileInfo(Path).Length > RecordedValue.MaxLedgerBytes)
-        {
-            throw new InputFileException(Path, $"is larger than the limit of {RecordedValue.MaxLedgerBytes >> 20} MiB for a ledger; move it aside (it is the audit trail: keep it) and start a new one");
-        }
-
-        string text;
-        using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        using (var reader = new StreamReader(stream, Encoding.UTF8))
-        {
-            text = reader.ReadToEnd();
         }
 
         var entries = new List<LedgerEntry>();

@@ -12,6 +12,19 @@ public enum DeliveryDriver
     Helm,
 }
 
+/// <summary>Where an environment's release ledger and deploy lock are kept.</summary>
+public enum StateLocation
+{
+    /// <summary>With the environment when it has an endpoint of its own (a Compose <c>docker_host</c> or <c>docker_context</c>), else <see cref="Local"/>.</summary>
+    Auto,
+
+    /// <summary>With the environment: on its Docker host (a volume and a container of the project), reached like the deploy.</summary>
+    Environment,
+
+    /// <summary>In the <c>state_directory</c> of the machine that deploys: for an environment only that machine deploys to.</summary>
+    Local,
+}
+
 /// <summary>How releases reach the environment. Only the section for the chosen driver is used.</summary>
 public sealed record DeliverySettings
 {
@@ -23,6 +36,13 @@ public sealed record DeliverySettings
 
     /// <summary>The Helm target; needed when the driver is <c>helm</c>.</summary>
     public HelmTarget? Helm { get; init; }
+
+    /// <summary>
+    /// Where the release ledger and the deploy lock live: <c>auto</c> (default) keeps them with the environment when it has
+    /// its own endpoint, so every machine that deploys it (each CI runner, a laptop) shares them; <c>environment</c> always;
+    /// <c>local</c> in <c>state_directory</c>.
+    /// </summary>
+    public StateLocation State { get; init; } = StateLocation.Auto;
 }
 
 /// <summary>A Compose project on a Docker host.</summary>

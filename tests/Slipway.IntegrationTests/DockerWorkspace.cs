@@ -83,7 +83,8 @@ public sealed class DockerWorkspace : IAsyncLifetime
     /// <summary>Runs the pipeline with exactly <paramref name="args"/> (no --env: for targets that imply theirs).</summary>
     public Task<HostRun> RunHostAsync(params string[] args) => RunHostAsync(new Dictionary<string, string>(), args);
 
-    private Task<HostRun> RunHostAsync(IReadOnlyDictionary<string, string> extra, string[] args)
+    /// <summary>As <see cref="RunHostAsync(string[])"/>, with more environment variables for the host.</summary>
+    public Task<HostRun> RunHostAsync(IReadOnlyDictionary<string, string> extra, string[] args)
     {
         var variables = new Dictionary<string, string>(extra) { ["SLIPWAY_COSIGN"] = Cosign, ["COSIGN_PASSWORD"] = CosignPassword };
 

@@ -75,15 +75,22 @@ public interface IDelivery : IBuildImages
         .UsesEnvironment(this)
         .Executes(ctx =>
         {
-            var environment = Delivery;
-            var ledger = environment.Ledger().ReadAll();
+            var environment = Delivery with { StateSession = ctx };
+            var store = environment.Ledger();
+            if (ctx.IsDryRun && environment.KeepsStateWithEnvironment)
+            {
+                ctx.Info($"would read the ledger of {EnvironmentName} from {store.Path} and print it");
+                return;
+            }
+
+            var ledger = store.ReadAll();
             foreach (var warning in ledger.Warnings)
             {
                 ctx.Warning(warning);
             }
 
             ctx.Info(ledger.Entries.Count == 0
-                ? $"No deploys recorded for {EnvironmentName} yet ({environment.Relative(environment.LedgerPath)})."
+                ? $"No deploys recorded for {EnvironmentName} yet ({(environment.KeepsStateWithEnvironment ? store.Path : environment.Relative(environment.LedgerPath))})."
                 : LedgerTable.Render(ledger.Entries).TrimEnd('\n'));
         });
 
@@ -105,7 +112,8 @@ public interface IDelivery : IBuildImages
     DeliveryRun DeliveryRunOf(TargetContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var environment = Delivery;
+        // The ledger and lock on the environment's host are reached uncancelled, so a cancelled run still releases its lock.
+        var environment = Delivery with { StateSession = ctx.WithCancellation(CancellationToken.None) };
         var preflight = RunState(() => new PreflightState());
 
         // Ctrl+C must not stop the commands that take a canary's traffic away: the driver gets an uncancelled session for them.

@@ -47,7 +47,7 @@ public interface IGitHubReleases : IBuildImages
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(deploy);
-        var request = rollback ? RollbackDeploymentRequest() : DeployDeploymentRequest(ctx);
+        var request = rollback ? RollbackDeploymentRequest(ctx) : DeployDeploymentRequest(ctx);
         if (request is null)
         {
             // Nothing to describe (no release to roll back to, say): the deploy reports that itself.
@@ -74,9 +74,9 @@ public interface IGitHubReleases : IBuildImages
         return DeploymentRequestOf(release.Commit, release.Version, release.Images);
     }
 
-    private DeploymentRequest? RollbackDeploymentRequest() =>
+    private DeploymentRequest? RollbackDeploymentRequest(TargetContext ctx) =>
         // The same choice the rollback makes: --to, else the good release before the current one.
-        DeliveryRun.RollbackChoice(Delivery.Ledger(), (this as IDelivery)?.RollbackTo) is { Target: var target }
+        DeliveryRun.RollbackChoice((Delivery with { StateSession = ctx }).Ledger(), (this as IDelivery)?.RollbackTo) is { Target: var target }
             ? DeploymentRequestOf(target.Commit, target.Version, target.Images) with { Task = "deploy:rollback" }
             : null;
 

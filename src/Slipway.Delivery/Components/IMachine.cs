@@ -41,6 +41,7 @@ public interface IMachine : IDockerEngine
     Target Provision => _ => _
         .Describe("Install and start the Docker engine (own socket), Compose v2, a registry on 127.0.0.1:5000, stand-in base images, cosign, Helm 4 and 3, and cdxgen; on other systems, list what is missing")
         .AddedToEveryPlanWhen(() => ProvisionFirst)
+        .Validates(_ => ProvisionRefusal())
         .Executes(async ctx =>
         {
             if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && System.Environment.IsPrivilegedProcess)
@@ -54,18 +55,29 @@ public interface IMachine : IDockerEngine
                 return;
             }
 
-            var why = !OperatingSystem.IsLinux() || !File.Exists("/etc/debian_version")
-                ? "automatic provisioning supports Debian and Ubuntu"
-                : "automatic provisioning needs root (it installs packages and starts dockerd)";
-            var missing = (await ProbeToolsAsync(ctx)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
-            if (missing.Count == 0)
+            // Not root (a GitHub-hosted runner, a developer's laptop): use what the machine has, install only what is
+            // missing (apt packages through passwordless sudo, the scripts' tools as this user). A machine where nothing
+            // can be installed was refused before the run (exit 2, see ProvisionRefusal).
+            var facts = await MachineFactsAsync(invocation => ctx.RunAsync(invocation, echoOutput: false));
+            var stateDirectory = ctx.PathOf(Pipeline.StateDirectoryName);
+            var provisionScripts = Path.Combine(stateDirectory, "provision", Provisioning.Version);
+            var plan = ProvisioningPlan.Decide(facts, Path.Combine(provisionScripts, "provision.sh"), stateDirectory);
+            if (plan.Refusal is not null)
             {
-                ctx.Skip($"every required tool is present ({why}; nothing to install)");
+                throw new InvalidOperationException(plan.Refusal);
             }
 
-            throw new InvalidOperationException(
-                $"Cannot provision this machine: {why}. Install these, then run again:{System.Environment.NewLine}" +
-                string.Join(System.Environment.NewLine, ToolProbe.Report(missing).Select(l => "  " + l)));
+            if (plan.Steps.Count == 0)
+            {
+                ctx.Skip(plan.Summary);
+            }
+
+            ctx.Info("Provision: " + plan.Summary);
+            await ctx.DoAsync($"extract the provisioning scripts into {Path.GetRelativePath(RootDirectory, provisionScripts)}", () => Provisioning.Extract(stateDirectory));
+            foreach (var step in plan.Steps)
+            {
+                await ctx.RunAsync(step);
+            }
         });
 
     /// <summary>Reports the tools, their versions, the engine, and what each missing tool blocks.</summary>
@@ -89,14 +101,56 @@ public interface IMachine : IDockerEngine
             ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
         });
 
-    /// <summary>The tools, then the Compose that deploys would use (plugin, standalone v2, or v1) and its version.</summary>
-    private async Task<IReadOnlyList<ToolStatus>> ProbeToolsAsync(TargetContext ctx)
+    /// <summary>
+    /// Before anything runs: on a machine that is not root, the list of what is missing and how to install it when Provision
+    /// could install none of it (no passwordless sudo, another system), so the run stops as a configuration error (exit 2).
+    /// </summary>
+    private IEnumerable<string> ProvisionRefusal()
     {
-        var statuses = (await ToolProbe.ProbeAsync(ToolRequirements, invocation => ctx.RunAsync(invocation, echoOutput: false))).ToList();
+        if (System.Environment.IsPrivilegedProcess)
+        {
+            return [];
+        }
+
+        var runner = new ProcessRunner(new ToolResolver(System.Environment.GetEnvironmentVariable, [Path.Combine(RootDirectory, Pipeline.StateDirectoryName, "tools", "bin")]));
+        var facts = MachineFactsAsync(invocation => runner.RunAsync(invocation, NullToolOutput.Instance, CancellationToken.None)).GetAwaiter().GetResult();
+        return ProvisioningPlan.Decide(facts, "provision.sh", Pipeline.StateDirectoryName).Refusal is { } refusal ? [refusal] : [];
+    }
+
+    /// <summary>What Provision finds: the system, passwordless sudo, an engine that answers, and the required tools that are missing.</summary>
+    private async Task<MachineFacts> MachineFactsAsync(Func<ToolInvocation, Task<ToolResult>> run)
+    {
+        async Task<ToolResult?> Quietly(ToolInvocation invocation)
+        {
+            try
+            {
+                return await run(invocation.AcceptingAnyExitCode());
+            }
+            catch (ToolNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        var missing = (await ProbeToolsAsync(run)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
+        return new MachineFacts(
+            OperatingSystem.IsLinux() && File.Exists("/etc/debian_version"),
+            HasSudo: (await Quietly(ToolInvocation.Of("sudo").WithArguments("-n", "true")))?.ExitCode == 0,
+            EngineAnswers: (await Quietly(DockerCli.Version(Engine)))?.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal) == true,
+            missing.ToDictionary(s => s.Requirement.Tool, s => s.Requirement.Install, StringComparer.Ordinal));
+    }
+
+    /// <summary>The tools, then the Compose that deploys would use (plugin, standalone v2, or v1) and its version.</summary>
+    private Task<IReadOnlyList<ToolStatus>> ProbeToolsAsync(TargetContext ctx) => ProbeToolsAsync(invocation => ctx.RunAsync(invocation, echoOutput: false));
+
+    /// <summary>As <see cref="ProbeToolsAsync(TargetContext)"/>, running each probe with <paramref name="run"/>.</summary>
+    private async Task<IReadOnlyList<ToolStatus>> ProbeToolsAsync(Func<ToolInvocation, Task<ToolResult>> run)
+    {
+        var statuses = (await ToolProbe.ProbeAsync(ToolRequirements, run)).ToList();
         var compose = new ToolRequirement("compose", ["version", "--short"], "--provision (Compose v2 from Debian 13, as the docker compose plugin), or Docker's docker-compose-plugin package", ["E2ESmoke", "DeployDev", "DeployStaging", "Rollback", "Canary"]);
         try
         {
-            var driver = await ComposeDriver.DetectAsync(Compose, invocation => ctx.RunAsync(invocation, echoOutput: false));
+            var driver = await ComposeDriver.DetectAsync(Compose, run);
             statuses.Add(new ToolStatus(compose, true, driver.ToString(), null));
         }
         catch (InvalidOperationException ex)

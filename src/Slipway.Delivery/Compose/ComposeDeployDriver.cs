@@ -77,6 +77,13 @@ public sealed class ComposeDeployDriver : IDeployDriver
         var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);
         var revision = ReleaseRevision.Of(release.Images, rendered.Yaml, rendered.SecretVariables);
         await KeptOverride.WriteAsync(_session, deployment.OverrideFileOf(release.Version, revision.Id), rendered.Yaml, _environment.Relative);
+        await KeepWithEnvironmentAsync(deployment.OverrideFileOf(release.Version, revision.Id), rendered.Yaml);
+        if (_environment.Ledger().LastGood() is { } running)
+        {
+            // What a failed deploy returns to may have been deployed from another machine.
+            await FetchKeptAsync(deployment.OverrideFileOf(running.Version, running.RevisionId));
+        }
+
         return await Deployer(_session, deployment, rendered).DeployAsync(Compose(release) with { Revision = revision }, who);
     }
 
@@ -86,6 +93,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
         ArgumentNullException.ThrowIfNull(target);
         var deployment = await DeploymentAsync();
         var overrideFile = deployment.OverrideFileOf(target.Version, target.RevisionId);
+        await FetchKeptAsync(overrideFile);
         if (!File.Exists(overrideFile) && !_session.IsDryRun)
         {
             throw new InvalidOperationException($"The configuration {target.Describe()} was deployed with ({overrideFile}) is gone from the state directory: Rollback cannot redeploy it as it was. Deploy it again with Publish --version {target.Version}.");
@@ -110,6 +118,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
         ArgumentNullException.ThrowIfNull(plan);
         var deployment = await DeploymentAsync();
         var stableOverride = deployment.OverrideFileOf(stable.Version, stable.RevisionId);
+        await FetchKeptAsync(stableOverride);
         if (!File.Exists(stableOverride) && !_session.IsDryRun)
         {
             throw new InvalidOperationException($"The configuration the stable release {stable.Version} runs with ({stableOverride}) is gone from the state directory: redeploy it (Rollback --to {stable.Version}) before a canary.");
@@ -205,6 +214,34 @@ public sealed class ComposeDeployDriver : IDeployDriver
                 BackupDirectory, Environment.Data.Postgres.Backup.Retention, _time, await DatabasePasswordAsync()),
             Probes);
         return new ComposeDeployer(withSecrets, session, _environment.Ledger(), checks, _time);
+    }
+
+    /// <summary>Keeps a revision's configuration on the environment's host too, when the ledger is there (delivery.state).</summary>
+    private async Task KeepWithEnvironmentAsync(string overrideFile, string content)
+    {
+        if (_environment.KeptFilesWithEnvironment() is { } kept)
+        {
+            await _session.DoAsync($"keep {Path.GetFileName(overrideFile)} with the environment ({kept.LocationOf(Path.GetFileName(overrideFile))})", _ =>
+            {
+                kept.Write(Path.GetFileName(overrideFile), content);
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    /// <summary>
+    /// Brings a revision's configuration from the environment's host when this machine has none (it never deployed that
+    /// revision: a fresh CI runner), so a rollback redeploys it as it ran.
+    /// </summary>
+    private async Task FetchKeptAsync(string overrideFile)
+    {
+        if (File.Exists(overrideFile) || _environment.KeptFilesWithEnvironment() is not { } kept || kept.Read(Path.GetFileName(overrideFile)) is not { } content)
+        {
+            return;
+        }
+
+        await KeptOverride.WriteAsync(_session, overrideFile, content, _environment.Relative);
+        _session.Info($"{_environment.Relative(overrideFile)}: fetched from {kept.LocationOf(Path.GetFileName(overrideFile))}, where the deploy that ran it kept it.");
     }
 
     private string BackupDirectory => _environment.PathOf(Path.Combine(Environment.Data.Postgres?.Backup.Directory ?? ".slipway/backups", _environment.Name));

@@ -7,7 +7,7 @@ namespace Slipway.Tools.Docker;
 /// <see cref="DockerEndpoint"/>, rendered as <c>--host</c> or <c>--context</c> before the subcommand
 /// (they are global options, so the CLI only reads them there).
 /// </summary>
-public static class DockerCli
+public static partial class DockerCli
 {
     /// <summary>The Go template that makes <c>inspect</c>, <c>info</c> and <c>version</c> print one JSON object.</summary>
     public const string JsonFormat = "{{json .}}";

@@ -41,7 +41,10 @@ public sealed class HostProcess : IDisposable
     /// Starts the built pipeline host (<c>build/bin/&lt;configuration&gt;/net10.0/Slipway.Build.dll</c>) in
     /// <paramref name="directory"/> with <paramref name="args"/>.
     /// </summary>
-    public static HostProcess StartPipeline(string directory, params string[] args)
+    public static HostProcess StartPipeline(string directory, params string[] args) => StartPipeline(directory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="StartPipeline(string, string[])"/>, with <paramref name="environment"/> added to the process's variables.</summary>
+    public static HostProcess StartPipeline(string directory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var host = Path.Combine(TestPaths.RepositoryRoot, "build", "bin", configuration, "net10.0", "Slipway.Build.dll");
@@ -53,6 +56,11 @@ public sealed class HostProcess : IDisposable
         }
 
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new HostProcess(start);
     }
 

@@ -37,7 +37,14 @@ public static partial class HostileCorpus
         $$"""{"environment":"staging","version":"{{version}}","commit":"{{Head}}","images":{"api":"{{(image.Length > 0 ? image : "127.0.0.1:5000/slipway/api@" + Digest)}}"},"who":"ci@runner","when":"2026-01-0{{day}}T00:00:00+00:00","action":"Deployed","details":"{{details}}","duration":"00:01:00"}""" + "\n";
 
     /// <summary>A ledger in which Rollback finds where to go (1.0.0, before 1.1.0), so it reaches the lock.</summary>
-    private static HostileWorkspace GoodLedger(HostileWorkspace w) => w.Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("1.1.0", 2));
+    private static HostileWorkspace GoodLedger(HostileWorkspace w) => LocalState(w).Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("1.1.0", 2));
+
+    /// <summary>
+    /// Staging keeps its ledger and lock in state_directory, where these inputs are planted: its docker_host would keep
+    /// them on that host (delivery.state: auto), read through docker, which the recording runner answers with nothing.
+    /// </summary>
+    private static HostileWorkspace LocalState(HostileWorkspace w) =>
+        w.Edit("environments/staging.yml", "delivery:\n  driver: compose\n", "delivery:\n  driver: compose\n  state: local\n");
 
     private static string CanaryState(string version = "2.0.0", int weight = 10) => $$"""
         {
@@ -83,7 +90,11 @@ public static partial class HostileCorpus
     private static HostileCase NotAFile(string name, string[] args, string file, bool directory, Action<RecordingToolRunner>? script, Func<string, string> message) =>
         new(name, args, 1)
         {
-            Arrange = w => _ = directory ? w.Folder(file) : w.Fifo(file),
+            Arrange = w =>
+            {
+                w = file.StartsWith(".slipway/state/staging/", StringComparison.Ordinal) ? LocalState(w) : w;
+                _ = directory ? w.Folder(file) : w.Fifo(file);
+            },
             Script = script ?? (_ => { }),
             Expected = w => [message(w.PathOf(file))],
         };
@@ -135,17 +146,17 @@ public static partial class HostileCorpus
         NotAFile("ledger-is-a-directory", HistoryOfStaging, Ledger, directory: true, null, path => $"{path}: is a directory, not a regular file"),
         new("ledger-version-climbs-out", HistoryOfStaging, 0)
         {
-            Arrange = w => w.Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("../../../x", 2)),
+            Arrange = w => LocalState(w).Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("../../../x", 2)),
             Expected = w => [$"{w.PathOf(Ledger)}:2: not a valid ledger entry (its version is not a version of letters, digits, '.', '_', '+' and '-' (at most 128, no '..')); it was skipped.", "1.0.0"],
         },
         new("ledger-image-poses-as-an-option", HistoryOfStaging, 0)
         {
-            Arrange = w => w.Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("1.1.0", 2, image: "--key=/tmp/evil.key")),
+            Arrange = w => LocalState(w).Write(Ledger, LedgerLine("1.0.0", 1) + LedgerLine("1.1.0", 2, image: "--key=/tmp/evil.key")),
             Expected = w => [$"{w.PathOf(Ledger)}:2: not a valid ledger entry (an image is not a service name with an image reference); it was skipped."],
         },
         new("ledger-details-carry-a-terminal-sequence", HistoryOfStaging, 0)
         {
-            Arrange = w => w.Write(Ledger, LedgerLine("1.0.0", 1, details: "\\u001b[2Jcleared\\n::error::pwned")),
+            Arrange = w => LocalState(w).Write(Ledger, LedgerLine("1.0.0", 1, details: "\\u001b[2Jcleared\\n::error::pwned")),
             Expected = _ => ["\\e[2Jcleared ::error::pwned"],
             Absent = ["\u001b"],
         },
