@@ -1,6 +1,7 @@
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
 using Slipway.Delivery.Gates;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -38,6 +39,9 @@ public sealed record DeliveryOptions
 
     /// <summary>Outside the maintenance window, wait for it to open instead of refusing a release with migrations pending.</summary>
     public bool WaitForWindow { get; init; }
+
+    /// <summary>Roll back although the rollback crosses a contract migration; the ledger records it.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -93,6 +97,7 @@ public sealed class DeliveryRun
         var (target, current) = ChooseRollback(to);
         await WithLockAsync(target.Version, async () =>
         {
+            RefuseContractCrossing(target);
             await VerifyAsync(target.Images);
             Report(await _driver.RollbackAsync(target, current, _options.Who), LedgerAction.RolledBack);
         });
@@ -221,6 +226,32 @@ public sealed class DeliveryRun
         var images = _environment.Environment.Services.Keys.ToDictionary(
             s => s, s => $"{ImageNames.Repository(_environment.Environment, s)}@<digest of {s} from the ledger>", StringComparer.Ordinal);
         return new LedgerEntry(Name, version, "<commit from the ledger>", images, _options.Who, _time.GetUtcNow(), LedgerAction.Deployed, string.Empty, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// A rollback to <paramref name="target"/> across a contract migration is refused, naming it and the ways forward;
+    /// with <see cref="DeliveryOptions.Force"/> it goes ahead, and the ledger says so first.
+    /// </summary>
+    private void RefuseContractCrossing(LedgerEntry target)
+    {
+        var crossed = ContractMigrations.Crossed(_environment.Ledger().ReadAll().Entries, target);
+        if (crossed.Count == 0)
+        {
+            return;
+        }
+
+        var refusal = ContractMigrations.Refusal(Name, target, crossed, automatic: false);
+        if (!_options.Force)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+
+        var forced = $"Rollback --force to {target.Describe()} across the contract migration(s) {string.Join(", ", crossed.Select(c => c.Migration.Id))}: {target.Version} runs on a schema it was not built for.";
+        _session.Warning(forced);
+        if (!_session.IsDryRun)
+        {
+            _environment.Ledger().Append(new LedgerEntry(Name, target.Version, target.Commit, target.Images, _options.Who, _time.GetUtcNow(), LedgerAction.Overridden, forced, TimeSpan.Zero, RevisionId: target.RevisionId, ConfigurationHash: target.ConfigurationHash));
+        }
     }
 
     private CanaryPlan CanaryPlan => _environment.Environment.Canary is { Steps.Count: > 0 } plan

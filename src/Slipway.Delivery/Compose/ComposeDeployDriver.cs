@@ -209,7 +209,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
 
     private string BackupDirectory => _environment.PathOf(Path.Combine(Environment.Data.Postgres?.Backup.Directory ?? ".slipway/backups", _environment.Name));
 
-    private static ComposeRelease Compose(DeliveryRelease release) => new(release.Version, release.Commit, release.Images);
+    private static ComposeRelease Compose(DeliveryRelease release) => new(release.Version, release.Commit, release.Images) { Migrations = release.Migrations };
 
     /// <summary><c>data.postgres.password</c>, else the one generated for this environment on its first deploy; read once per run.</summary>
     private async Task<Secret> DatabasePasswordAsync() => _databasePassword ??= await ReadDatabasePasswordAsync();
