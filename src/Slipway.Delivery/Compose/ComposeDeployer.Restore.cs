@@ -65,7 +65,7 @@ public sealed partial class ComposeDeployer
         }
         catch (Exception e) when (e is ToolFailedException or DeployStepException)
         {
-            return await RestartAfterFailedRestoreAsync(current, backup, fresh, e.Message, started, who);
+            return await RestartAfterFailedRestoreAsync(target, current, backup, fresh, e.Message, started, who);
         }
 
         // 4. The revision the data belongs to, through the usual rollout and probes; its schema is the backup's.
@@ -104,13 +104,17 @@ public sealed partial class ComposeDeployer
             ?? throw new DeployStepException($"{_deployment.DatabaseService} is not running in the Compose project {_deployment.Project.Name}: there is no database to restore into or beside. Deploy the stack first.");
     }
 
-    private async Task<DeployOutcome> RestartAfterFailedRestoreAsync(LedgerEntry? current, string backup, string? fresh, string failure, long started, string who)
+    /// <summary>
+    /// The restore failed before the swap: the live database is as it was, so the revision that ran on it starts again.
+    /// The ledger records the restore as aborted (the running revision stays good) and, if the restart fails too, that.
+    /// </summary>
+    private async Task<DeployOutcome> RestartAfterFailedRestoreAsync(ComposeRelease target, LedgerEntry? current, string backup, string? fresh, string failure, long started, string who)
     {
         var untouched = $"restoring backup {backup} failed: {failure}. The live database was not changed";
         if (current is null)
         {
-            Record(new ComposeRelease("unknown", "unknown", new Dictionary<string, string>()), LedgerAction.Failed, untouched, started, who);
-            return new DeployOutcome(LedgerAction.Failed, $"{untouched}; there is no good revision in the ledger to start again: deploy one.", fresh);
+            Record(target, LedgerAction.Aborted, $"RestoreBackup: {untouched}; there was no good revision to start again", started, who);
+            return new DeployOutcome(LedgerAction.Failed, $"RestoreBackup: {untouched}; there is no good revision in the ledger to start again: deploy one.", fresh);
         }
 
         _session.Warning($"{untouched}: starting {current.Describe()} again.");
@@ -118,7 +122,12 @@ public sealed partial class ComposeDeployer
         var state = restart.Failure is null
             ? $"{current.Describe()} serves again"
             : $"starting {current.Describe()} again failed too ({restart.Stage.Describe()}: {restart.Failure}): run Rollback --to {current.RevisionId ?? current.Version}";
-        Record(ComposeRelease.From(current), LedgerAction.Failed, $"RestoreBackup: {untouched}; {state}", started, who);
+        Record(target, LedgerAction.Aborted, $"RestoreBackup: {untouched}; {state}", started, who);
+        if (restart.Failure is not null)
+        {
+            Record(ComposeRelease.From(current), LedgerAction.Failed, $"restart after a failed RestoreBackup: {restart.Stage.Describe()} failed: {restart.Failure}", started, who);
+        }
+
         return new DeployOutcome(LedgerAction.Failed, $"RestoreBackup: {untouched}; {state}.", fresh);
     }
 }
