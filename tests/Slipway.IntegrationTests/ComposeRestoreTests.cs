@@ -42,16 +42,7 @@ public sealed class ComposeRestoreTests(DockerWorkspace workspace, ITestOutputHe
     public async Task DisposeAsync()
     {
         File.Delete(Migration);
-        var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
-        try
-        {
-            HostProcess.Run("docker", ["compose", "--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
-                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"), ("PROXY_CONFIG", "/dev/null"));
-        }
-        catch (InvalidOperationException e)
-        {
-            output.WriteLine("teardown: " + e.Message);
-        }
+        StackTeardown.Down(workspace, Project, output);
 
         RemoveState();
         var cold = Path.Combine(workspace.Root, "artifacts", "release-restore-a.json");

@@ -74,7 +74,7 @@ public sealed partial class ComposeDeployDriver
         var postgres = Postgres;
         var deployment = await DeploymentAsync();
         var deployer = Deployer(_session, deployment, ComposeOverride.Render(Environment, "drill", _environment.Secrets));
-        var container = (await deployer.RunningDatabaseAsync(deployment.Project)).Id;
+        var container = (await deployer.RunningDatabaseAsync()).Id;
         var password = await DatabasePasswordAsync();
         var now = _time.GetUtcNow();
         var scratch = PostgresRestore.ScratchName(postgres.Database, "drill", now);

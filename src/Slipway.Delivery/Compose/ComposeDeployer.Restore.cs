@@ -32,7 +32,7 @@ public sealed partial class ComposeDeployer
         ArgumentNullException.ThrowIfNull(restoreDatabase);
         var started = _time.GetTimestamp();
         _session.Info($"Restoring {_deployment.Environment} from backup {backup}, then deploying {target.Describe()}, the revision it was taken of{(current is null ? string.Empty : $" (in place of {current.Describe()})")}.");
-        var database = await RunningDatabaseAsync(ProjectFor(target, withOverride: false));
+        var database = await RunningDatabaseAsync();
 
         // 1. The state being replaced is kept: a restore is a decision someone may want to undo.
         string? fresh = null;
@@ -49,7 +49,7 @@ public sealed partial class ComposeDeployer
         // 2. Nothing writes to the database while it is replaced.
         foreach (var service in _deployment.Services)
         {
-            var running = await ContainersAsync(_deployment.Project, service.Name);
+            var running = await ContainersAsync(ListingProject, service.Name);
             if (_session.IsDryRun)
             {
                 _session.Info($"{service.Name}: stopping and removing <the {service.Name} containers running then>");
@@ -93,14 +93,14 @@ public sealed partial class ComposeDeployer
     }
 
     /// <summary>The running database container of the stack (a dry run names it); an error when none runs.</summary>
-    internal async Task<DockerContainer> RunningDatabaseAsync(Tools.Compose.ComposeProject project)
+    internal async Task<DockerContainer> RunningDatabaseAsync()
     {
         if (_session.IsDryRun)
         {
             return new DockerContainer(DatabasePlaceholder, _deployment.DatabaseService, string.Empty, "running", null, 0, new Dictionary<string, string>(), new Dictionary<string, string>());
         }
 
-        return (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running")
+        return (await ContainersAsync(ListingProject, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running")
             ?? throw new DeployStepException($"{_deployment.DatabaseService} is not running in the Compose project {_deployment.Project.Name}: there is no database to restore into or beside. Deploy the stack first.");
     }
 
@@ -108,6 +108,13 @@ public sealed partial class ComposeDeployer
     /// The restore failed before the swap: the live database is as it was, so the revision that ran on it starts again.
     /// The ledger records the restore as aborted (the running revision stays good) and, if the restart fails too, that.
     /// </summary>
+    /// <summary>
+    /// The stack as far as listing its containers goes: the stack file requires every image variable to interpolate, and
+    /// which images run does not change which containers are listed.
+    /// </summary>
+    private Tools.Compose.ComposeProject ListingProject =>
+        _deployment.Services.Aggregate(_deployment.Project, (project, service) => project.WithVariable(service.ImageVariable, "unused-for-listing"));
+
     private async Task<DeployOutcome> RestartAfterFailedRestoreAsync(ComposeRelease target, LedgerEntry? current, string backup, string? fresh, string failure, long started, string who)
     {
         var untouched = $"restoring backup {backup} failed: {failure}. The live database was not changed";

@@ -40,6 +40,9 @@ public sealed partial class ComposeDeployerTests
         Assert.DoesNotContain(-1, steps);
         Assert.Equal(steps.Order(), steps);
         Assert.DoesNotContain(_session.Runs, r => r.Arguments.Any(a => a.Reveal() == "run"));
+
+        // The stack file interpolates every image variable, also to list containers: the listings before the rollout set them.
+        Assert.All(_session.Events.Where(e => e.Invocation is { } i && IsCompose(i)), e => Assert.True(e.Invocation!.Environment.ContainsKey("API_IMAGE"), Short(e.Invocation)));
         Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
 
         var entry = Entries[^1];
