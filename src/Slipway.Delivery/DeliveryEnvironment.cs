@@ -75,11 +75,14 @@ public sealed record DeliveryEnvironment
 
     /// <summary>
     /// The migrations of <c>data.migrations.directory</c> as each declares itself (expand or contract), and every
-    /// problem with them (<c>FILE:LINE:COLUMN: reason</c>); null migrations when the environment runs none or declares none.
+    /// problem with them (<c>FILE:LINE:COLUMN: reason</c>); null migrations when the environment runs none or declares none
+    /// (no key, or no such folder in this checkout).
     /// </summary>
     public (IReadOnlyList<DeclaredMigration>? Migrations, IReadOnlyList<string> Errors) DeclaredMigrations()
     {
-        if (Environment.Data.Migrations is not { Enabled: true, Directory: { } directory })
+        // A checkout without the folder (a pipeline that deploys images built elsewhere) declares nothing: no migrations are
+        // recorded and rollbacks are not checked, as without the key.
+        if (Environment.Data.Migrations is not { Enabled: true, Directory: { } directory } || !System.IO.Directory.Exists(PathOf(directory)))
         {
             return (null, []);
         }
