@@ -9,7 +9,7 @@ namespace Slipway.Build;
 /// follow the components' conventions.
 /// </summary>
 public sealed partial class SlipwayPipeline : Pipeline,
-    IMachine, IDotNetTests, ISupplyChain, ICanary, IE2ESmoke, IHelmChart, IInfra, IGitHubWorkflows, IGitHubReleases, IPack
+    IMachine, IDotNetTests, ISupplyChain, ICanary, IBackupRestore, IE2ESmoke, IHelmChart, IInfra, IGitHubWorkflows, IGitHubReleases, IPack
 {
     public override string Title => "Slipway";
 

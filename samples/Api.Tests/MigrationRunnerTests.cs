@@ -120,6 +120,15 @@ public class MigrationRunnerTests
         Assert.Equal(new Migration(1, "a", "SELECT 1;\nSELECT 2;").Checksum, new Migration(1, "a", "SELECT 1;\r\nSELECT 2;").Checksum);
     }
 
+    [Fact]
+    public void Declaring_an_applied_migration_expand_or_contract_does_not_change_its_checksum_but_editing_its_sql_does()
+    {
+        var applied = new Migration(2, "a", "-- a comment\nALTER TABLE t ADD COLUMN c text NULL;\n");
+        Assert.Equal(applied.Checksum, (applied with { Sql = "-- slipway: expand\n" + applied.Sql }).Checksum);
+        Assert.Equal(applied.Checksum, (applied with { Sql = "  --Slipway: contract (drops nothing yet)\r\n" + applied.Sql }).Checksum);
+        Assert.NotEqual(applied.Checksum, (applied with { Sql = "-- another comment\n" + applied.Sql }).Checksum);
+    }
+
     private static Task<MigrationReport> Run(InMemoryMigrationStore store, params Migration[] migrations) =>
         new MigrationRunner(store, TextWriter.Null).RunAsync(migrations, CancellationToken.None);
 

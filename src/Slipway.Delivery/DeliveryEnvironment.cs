@@ -1,4 +1,5 @@
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Migrations;
 using Slipway.Delivery.State;
 using Slipway.Environments;
 using Slipway.Processes;
@@ -110,10 +111,38 @@ public sealed record DeliveryEnvironment
     public ReleaseManifest? ReleaseOrNull(bool dryRun) =>
         dryRun && !File.Exists(PathOf(ReleaseFile)) ? null : ReleaseManifest.Read(PathOf(ReleaseFile));
 
-    /// <summary>The release to deploy: release.json, or in a dry run without one, placeholders naming where each value comes from.</summary>
-    public DeliveryRelease ReleaseToDeploy(bool dryRun) => ReleaseOrNull(dryRun) is { } manifest
-        ? DeliveryRelease.From(manifest)
-        : new DeliveryRelease("<version from Publish>", "<commit>", Environment.Services.Keys.ToDictionary(s => s, s => ImageNames.Placeholder(Environment, s), StringComparer.Ordinal));
+    /// <summary>
+    /// The release to deploy: release.json, or in a dry run without one, placeholders naming where each value comes from;
+    /// with the migrations it carries as <c>data.migrations.directory</c> declares them (read from this checkout, the
+    /// one Publish built release.json from).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A migration script declares itself wrongly (the targets check this before anything runs).</exception>
+    public DeliveryRelease ReleaseToDeploy(bool dryRun)
+    {
+        var release = ReleaseOrNull(dryRun) is { } manifest
+            ? DeliveryRelease.From(manifest)
+            : new DeliveryRelease("<version from Publish>", "<commit>", Environment.Services.Keys.ToDictionary(s => s, s => ImageNames.Placeholder(Environment, s), StringComparer.Ordinal));
+        var (migrations, errors) = DeclaredMigrations();
+        return errors.Count == 0 ? release with { Migrations = migrations } : throw new InvalidOperationException(string.Join(System.Environment.NewLine, errors));
+    }
+
+    /// <summary>
+    /// The migrations of <c>data.migrations.directory</c> as each declares itself (expand or contract), and every
+    /// problem with them (<c>FILE:LINE:COLUMN: reason</c>); null migrations when the environment runs none or declares none
+    /// (no key, or no such folder in this checkout).
+    /// </summary>
+    public (IReadOnlyList<DeclaredMigration>? Migrations, IReadOnlyList<string> Errors) DeclaredMigrations()
+    {
+        // A checkout without the folder (a pipeline that deploys images built elsewhere) declares nothing: no migrations are
+        // recorded and rollbacks are not checked, as without the key.
+        if (Environment.Data.Migrations is not { Enabled: true, Directory: { } directory } || !System.IO.Directory.Exists(PathOf(directory)))
+        {
+            return (null, []);
+        }
+
+        var (migrations, errors) = MigrationDeclarations.Read(PathOf(directory), Relative);
+        return (migrations, [.. errors.Select(e => $"{e} (a migration of {EnvironmentFile} data.migrations.directory)")]);
+    }
 
     /// <summary>Resolves a secret; a dry run prints the commands even where the secret is not set here.</summary>
     public Secret Resolve(SecretReference reference, bool dryRun)
@@ -136,6 +165,12 @@ public sealed record DeliveryEnvironment
 /// <param name="Images">Image reference by digest (<c>repo@sha256:…</c>) per service.</param>
 public sealed record DeliveryRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images)
 {
+    /// <summary>
+    /// The migrations the release carries, as each declares itself (<c>data.migrations.directory</c>); null when the
+    /// environment declares none. The ledger records them once the release's migrate step ran.
+    /// </summary>
+    public IReadOnlyList<DeclaredMigration>? Migrations { get; init; }
+
     /// <summary>The release release.json describes.</summary>
     public static DeliveryRelease From(ReleaseManifest manifest)
     {

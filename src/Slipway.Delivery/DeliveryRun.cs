@@ -1,6 +1,7 @@
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
 using Slipway.Delivery.Gates;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -38,6 +39,9 @@ public sealed record DeliveryOptions
 
     /// <summary>Outside the maintenance window, wait for it to open instead of refusing a release with migrations pending.</summary>
     public bool WaitForWindow { get; init; }
+
+    /// <summary>Roll back although the rollback crosses a contract migration; the ledger records it.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -92,9 +96,90 @@ public sealed class DeliveryRun
         var (target, current) = ChooseRollback(to);
         await WithLockAsync(target.Version, async () =>
         {
+            RefuseContractCrossing(target);
             await VerifyAsync(target.Images);
             Report(await _driver.RollbackAsync(target, current, _options.Who), LedgerAction.RolledBack);
         });
+    }
+
+    /// <summary>
+    /// The emergency path: restores <paramref name="backupName"/> (default the newest backup of the environment) and
+    /// deploys the revision it was taken of, under the lock, after a fresh backup of the current state (Compose only).
+    /// </summary>
+    public async Task RestoreBackupAsync(string? backupName)
+    {
+        var driver = RestoringDriver("RestoreBackup");
+        var backup = ChooseBackup(driver, backupName);
+
+        var ledger = _environment.Ledger();
+        var target = RevisionOf(ledger, backup);
+        await WithLockAsync(target.Version, async () =>
+        {
+            await VerifyAsync(target.Images);
+            Report(await driver.RestoreBackupAsync(backup, target, ledger.LastGood(), _options.Who), LedgerAction.RolledBack);
+        });
+    }
+
+    /// <summary>
+    /// Restores the newest backup into a scratch database beside the live one, checks it and reports its age (RPO) and
+    /// the restore's duration (RTO) against the matrix; fails when an objective is missed. The scratch database is
+    /// removed whatever happens.
+    /// </summary>
+    public async Task RestoreDrillAsync()
+    {
+        var driver = RestoringDriver("RestoreDrill");
+        var backup = ChooseBackup(driver, null);
+
+        var report = await driver.RestoreDrillAsync(backup);
+        _session.Info(report.Describe());
+        if (report.Failures.Count > 0)
+        {
+            throw new InvalidOperationException($"Restore drill of {Name} failed: {string.Join("; ", report.Failures)}.");
+        }
+    }
+
+    private ComposeDeployDriver RestoringDriver(string target) => _driver as ComposeDeployDriver ?? throw new InvalidOperationException(
+        $"{target} restores the Postgres a Compose stack runs, and {_environment.EnvironmentFile} deploys with {_environment.Environment.Delivery.Driver.ToString().ToLowerInvariant()}: restore a managed database with its provider's tools.");
+
+    /// <summary>The named backup, else the newest; in a dry run that finds none, a placeholder (said).</summary>
+    private Backups.BackupFileName ChooseBackup(ComposeDeployDriver driver, string? name)
+    {
+        var directory = _environment.Relative(driver.BackupDirectory);
+        var backups = Backups.BackupCatalog.Of(driver.BackupDirectory, Name);
+        if (name is not null)
+        {
+            return Backups.BackupCatalog.NameError(name, Name, directory) is { } error
+                ? throw new InvalidOperationException(error)
+                : backups.SingleOrDefault(b => b.FileName == name) ?? throw new InvalidOperationException(
+                    $"There is no backup {name} in {directory}{(backups.Count == 0 ? string.Empty : $"; the newest are {string.Join(", ", backups.TakeLast(3).Select(b => b.FileName))}")}.");
+        }
+
+        if (backups.Count > 0)
+        {
+            return backups[^1];
+        }
+
+        var none = $"There is no backup of {Name} in {directory}: deploys take one before migrations (data.postgres.backup.before_deploy).";
+        if (_session.IsDryRun)
+        {
+            // The backups are where the environment is: the plan still prints, with a name that says what it stands for.
+            var shown = Backups.BackupFileName.Create(Name, _time.GetUtcNow(), "newest-backup-then");
+            _session.Info($"dry run: {none} The plan shows {shown.FileName} in its place.");
+            return shown;
+        }
+
+        throw new InvalidOperationException(none);
+    }
+
+    /// <summary>The good revision <paramref name="backup"/> was taken of: named in it, else the last good one when it was taken.</summary>
+    private LedgerEntry RevisionOf(ReleaseLedger ledger, Backups.BackupFileName backup)
+    {
+        var entry = Backups.BackupCatalog.RevisionOf(backup) is { } revision
+            ? ledger.FindRevision(revision)
+            : ledger.ReadAll().Entries.LastOrDefault(e => e.When <= backup.Timestamp.AddSeconds(1) && e.Action is LedgerAction.Deployed or LedgerAction.Promoted);
+        return entry ?? (_session.IsDryRun ? ShownRollbackTarget(null) : throw new InvalidOperationException(
+            $"The ledger of {Name} has no good revision that backup {backup.FileName} was taken of, so RestoreBackup cannot tell what to deploy with its data. "
+            + $"Restore it by hand (README, Restore) or choose another backup. See: {_environment.HistoryCommand}"));
     }
 
     /// <summary>
@@ -224,6 +309,32 @@ public sealed class DeliveryRun
     }
 
     private string LedgerLocation(ReleaseLedger ledger) => _environment.KeepsStateWithEnvironment ? ledger.Path : _environment.Relative(ledger.Path);
+
+    /// <summary>
+    /// A rollback to <paramref name="target"/> across a contract migration is refused, naming it and the ways forward;
+    /// with <see cref="DeliveryOptions.Force"/> it goes ahead, and the ledger says so first.
+    /// </summary>
+    private void RefuseContractCrossing(LedgerEntry target)
+    {
+        var crossed = ContractMigrations.Crossed(_environment.Ledger().ReadAll().Entries, target);
+        if (crossed.Count == 0)
+        {
+            return;
+        }
+
+        var refusal = ContractMigrations.Refusal(Name, target, crossed, automatic: false);
+        if (!_options.Force)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+
+        var forced = $"Rollback --force to {target.Describe()} across the contract migration(s) {string.Join(", ", crossed.Select(c => c.Migration.Id))}: {target.Version} runs on a schema it was not built for.";
+        _session.Warning(forced);
+        if (!_session.IsDryRun)
+        {
+            _environment.Ledger().Append(new LedgerEntry(Name, target.Version, target.Commit, target.Images, _options.Who, _time.GetUtcNow(), LedgerAction.Overridden, forced, TimeSpan.Zero, RevisionId: target.RevisionId, ConfigurationHash: target.ConfigurationHash));
+        }
+    }
 
     private CanaryPlan CanaryPlan => _environment.Environment.Canary is { Steps.Count: > 0 } plan
         ? plan

@@ -1,3 +1,5 @@
+using Slipway.Delivery.Migrations;
+
 namespace Slipway.Delivery;
 
 /// <summary>What happened to a release in an environment; one <see cref="LedgerEntry"/> records one of these.</summary>
@@ -55,6 +57,15 @@ public enum LedgerAction
 /// </param>
 /// <param name="ConfigurationHash">The <see cref="ReleaseRevision.ConfigurationHash"/> of <paramref name="RevisionId"/>; null with it.</param>
 /// <param name="RolledBackToRevision">For <see cref="LedgerAction.RolledBack"/>, the revision now running instead, when known.</param>
+/// <param name="Migrations">
+/// The migrations the database holds once this entry's deploy ran its migrate step (every migration its release
+/// carries, as each declares itself), or, with <paramref name="RestoredBackup"/>, those of the revision restored; null
+/// when no migrate step ran. A rollback across a contract migration is refused from these (<see cref="ContractMigrations"/>).
+/// </param>
+/// <param name="RestoredBackup">
+/// For the <see cref="LedgerAction.RolledBack"/> of <c>RestoreBackup</c>: the backup file restored. The database holds
+/// what that backup held from then on.
+/// </param>
 public sealed record LedgerEntry(
     string Environment,
     string Version,
@@ -69,7 +80,9 @@ public sealed record LedgerEntry(
     int? Revision = null,
     string? RevisionId = null,
     string? ConfigurationHash = null,
-    string? RolledBackToRevision = null)
+    string? RolledBackToRevision = null,
+    IReadOnlyList<DeclaredMigration>? Migrations = null,
+    string? RestoredBackup = null)
 {
     /// <summary>
     /// What tells this entry's release apart from others in the ledger: its <see cref="RevisionId"/>, else (an entry from

@@ -313,6 +313,16 @@ public sealed class ReleaseLedger
             problems.Add($"rolledBackToRevision is only for RolledBack entries and is {ReleaseRevision.IdRule}");
         }
 
+        if (entry.RestoredBackup is not null && (entry.Action != LedgerAction.RolledBack || !Backups.BackupFileName.TryParse(entry.RestoredBackup, out _)))
+        {
+            problems.Add("restoredBackup is only for RolledBack entries and is a backup file name");
+        }
+
+        if (entry.Migrations?.Any(m => m is null || string.IsNullOrWhiteSpace(m.Id)) == true)
+        {
+            problems.Add("migrations has an entry without an id");
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException($"Refusing to append an invalid ledger entry: {string.Join("; ", problems)}.", nameof(entry));

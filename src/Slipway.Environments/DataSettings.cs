@@ -101,6 +101,27 @@ public sealed record BackupPolicy
     /// <summary>Where backups are written, relative to the repository root.</summary>
     [RepositoryPath("the backup directory", Written = true)]
     public string Directory { get; init; } = ".slipway/backups";
+
+    /// <summary>
+    /// Recovery point objective: how old the newest backup may be. <c>RestoreDrill</c> reports the newest backup's age
+    /// against it and fails when it is older.
+    /// </summary>
+    [MaximumDuration("3650d")]
+    public Duration Rpo { get; init; } = Duration.Parse("1d");
+
+    /// <summary>
+    /// Recovery time objective: how long restoring the newest backup may take. <c>RestoreDrill</c> times its restore
+    /// into a scratch database and fails when it took longer.
+    /// </summary>
+    [MaximumDuration("7d")]
+    public Duration Rto { get; init; } = Duration.Parse("30m");
+
+    /// <summary>
+    /// A read-only query <c>RestoreDrill</c> runs against the restored copy (e.g. <c>SELECT count(*) FROM orders</c>):
+    /// it must succeed, and its answer is printed. Absent: only the tables and their row counts are checked.
+    /// </summary>
+    [RegularExpression(@"^[^\r\n\x00]{1,1000}$", ErrorMessage = "one line of SQL, at most 1000 characters")]
+    public string? DrillQuery { get; init; }
 }
 
 /// <summary>Schema migrations during deploys.</summary>
@@ -130,6 +151,15 @@ public sealed record MigrationPolicy
     /// </summary>
     [NameRule("service")]
     public string? ImageOf { get; init; }
+
+    /// <summary>
+    /// The folder of the migration scripts (<c>*.sql</c>), relative to the repository root. Each declares in its leading
+    /// comment lines whether the previous release keeps working after it (<c>-- slipway: expand</c>) or not
+    /// (<c>-- slipway: contract</c>); the ledger records the migrations each deploy applied, and a rollback across a
+    /// contract migration is refused unless forced. Absent: migrations are not declared and rollbacks are not checked.
+    /// </summary>
+    [RepositoryPath("the migrations directory")]
+    public string? Directory { get; init; }
 }
 
 /// <summary>

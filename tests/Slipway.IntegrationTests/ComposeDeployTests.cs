@@ -45,19 +45,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         }
     }
 
-    private void TearDownStack()
-    {
-        var compose = Path.Combine(workspace.Root, "compose", "stack.yml");
-        try
-        {
-            HostProcess.Run("docker", ["compose", "--project-name", Project, "--file", compose, "--profile", "migrate", "down", "--volumes", "--remove-orphans", "--timeout", "5"], null,
-                ("DOCKER_HOST", workspace.DockerHost), ("API_IMAGE", "unused"), ("WORKER_IMAGE", "unused"), ("POSTGRES_PASSWORD", "unused"), ("PROXY_CONFIG", "/dev/null"));
-        }
-        catch (InvalidOperationException e)
-        {
-            output.WriteLine("teardown: " + e.Message);
-        }
-    }
+    private void TearDownStack() => StackTeardown.Down(workspace, Project, output);
 
     [Fact]
     public async Task DeployStaging_rolls_out_without_downtime_locks_backs_up_rolls_back_and_records_everything()

@@ -1,3 +1,4 @@
+-- slipway: expand (a new table: nothing that ran before it used the database)
 -- Orders placed through the API and processed by the worker.
 CREATE TABLE orders (
     id           uuid        PRIMARY KEY,

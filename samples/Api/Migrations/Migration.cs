@@ -12,7 +12,11 @@ public sealed partial record Migration(int Version, string Name, string Sql)
     /// <summary>Detects an applied script that was edited afterwards: the database would then
     /// differ from what a fresh install produces. Computed on read, not stored: a stored value
     /// would be copied unchanged by <c>with { Sql = ... }</c>.</summary>
-    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
+    /// <remarks>The script's <c>-- slipway: expand|contract</c> declaration is left out: it says how a
+    /// rollback may treat the migration, not what it does, so declaring an applied migration is not an
+    /// edit of it.</remarks>
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
+        Sql.ReplaceLineEndings("\n").Split('\n').Where(line => !DeclarationLine().IsMatch(line))))));
 
     public string Id => $"{Version:D4}_{Name}";
 
@@ -29,6 +33,9 @@ public sealed partial record Migration(int Version, string Name, string Sql)
 
     [GeneratedRegex(@"^(?<version>\d{4})_(?<name>[a-z0-9_]+)\.sql$")]
     private static partial Regex FileNamePattern();
+
+    [GeneratedRegex(@"^\s*--\s*slipway:", RegexOptions.IgnoreCase)]
+    private static partial Regex DeclarationLine();
 }
 
 /// <summary>The scripts embedded in this assembly (see Api.csproj), so the migrate step needs

@@ -185,7 +185,8 @@ public static class PostgresBackup
     /// <summary>
     /// Takes a backup of <paramref name="database"/> running in <paramref name="container"/> into
     /// <paramref name="directory"/>, then prunes that environment's backups older than <paramref name="retention"/>
-    /// (the newest always stays). Returns the backup's path.
+    /// (the newest always stays). Returns the backup's path. <paramref name="label"/> ends its name: the revision it
+    /// was taken of (<see cref="BackupCatalog.LabelFor"/>), so a restore knows what to deploy with it.
     /// </summary>
     /// <exception cref="ToolFailedException">A step failed; the temporary file in the container is removed all the same.</exception>
     public static async Task<string> TakeAsync(
@@ -198,16 +199,17 @@ public static class PostgresBackup
         string directory,
         Duration retention,
         TimeProvider time,
-        Secret? password = null)
+        Secret? password = null,
+        string label = "predeploy")
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(time);
-        var name = BackupFileName.Create(environment, time.GetUtcNow(), version: "predeploy");
+        var name = BackupFileName.Create(environment, time.GetUtcNow(), version: label);
         var hostPath = Path.Combine(Path.GetFullPath(directory), name.FileName);
         if (File.Exists(hostPath))
         {
             // Two backups in the same second: keep the first rather than overwrite it.
-            name = BackupFileName.Create(environment, time.GetUtcNow().AddSeconds(1), version: "predeploy");
+            name = BackupFileName.Create(environment, time.GetUtcNow().AddSeconds(1), version: label);
             hostPath = Path.Combine(Path.GetFullPath(directory), name.FileName);
         }
 

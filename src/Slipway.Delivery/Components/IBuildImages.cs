@@ -21,7 +21,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
     const string ReleaseFile = ReleaseManifest.DefaultPath;
 
     /// <summary>--force: publish over an existing version with other content.</summary>
-    [Parameter("Publish even when the registry already holds this version with different content")]
+    [Parameter("Publish even when the registry already holds this version with different content; Rollback: go back across a contract migration (the ledger records it)")]
     bool Force => TryGetValue(() => Force);
 
     /// <summary>Builds an image per service.</summary>

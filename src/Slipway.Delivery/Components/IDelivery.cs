@@ -48,6 +48,7 @@ public interface IDelivery : IBuildImages
         .DependsOn(Publish, Preflight)
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .ImpliesEnvironment(this, "dev")
+        .UsesEnvironment(this, whenLoaded: () => Delivery.DeclaredMigrations().Errors)
         .Consumes(ReleaseFile)
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).DeployAsync(Delivery.ReleaseToDeploy(ctx.IsDryRun))));
 
@@ -65,8 +66,8 @@ public interface IDelivery : IBuildImages
 
     /// <summary>Returns the environment to its previous good release (or <c>--to</c>), from the ledger.</summary>
     Target Rollback => _ => _
-        .Describe("Redeploy the previous good release of --env (or --to VERSION) by digest from the ledger, through the same zero-downtime path and probes; no rebuild")
-        .UsesEnvironment(this)
+        .Describe("Redeploy the previous good release of --env (or --to VERSION) by digest from the ledger, through the same zero-downtime path and probes; no rebuild. Refused across a contract migration unless --force")
+        .UsesEnvironment(this, whenLoaded: () => Delivery.DeclaredMigrations().Errors)
         .Executes(Tracked(ctx => DeliveryRunOf(ctx).RollbackAsync(RollbackTo), rollback: true));
 
     /// <summary>Prints the environment's release ledger.</summary>
@@ -103,6 +104,7 @@ public interface IDelivery : IBuildImages
         .TryDependsOn<ISupplyChain>(x => x.Verify)
         .After(Publish)
         .After<ISupplyChain>(x => x.Sign)
+        .UsesEnvironment(this, whenLoaded: () => Delivery.DeclaredMigrations().Errors)
         .Consumes(ReleaseFile);
 
     /// <summary>
@@ -127,6 +129,7 @@ public interface IDelivery : IBuildImages
             VerifyAsync = images => cosign.VerifyReleaseAsync(ctx, images),
             SetOutput = ctx.SetOutput,
             WaitForWindow = WaitForWindow,
+            Force = Force,
             GatesAsync = async () =>
             {
                 await PreflightAsync(ctx);

@@ -16,7 +16,7 @@ namespace Slipway.Delivery.Compose;
 /// reads) on its Docker host, a generated override per release, the <see cref="ComposeDeployer"/>'s zero-downtime
 /// rollout, the pre-deploy backup and the SLO probes through the proxy. Everything the stack is told comes from the matrix.
 /// </summary>
-public sealed class ComposeDeployDriver : IDeployDriver
+public sealed partial class ComposeDeployDriver : IDeployDriver
 {
     private readonly DeliveryEnvironment _environment;
     private readonly IToolSession _session;
@@ -211,7 +211,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
         var checks = new DeployChecks(
             async (database, _) => await PostgresBackup.TakeAsync(
                 _session, database.Id, Environment.Data.Postgres!.Database, Environment.Data.Postgres.User, _environment.Name, withSecrets.Project.Endpoint,
-                BackupDirectory, Environment.Data.Postgres.Backup.Retention, _time, await DatabasePasswordAsync()),
+                BackupDirectory, Environment.Data.Postgres.Backup.Retention, _time, await DatabasePasswordAsync(), BackupCatalog.LabelFor(_environment.Ledger().LastGood())),
             Probes);
         return new ComposeDeployer(withSecrets, session, _environment.Ledger(), checks, _time);
     }
@@ -244,9 +244,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
         _session.Info($"{_environment.Relative(overrideFile)}: fetched from {kept.LocationOf(Path.GetFileName(overrideFile))}, where the deploy that ran it kept it.");
     }
 
-    private string BackupDirectory => _environment.PathOf(Path.Combine(Environment.Data.Postgres?.Backup.Directory ?? ".slipway/backups", _environment.Name));
-
-    private static ComposeRelease Compose(DeliveryRelease release) => new(release.Version, release.Commit, release.Images);
+    private static ComposeRelease Compose(DeliveryRelease release) => new(release.Version, release.Commit, release.Images) { Migrations = release.Migrations };
 
     /// <summary><c>data.postgres.password</c>, else the one generated for this environment on its first deploy; read once per run.</summary>
     private async Task<Secret> DatabasePasswordAsync() => _databasePassword ??= await ReadDatabasePasswordAsync();

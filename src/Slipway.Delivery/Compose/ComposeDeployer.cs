@@ -1,4 +1,5 @@
 using System.Globalization;
+using Slipway.Delivery.Migrations;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
 using Slipway.Tools.Docker;
@@ -63,9 +64,12 @@ public sealed partial class ComposeDeployer
             return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
         }
 
+        // What the database holds now: every migration the release carries, once its migrate step ran (a promotion's ran
+        // when its canary started).
+        var migrations = attempt.Migrated || promotion ? release.Migrations : null;
         if (attempt.Failure is null)
         {
-            Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who);
+            Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who, migrations: migrations);
             RememberLive(release);
             return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.{UnchangedNote}", attempt.Backup);
         }
@@ -77,7 +81,7 @@ public sealed partial class ComposeDeployer
             return new DeployOutcome(LedgerAction.Aborted, $"Deploy of {release.Describe()} aborted: {aborted}", attempt.Backup);
         }
 
-        Record(release, LedgerAction.Failed, $"{(attempt.TrafficMoved ? string.Empty : "before traffic: ")}{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who);
+        Record(release, LedgerAction.Failed, $"{(attempt.TrafficMoved ? string.Empty : "before traffic: ")}{attempt.Stage.Describe()} failed: {attempt.Failure}", started, who, migrations: migrations);
         if (attempt.Stage < Stage.Rollout || !attempt.TrafficMoved)
         {
             return new DeployOutcome(LedgerAction.Failed,
@@ -91,6 +95,15 @@ public sealed partial class ComposeDeployer
             var why = lastGood is null ? "there is no earlier good revision in the ledger to return to" : "rollout.rollback_on_failure is off";
             return new DeployOutcome(LedgerAction.Failed,
                 $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Not rolled back: {why}; {_deployment.Environment} runs {release.Describe()} as it is.", attempt.Backup);
+        }
+
+        // The release's own migrations have run: a contract one among them leaves a schema the last good revision cannot use.
+        var crossed = ContractMigrations.Crossed(_ledger.ReadAll().Entries, lastGood);
+        if (crossed.Count > 0)
+        {
+            return new DeployOutcome(LedgerAction.Failed,
+                $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. {ContractMigrations.Refusal(_deployment.Environment, lastGood, crossed, automatic: true)} "
+                + $"{_deployment.Environment} runs {release.Describe()} as it is.", attempt.Backup);
         }
 
         _session.Warning($"{attempt.Stage.Describe()} failed: {attempt.Failure}. Rolling back to {lastGood.Describe()}, the last good revision.");
@@ -135,14 +148,15 @@ public sealed partial class ComposeDeployer
         return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", attempt.Backup);
     }
 
-    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, LedgerEntry? rolledBackTo = null) =>
-        Record(release, action, details, started, who, rolledBackTo is null ? null : ComposeRelease.From(rolledBackTo));
+    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, LedgerEntry? rolledBackTo = null, IReadOnlyList<DeclaredMigration>? migrations = null, string? restoredBackup = null) =>
+        Record(release, action, details, started, who, rolledBackTo is null ? null : ComposeRelease.From(rolledBackTo), migrations, restoredBackup);
 
-    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, ComposeRelease? rolledBackTo) =>
+    private void Record(ComposeRelease release, LedgerAction action, string details, long started, string who, ComposeRelease? rolledBackTo, IReadOnlyList<DeclaredMigration>? migrations = null, string? restoredBackup = null) =>
         _ledger.Append(new LedgerEntry(
             _deployment.Environment, release.Version, release.Commit, release.Images, who, _time.GetUtcNow(), action, details,
             _time.GetElapsedTime(started), rolledBackTo?.Version,
-            RevisionId: release.Revision?.Id, ConfigurationHash: release.Revision?.ConfigurationHash, RolledBackToRevision: rolledBackTo?.Revision?.Id));
+            RevisionId: release.Revision?.Id, ConfigurationHash: release.Revision?.ConfigurationHash, RolledBackToRevision: rolledBackTo?.Revision?.Id,
+            Migrations: migrations, RestoredBackup: restoredBackup));
 
     private static string BackupNote(string? backup) => backup is null ? string.Empty : $"; backup {Path.GetFileName(backup)}";
 
@@ -230,6 +244,8 @@ public sealed partial class ComposeDeployer
             {
                 throw new DeployStepException($"the {_deployment.MigrationService} one-off exited with {result.ExitCode}: {result.Reason}");
             }
+
+            attempt.Migrated = true;
         }
     }
 
@@ -517,6 +533,9 @@ public sealed partial class ComposeDeployer
         public string? Backup { get; set; }
 
         public bool TrafficMoved { get; set; }
+
+        /// <summary>The migrate step ran and succeeded: the database holds the release's migrations.</summary>
+        public bool Migrated { get; set; }
     }
 }
 

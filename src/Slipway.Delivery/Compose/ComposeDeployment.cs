@@ -1,3 +1,4 @@
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Tools.Compose;
 
@@ -112,6 +113,9 @@ public sealed record ComposeAppService(string Name, int Replicas, string ImageVa
 /// </param>
 public sealed record ComposeRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images, ReleaseRevision? Revision = null)
 {
+    /// <summary>The migrations the release carries, as each declares itself; null when the environment declares none.</summary>
+    public IReadOnlyList<DeclaredMigration>? Migrations { get; init; }
+
     /// <summary>The release a ledger entry recorded, with its revision when it has one.</summary>
     public static ComposeRelease From(LedgerEntry entry)
     {

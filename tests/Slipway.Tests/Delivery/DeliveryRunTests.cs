@@ -1,6 +1,7 @@
 using Slipway.Delivery;
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tests.Environments;
@@ -113,6 +114,34 @@ public sealed class DeliveryRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rollback_across_a_contract_migration_is_refused_naming_it_and_with_force_goes_ahead_recorded_first()
+    {
+        var ledger = Environment.Ledger();
+        ledger.Append(Entry("1.0.0", LedgerAction.Deployed) with { Migrations = [new("0001_create", MigrationKind.Expand)] });
+        ledger.Append(Entry("2.0.0", LedgerAction.Deployed) with { Migrations = [new("0001_create", MigrationKind.Expand), new("0002_drop_status", MigrationKind.Contract)] });
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Run().RollbackAsync(to: null));
+
+        Assert.StartsWith("Rollback refused: returning to 1.0.0 would cross the contract migration 0002_drop_status (applied by 2.0.0)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--force", refused.Message, StringComparison.Ordinal);
+        Assert.Null(_driver.RolledBackTo);
+        Assert.Empty(_verified);
+        Assert.Equal(2, ledger.ReadAll().Entries.Count);
+
+        _driver.OnRollback = () =>
+        {
+            var forced = ledger.ReadAll().Entries[^1];
+            Assert.Equal((LedgerAction.Overridden, "1.0.0"), (forced.Action, forced.Version));
+            Assert.StartsWith("Rollback --force to 1.0.0 across the contract migration(s) 0002_drop_status", forced.Details, StringComparison.Ordinal);
+        };
+        var force = new DeliveryRun(Environment, _driver, _session, new DeliveryOptions { Who = "tester", Force = true }, TimeProvider.System);
+        await force.RollbackAsync(to: null);
+
+        Assert.Equal(("1.0.0", "2.0.0"), (_driver.RolledBackTo, _driver.RolledBackFrom));
+        Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Warning && e.Text.StartsWith("Rollback --force to 1.0.0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_rollback_with_nothing_to_return_to_says_so_before_taking_the_lock()
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Run().RollbackAsync(to: "0.9.0"));
@@ -184,6 +213,8 @@ public sealed class DeliveryRunTests : IDisposable
 
         public Action? OnDeploy { get; set; }
 
+        public Action? OnRollback { get; set; }
+
         public string? RolledBackTo { get; private set; }
 
         public string? RolledBackFrom { get; private set; }
@@ -207,6 +238,7 @@ public sealed class DeliveryRunTests : IDisposable
 
         public Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who)
         {
+            OnRollback?.Invoke();
             (RolledBackTo, RolledBackFrom) = (target.Version, current?.Version);
             return Task.FromResult(new DeployOutcome(LedgerAction.RolledBack, $"dev runs {target.Version} again", null));
         }

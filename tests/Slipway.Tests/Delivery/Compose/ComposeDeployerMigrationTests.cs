@@ -1,0 +1,58 @@
+using Slipway.Delivery;
+using Slipway.Delivery.Compose;
+using Slipway.Delivery.Migrations;
+
+namespace Slipway.Tests.Delivery.Compose;
+
+/// <summary>The ledger records the migrations a deploy applied; a failed deploy does not roll back across a contract one.</summary>
+public sealed partial class ComposeDeployerTests
+{
+    private static readonly DeclaredMigration CreateOrders = new("0001_create_orders", MigrationKind.Expand);
+    private static readonly DeclaredMigration DropStatus = new("0002_drop_status", MigrationKind.Contract);
+
+    [Fact]
+    public async Task A_deploy_records_the_migrations_its_migrate_step_applied_and_a_failed_migration_records_none()
+    {
+        Assert.True((await Deployer().DeployAsync(V100 with { Migrations = [CreateOrders] }, "ci@runner")).Succeeded);
+        Assert.Equal([CreateOrders], Entries[^1].Migrations);
+
+        _stack.MigrationExitCode = 1;
+        var aborted = await Deployer().DeployAsync(V110 with { Migrations = [CreateOrders, DropStatus] }, "ci@runner");
+
+        Assert.Equal(LedgerAction.Aborted, aborted.Action);
+        Assert.Null(Entries[^1].Migrations);
+        Assert.Empty(ContractMigrations.Crossed(Entries, Ledger.LastGood()!));
+    }
+
+    [Fact]
+    public async Task A_failed_deploy_whose_contract_migration_ran_is_not_rolled_back_automatically_and_says_what_to_do()
+    {
+        Assert.True((await Deployer().DeployAsync(V100 with { Migrations = [CreateOrders] }, "ci@runner")).Succeeded);
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  0/10  FAILED\n", ["api-orders: 10 of 10 requests failed"]));
+
+        var outcome = await Deployer().DeployAsync(V110 with { Migrations = [CreateOrders, DropStatus] }, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("Not rolled back automatically: returning to 1.0.0 would cross the contract migration 0002_drop_status (applied by 1.1.0)", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("RestoreBackup --env test", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("Rollback --env test --to 1.0.0 --force", outcome.Summary, StringComparison.Ordinal);
+        Assert.EndsWith("test runs 1.1.0 as it is.", outcome.Summary, StringComparison.Ordinal);
+
+        // Nothing was redeployed: 1.1.0's containers serve, and the ledger's last word is its failure, with what it applied.
+        Assert.Equal([V110.Images["api"], V110.Images["api"]], _stack.Running("api").Select(c => c.Image));
+        Assert.Equal((LedgerAction.Failed, "1.1.0"), (Entries[^1].Action, Entries[^1].Version));
+        Assert.Equal([CreateOrders, DropStatus], Entries[^1].Migrations);
+    }
+
+    [Fact]
+    public async Task A_failed_deploy_with_only_expand_migrations_rolls_back_as_before()
+    {
+        Assert.True((await Deployer().DeployAsync(V100 with { Migrations = [CreateOrders] }, "ci@runner")).Succeeded);
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  0/10  FAILED\n", ["api-orders: 10 of 10 requests failed"]));
+
+        var outcome = await Deployer().DeployAsync(V110 with { Migrations = [CreateOrders, DropStatus with { Kind = MigrationKind.Expand }] }, "ci@runner");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
+    }
+}
