@@ -107,6 +107,10 @@ public sealed record ProxySettings
     [Range(1, 65535)]
     public int ListenPort { get; init; } = 8080;
 
+    /// <summary>The port the proxy listens on for HTTPS inside its container, when <c>security.tls_mode</c> is not off; <c>ingress.https_port</c> is published to it.</summary>
+    [Range(1, 65535)]
+    public int HttpsListenPort { get; init; } = 8443;
+
     /// <summary>The port of its read-only stats page inside its container (the stack's healthcheck may connect to it).</summary>
     [Range(1, 65535)]
     public int StatsListenPort { get; init; } = 8404;

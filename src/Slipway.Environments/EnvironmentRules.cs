@@ -122,6 +122,21 @@ internal static class EnvironmentRules
             }
         }
 
+        for (var i = 0; i < security.CorsOrigins.Count; i++)
+        {
+            var origin = security.CorsOrigins[i];
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                && uri.GetLeftPart(UriPartial.Authority).Equals(origin, StringComparison.OrdinalIgnoreCase)))
+            {
+                report.At($"security.cors_origins[{i}]", $"{Processes.PrintableText.Quote(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com, or \"*\" for any");
+            }
+        }
+
+        if (security.TlsMode != TlsMode.Off && environment.Ingress is null && environment.Delivery.Driver == DeliveryDriver.Compose)
+        {
+            report.At("security.tls_mode", "TLS at the proxy needs an ingress (host, backend and https_port); add an ingress section or set tls_mode: off");
+        }
+
         if (environment.IsProduction && security.CorsOrigins.Contains("*"))
         {
             report.At("security.cors_origins", "production environments list their CORS origins; \"*\" lets any site call the API with user credentials");

@@ -10,9 +10,13 @@ public static class SloGate
     /// Runs <paramref name="slo"/>'s probes against <paramref name="url"/>, stopping at the first failure; passes when every
     /// probe met its objective, or when <c>slo.gate_deploy</c> is off.
     /// </summary>
-    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => async cancellationToken =>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => Against(url, slo, () => new HttpClient());
+
+    /// <summary>As <see cref="Against(Uri, SloSettings?)"/>, with a client of <paramref name="client"/>'s making (e.g. one that trusts a generated authority).</summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client) => async cancellationToken =>
     {
-        using var http = new HttpClient();
+        ArgumentNullException.ThrowIfNull(client);
+        using var http = client();
         var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
         return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
     };
