@@ -176,7 +176,9 @@ public sealed class ComposeDeployDriver : IDeployDriver
             Environment,
             proxyConfig,
             Environment.Data.Postgres is null ? null : await DatabasePasswordAsync(),
-            Url.Port,
+
+            // The plain-HTTP port, whatever Url says: with TLS, Url is the HTTPS port, which the proxy's overlay publishes.
+            Environment.Ingress!.HttpPort,
             compose.StatsPort);
         return new ComposeDeployment
         {

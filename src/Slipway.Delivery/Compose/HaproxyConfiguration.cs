@@ -21,9 +21,6 @@ public static class HaproxyConfiguration
     /// </summary>
     public const string CertificatePath = "/usr/local/etc/haproxy/tls/proxy.pem";
 
-    /// <summary>The Strict-Transport-Security max-age the proxy sends over HTTPS when <c>security.headers</c> is on: one year.</summary>
-    public const int HstsMaxAgeSeconds = 31_536_000;
-
     /// <summary>The longer of the two rate-limit windows, in seconds (<see cref="RateLimit"/>).</summary>
     public const int RateLimitLongWindowSeconds = 10;
 
@@ -115,16 +112,20 @@ public static class HaproxyConfiguration
             Line($"    http-request deny deny_status 429 if {{ sc_http_req_rate(0) gt {perSecond} }} || {{ sc_http_req_rate(1) gt {perWindow} }}");
         }
 
-        if (security.Headers)
+        var headers = SecurityHeaders.For(security);
+        if (headers.Count > 0)
         {
             Line("    # security.headers: the standard response headers, whatever the service sets.");
-            Line("    http-response set-header X-Content-Type-Options nosniff");
-            Line("    http-response set-header X-Frame-Options DENY");
-            Line("    http-response set-header Referrer-Policy strict-origin-when-cross-origin");
-            Line("    http-response set-header Content-Security-Policy \"frame-ancestors 'none'\" unless { res.hdr(content-security-policy) -m found }");
-            if (tls)
+            foreach (var (name, value) in headers)
             {
-                Line($"    http-response set-header Strict-Transport-Security \"max-age={Number(HstsMaxAgeSeconds)}\" if {{ ssl_fc }}");
+                var quoted = value.Any(c => c is ' ' or '=' or '\'') ? $"\"{value}\"" : value;
+                var condition = name switch
+                {
+                    SecurityHeaders.ContentSecurityPolicy => " unless { res.hdr(content-security-policy) -m found }",
+                    SecurityHeaders.StrictTransportSecurity => " if { ssl_fc }",
+                    _ => string.Empty,
+                };
+                Line($"    http-response set-header {name} {quoted}{condition}");
             }
         }
 

@@ -134,6 +134,42 @@ public static class ProxyCertificate
     }
 
     /// <summary>
+    /// What Doctor says of an environment's proxy certificate at <paramref name="now"/>: when it expires and, for a
+    /// <c>self_signed</c> one, from when a deploy issues it again (<see cref="RenewBefore"/>); an expired or due one says what
+    /// to do. <paramref name="deployTarget"/> is the target that deploys the environment (e.g. DeployStaging).
+    /// </summary>
+    public static string Describe(string environmentName, TlsMode mode, string stateDirectory, string deployTarget, DateTimeOffset now)
+    {
+        var kind = mode == TlsMode.SelfSigned ? "self_signed" : "provided";
+        var what = $"TLS of {environmentName} ({kind})";
+        if (ExpiryIn(stateDirectory) is not { } expiry)
+        {
+            return $"{what}: no certificate yet; {deployTarget} {(mode == TlsMode.SelfSigned ? "generates one" : "writes it from security.tls_certificate")}.";
+        }
+
+        var left = expiry - now;
+        var until = $"{expiry.UtcDateTime:yyyy-MM-dd HH:mm}Z";
+        if (left <= TimeSpan.Zero)
+        {
+            return mode == TlsMode.SelfSigned
+                ? $"{what}: the proxy's certificate EXPIRED at {until}: run {deployTarget}, which issues it again."
+                : $"{what}: the proxy's certificate EXPIRED at {until}: renew the certificate behind security.tls_certificate and security.tls_key, then run {deployTarget}.";
+        }
+
+        var days = $"{Math.Floor(left.TotalDays).ToString("0", System.Globalization.CultureInfo.InvariantCulture)} days left";
+        if (mode == TlsMode.Provided)
+        {
+            return left <= RenewBefore
+                ? $"{what}: the proxy's certificate expires at {until} ({days}): renew the certificate behind security.tls_certificate and security.tls_key, then run {deployTarget}."
+                : $"{what}: the proxy's certificate is valid until {until} ({days}).";
+        }
+
+        return left <= RenewBefore
+            ? $"{what}: the proxy's certificate expires at {until} ({days}): the next {deployTarget} issues it again."
+            : $"{what}: the proxy's certificate is valid until {until} ({days}); a deploy issues it again from {(expiry - RenewBefore).UtcDateTime:yyyy-MM-dd}.";
+    }
+
+    /// <summary>
     /// A server-certificate check that accepts exactly the chains that end in the authority at <paramref name="caPath"/>
     /// (read when first used), with the name checked as usual; the system's trusted authorities play no part.
     /// </summary>

@@ -11,9 +11,10 @@ public static class StackEnvironment
 {
     /// <summary>
     /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
-    /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>).
+    /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>);
+    /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces).
     /// </summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null)
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "")
     {
         var probeList = string.Concat(probes.Select(p => $"""
                 - name: {p.Name}
@@ -37,7 +38,7 @@ public static class StackEnvironment
             registry:
               repository_prefix: {prefix}
             ingress:
-              http_port: {port}
+              http_port: {port}{ingressExtra}
             services:
               api:
                 replicas: 2

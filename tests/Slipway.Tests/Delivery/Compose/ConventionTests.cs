@@ -128,6 +128,30 @@ public sealed class ConventionTests
     }
 
     [Fact]
+    public async Task With_tls_the_stack_publishes_plain_http_on_http_port_and_the_overlay_https_on_https_port()
+    {
+        using var scratch = new ScratchEnvironments(("dev", OtherApplication));
+        var session = new ScriptedToolSession { IsDryRun = true };
+        var dev = scratch.LoadValid("dev");
+        var environment = new DeliveryEnvironment
+        {
+            Environment = dev with { Security = dev.Security with { TlsMode = TlsMode.SelfSigned }, Ingress = dev.Ingress! with { HttpsPort = 8643 } },
+            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
+            RootDirectory = scratch.Root,
+            EnvironmentFile = "environments/dev.yml",
+            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
+        };
+
+        var driver = new ComposeDeployDriver(environment, session, session, TimeProvider.System);
+        var deployment = await driver.DeploymentAsync();
+
+        // The deploy's URL is the HTTPS one; the stack's own port variable stays the plain-HTTP port (the redirect's),
+        // so the two published ports never collide.
+        Assert.Equal(new Uri("https://127.0.0.1:8643"), driver.Url);
+        Assert.Equal("8280", deployment.Project.Variables.ToDictionary(v => v.Key, v => v.Value.Reveal())["PROXY_PORT"]);
+    }
+
+    [Fact]
     public void Helm_runs_the_matrix_migration_command()
     {
         using var scratch = new ScratchEnvironments(("dev", OtherApplication));

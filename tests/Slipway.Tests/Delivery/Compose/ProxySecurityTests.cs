@@ -189,6 +189,44 @@ public sealed class ProxySecurityTests : IDisposable
         Assert.Contains("\"SLIPWAY_RATE_LIMIT_BURST\": \"7\"", ComposeOverride.Render(own, "1.0.0", secrets).Yaml, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Doctor_says_when_the_generated_certificate_expires_and_that_a_deploy_issues_it_again_when_due()
+    {
+        Assert.Equal("TLS of staging (self_signed): no certificate yet; DeployStaging generates one.",
+            ProxyCertificate.Describe("staging", TlsMode.SelfSigned, _state, "DeployStaging", Now));
+
+        ProxyCertificate.EnsureSelfSigned(_state, "staging", ["localhost"], Now);
+        var expiry = Now.Add(ProxyCertificate.ServerValidity);
+        var until = $"{expiry.UtcDateTime:yyyy-MM-dd HH:mm}Z";
+
+        // The clock is injected: the same certificate, read at three moments.
+        Assert.Equal($"TLS of staging (self_signed): the proxy's certificate is valid until {until} (89 days left); a deploy issues it again from {expiry.AddDays(-30).UtcDateTime:yyyy-MM-dd}.",
+            ProxyCertificate.Describe("staging", TlsMode.SelfSigned, _state, "DeployStaging", Now.AddHours(12)));
+        Assert.Equal($"TLS of staging (self_signed): the proxy's certificate expires at {until} (19 days left): the next DeployStaging issues it again.",
+            ProxyCertificate.Describe("staging", TlsMode.SelfSigned, _state, "DeployStaging", Now.AddDays(70).AddHours(1)));
+        Assert.Equal($"TLS of staging (self_signed): the proxy's certificate EXPIRED at {until}: run DeployStaging, which issues it again.",
+            ProxyCertificate.Describe("staging", TlsMode.SelfSigned, _state, "DeployStaging", expiry));
+
+        // A provided certificate is the owner's to renew.
+        Assert.Equal($"TLS of edge (provided): the proxy's certificate expires at {until} (9 days left): renew the certificate behind security.tls_certificate and security.tls_key, then run a deploy of edge.",
+            ProxyCertificate.Describe("edge", TlsMode.Provided, _state, "a deploy of edge", Now.AddDays(80).AddHours(1)));
+    }
+
+    [Fact]
+    public void The_certificate_is_issued_again_by_the_deploy_that_comes_within_thirty_days_of_its_expiry_and_not_before()
+    {
+        string[] names = ["localhost", "127.0.0.1"];
+        ProxyCertificate.EnsureSelfSigned(_state, "staging", names, Now);
+        var first = ProxyCertificate.ExpiryIn(_state)!.Value;
+
+        // One day before the renewal point: kept. At it: issued again, for another full validity from that day.
+        ProxyCertificate.EnsureSelfSigned(_state, "staging", names, first - ProxyCertificate.RenewBefore - TimeSpan.FromDays(1));
+        Assert.Equal(first, ProxyCertificate.ExpiryIn(_state));
+        var due = first - ProxyCertificate.RenewBefore;
+        Assert.StartsWith("issued the proxy's certificate", ProxyCertificate.EnsureSelfSigned(_state, "staging", names, due), StringComparison.Ordinal);
+        Assert.Equal(due.Add(ProxyCertificate.ServerValidity).UtcDateTime, ProxyCertificate.ExpiryIn(_state)!.Value.UtcDateTime, TimeSpan.FromSeconds(1));
+    }
+
     private static X509Certificate2 StrangerCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
