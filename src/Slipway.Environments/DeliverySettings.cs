@@ -169,6 +169,12 @@ public sealed record HostRequirements
     /// <summary>Free space the engine's data root (<c>docker info</c>'s DockerRootDir) must have, e.g. <c>2Gi</c>; absent means 1Gi.</summary>
     public ByteSize? FreeDisk { get; init; }
 
+    /// <summary>
+    /// Memory the host must have available beyond what the release's new containers reserve (the services' memory
+    /// requests, else limits, times their replicas), e.g. <c>512Mi</c>; absent means 256Mi.
+    /// </summary>
+    public ByteSize? MemoryMargin { get; init; }
+
     /// <summary>The oldest engine version accepted, <c>MAJOR.MINOR</c>.</summary>
     [RegularExpression(@"^[0-9]+\.[0-9]+$", ErrorMessage = "a MAJOR.MINOR version, e.g. 20.10")]
     public string MinEngineVersion { get; init; } = "20.10";

@@ -18,6 +18,20 @@ internal static class EnvironmentRules
         CheckSupplyChain(environment, report);
         CheckCanary(environment, report);
         CheckInfra(environment, report);
+        CheckProbes(environment, report);
+    }
+
+    private static void CheckProbes(DeployEnvironment environment, Reporter report)
+    {
+        var probes = environment.Slo?.Probes ?? [];
+        for (var i = 0; i < probes.Count; i++)
+        {
+            // The checks before traffic send a GET of the path straight to each new container: nothing else.
+            if (probes[i].Direct == true && (probes[i].Request is { IsSafe: false } || probes[i].FollowUp is not null))
+            {
+                report.At($"slo.probes[{i}].direct", "the checks before traffic send only a GET of the path to each new container; a probe with another method or a follow_up runs through the proxy only: remove direct or set it to false");
+            }
+        }
     }
 
     private static void CheckInfra(DeployEnvironment environment, Reporter report)

@@ -16,7 +16,9 @@ namespace Slipway.IntegrationTests;
 /// the security headers and a small rate limit. A client that trusts only the authority Slipway generated is served over
 /// HTTPS (curl with <c>--cacert</c> too; the system's trust store is not enough); plain HTTP is redirected; HSTS and the
 /// standard headers are there; a burst from one client gets 429s while a client at another address is still served; the
-/// services see the CORS origins and the limit as configuration. The stack and its state are removed whatever happens.
+/// services see the CORS origins and the limit as configuration. The deploy's SLO probes include a transaction (POST an
+/// order, then poll it until the worker has processed it), which passes through the proxy over HTTPS on the real stack.
+/// The stack and its state are removed whatever happens.
 /// </summary>
 [Collection(SharedDockerWorkspace.Name)]
 public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputHelper output) : IAsyncLifetime
@@ -49,6 +51,26 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
             """,
             Project, workspace.Prefix, _ports.Http, faultMode: null, [("api-ready", "/health/ready")],
             ingressExtra: $"\n  host: localhost\n  https_port: {_ports.Https.ToString(CultureInfo.InvariantCulture)}",
+            extraProbes: """
+                - name: order-processed
+                  path: /orders
+                  expected_status: 201
+                  samples: 1
+                  p95_latency: 60s
+                  max_error_rate: 0
+                  request:
+                    method: POST
+                    headers:
+                      Accept: application/json
+                    body: '{"item":"slo-transaction-probe","quantity":1}'
+                  follow_up:
+                    path: /orders/{id}
+                    field: status
+                    value: processed
+                    within: 60s
+                    interval: 500ms
+
+            """,
             extra: $"""
             security:
               tls_mode: self_signed
@@ -93,6 +115,9 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
         Assert.Contains("generated a certificate authority for staging", deploy.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(CaPath), $"{CaPath} was not generated");
 
+        // 0. The transaction probe passed through the proxy over HTTPS: it created an order and saw the worker process it.
+        Assert.Matches(@"(?m)^order-processed\s+https://127\.0\.0\.1:\d+/orders\s+1\s+0\s.*\bpass\b", deploy.Out);
+
         // 1. A client trusting only the generated authority is served over HTTPS, with HSTS and the standard headers.
         using (var trusting = TrustingOnlyTheGeneratedAuthority())
         {
@@ -103,6 +128,9 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
             Assert.Equal("DENY", Header(response, "X-Frame-Options"));
             Assert.Equal("strict-origin-when-cross-origin", Header(response, "Referrer-Policy"));
             Assert.Equal("frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
+
+            var orders = await trusting.GetStringAsync(new Uri(HttpsUrl, "/orders?limit=20"));
+            Assert.Matches(@"""item"":""slo-transaction-probe"",""quantity"":1,""status"":""processed""", orders);
         }
 
         // ... the system's trust store alone does not trust it (it is Slipway's own authority), and curl agrees with both.

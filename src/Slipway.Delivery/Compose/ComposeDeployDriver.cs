@@ -58,7 +58,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
     }
 
     /// <inheritdoc />
-    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo, ProbeClient);
+    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo, ProbeClient, reference => _environment.Resolve(reference, dryRun: false));
 
     /// <summary>
     /// The probes' client: over HTTPS it asks for <c>ingress.host</c> (so the certificate is checked against the name it is
@@ -201,7 +201,7 @@ public sealed class ComposeDeployDriver : IDeployDriver
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
             ConfigurationFiles = [proxyConfig],
-            ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.Direct)] : [],
+            ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.SendsDirect)] : [],
             RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
         };
     }

@@ -13,11 +13,14 @@ public static class SloGate
     public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => Against(url, slo, () => new HttpClient());
 
     /// <summary>As <see cref="Against(Uri, SloSettings?)"/>, with a client of <paramref name="client"/>'s making (e.g. one that trusts a generated authority).</summary>
-    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client) => async cancellationToken =>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client) => Against(url, slo, client, secrets: null);
+
+    /// <summary>As <see cref="Against(Uri, SloSettings?, Func{HttpClient})"/>, resolving transaction probes' secret headers through <paramref name="secrets"/>.</summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets) => async cancellationToken =>
     {
         ArgumentNullException.ThrowIfNull(client);
         using var http = client();
-        var report = await new SloProbeRunner(http) { StopWhenFailed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
+        var report = await new SloProbeRunner(http) { StopWhenFailed = true, Secrets = secrets }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
         return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
     };
 }

@@ -39,6 +39,9 @@ public sealed class SloProbeRunner
     /// </summary>
     public bool StopWhenFailed { get; init; }
 
+    /// <summary>Resolves the secret headers of transaction probes (<see cref="ProbeRequest.SecretHeaders"/>); null when there are none.</summary>
+    public Func<SecretReference, Processes.Secret>? Secrets { get; init; }
+
     /// <summary>
     /// The timeout of one request; null (the default) for <see cref="DefaultRequestTimeout"/> of each probe.
     /// </summary>
@@ -105,7 +108,9 @@ public sealed class SloProbeRunner
                 await Task.Delay(probe.Interval.Value, _time, cancellationToken);
             }
 
-            var sample = await SampleAsync(url, timeout, cancellationToken);
+            var sample = ProbeTransaction.Applies(probe)
+                ? await ProbeTransaction.SampleAsync(_http, url, probe, timeout, _time, Secrets, cancellationToken)
+                : await SampleAsync(url, timeout, cancellationToken);
             samples.Add(sample);
             if (sample.Status != probe.ExpectedStatus)
             {
