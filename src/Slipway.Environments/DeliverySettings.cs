@@ -127,6 +127,10 @@ public sealed record ProxySettings
     [Range(1, 65535)]
     public int ListenPort { get; init; } = 8080;
 
+    /// <summary>The port the proxy listens on for HTTPS inside its container, when <c>security.tls_mode</c> is not off; <c>ingress.https_port</c> is published to it.</summary>
+    [Range(1, 65535)]
+    public int HttpsListenPort { get; init; } = 8443;
+
     /// <summary>The port of its read-only stats page inside its container (the stack's healthcheck may connect to it).</summary>
     [Range(1, 65535)]
     public int StatsListenPort { get; init; } = 8404;
@@ -184,6 +188,12 @@ public sealed record HostRequirements
 {
     /// <summary>Free space the engine's data root (<c>docker info</c>'s DockerRootDir) must have, e.g. <c>2Gi</c>; absent means 1Gi.</summary>
     public ByteSize? FreeDisk { get; init; }
+
+    /// <summary>
+    /// Memory the host must have available beyond what the release's new containers reserve (the services' memory
+    /// requests, else limits, times their replicas), e.g. <c>512Mi</c>; absent means 256Mi.
+    /// </summary>
+    public ByteSize? MemoryMargin { get; init; }
 
     /// <summary>The oldest engine version accepted, <c>MAJOR.MINOR</c>.</summary>
     [RegularExpression(@"^[0-9]+\.[0-9]+$", ErrorMessage = "a MAJOR.MINOR version, e.g. 20.10")]

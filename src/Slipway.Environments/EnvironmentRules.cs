@@ -18,6 +18,20 @@ internal static class EnvironmentRules
         CheckSupplyChain(environment, report);
         CheckCanary(environment, report);
         CheckInfra(environment, report);
+        CheckProbes(environment, report);
+    }
+
+    private static void CheckProbes(DeployEnvironment environment, Reporter report)
+    {
+        var probes = environment.Slo?.Probes ?? [];
+        for (var i = 0; i < probes.Count; i++)
+        {
+            // The checks before traffic send a GET of the path straight to each new container: nothing else.
+            if (probes[i].Direct == true && (probes[i].Request is { IsSafe: false } || probes[i].FollowUp is not null))
+            {
+                report.At($"slo.probes[{i}].direct", "the checks before traffic send only a GET of the path to each new container; a probe with another method or a follow_up runs through the proxy only: remove direct or set it to false");
+            }
+        }
     }
 
     private static void CheckInfra(DeployEnvironment environment, Reporter report)
@@ -120,6 +134,21 @@ internal static class EnvironmentRules
             {
                 report.At("security.tls_key", "tls_mode provided needs tls_key (a secret reference to the PEM key)");
             }
+        }
+
+        for (var i = 0; i < security.CorsOrigins.Count; i++)
+        {
+            var origin = security.CorsOrigins[i];
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                && uri.GetLeftPart(UriPartial.Authority).Equals(origin, StringComparison.OrdinalIgnoreCase)))
+            {
+                report.At($"security.cors_origins[{i}]", $"{Processes.PrintableText.Quote(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com, or \"*\" for any");
+            }
+        }
+
+        if (security.TlsMode != TlsMode.Off && environment.Ingress is null && environment.Delivery.Driver == DeliveryDriver.Compose)
+        {
+            report.At("security.tls_mode", "TLS at the proxy needs an ingress (host, backend and https_port); add an ingress section or set tls_mode: off");
         }
 
         if (environment.IsProduction && security.CorsOrigins.Contains("*"))

@@ -34,6 +34,13 @@ public sealed record SecuritySettings
     public RateLimit? RateLimit { get; init; }
 
     /// <summary>
+    /// Whether the proxy adds the standard security headers to every response (X-Content-Type-Options, X-Frame-Options,
+    /// Referrer-Policy, a frame-ancestors policy when the service sets none, and HSTS over HTTPS); on by default, off for
+    /// local development.
+    /// </summary>
+    public bool Headers { get; init; } = true;
+
+    /// <summary>
     /// The shortest secret a production deploy accepts (checked before anything deploys, with empty values and
     /// well-known defaults such as <c>changeme</c>).
     /// </summary>
@@ -41,7 +48,11 @@ public sealed record SecuritySettings
     public int MinSecretLength { get; init; } = 16;
 }
 
-/// <summary>A token-bucket rate limit per client address.</summary>
+/// <summary>
+/// A rate limit per client address, enforced by the Compose proxy with two sliding windows: at most
+/// <see cref="RequestsPerSecond"/> + <see cref="Burst"/> requests in any second, and at most ten times
+/// <see cref="RequestsPerSecond"/> + <see cref="Burst"/> in any ten seconds; beyond either, 429.
+/// </summary>
 public sealed record RateLimit
 {
     /// <summary>Sustained requests per second.</summary>

@@ -52,8 +52,19 @@ public sealed record SloProbe
     public double MaxErrorRate { get; init; }
 
     /// <summary>
-    /// Whether the probe is also sent straight to each new container (a GET, bypassing the proxy) before the container
-    /// takes any user request; false for a probe that must only go through the proxy. Default true.
+    /// Whether the probe is also sent straight to each new container (bypassing the proxy) before the container takes
+    /// any user request; false for a probe that must only go through the proxy. Unset: true for a plain GET, false for
+    /// a probe that changes something (a <see cref="Request"/> with another method, or a <see cref="FollowUp"/>), which
+    /// then runs through the proxy only (see <see cref="SendsDirect"/>).
     /// </summary>
-    public bool Direct { get; init; } = true;
+    public bool? Direct { get; init; }
+
+    /// <summary>The request, when the probe is not a plain GET of <see cref="Path"/>: method, headers, body.</summary>
+    public ProbeRequest? Request { get; init; }
+
+    /// <summary>A transaction's second half: poll a URL made from the first response until a JSON field has a value.</summary>
+    public ProbeFollowUp? FollowUp { get; init; }
+
+    /// <summary>Whether the checks before traffic send this probe straight to new containers (<see cref="Direct"/>, else its default).</summary>
+    public bool SendsDirect => Direct ?? ((Request?.IsSafe ?? true) && FollowUp is null);
 }

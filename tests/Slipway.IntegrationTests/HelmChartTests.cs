@@ -176,6 +176,47 @@ public sealed class HelmChartTests : IDisposable
 
     [Theory]
     [MemberData(nameof(HelmBinaries))]
+    public async Task Prods_security_reaches_the_router_and_the_services_with_either_router(string helm)
+    {
+        // prod: TLS provided, CORS for two origins, 200/s with a burst of 400, the standard headers.
+        var prod = Load("prod");
+        var nginx = prod with { Ingress = prod.Ingress! with { Router = IngressRouter.IngressNginx, Gateway = null } };
+
+        var nginxManifests = await RenderAsync(helm, HelmValues.Create(nginx, Release()), nginx);
+        var gatewayManifests = await RenderAsync(helm, HelmValues.Create(prod, Release()), prod);
+
+        var ingress = Assert.Single(Kind(nginxManifests, "Ingress"));
+        Assert.Equal("true", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/force-ssl-redirect"));
+        Assert.Equal("200", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/limit-rps"));
+        // 200/s + 400 is 600 in a second: three times the rate.
+        Assert.Equal("3", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/limit-burst-multiplier"));
+        Assert.Equal("true", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/enable-cors"));
+        Assert.Equal("https://slipway.example, https://app.slipway.example", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/cors-allow-origin"));
+        Assert.Equal("slipway/slipway-security-headers", Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/custom-headers"));
+        var headers = Kind(nginxManifests, "ConfigMap").Single(c => NameOf(c) == "slipway-security-headers");
+        var expected = SecurityHeaders.For(prod.Security).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => (h.Key, h.Value)).ToList();
+        Assert.Contains(("Strict-Transport-Security", "max-age=31536000"), expected);
+        Assert.Equal(expected, ((YamlMappingNode)Node(headers, "data")!).Children.Select(c => (c.Key.ToString(), c.Value.ToString())).OrderBy(h => h.Item1, StringComparer.Ordinal));
+
+        var route = Assert.Single(Kind(gatewayManifests, "HTTPRoute"));
+        Assert.Equal("ResponseHeaderModifier", Scalar(route, "spec", "rules", "filters", "type"));
+        var set = ((YamlSequenceNode)Node(route, "spec", "rules", "filters", "responseHeaderModifier", "set")!).Children.Cast<YamlMappingNode>();
+        Assert.Equal(expected, set.Select(h => (Scalar(h, "name")!, Scalar(h, "value")!)).OrderBy(h => h.Item1, StringComparer.Ordinal));
+        Assert.DoesNotContain(Kind(gatewayManifests, "ConfigMap"), c => NameOf(c) == "slipway-security-headers");
+
+        // Either way, every service is told the origins and the limit, as on Compose.
+        foreach (var manifests in new[] { nginxManifests, gatewayManifests })
+        {
+            foreach (var config in Kind(manifests, "ConfigMap").Where(c => NameOf(c) is "slipway-api" or "slipway-worker"))
+            {
+                Assert.Equal("https://slipway.example,https://app.slipway.example", Scalar(config, "data", "SLIPWAY_CORS_ORIGINS"));
+                Assert.Equal(("200", "400"), (Scalar(config, "data", "SLIPWAY_RATE_LIMIT_REQUESTS_PER_SECOND"), Scalar(config, "data", "SLIPWAY_RATE_LIMIT_BURST")));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
     public async Task A_missing_digest_fails_the_render_with_what_to_do(string helm)
     {
         var environment = Load("prod");

@@ -150,7 +150,8 @@ public interface IE2ESmoke : IBuildImages
         await ctx.DoAsync($"write {Path.GetRelativePath(RootDirectory, proxyConfig)}", () =>
         {
             Directory.CreateDirectory(Path.GetDirectoryName(proxyConfig)!);
-            File.WriteAllText(proxyConfig, HaproxyConfiguration.Render(CurrentEnvironment));
+            // The smoke stack is throwaway and local: plain HTTP (its files mount no certificate), the rest as the environment says.
+            File.WriteAllText(proxyConfig, HaproxyConfiguration.Render(CurrentEnvironment with { Security = CurrentEnvironment.Security with { TlsMode = TlsMode.Off } }));
         });
         var password = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "E2ESmoke's database password");
         var project = ComposeDeployDriver.StackVariables(new ComposeProject(name, E2EComposeFiles, Engine).WithDriver(await ComposeDriverAsync(ctx)), CurrentEnvironment, proxyConfig, password, proxyPort: 0, statsPort: 0);

@@ -1,3 +1,5 @@
+using Slipway.Delivery.Compose;
+using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Targets;
 using Slipway.Tools.Compose;
@@ -97,9 +99,41 @@ public interface IMachine : IDockerEngine
             ctx.Info(info?.ExitCode == 0 && info.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal)
                 ? $"Docker engine answers at {engine}"
                 : $"No Docker engine answers at {engine}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
+            foreach (var line in ProxyCertificateLines(TimeProvider.System.GetUtcNow()))
+            {
+                ctx.Info(line);
+            }
+
             var missing = statuses.Count(s => !s.Present && !s.Requirement.Optional);
             ctx.Info(missing == 0 ? "Everything required is present." : $"{missing} required tool(s) missing: see above for what each blocks and how to install it.");
         });
+
+    /// <summary>
+    /// For every environment that loads and has TLS at the Compose proxy, its certificate's expiry (kept in the
+    /// environment's state directory); none when this pipeline has no environment matrix.
+    /// </summary>
+    private IEnumerable<string> ProxyCertificateLines(DateTimeOffset now)
+    {
+        if (this is not IEnvironmentMatrix matrix)
+        {
+            return [];
+        }
+
+        var loaded = new EnvironmentLoader(RootDirectory, matrix.Environments.Secrets.Schemes).LoadAll(matrix.EnvironmentsDirectory, matrix.Environments.Variables);
+        return loaded
+            .Select(r => r.Environment)
+            .OfType<DeployEnvironment>()
+            .Where(e => e.Security.TlsMode != TlsMode.Off && e.Delivery.Driver == DeliveryDriver.Compose)
+            .Select(e => ProxyCertificate.Describe(e.Name, e.Security.TlsMode, Path.GetFullPath(Path.Combine(RootDirectory, e.StateDirectory)), DeployTargetOf(e.Name), now));
+    }
+
+    private static string DeployTargetOf(string environment) => environment switch
+    {
+        "dev" => "DeployDev",
+        "staging" => "DeployStaging",
+        "prod" => "DeployProd",
+        _ => $"a deploy of {environment}",
+    };
 
     /// <summary>
     /// Before anything runs: on a machine that is not root, the list of what is missing and how to install it when Provision

@@ -42,15 +42,45 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
         ? compose
         : throw new InvalidOperationException($"{_environment.EnvironmentFile} deploys with {Environment.Delivery.Driver.ToString().ToLowerInvariant()}, not compose: add a delivery.compose section, or deploy it with its own driver.");
 
-    /// <summary>The proxy, published on 127.0.0.1 at <c>ingress.http_port</c>: the probes' way in.</summary>
+    /// <summary>The proxy, published on 127.0.0.1 at <c>ingress.http_port</c> (<c>ingress.https_port</c> with TLS): the probes' way in.</summary>
     public Uri Url => UrlOf(_environment);
 
-    /// <summary>Where a Compose environment answers: its proxy on 127.0.0.1 at <c>ingress.http_port</c>.</summary>
-    public static Uri UrlOf(DeliveryEnvironment environment) =>
-        new($"http://127.0.0.1:{(environment?.Environment.Ingress ?? throw new InvalidOperationException($"{environment?.EnvironmentFile} has no ingress: add ingress.http_port, the port the proxy is published on.")).HttpPort}");
+    /// <summary>
+    /// Where a Compose environment answers: its proxy on 127.0.0.1 at <c>ingress.http_port</c>, or at
+    /// <c>ingress.https_port</c> over HTTPS when <c>security.tls_mode</c> is not off (plain HTTP is redirected there).
+    /// </summary>
+    public static Uri UrlOf(DeliveryEnvironment environment)
+    {
+        var ingress = environment?.Environment.Ingress ?? throw new InvalidOperationException($"{environment?.EnvironmentFile} has no ingress: add ingress.http_port, the port the proxy is published on.");
+        return environment.Environment.Security.TlsMode == TlsMode.Off
+            ? new($"http://127.0.0.1:{ingress.HttpPort.ToString(CultureInfo.InvariantCulture)}")
+            : new($"https://127.0.0.1:{ingress.HttpsPort.ToString(CultureInfo.InvariantCulture)}");
+    }
 
     /// <inheritdoc />
-    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);
+    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo, ProbeClient, reference => _environment.Resolve(reference, dryRun: false));
+
+    /// <summary>
+    /// The probes' client: over HTTPS it asks for <c>ingress.host</c> (so the certificate is checked against the name it is
+    /// for), and a <c>self_signed</c> environment's certificate is trusted through its generated authority only.
+    /// </summary>
+    private HttpClient ProbeClient()
+    {
+        if (Environment.Security.TlsMode == TlsMode.Off)
+        {
+            return new HttpClient();
+        }
+
+        var handler = new SocketsHttpHandler();
+        if (Environment.Security.TlsMode == TlsMode.SelfSigned)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = ProxyCertificate.TrustOnly(ProxyCertificate.CaPathIn(_environment.StateDirectory));
+        }
+
+        var client = new HttpClient(handler);
+        client.DefaultRequestHeaders.Host = Environment.Ingress?.Host;
+        return client;
+    }
 
     private DockerEndpoint Endpoint => EndpointOf(_environment);
 
@@ -144,13 +174,20 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
         var proxy = compose.Proxy;
         var ingress = Environment.Ingress?.Backend;
         var proxyConfig = HaproxyConfiguration.PathIn(_environment.StateDirectory);
-        await WriteAsync(proxyConfig, HaproxyConfiguration.Render(Environment));
+        var configuration = HaproxyConfiguration.Render(Environment);
+        await WriteAsync(proxyConfig, configuration);
+        var certificate = await ProxyCertificateAsync();
+        var overlay = ProxyOverlay.PathIn(_environment.StateDirectory);
+        await WriteAsync(overlay, ProxyOverlay.Render(
+            Environment, configuration, certificate is null ? null : ProxyCertificate.ProxyPemPathIn(_environment.StateDirectory), certificate, ProxyOverlay.CurrentGroup()));
         var project = StackVariables(
-            new ComposeProject(compose.Project, compose.Files.Select(_environment.PathOf), Endpoint).WithDriver(await _environment.ComposeAsync(_session)),
+            new ComposeProject(compose.Project, [.. compose.Files.Select(_environment.PathOf), overlay], Endpoint).WithDriver(await _environment.ComposeAsync(_session)),
             Environment,
             proxyConfig,
             Environment.Data.Postgres is null ? null : await DatabasePasswordAsync(),
-            Url.Port,
+
+            // The plain-HTTP port, whatever Url says: with TLS, Url is the HTTPS port, which the proxy's overlay publishes.
+            Environment.Ingress!.HttpPort,
             compose.StatsPort);
         return new ComposeDeployment
         {
@@ -173,7 +210,7 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             Migrations = Environment.Data.Migrations,
             StateDirectory = _environment.StateDirectory,
             ConfigurationFiles = [proxyConfig],
-            ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.Direct)] : [],
+            ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.SendsDirect)] : [],
             RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
         };
     }
@@ -203,6 +240,34 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
 
         return environment.Data.Redis is { } redis ? project.WithVariable("REDIS_IMAGE", redis.Image) : project;
     }
+
+    /// <summary>
+    /// The proxy's certificate per <c>security.tls_mode</c>, written into the state directory (generated and issued again
+    /// before expiry for <c>self_signed</c>, from the secrets for <c>provided</c>); what the proxy reads, hashed into the
+    /// overlay's label only. Null when TLS is off.
+    /// </summary>
+    private async Task<string?> ProxyCertificateAsync()
+    {
+        var security = Environment.Security;
+        if (security.TlsMode == TlsMode.Off)
+        {
+            return null;
+        }
+
+        var state = _environment.StateDirectory;
+        await _session.DoAsync($"check the proxy's certificate of {_environment.Name} in {_environment.Relative(ProxyCertificate.ProxyPemPathIn(state))} ({EnumName(security.TlsMode)})", _ =>
+        {
+            var done = security.TlsMode == TlsMode.SelfSigned
+                ? ProxyCertificate.EnsureSelfSigned(state, _environment.Name, ProxyCertificate.NamesOf(Environment), _time.GetUtcNow())
+                : ProxyCertificate.WriteProvided(state, _environment.EnvironmentFile, _environment.Resolve(security.TlsCertificate!, dryRun: false), _environment.Resolve(security.TlsKey!, dryRun: false));
+            _session.Info(done);
+            return Task.CompletedTask;
+        });
+        var pem = ProxyCertificate.ProxyPemPathIn(state);
+        return File.Exists(pem) ? await File.ReadAllTextAsync(pem) : string.Empty;
+    }
+
+    private static string EnumName(TlsMode mode) => mode == TlsMode.SelfSigned ? "self_signed" : "provided";
 
     private ComposeDeployer Deployer(IToolSession session, ComposeDeployment deployment, ComposeOverride rendered)
     {

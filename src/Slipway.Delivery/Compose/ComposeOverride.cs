@@ -71,6 +71,12 @@ public sealed record ComposeOverride(string Yaml, IReadOnlyDictionary<string, Se
         foreach (var (name, service) in environment.Services.Where(s => only.ContainsKey(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in SecurityVariables(environment.Security))
+            {
+                variables[key] = value.Replace("$", "$$", StringComparison.Ordinal);
+            }
+
+            // A service's own env wins over what Slipway hands it.
             foreach (var (key, value) in service.Env)
             {
                 // Compose interpolates "$" in values: "$$" is a literal dollar.
@@ -134,6 +140,34 @@ public sealed record ComposeOverride(string Yaml, IReadOnlyDictionary<string, Se
             .Append(serializer.Serialize(new Dictionary<string, object> { ["services"] = services }))
             .ToString();
         return new ComposeOverride(yaml, secretVariables);
+    }
+
+    /// <summary>The variable with <c>security.cors_origins</c>, comma-separated, in every service's environment.</summary>
+    public const string CorsOriginsVariable = "SLIPWAY_CORS_ORIGINS";
+
+    /// <summary>The variable with <c>security.rate_limit.requests_per_second</c>, in every service's environment.</summary>
+    public const string RateLimitVariable = "SLIPWAY_RATE_LIMIT_REQUESTS_PER_SECOND";
+
+    /// <summary>The variable with <c>security.rate_limit.burst</c>, in every service's environment.</summary>
+    public const string RateLimitBurstVariable = "SLIPWAY_RATE_LIMIT_BURST";
+
+    /// <summary>What every service is told of <c>security</c>: the CORS origins and the rate limit the proxy enforces.</summary>
+    public static IReadOnlyDictionary<string, string> SecurityVariables(SecuritySettings security)
+    {
+        ArgumentNullException.ThrowIfNull(security);
+        var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (security.CorsOrigins.Count > 0)
+        {
+            variables[CorsOriginsVariable] = string.Join(',', security.CorsOrigins);
+        }
+
+        if (security.RateLimit is { } limit)
+        {
+            variables[RateLimitVariable] = limit.RequestsPerSecond.ToString(CultureInfo.InvariantCulture);
+            variables[RateLimitBurstVariable] = limit.Burst.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return variables;
     }
 
     private static string Sanitize(string name) =>

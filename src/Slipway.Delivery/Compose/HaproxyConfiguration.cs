@@ -15,6 +15,15 @@ public static class HaproxyConfiguration
     /// <summary>The runtime API's socket inside the proxy's container (<see cref="ComposeDeployment.ProxySocket"/>).</summary>
     public const string Socket = "/var/run/haproxy/admin.sock";
 
+    /// <summary>
+    /// Where the proxy reads its certificate and key (one PEM) inside its container, when <c>security.tls_mode</c> is not
+    /// off; <see cref="ProxyOverlay"/> mounts it there.
+    /// </summary>
+    public const string CertificatePath = "/usr/local/etc/haproxy/tls/proxy.pem";
+
+    /// <summary>The longer of the two rate-limit windows, in seconds (<see cref="RateLimit"/>).</summary>
+    public const int RateLimitLongWindowSeconds = 10;
+
     /// <summary>Where a deploy writes the configuration, in the environment's state directory.</summary>
     public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, "proxy", "haproxy.cfg");
 
@@ -24,8 +33,9 @@ public static class HaproxyConfiguration
     {
         ArgumentNullException.ThrowIfNull(environment);
         var proxy = environment.Delivery.Compose?.Proxy ?? new ProxySettings();
-        var routed = environment.Ingress?.Backend
+        _ = environment.Ingress
             ?? throw new InvalidOperationException($"environments/{environment.Name}.yml has no ingress: add ingress.backend (the service the proxy routes to) and ingress.http_port.");
+        var routed = environment.Ingress.Backend;
         var service = environment.Services[routed];
         var port = service.Ports.Count > 0 ? service.Ports[0].Port
             : throw new InvalidOperationException($"environments/{environment.Name}.yml: services.{routed}.ports: the routed service needs a port for the proxy to reach it, e.g. ports: [{{ name: http, port: 8080 }}].");
@@ -79,10 +89,58 @@ public static class HaproxyConfiguration
         Line("    stats refresh 5s");
         Line("    stats show-legends");
         Line();
+        var security = environment.Security;
+        var tls = security.TlsMode != TlsMode.Off;
         Line("frontend web");
         Line($"    bind *:{Number(proxy.ListenPort)}");
+        if (tls)
+        {
+            var httpsPort = environment.Ingress.HttpsPort;
+            Line($"    # security.tls_mode {(security.TlsMode == TlsMode.SelfSigned ? "self_signed" : "provided")}: HTTPS here, published at ingress.https_port {Number(httpsPort)}; plain HTTP is redirected there.");
+            Line($"    bind *:{Number(proxy.HttpsListenPort)} ssl crt {CertificatePath} alpn http/1.1");
+            Line($"    http-request redirect location https://%[req.hdr(host),field(1,:)]{(httpsPort == 443 ? string.Empty : ":" + Number(httpsPort))}%[capture.req.uri] code 301 unless {{ ssl_fc }}");
+        }
+
+        if (security.RateLimit is { } limit)
+        {
+            var perSecond = (long)limit.RequestsPerSecond + limit.Burst;
+            var perWindow = ((long)limit.RequestsPerSecond * RateLimitLongWindowSeconds) + limit.Burst;
+            Line($"    # security.rate_limit: per client address, at most {perSecond} requests in any second (requests_per_second + burst)");
+            Line($"    # and {perWindow} in any {RateLimitLongWindowSeconds} s ({RateLimitLongWindowSeconds} x requests_per_second + burst); beyond either, 429.");
+            Line("    http-request track-sc0 src table rate_limit_second");
+            Line("    http-request track-sc1 src table rate_limit_window");
+            Line($"    http-request deny deny_status 429 if {{ sc_http_req_rate(0) gt {perSecond} }} || {{ sc_http_req_rate(1) gt {perWindow} }}");
+        }
+
+        var headers = SecurityHeaders.For(security);
+        if (headers.Count > 0)
+        {
+            Line("    # security.headers: the standard response headers, whatever the service sets.");
+            foreach (var (name, value) in headers)
+            {
+                var quoted = value.Any(c => c is ' ' or '=' or '\'') ? $"\"{value}\"" : value;
+                var condition = name switch
+                {
+                    SecurityHeaders.ContentSecurityPolicy => " unless { res.hdr(content-security-policy) -m found }",
+                    SecurityHeaders.StrictTransportSecurity => " if { ssl_fc }",
+                    _ => string.Empty,
+                };
+                Line($"    http-response set-header {name} {quoted}{condition}");
+            }
+        }
+
         Line($"    default_backend {proxy.Backend}");
         Line();
+        if (security.RateLimit is not null)
+        {
+            Line("# The rate limit's counters, per client address (IPv4 addresses are stored mapped).");
+            Line("backend rate_limit_second");
+            Line("    stick-table type ipv6 size 100k expire 10s store http_req_rate(1s)");
+            Line();
+            Line("backend rate_limit_window");
+            Line($"    stick-table type ipv6 size 100k expire {Number(RateLimitLongWindowSeconds * 3)}s store http_req_rate({Number(RateLimitLongWindowSeconds)}s)");
+            Line();
+        }
         Line($"backend {proxy.Backend}");
         Line("    balance roundrobin");
         if (health is not null)

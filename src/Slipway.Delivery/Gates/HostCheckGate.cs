@@ -9,11 +9,13 @@ namespace Slipway.Delivery.Gates;
 
 /// <summary>
 /// The Docker host of a Compose environment, before anything deploys: the engine answers, is at least
-/// <c>delivery.compose.host.min_engine_version</c>, and its data root has <c>delivery.compose.host.free_disk</c> free.
+/// <c>delivery.compose.host.min_engine_version</c>, its data root has <c>delivery.compose.host.free_disk</c> free, and
+/// (a local engine) the machine has the memory the release's new containers reserve plus <c>memory_margin</c> available.
 /// </summary>
 internal static class HostCheckGate
 {
     private static readonly ByteSize DefaultFreeDisk = ByteSize.Parse("1Gi");
+    private static readonly ByteSize DefaultMemoryMargin = ByteSize.Parse("256Mi");
 
     public static async Task CheckAsync(DeliveryEnvironment environment, IToolSession session)
     {
@@ -27,7 +29,7 @@ internal static class HostCheckGate
         if (session.IsDryRun)
         {
             // A dry run contacts no engine (a remote one could be slow or unreachable from here): it says what the real run checks.
-            session.Info($"would check the Docker host: {DockerCli.Info(endpoint).ToDisplayString()} answers, engine ≥ {compose.Host.MinEngineVersion}, {required} free on its data root");
+            session.Info($"would check the Docker host: {DockerCli.Info(endpoint).ToDisplayString()} answers, engine ≥ {compose.Host.MinEngineVersion}, {required} free on its data root, memory for the release ({MemoryNeeded(environment.Environment, compose.Host.MemoryMargin ?? DefaultMemoryMargin).Parts})");
             return;
         }
 
@@ -62,10 +64,62 @@ internal static class HostCheckGate
             session.Warning($"{environment.Name}: the engine's data root {engine.Root} is on another machine, so its free disk ({required} asked) is not measured here.");
         }
 
+        if (IsLocal(endpoint) && AvailableMemory() is { } available)
+        {
+            var (needed, parts) = MemoryNeeded(environment.Environment, compose.Host.MemoryMargin ?? DefaultMemoryMargin);
+            if (available < needed)
+            {
+                problems.Add($"the host has {Gibibytes(available)} of memory available, and the release needs {Gibibytes(needed)} ({parts}): free memory on the host (stop other stacks), or lower services.*.resources.requests.memory or {file} delivery.compose.host.memory_margin");
+            }
+            else
+            {
+                session.Info($"{environment.Name}: {Gibibytes(available)} of memory available, the release needs {Gibibytes(needed)} ({parts}).");
+            }
+        }
+        else
+        {
+            session.Warning($"{environment.Name}: the engine is on another machine, so its free memory is not measured here.");
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidOperationException($"The Docker host of {environment.Name} is not ready: {string.Join("; ", problems)}. Nothing was deployed.");
         }
+    }
+
+    /// <summary>
+    /// What the release's new containers reserve (each service's memory request, else its limit, times its replicas: a
+    /// rollout starts them beside the running ones) plus <paramref name="margin"/>, and how that adds up, for messages.
+    /// </summary>
+    internal static (long Bytes, string Parts) MemoryNeeded(DeployEnvironment environment, ByteSize margin)
+    {
+        var total = margin.Bytes;
+        var parts = new List<string>();
+        foreach (var (name, service) in environment.Services.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if ((service.Resources.Requests?.Memory ?? service.Resources.Limits?.Memory) is { } memory)
+            {
+                total += memory.Bytes * service.Replicas;
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {service.Replicas} × {memory}"));
+            }
+        }
+
+        parts.Add($"memory_margin {margin}");
+        return (total, string.Join(" + ", parts));
+    }
+
+    /// <summary>MemAvailable of this machine (/proc/meminfo), or null where there is none.</summary>
+    private static long? AvailableMemory()
+    {
+        const string MemInfo = "/proc/meminfo";
+        if (!File.Exists(MemInfo))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines(MemInfo).FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is { Length: >= 2 } && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kibibytes) ? kibibytes * 1024 : null;
     }
 
     private static bool IsLocal(DockerEndpoint endpoint) =>

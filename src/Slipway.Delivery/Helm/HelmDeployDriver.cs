@@ -54,7 +54,7 @@ public sealed class HelmDeployDriver : IDeployDriver
     }
 
     /// <inheritdoc />
-    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo);
+    public Func<CancellationToken, Task<ProbeVerdict>> Probes => SloGate.Against(Url, Environment.Slo, () => new HttpClient(), reference => _environment.Resolve(reference, dryRun: false));
 
     /// <summary>The Helm release of <paramref name="environment"/>: <c>delivery.helm.release</c>, else <c>slipway-&lt;env&gt;</c>.</summary>
     public static string ReleaseNameOf(DeployEnvironment environment) =>

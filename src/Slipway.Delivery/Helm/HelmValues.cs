@@ -98,6 +98,12 @@ public sealed partial record HelmValues
         return $"{release}-{service}";
     }
 
+    /// <summary>
+    /// The environment's <c>security</c>: the chart's router adds <see cref="SecurityHeaders"/>, and with ingress-nginx
+    /// also redirects to HTTPS, limits each client and answers CORS (see <c>charts/app/values.yaml</c>, <c>security</c>).
+    /// </summary>
+    public SecuritySettings Security { get; init; } = new();
+
     /// <summary>The canary release's Service for the routed service, e.g. <c>slipway-canary-api</c>.</summary>
     public string CanaryServiceName => ResourceName(CanaryReleaseName(ReleaseName), Route.Service);
 
@@ -141,7 +147,10 @@ public sealed partial record HelmValues
                 Replicas = service.Replicas,
                 Resources = service.Resources,
                 Ports = service.Ports,
-                Env = new SortedDictionary<string, string>(service.Env.ToDictionary(), StringComparer.Ordinal),
+                // As on Compose: the services are told security's CORS origins and rate limit; a service's own env wins.
+                Env = new SortedDictionary<string, string>(
+                    Compose.ComposeOverride.SecurityVariables(environment.Security).Where(v => !service.Env.ContainsKey(v.Key)).Concat(service.Env).ToDictionary(),
+                    StringComparer.Ordinal),
                 FeatureFlags = new SortedDictionary<string, bool>(service.FeatureFlags.ToDictionary(), StringComparer.Ordinal),
                 SecretEnv = secretEnv,
                 Health = service.Health,
@@ -176,6 +185,7 @@ public sealed partial record HelmValues
                 environment.Data.Migrations.ImageOf ?? ingress.Backend,
                 (int)Math.Ceiling(environment.Data.Migrations.Timeout.Value.TotalSeconds)),
             MigrationCommand = environment.Data.Migrations.Command,
+            Security = environment.Security,
         };
     }
 
@@ -208,6 +218,7 @@ public sealed partial record HelmValues
                 ["className"] = Route.Router == IngressRouter.IngressNginx ? "nginx" : string.Empty,
                 ["tlsSecretName"] = Route.TlsSecretName ?? string.Empty,
             },
+            ["security"] = SecurityValues(),
             ["migrations"] = new Dictionary<string, object?>
             {
                 ["enabled"] = Migrations.Enabled,
@@ -225,6 +236,18 @@ public sealed partial record HelmValues
             .Append(serializer.Serialize(values))
             .ToString();
     }
+
+    private Dictionary<string, object?> SecurityValues() => new()
+    {
+        ["forceSslRedirect"] = Security.TlsMode != TlsMode.Off,
+        ["headers"] = SecurityHeaders.For(Security).ToDictionary(h => h.Key, h => (object?)h.Value),
+        ["corsOrigins"] = Security.CorsOrigins.ToList(),
+        ["rateLimit"] = new Dictionary<string, object?>
+        {
+            ["requestsPerSecond"] = Security.RateLimit?.RequestsPerSecond ?? 0,
+            ["burst"] = Security.RateLimit?.Burst ?? 0,
+        },
+    };
 
     /// <summary>
     /// The Secret key for a reference: its path (<c>env:PROD_POSTGRES_CONNECTION</c> gives

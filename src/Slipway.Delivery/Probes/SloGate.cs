@@ -11,10 +11,17 @@ public static class SloGate
     /// (failed, or passed whatever its remaining samples do); passes when every probe met its objective, or when
     /// <c>slo.gate_deploy</c> is off.
     /// </summary>
-    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => async cancellationToken =>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo) => Against(url, slo, () => new HttpClient());
+
+    /// <summary>As <see cref="Against(Uri, SloSettings?)"/>, with a client of <paramref name="client"/>'s making (e.g. one that trusts a generated authority).</summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client) => Against(url, slo, client, secrets: null);
+
+    /// <summary>As <see cref="Against(Uri, SloSettings?, Func{HttpClient})"/>, resolving transaction probes' secret headers through <paramref name="secrets"/>.</summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets) => async cancellationToken =>
     {
-        using var http = new HttpClient();
-        var report = await new SloProbeRunner(http) { StopWhenFailed = true, StopWhenPassed = true }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
+        ArgumentNullException.ThrowIfNull(client);
+        using var http = client();
+        var report = await new SloProbeRunner(http) { StopWhenFailed = true, StopWhenPassed = true, Secrets = secrets }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
         return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
     };
 }

@@ -41,6 +41,9 @@ public sealed class SloProbeRunner
     /// </summary>
     public bool StopWhenFailed { get; init; }
 
+    /// <summary>Resolves the secret headers of transaction probes (<see cref="ProbeRequest.SecretHeaders"/>); null when there are none.</summary>
+    public Func<SecretReference, Processes.Secret>? Secrets { get; init; }
+
     /// <summary>
     /// When true, a probe also stops as soon as it passes whatever its remaining planned samples do, even if every one of
     /// them failed and was slow (<see cref="ProbeSampling"/> reasons it out). Saves at most the error budget's and the
@@ -111,7 +114,9 @@ public sealed class SloProbeRunner
                 await Task.Delay(probe.Interval.Value, _time, cancellationToken);
             }
 
-            var sample = await SampleAsync(url, timeout, cancellationToken);
+            var sample = ProbeTransaction.Applies(probe)
+                ? await ProbeTransaction.SampleAsync(_http, url, probe, timeout, _time, Secrets, cancellationToken)
+                : await SampleAsync(url, timeout, cancellationToken);
             samples.Add(sample);
             sampling.Add(sample);
             if ((StopWhenFailed && sampling.FailureCertain) || (StopWhenPassed && sampling.PassCertain))

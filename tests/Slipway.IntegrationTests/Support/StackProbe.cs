@@ -16,6 +16,16 @@ public static class StackProbe
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Two different TCP ports free on 127.0.0.1 right now (both held while the second is chosen).</summary>
+    public static (int First, int Second) TwoFreePorts()
+    {
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
+    }
+
     /// <summary>The version the stack's api reports at <c>/version</c>, through its proxy.</summary>
     public static async Task<string?> ServedVersionAsync(Uri stack)
     {

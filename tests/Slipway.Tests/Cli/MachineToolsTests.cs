@@ -45,6 +45,24 @@ public sealed class MachineToolsTests
         Assert.Matches(@"(?m)^compose\s+ok\s+docker-compose \(Compose 1\.29\.2, standalone; v1 is end of life: install Compose v2, the docker compose plugin\)$", run.Out);
     }
 
+    [Fact]
+    public async Task Doctor_shows_the_expiry_of_each_environments_proxy_certificate()
+    {
+        // staging is self_signed with a certificate issued 70 days ago (due for reissue); dev is plain HTTP; prod is on Helm.
+        var directory = TestPaths.NewTempDirectory();
+        CopyEnvironments(directory);
+        var issued = DateTimeOffset.UtcNow.AddDays(-70);
+        Slipway.Delivery.Compose.ProxyCertificate.EnsureSelfSigned(Path.Combine(directory, ".slipway", "state", "staging"), "staging", ["localhost"], issued);
+
+        var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Doctor"], Machine(composePlugin: true), workingDirectory: directory);
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        var expiry = issued.Add(Slipway.Delivery.Compose.ProxyCertificate.ServerValidity);
+        Assert.Contains($"TLS of staging (self_signed): the proxy's certificate expires at {expiry.UtcDateTime:yyyy-MM-dd HH:mm}Z (19 days left): the next DeployStaging issues it again.", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("TLS of dev", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("TLS of prod", run.Out, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("    --tlog-upload=true:\n", "cosign v2 (an unstamped build", false)]
     [InlineData("    --tlog-upload=true:\n    --use-signing-config=true:\n", "cosign v3 (an unstamped build", true)]

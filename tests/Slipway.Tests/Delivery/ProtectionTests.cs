@@ -111,16 +111,47 @@ public sealed class ProtectionTests : IDisposable
     [Fact]
     public async Task A_host_with_less_free_disk_than_the_matrix_asks_is_refused_before_anything_runs()
     {
+        var (run, dataRoot) = await DeployDevWithHostAsync("free_disk: 4096Ti");
+
+        Assert.Contains($"The Docker host of dev is not ready: the engine's data root {dataRoot} has ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("free, and environments/dev.yml delivery.compose.host.free_disk asks for 4194304.0 GiB (4Ti)", run.Out.Replace("4096Ti", "4Ti", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// DeployDev with <paramref name="hostSetting"/> under <c>delivery.compose.host</c> and a local engine that answers
+    /// <c>docker info</c>: refused with exit 1 after that one command, nothing else run.
+    /// </summary>
+    private async Task<(HostRun Run, string DataRoot)> DeployDevWithHostAsync(string hostSetting)
+    {
         var dataRoot = Directory.CreateDirectory(Path.Combine(_workspace.Top, "docker-root")).FullName;
-        _workspace.Append("environments/dev.yml", "\ndelivery:\n  compose:\n    host:\n      free_disk: 4096Ti\n");
+        _workspace.Append("environments/dev.yml", $"\ndelivery:\n  compose:\n    host:\n      {hostSetting}\n");
         var runner = new RecordingToolRunner().Script("docker", 0, $$"""{"DockerRootDir":"{{dataRoot}}","ServerVersion":"20.10.24+dfsg1"}""");
 
         var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "DeployDev"], runner, null, _workspace.Root);
 
         Assert.True(run.ExitCode == 1, run.Out + run.Error);
-        Assert.Contains($"The Docker host of dev is not ready: the engine's data root {dataRoot} has ", run.Out, StringComparison.Ordinal);
-        Assert.Contains("free, and environments/dev.yml delivery.compose.host.free_disk asks for 4194304.0 GiB (4Ti)", run.Out.Replace("4096Ti", "4Ti", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("Nothing was deployed.", run.Out, StringComparison.Ordinal);
         Assert.Equal(["docker info --format '{{json .}}'"], runner.CommandLines);
+        return (run, dataRoot);
+    }
+
+    [Fact]
+    public async Task A_host_without_the_memory_the_release_needs_is_refused_before_anything_runs()
+    {
+        var (run, _) = await DeployDevWithHostAsync("memory_margin: 4096Ti");
+
+        Assert.Matches(@"The Docker host of dev is not ready: the host has [0-9.]+ GiB of memory available, and the release needs [0-9.]+ GiB \(api 1 × 256Mi \+ worker 1 × 128Mi \+ memory_margin 4096Ti\): free memory on the host \(stop other stacks\), or lower services\.\*\.resources\.requests\.memory or environments/dev\.yml delivery\.compose\.host\.memory_margin", run.Out);
+    }
+
+    [Fact]
+    public void The_memory_a_release_needs_is_each_services_request_else_limit_times_replicas_plus_the_margin()
+    {
+        var staging = Slipway.Tests.Environments.RealEnvironmentTests.Load("staging");
+
+        var (bytes, parts) = HostCheckGate.MemoryNeeded(staging, ByteSize.Parse("256Mi"));
+
+        Assert.Equal("api 2 × 512Mi + worker 2 × 128Mi + memory_margin 256Mi", parts);
+        Assert.Equal((2 * 512L + 2 * 128 + 256) * 1024 * 1024, bytes);
     }
 
     [Fact]

@@ -70,7 +70,8 @@ public sealed class ConventionTests
         Assert.Contains("stats socket /var/run/haproxy/admin.sock mode 660 level admin expose-fd listeners", config, StringComparison.Ordinal);
         Assert.Contains("log stdout format raw local0 info", config, StringComparison.Ordinal);
         Assert.Contains("option httplog", config, StringComparison.Ordinal);
-        Assert.Contains("frontend web\n    bind *:8080\n    default_backend app\n", config, StringComparison.Ordinal);
+        Assert.Contains("frontend web\n    bind *:8080\n", config, StringComparison.Ordinal);
+        Assert.Contains("    default_backend app\n", config, StringComparison.Ordinal);
         Assert.Contains("frontend stats\n    bind *:8404\n", config, StringComparison.Ordinal);
         Assert.Contains("    option httpchk GET /health/ready\n", config, StringComparison.Ordinal);
         Assert.Contains("    server-template api 1-8 api:8080\n", config, StringComparison.Ordinal);
@@ -84,7 +85,8 @@ public sealed class ConventionTests
 
         var config = HaproxyConfiguration.Render(scratch.LoadValid("dev"));
 
-        Assert.Contains("frontend web\n    bind *:9090\n    default_backend shop\n", config, StringComparison.Ordinal);
+        Assert.Contains("frontend web\n    bind *:9090\n", config, StringComparison.Ordinal);
+        Assert.Contains("    default_backend shop\n", config, StringComparison.Ordinal);
         Assert.Contains("frontend stats\n    bind *:9404\n", config, StringComparison.Ordinal);
         Assert.Contains("backend shop\n", config, StringComparison.Ordinal);
         Assert.Contains("    option httpchk GET /healthz\n", config, StringComparison.Ordinal);
@@ -121,7 +123,32 @@ public sealed class ConventionTests
         Assert.Equal(HaproxyConfiguration.PathIn(environment.StateDirectory), variables["PROXY_CONFIG"]);
         Assert.False(variables.ContainsKey("REDIS_IMAGE"));
         Assert.Contains(session.Events, e => e.Text == "write .slipway/state/dev/proxy/haproxy.cfg");
-        Assert.Equal(Path.Combine(scratch.Root, "deploy", "compose.yml"), Assert.Single(deployment.Project.Files));
+        // The stack's file, then the proxy's overlay Slipway writes (its label makes Compose recreate a reconfigured proxy).
+        Assert.Equal([Path.Combine(scratch.Root, "deploy", "compose.yml"), ProxyOverlay.PathIn(environment.StateDirectory)], deployment.Project.Files.ToArray());
+    }
+
+    [Fact]
+    public async Task With_tls_the_stack_publishes_plain_http_on_http_port_and_the_overlay_https_on_https_port()
+    {
+        using var scratch = new ScratchEnvironments(("dev", OtherApplication));
+        var session = new ScriptedToolSession { IsDryRun = true };
+        var dev = scratch.LoadValid("dev");
+        var environment = new DeliveryEnvironment
+        {
+            Environment = dev with { Security = dev.Security with { TlsMode = TlsMode.SelfSigned }, Ingress = dev.Ingress! with { HttpsPort = 8643 } },
+            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
+            RootDirectory = scratch.Root,
+            EnvironmentFile = "environments/dev.yml",
+            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
+        };
+
+        var driver = new ComposeDeployDriver(environment, session, session, TimeProvider.System);
+        var deployment = await driver.DeploymentAsync();
+
+        // The deploy's URL is the HTTPS one; the stack's own port variable stays the plain-HTTP port (the redirect's),
+        // so the two published ports never collide.
+        Assert.Equal(new Uri("https://127.0.0.1:8643"), driver.Url);
+        Assert.Equal("8280", deployment.Project.Variables.ToDictionary(v => v.Key, v => v.Value.Reveal())["PROXY_PORT"]);
     }
 
     [Fact]
