@@ -21,7 +21,7 @@ public sealed partial class ComposeDeployer
     /// the runtime API already needs), past the proxy's backend. Judged on status and error rate; latency is left to
     /// the probes through the proxy, since a <c>docker exec</c> per request says more about the host than the release.
     /// </summary>
-    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, List<DockerContainer> fresh)
+    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
     {
         if (_session.IsDryRun || _deployment.ChecksBeforeTraffic.Count == 0 || _deployment.RoutedPort is not { } port)
         {
