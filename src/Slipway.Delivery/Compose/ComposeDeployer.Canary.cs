@@ -150,7 +150,7 @@ public sealed partial class ComposeDeployer
                 var commands = servers.Where(IsCanary).Select(s => HaproxyRuntimeApi.SetWeight(Deployment.ProxyBackend, s.Name, 0))
                     .Concat(servers.Where(s => !IsCanary(s)).Select(s => HaproxyRuntimeApi.ResetWeight(Deployment.ProxyBackend, s.Name)));
                 await deployer.RuntimeApiAsync(proxy, Batch(commands), readOnly: false);
-                Session.Info("weights: the canary servers 0, the stable ones back to 100 %: all traffic on the stable release");
+                Session.Info($"weights: the canary servers 0, the stable ones back to 100 % at {Stamp(deployer._time.GetUtcNow())}: all traffic on the stable release; the clean-up follows");
             }
 
             foreach (var service in Routed)

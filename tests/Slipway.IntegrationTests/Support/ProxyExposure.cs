@@ -23,9 +23,13 @@ public static partial class ProxyExposure
     /// From the decision to the last request the proxy accepted for one of <paramref name="servers"/> at or after
     /// <paramref name="from"/>; zero when none came after the decision.
     /// </summary>
-    public static (TimeSpan Exposure, int RequestsAfter, DateTimeOffset? Last) After(IEnumerable<LoggedRequest> requests, IReadOnlyCollection<string> servers, DateTimeOffset from, DateTimeOffset decided)
+    public static (TimeSpan Exposure, int RequestsAfter, DateTimeOffset? Last) After(IEnumerable<LoggedRequest> requests, IReadOnlyCollection<string> servers, DateTimeOffset from, DateTimeOffset decided) =>
+        After(requests, servers.Contains, from, decided);
+
+    /// <summary>As above, for the servers whose name <paramref name="bad"/> accepts (e.g. every canary slot).</summary>
+    public static (TimeSpan Exposure, int RequestsAfter, DateTimeOffset? Last) After(IEnumerable<LoggedRequest> requests, Func<string, bool> bad, DateTimeOffset from, DateTimeOffset decided)
     {
-        var routed = requests.Where(r => servers.Contains(r.Server) && r.Accepted >= from.AddMilliseconds(-1)).ToList();
+        var routed = requests.Where(r => bad(r.Server) && r.Accepted >= from.AddMilliseconds(-1)).ToList();
         var last = routed.Count == 0 ? (DateTimeOffset?)null : routed.Max(r => r.Accepted);
         var after = routed.Count(r => r.Accepted > decided);
         return (last is { } l && l > decided ? l - decided : TimeSpan.Zero, after, last);
