@@ -302,6 +302,11 @@ public sealed partial class ComposeDeployer
         step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, service.Name)];
         if (service.Routed)
         {
+            if (proxy is not null)
+            {
+                await WaitUntilAnswersReadyAsync(proxy, service, step.Fresh);
+            }
+
             await CheckBeforeTrafficAsync(project, service, step.Fresh);
             if (proxy is not null)
             {

@@ -498,6 +498,28 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal((LedgerAction.RolledBack, "1.0.0"), (Entries[^1].Action, Entries[^1].RolledBackTo));
     }
 
+    [Fact]
+    public async Task Traffic_moves_only_once_each_new_container_answers_the_proxy_check_path_twice_in_a_row()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        var answered = new Dictionary<string, int>(StringComparer.Ordinal);
+        _stack.DirectStatus = (container, path) =>
+        {
+            // Just started on a busy host: the first answer of each new container is 503, the later ones 200.
+            answered[container.Name] = answered.GetValueOrDefault(container.Name) + 1;
+            return answered[container.Name] == 1 ? 503 : 200;
+        };
+
+        var outcome = await Deployer(deployment: Deployment with { ReadinessPath = "/health/ready", RoutedPort = 8080 }).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
+        Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat((c, "GET /health/ready HTTP/1.0"), 3)), _stack.DirectRequests);
+        Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)], _time.Delays.Take(2));
+        Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
+    }
+
     private ComposeDeployment WithChecksBeforeTraffic => Deployment with
     {
         ChecksBeforeTraffic =
