@@ -337,11 +337,12 @@ public sealed partial class ComposeDeployer
         if (service.Routed)
         {
             await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
-            _session.Info($"{_deployment.ProxyService}: waiting until it routes to the new {service.Name} containers, then draining <{old}> through its runtime API "
-                + $"(set server {_deployment.ProxyBackend}/<slot> state drain; up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s)");
+            _session.Info($"{_deployment.ProxyService}: the free slots held in maintenance before the new {service.Name} containers start (set server {_deployment.ProxyBackend}/<slot> state maint); "
+                + $"once each answers {_deployment.ReadinessPath ?? "its check path"} 200 twice and passes the checks before traffic, traffic moves in one runtime API command "
+                + $"(new slots state ready, those of <{old}> state drain), <{old}> kept running, drained, while a guard in the proxy watches the new answers");
         }
 
-        _session.Info($"{service.Name}: stopping <{old}>");
+        _session.Info($"{service.Name}: stopping <{old}> once the probes pass (drained up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s); if they fail, traffic switches back to <{old}> and the new containers are removed instead");
         await _session.RunAsync(DockerCli.Stop([oldIds], (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
         await _session.RunAsync(DockerCli.Remove(oldIds, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
     }

@@ -342,7 +342,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
             ],
             Effects());
         Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Query);
-        Assert.Contains(_session.Messages, m => m.Contains("draining <the api containers running then>", StringComparison.Ordinal));
+        Assert.Contains(_session.Messages, m => m.Contains("those of <the api containers running then> state drain), <the api containers running then> kept running, drained", StringComparison.Ordinal));
+        Assert.Contains(_session.Messages, m => m.Contains("if they fail, traffic switches back to <the api containers running then>", StringComparison.Ordinal));
         Assert.Empty(_time.Delays);
         Assert.Equal(ledgerBefore, File.ReadAllText(Ledger.Path));
         Assert.Equal(before, _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)));
