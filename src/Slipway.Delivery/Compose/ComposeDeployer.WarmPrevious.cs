@@ -168,7 +168,8 @@ public sealed partial class ComposeDeployer
             }
         }
 
-        foreach (var step in Enumerable.Reverse(attempt.Steps))
+        // A service with nothing before it (a first deploy) has nothing to switch back to: its new containers stay.
+        foreach (var step in Enumerable.Reverse(attempt.Steps).Where(s => !s.Moved || s.Old.Count > 0))
         {
             await RemoveAsync(step.Fresh, step.Moved
                 ? $"{step.Service.Name}: removing the new container(s); the {step.Old.Count} previous one(s) serve again"

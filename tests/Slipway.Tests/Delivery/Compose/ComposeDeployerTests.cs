@@ -521,6 +521,20 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
     }
 
+    [Fact]
+    public async Task A_first_deploy_that_fails_its_probes_leaves_its_containers_running_since_nothing_came_before_it()
+    {
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: p95 1125 ms exceeds 1000 ms"]));
+
+        var outcome = await Deployer().DeployAsync(V100, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("Not rolled back: there is no earlier good revision in the ledger to return to", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(2, _stack.Running("api").Count);
+        Assert.Single(_stack.Running("worker"));
+        Assert.DoesNotContain(Effects(), e => e.StartsWith("docker container stop", StringComparison.Ordinal));
+    }
+
     private ComposeDeployment WithChecksBeforeTraffic => Deployment with
     {
         ChecksBeforeTraffic =
