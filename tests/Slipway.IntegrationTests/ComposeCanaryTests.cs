@@ -125,11 +125,13 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         Assert.Contains("canary.max_error_rate", errorAnalyses[^1].Details, StringComparison.Ordinal);
         Assert.Equal(LedgerAction.Aborted, Ledger[^1].Action);
 
-        // Budget: the canary's share of the load over the analyses it ran (failure_limit 1: at most two after the first
-        // failure), plus one interval of slack for starting and stopping.
-        var budget = (int)Math.Ceiling(LoadRate * FirstWeight / 100.0 * Interval.TotalSeconds * (errorAnalyses.Count + 1));
-        output.WriteLine($"errors canary: {errorsLoad.Failed} failed requests, budget {budget} ({errorAnalyses.Count} analyses at {FirstWeight} % of {LoadRate}/s × {Interval.TotalSeconds} s, plus one)");
-        Assert.InRange(errorsLoad.Failed, 1, budget);
+        // The bound is on what the system did, from the proxy's own log: the decision to abort takes the canary's traffic
+        // away (the weight change first, the clean-up after) within 2 s. The failed requests move with the machine's
+        // speed (how many analyses a busy host fits in), so they are reported, not bounded.
+        var errorsExposure = CanaryExposure(errors.Out);
+        output.WriteLine($"errors canary: {errorsLoad.Failed} failed requests over {errorAnalyses.Count} analyses; decision to last request routed to the canary {errorsExposure.TotalMilliseconds:0} ms");
+        Assert.True(errorsLoad.Failed >= 1, "the errors canary failed no request: it never had a share");
+        Assert.True(errorsExposure <= TimeSpan.FromSeconds(2), $"the proxy routed to the aborted canary {errorsExposure.TotalMilliseconds:0} ms after the decision");
         AssertTrafficBackOnStable(apiContainers: 2);
 
         // 4. A slow release (FAULT_MODE=slow, 1.5 s per request) is aborted on the latency criterion.
@@ -138,6 +140,9 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         output.WriteLine($"slow canary: {slowLoad}");
         Assert.Equal(1, slow.ExitCode);
         Assert.Contains("canary.p95_latency", AnalysesOf(versionA)[^1].Details, StringComparison.Ordinal);
+        var slowExposure = CanaryExposure(slow.Out);
+        output.WriteLine($"slow canary: decision to last request routed to the canary {slowExposure.TotalMilliseconds:0} ms");
+        Assert.True(slowExposure <= TimeSpan.FromSeconds(2), $"the proxy routed to the aborted canary {slowExposure.TotalMilliseconds:0} ms after the decision");
         Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
         AssertTrafficBackOnStable(apiContainers: 2);
         WriteProd(faultMode: null);
@@ -183,6 +188,17 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         {
             Assert.Contains(action, history.Out, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    /// <summary>From the abort decision the canary printed to the last request the proxy's log shows routed to a canary slot.</summary>
+    private TimeSpan CanaryExposure(string canaryOutput)
+    {
+        var decided = System.Text.RegularExpressions.Regex.Match(canaryOutput, @"Aborting the canary of \S+ \(decided at (?<at>[^)]+)\)");
+        Assert.True(decided.Success, "the canary did not say when it decided to abort: " + canaryOutput);
+        var at = ProxyExposure.Stamp(decided.Groups["at"].Value);
+        var proxy = Assert.Single(Containers("proxy"));
+        var log = HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
+        return ProxyExposure.After(ProxyExposure.Parse(log), s => s.StartsWith("canary", StringComparison.Ordinal), at.AddMinutes(-10), at).Exposure;
     }
 
     private async Task<(HostRun Run, LoadSummary Load)> CanaryUnderLoadAsync(string release)

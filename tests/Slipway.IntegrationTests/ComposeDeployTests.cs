@@ -146,9 +146,17 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         // through the proxy only, so it fails after traffic moved: a revision of its own, rolled back to the previous
         // revision of that same version.
         var runningA = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).LastGood()!;
-        var (configOnly, _) = await DeployFaultyUnderLoadAsync(releaseA, "configuration-only failure after traffic", proxyOnly: ["api-orders"]);
+        var (configOnly, afterTraffic) = await DeployFaultyUnderLoadAsync(releaseA, "configuration-only failure after traffic", proxyOnly: ["api-orders"]);
         Assert.True(configOnly.ExitCode == 1, configOnly.Out + configOnly.Error);
-        Assert.Contains("Rolled back automatically", configOnly.Out + configOnly.Error, StringComparison.Ordinal);
+        Assert.Contains("Rolled back automatically: traffic switched back to", configOnly.Out + configOnly.Error, StringComparison.Ordinal);
+
+        // The previous containers were kept warm: the switch back is one runtime API command, so the exposure is what the
+        // proxy's log says, from the decision to the last request it routed to the new containers (bounded: 2 s), and few
+        // user requests fail (before warm previous releases: 289-306 of ~670, a full redeploy).
+        var exposure = MeasureExposure(configOnly.Out);
+        output.WriteLine($"configuration-only failure after traffic: decision to last request routed to the bad release {exposure.Exposure.TotalMilliseconds:0} ms ({exposure.RequestsAfter} accepted after the decision); {afterTraffic.Failed} of {afterTraffic.Sent} user requests failed");
+        Assert.True(exposure.Exposure <= TimeSpan.FromSeconds(2), $"the proxy routed to the bad release {exposure.Exposure.TotalMilliseconds:0} ms after the decision");
+        Assert.True(afterTraffic.Failed <= 5, $"{afterTraffic.Failed} of {afterTraffic.Sent} requests failed although the previous release was kept warm: {configOnly.Out}");
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
         {
@@ -205,6 +213,22 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         WriteStaging(faultMode: null);
         output.WriteLine($"{episode}: {summary.Sent} requests, {summary.Failed} failed ({string.Join(", ", summary.Failures.Select(f => $"{f.Key} x{f.Value}"))})");
         return (run, summary);
+    }
+
+    /// <summary>
+    /// From the deploy's output (when traffic moved to which slots, when the switch back was decided) and the proxy's
+    /// request log: how long after the decision the proxy still routed requests to the new containers.
+    /// </summary>
+    private (TimeSpan Exposure, int RequestsAfter) MeasureExposure(string deployOutput)
+    {
+        var moved = Regex.Match(deployOutput, @"api: traffic moved at (?<at>\S+) to (?<slots>[^(]+) \(new\)");
+        var decided = Regex.Match(deployOutput, @"(?:api: traffic switched back to .*: decided at |the proxy switched back at )(?<at>\d{4}-\d\d-\d\dT[\d:.]+Z)");
+        Assert.True(moved.Success && decided.Success, "the deploy did not say when traffic moved and when it was switched back: " + deployOutput);
+        var slots = moved.Groups["slots"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var proxy = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=proxy").Trim();
+        var log = HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
+        var (exposure, after, _) = ProxyExposure.After(ProxyExposure.Parse(log), slots, ProxyExposure.Stamp(moved.Groups["at"].Value), ProxyExposure.Stamp(decided.Groups["at"].Value));
+        return (exposure, after);
     }
 
     private Task<HostRun> DeployAsync(string release, params string[] extra)

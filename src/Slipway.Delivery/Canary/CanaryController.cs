@@ -228,7 +228,8 @@ public sealed class CanaryController
     {
         state = state with { Phase = CanaryPhase.Aborting };
         Save(state);
-        _session.Warning($"Aborting the canary of {state.Release.Version}: {why}");
+        // The decision's time, to the millisecond: the proxy's log tells how long after it the canary still got requests.
+        _session.Warning($"Aborting the canary of {state.Release.Version} (decided at {_time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}): {why}");
         var started = _time.GetTimestamp();
 
         // Taking the canary's traffic away must finish even after Ctrl+C: a split without an owner is the one state to avoid.

@@ -211,7 +211,9 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             StateDirectory = _environment.StateDirectory,
             ConfigurationFiles = [proxyConfig],
             ChecksBeforeTraffic = Environment.Slo is { GateDeploy: true } slo ? [.. slo.Probes.Where(p => p.SendsDirect)] : [],
+            MaxErrorRateAfterTraffic = Environment.Slo is { GateDeploy: true, Probes.Count: > 0 } gate ? gate.Probes.Min(p => p.MaxErrorRate) : null,
             RoutedPort = ingress is not null && Environment.Services.TryGetValue(ingress, out var routed) && routed.Ports.Count > 0 ? routed.Ports[0].Port : null,
+            ReadinessPath = ingress is not null && Environment.Services.TryGetValue(ingress, out var checkedService) ? checkedService.Health?.Readiness ?? checkedService.Health?.Liveness : null,
         };
     }
 

@@ -21,7 +21,7 @@ public sealed partial class ComposeDeployer
     /// the runtime API already needs), past the proxy's backend. Judged on status and error rate; latency is left to
     /// the probes through the proxy, since a <c>docker exec</c> per request says more about the host than the release.
     /// </summary>
-    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, List<DockerContainer> fresh)
+    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
     {
         if (_session.IsDryRun || _deployment.ChecksBeforeTraffic.Count == 0 || _deployment.RoutedPort is not { } port)
         {
@@ -64,6 +64,42 @@ public sealed partial class ComposeDeployer
         }
 
         _session.Info($"{service.Name}: checks before traffic passed: {_deployment.ChecksBeforeTraffic.Count} probe(s) on each of {fresh.Count} new container(s) ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    }
+
+    /// <summary>
+    /// Waits until each new container answers the proxy's check path 200 twice in a row, straight from the proxy's
+    /// container: its slot is held in maintenance, where HAProxy's own checks pause, and a server leaving maintenance is
+    /// up at once; so this is the proxy's <c>rise 2</c>, done before traffic moves. Docker's "healthy" is not enough: on
+    /// a busy host the readiness of a container that just started may still flap.
+    /// </summary>
+    private async Task WaitUntilAnswersReadyAsync(DockerContainer proxy, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
+    {
+        if (_deployment.ReadinessPath is not { } path || _deployment.RoutedPort is not { } port)
+        {
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        foreach (var container in fresh)
+        {
+            var address = container.Addresses.Values.FirstOrDefault()
+                ?? throw new DeployStepException($"{service.Name}: container {container.Name} has no network address for the proxy to check");
+            var (inRow, last) = (0, string.Empty);
+            while (inRow < 2)
+            {
+                last = await DirectGetAsync(proxy, address, port, path);
+                inRow = last == "200" ? inRow + 1 : 0;
+                if (inRow < 2 && _time.GetElapsedTime(started) > _deployment.Rollout.HealthTimeout.Value)
+                {
+                    throw new DeployStepException($"{service.Name}: {container.Name} did not answer GET {path} with 200 twice in a row within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout); last answer: {last}");
+                }
+
+                if (inRow == 0)
+                {
+                    await Task.Delay(PollInterval, _time, _session.CancellationToken);
+                }
+            }
+        }
     }
 
     /// <summary>One GET straight to <paramref name="address"/>; the status code, or what came back instead.</summary>

@@ -58,7 +58,7 @@ public sealed partial class ComposeDeployer
         }
 
         _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Describe()} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
-        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy);
+        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy, switchBack: _deployment.Rollout.RollbackOnFailure);
         if (_session.IsDryRun)
         {
             return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
@@ -90,6 +90,15 @@ public sealed partial class ComposeDeployer
 
         // The previous good revision, which may be the same version with its previous configuration.
         var lastGood = _ledger.LastGoodOtherThan(release.Version, release.Revision?.Id);
+        if (attempt.SwitchedBack)
+        {
+            var within = attempt.SwitchTime is { } t ? $" {t.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s after the decision" : string.Empty;
+            var previous = lastGood is null ? "the previous release" : lastGood.Describe();
+            Record(release, LedgerAction.RolledBack, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); traffic switched back to {previous}, kept running and drained,{within}; the new containers removed", started, who, rolledBackTo: lastGood);
+            return new DeployOutcome(LedgerAction.RolledBack,
+                $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: traffic switched back to {previous} (kept running, drained, since traffic moved){within}; the new containers are removed.", attempt.Backup);
+        }
+
         if (!_deployment.Rollout.RollbackOnFailure || lastGood is null)
         {
             var why = lastGood is null ? "there is no earlier good revision in the ledger to return to" : "rollout.rollback_on_failure is off";
@@ -160,9 +169,9 @@ public sealed partial class ComposeDeployer
 
     private static string BackupNote(string? backup) => backup is null ? string.Empty : $"; backup {Path.GetFileName(backup)}";
 
-    private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup)
+    private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup, bool switchBack = true)
     {
-        var attempt = new Attempt();
+        var attempt = new Attempt { SwitchBackAllowed = switchBack };
         try
         {
             var project = ProjectFor(release);
@@ -174,40 +183,45 @@ public sealed partial class ComposeDeployer
             {
                 if (!await UnchangedAsync(project, service))
                 {
-                    await RollOutAsync(project, service, release.Version, () => attempt.TrafficMoved = true);
+                    await RollOutAsync(project, service, release.Version, attempt);
                 }
             }
 
             attempt.Stage = Stage.Probes;
             if (!_session.IsDryRun)
             {
-                var verdict = await _checks.ProbeAsync(_session.CancellationToken);
-                _session.Info(verdict.Report.TrimEnd('\n'));
-                if (!verdict.Passed)
-                {
-                    throw new DeployStepException(string.Join("; ", verdict.Failures));
-                }
+                await ProbeWhileWarmAsync(attempt);
             }
 
+            await RetirePreviousAsync(project, attempt);
             attempt.Stage = Stage.Done;
         }
-        catch (DeployStepException e)
+        catch (Exception e) when (IsStepFailure(e))
         {
-            attempt.Failure = e.Message;
+            attempt.Failure = FailureText(e);
         }
-        catch (ToolFailedException e)
+
+        if (attempt.Failure is not null)
         {
-            attempt.Failure = e.Message;
-        }
-        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            // Unexpected tool output, a full disk during the backup: still a failed step, recorded and rolled back from,
-            // never an exception that leaves the ledger without an entry.
-            attempt.Failure = $"{e.GetType().Name}: {e.Message}";
+            try
+            {
+                await UndoAsync(attempt);
+            }
+            catch (Exception e) when (IsStepFailure(e))
+            {
+                attempt.Failure += $"; and cleaning up after it failed too: {FailureText(e)}";
+            }
         }
 
         return attempt;
     }
+
+    // Unexpected tool output, a full disk during the backup: still a failed step, recorded and rolled back from, never an
+    // exception that leaves the ledger without an entry.
+    private static bool IsStepFailure(Exception e) =>
+        e is DeployStepException or ToolFailedException or FormatException or IOException or UnauthorizedAccessException or InvalidOperationException;
+
+    private static string FailureText(Exception e) => e is DeployStepException or ToolFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>Compose config check, data services up, then the backup and the migrations when asked: all before traffic moves.</summary>
     private async Task PrepareAsync(ComposeProject project, Attempt attempt, bool migrate, bool backup)
@@ -276,8 +290,11 @@ public sealed partial class ComposeDeployer
         await WaitUntilReadyAsync(containers, "data services");
     }
 
-    /// <summary>Start N new beside the old, wait healthy, wait routed, drain and stop the old.</summary>
-    private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Action trafficMoved)
+    /// <summary>
+    /// Start N new beside the old, wait healthy, check them before traffic, move the traffic; the old keep running
+    /// (drained) until the probes pass (<see cref="RetirePreviousAsync"/>) or a failure switches back to them.
+    /// </summary>
+    private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Attempt attempt)
     {
         var started = _time.GetTimestamp();
         if (_session.IsDryRun)
@@ -289,48 +306,43 @@ public sealed partial class ComposeDeployer
         var old = await ContainersAsync(project, service.Name);
         var oldIds = old.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside {old.Count} running");
+        var proxy = service.Routed && old.Count > 0 ? await HoldFreeSlotsAsync(project, old) : null;
 
         // --no-recreate keeps the old containers as they are although the configuration changed; the scale adds the
         // new ones, created from the new configuration.
         await RunAsync(ComposeCli.Up(project, [service.Name], noDeps: true, noRecreate: old.Count > 0,
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
-        var fresh = (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id)).ToList();
-        try
+        var step = new RolloutStep(service, old) { Fresh = [.. (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id))], Proxy = proxy };
+        attempt.Steps.Add(step);
+        if (step.Fresh.Count < service.Replicas)
         {
-            if (fresh.Count < service.Replicas)
-            {
-                throw new DeployStepException($"{service.Name}: Compose started {fresh.Count} new container(s), expected {service.Replicas}");
-            }
-
-            fresh = [.. await WaitUntilReadyAsync(fresh, service.Name)];
-            if (service.Routed)
-            {
-                await CheckBeforeTrafficAsync(project, service, fresh);
-                await StartProxyAsync(project, service, fresh);
-            }
-        }
-        catch (Exception e) when (e is DeployStepException or ToolFailedException)
-        {
-            await RemoveAsync(fresh, $"{service.Name}: removing the new container(s) that did not become ready; the old ones keep serving");
-            throw;
+            throw new DeployStepException($"{service.Name}: Compose started {step.Fresh.Count} new container(s), expected {service.Replicas}");
         }
 
-        trafficMoved();
-        if (old.Count > 0)
+        step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, service.Name)];
+        if (service.Routed)
         {
-            // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
-            // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
-            // container is set ready by the next rollout, once that container passes its checks (StartProxyAsync).
-            if (service.Routed)
+            if (proxy is not null)
             {
-                await DrainAsync(project, old);
+                await WaitUntilAnswersReadyAsync(proxy, service, step.Fresh);
             }
 
-            await RemoveAsync(old, $"{service.Name}: stopping {old.Count} old container(s)");
+            await CheckBeforeTrafficAsync(project, service, step.Fresh);
+            if (proxy is not null)
+            {
+                await MoveTrafficAsync(step, attempt.SwitchBackAllowed);
+            }
+            else
+            {
+                await StartProxyAsync(project, service, step.Fresh);
+            }
         }
 
-        Served(service, fresh);
-        _session.Info($"{service.Name}: {fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+        Served(service, step.Fresh);
+        step.Moved = true;
+        attempt.TrafficMoved = true;
+        _session.Info($"{service.Name}: {step.Fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
+            + (old.Count > 0 ? $"; the {old.Count} previous one(s) keep running{(service.Routed ? ", drained," : string.Empty)} until the probes pass" : string.Empty));
     }
 
     /// <summary>
@@ -346,11 +358,12 @@ public sealed partial class ComposeDeployer
         if (service.Routed)
         {
             await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
-            _session.Info($"{_deployment.ProxyService}: waiting until it routes to the new {service.Name} containers, then draining <{old}> through its runtime API "
-                + $"(set server {_deployment.ProxyBackend}/<slot> state drain; up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s)");
+            _session.Info($"{_deployment.ProxyService}: the free slots held in maintenance before the new {service.Name} containers start (set server {_deployment.ProxyBackend}/<slot> state maint); "
+                + $"once each answers {_deployment.ReadinessPath ?? "its check path"} 200 twice and passes the checks before traffic, traffic moves in one runtime API command "
+                + $"(new slots state ready, those of <{old}> state drain), <{old}> kept running, drained, while a guard in the proxy watches the new answers");
         }
 
-        _session.Info($"{service.Name}: stopping <{old}>");
+        _session.Info($"{service.Name}: stopping <{old}> once the probes pass (drained up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s); if they fail, traffic switches back to <{old}> and the new containers are removed instead");
         await _session.RunAsync(DockerCli.Stop([oldIds], (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
         await _session.RunAsync(DockerCli.Remove(oldIds, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
     }
@@ -372,9 +385,9 @@ public sealed partial class ComposeDeployer
         {
             servers = await ServersAsync(proxy);
 
-            // A slot left drained by an earlier rollout (Docker reuses a removed container's address) or by a killed
-            // run would never take the new container.
-            foreach (var stale in servers.Where(s => s.Address is not null && addresses.Contains(s.Address) && (s.Admin & HaproxyAdminState.ForcedDrain) != 0))
+            // A slot left drained or held in maintenance by an earlier rollout (Docker reuses a removed container's
+            // address) or by a killed run would never take the new container.
+            foreach (var stale in servers.Where(s => s.Address is not null && addresses.Contains(s.Address) && (s.Admin & (HaproxyAdminState.ForcedDrain | HaproxyAdminState.ForcedMaintenance)) != 0))
             {
                 await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, stale.Name), readOnly: false);
             }
@@ -536,6 +549,20 @@ public sealed partial class ComposeDeployer
 
         /// <summary>The migrate step ran and succeeded: the database holds the release's migrations.</summary>
         public bool Migrated { get; set; }
+
+        /// <summary>False when a failure after traffic moved must leave the new release serving (rollout.rollback_on_failure off).</summary>
+        public bool SwitchBackAllowed { get; init; } = true;
+
+        /// <summary>True when traffic went back to the warm previous containers and the new ones were removed.</summary>
+        public bool SwitchedBack { get; set; }
+
+        /// <summary>From the decision to switch back until HAProxy had taken it, for the record.</summary>
+        public TimeSpan? SwitchTime { get; set; }
+
+        public List<RolloutStep> Steps { get; } = [];
+
+        /// <summary>Probes still sending their bounded requests after a guard decided.</summary>
+        public Task<ProbeVerdict>? PendingProbes { get; set; }
     }
 }
 

@@ -58,6 +58,18 @@ public sealed record ComposeDeployment
     /// </summary>
     public IReadOnlyList<SloProbe> ChecksBeforeTraffic { get; init; } = [];
 
+    /// <summary>
+    /// The error budget the new containers' live answers are held to while the previous release is kept warm (the
+    /// strictest <c>max_error_rate</c> of the SLO probes): beyond it, the proxy switches back at once. Null for no watch.
+    /// </summary>
+    public double? MaxErrorRateAfterTraffic { get; init; }
+
+    /// <summary>
+    /// The path the proxy checks the routed service's containers on (its readiness, else its liveness): a new container
+    /// must answer it 200 twice in a row before traffic moves to it, as HAProxy's own checks (rise 2) would require.
+    /// </summary>
+    public string? ReadinessPath { get; init; }
+
     /// <summary>The port the routed service listens on inside its containers (what the proxy's slots point at).</summary>
     public int? RoutedPort { get; init; }
 

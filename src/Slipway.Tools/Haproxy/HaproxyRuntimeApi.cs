@@ -43,6 +43,29 @@ public static class HaproxyRuntimeApi
     /// </summary>
     public static string Ready(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} state ready\n";
 
+    /// <summary>
+    /// <c>set server BACKEND/SERVER state maint</c>: no traffic and no health checks until <see cref="Ready"/>, which
+    /// puts it up at once (HAProxy counts a server leaving maintenance as passed its checks, and checks it immediately).
+    /// A rollout holds the free slots in it, so a new container takes traffic when the rollout says, not when DNS finds it.
+    /// </summary>
+    public static string Maint(string backend, string server) => $"set server {Checked(backend)}/{Checked(server)} state maint\n";
+
+    /// <summary>
+    /// Several commands as one line, separated by <c>;</c>: HAProxy runs them one after the other within the same
+    /// request, so a traffic switch (some servers ready, others drained) takes effect as one step.
+    /// </summary>
+    public static string Batch(IEnumerable<string> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var lines = commands.Select(c => c.TrimEnd('\n')).ToList();
+        if (lines.Count == 0 || lines.Any(l => l.Length == 0 || l.Contains('\n', StringComparison.Ordinal) || l.Contains(';', StringComparison.Ordinal)))
+        {
+            throw new ArgumentException("A batch needs one or more single-line commands without ';'.", nameof(commands));
+        }
+
+        return string.Join("; ", lines) + "\n";
+    }
+
     /// <summary>Parses <c>show servers state</c>: the header names the columns, so their order may change between versions.</summary>
     /// <exception cref="FormatException">There is no header line.</exception>
     public static IReadOnlyList<HaproxyServer> ParseServersState(string text)

@@ -66,7 +66,7 @@ public sealed class WorkflowDryRunTests
         var scaleUp = Line("api=<count of the api containers running then + ");
         Assert.Contains("--no-recreate", scaleUp, StringComparison.Ordinal);
         Assert.Contains("worker=<count of the worker containers running then + ", run.Out, StringComparison.Ordinal);
-        Assert.Matches(@"set server \S+/<slot> state drain", Line("draining <the api containers running then>"));
+        Assert.Matches(@"set server \S+/<slot> state maint.*those of <the api containers running then> state drain", Line("kept running, drained"));
         Assert.Contains("<ids of the api containers running then from compose ps>", Line("container stop"), StringComparison.Ordinal);
         Assert.Contains("container rm", run.Out, StringComparison.Ordinal);
         Assert.True(Array.FindIndex(lines, l => l.Contains("cosign verify ", StringComparison.Ordinal)) < Array.FindIndex(lines, l => l.Contains("api=<count", StringComparison.Ordinal)),

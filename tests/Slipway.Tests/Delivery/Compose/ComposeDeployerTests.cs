@@ -188,8 +188,16 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "compose up --detach --no-deps postgres redis",
                 $"backup {database.Id}",
                 "compose --profile migrate run --rm migrate",
-                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                // The free slots are held in maintenance before the new containers start: DNS gives them the new
+                // addresses, but no request reaches them until traffic moves, in one command.
                 "compose up --detach --no-deps proxy",
+                Socat(proxy.Id, "set server app/api3 state maint; set server app/api4 state maint; set server app/api5 state maint; set server app/api6 state maint; set server app/api7 state maint; set server app/api8 state maint"),
+                "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
+                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+
+                // The previous containers ran (drained) until the probes passed: only then are they stopped.
+                "probes",
                 Socat(proxy.Id, "set server app/api1 state drain"),
                 Socat(proxy.Id, "set server app/api2 state drain"),
                 $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
@@ -198,10 +206,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
                 // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
                 // is readied when a new container takes its address (see the test of a slot left drained).
-                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
                 $"docker container stop --time 30 {oldWorker.Id}",
                 $"docker container rm --force {oldWorker.Id}",
-                "probes",
             ],
             Effects());
 
@@ -247,32 +253,33 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
-    public async Task Failed_probes_roll_back_to_the_last_good_release_by_its_images_without_migrating()
+    public async Task Failed_probes_switch_traffic_back_to_the_warm_previous_containers_and_remove_the_new_ones()
     {
         Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        var oldApi = _stack.Running("api").Select(c => c.Id).ToList();
+        var oldWorker = _stack.Running("worker").Select(c => c.Id).ToList();
         _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  10/10  p95 1840 ms  FAILED\n", ["api-orders: p95 1840 ms is above 500 ms"]));
 
         var outcome = await Deployer().DeployAsync(V110, "ci@runner");
 
         Assert.Equal(LedgerAction.RolledBack, outcome.Action);
         Assert.False(outcome.Succeeded);
-        Assert.Contains("Rolled back automatically: 1.0.0 serves again", outcome.Summary, StringComparison.Ordinal);
-        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning);
-        Assert.Contains("Rolling back to 1.0.0", warning.Text, StringComparison.Ordinal);
+        Assert.Contains("Rolled back automatically: traffic switched back to 1.0.0 (kept running, drained, since traffic moved)", outcome.Summary, StringComparison.Ordinal);
 
-        // After the warning: the same path with 1.0.0's images and override, no backup and no migration.
-        var rollback = _session.Events.SkipWhile(e => e != warning).ToList();
-        Assert.DoesNotContain(rollback, e => e.Kind == SessionEventKind.Mark && e.Text.StartsWith("backup", StringComparison.Ordinal));
-        Assert.DoesNotContain(rollback, e => e.Kind == SessionEventKind.Run && e.Invocation!.Arguments.Any(a => a.Reveal() == "run"));
-        var upApi = Assert.Single(rollback, e => e.Kind == SessionEventKind.Run && Short(e.Invocation!) == "compose up --detach --no-deps --no-recreate --scale api=4 api").Invocation!;
-        Assert.Equal(V100.Images["api"], upApi.Environment["API_IMAGE"].Reveal());
-        Assert.Equal(V100.Images["worker"], upApi.Environment["WORKER_IMAGE"].Reveal());
-        Assert.Equal(OverrideOf("1.0.0"), FilesOf(upApi)[^1]);
-        Assert.Single(rollback, e => e.Kind == SessionEventKind.Mark && e.Text == "probes");
+        // No redeploy: the previous containers never stopped; one command gave them the traffic back, before the new
+        // ones were removed. Nothing was started, backed up or migrated again.
+        var effects = Effects();
+        var switchBack = effects.IndexOf(Socat(proxy.Id, "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint"));
+        Assert.InRange(switchBack, effects.IndexOf("probes") + 1, effects.FindIndex(e => e.StartsWith("docker container stop", StringComparison.Ordinal)) - 1);
+        Assert.Single(effects, e => e.StartsWith("compose up --detach --no-deps --no-recreate --scale api=", StringComparison.Ordinal));
+        Assert.Single(effects, e => e == "probes");
         Assert.Equal(1, _session.Runs.Count(r => Short(r) == "compose --profile migrate run --rm migrate"));
+        Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Info && e.Text.StartsWith("api: traffic switched back to api1, api2 (previous): decided at ", StringComparison.Ordinal));
 
-        Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
-        Assert.Equal([V100.Images["worker"]], _stack.Running("worker").Select(c => c.Image));
+        Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
+        Assert.Equal(oldWorker, _stack.Running("worker").Select(c => c.Id));
+        Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"] || c.Image == V110.Images["worker"]), c => Assert.True(c.Removed));
 
         Assert.Equal(
             [("1.0.0", LedgerAction.Deployed, (string?)null), ("1.1.0", LedgerAction.Failed, null), ("1.1.0", LedgerAction.RolledBack, "1.0.0")],
@@ -335,7 +342,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
             ],
             Effects());
         Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Query);
-        Assert.Contains(_session.Messages, m => m.Contains("draining <the api containers running then>", StringComparison.Ordinal));
+        Assert.Contains(_session.Messages, m => m.Contains("those of <the api containers running then> state drain), <the api containers running then> kept running, drained", StringComparison.Ordinal));
+        Assert.Contains(_session.Messages, m => m.Contains("if they fail, traffic switches back to <the api containers running then>", StringComparison.Ordinal));
         Assert.Empty(_time.Delays);
         Assert.Equal(ledgerBefore, File.ReadAllText(Ledger.Path));
         Assert.Equal(before, _stack.Containers.Select(c => (c.Id, c.Status, c.Removed)));
@@ -383,14 +391,13 @@ public sealed partial class ComposeDeployerTests : IDisposable
         _stack.Start("api", api.Images["api"]);
         _stack.Start("proxy", "haproxy:2.6");
         Ledger.Append(new LedgerEntry("test", api.Version, api.Commit, api.Images, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
-        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: 4 of 10 answers were 500"]));
 
-        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+        var outcome = await Deployer().RollbackAsync(api, Entries[^1], "ci@runner");
 
         Assert.Equal(LedgerAction.Failed, outcome.Action);
-        Assert.Contains("The automatic rollback to 1.0.0 failed too (preparation (compose config, data services)): release 1.0.0 has no image for worker", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains("Rollback to 1.0.0 failed (preparation (compose config, data services)): release 1.0.0 has no image for worker", outcome.Summary, StringComparison.Ordinal);
         Assert.Equal(
-            [("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed), ("1.0.0", LedgerAction.Failed)],
+            [("1.0.0", LedgerAction.Deployed), ("1.0.0", LedgerAction.Failed)],
             Entries.Select(e => (e.Version, e.Action)));
     }
 
@@ -423,10 +430,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var outcome = await Deployer().DeployAsync(V110, "ci@runner");
 
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
-        var effects = Effects();
-        var readied = effects.IndexOf(Socat(proxy.Id, "set server app/api3 state ready"));
-        Assert.InRange(readied, effects.IndexOf("compose up --detach --no-deps proxy") + 1, effects.IndexOf(Socat(proxy.Id, "set server app/api1 state drain")) - 1);
-        Assert.DoesNotContain(Socat(proxy.Id, "set server app/api4 state ready"), effects.Take(readied + 2));
+        Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
+        Assert.DoesNotContain("api3", _stack.Maintenance);
     }
 
     [Fact]
@@ -460,17 +465,74 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var outcome = await Deployer().DeployAsync(broken, "ci@runner");
 
         Assert.Equal(LedgerAction.RolledBack, outcome.Action);
-        Assert.Contains("Rolled back automatically: 1.1.0 (rev aaaaaaaaaaaa) serves again", outcome.Summary, StringComparison.Ordinal);
-        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning);
-        var rollback = _session.Events.SkipWhile(e => e != warning).ToList();
-        var upApi = Assert.Single(rollback, e => e.Kind == SessionEventKind.Run && Short(e.Invocation!) == "compose up --detach --no-deps --no-recreate --scale api=4 api").Invocation!;
-        Assert.Equal(Deployment.OverrideFileOf("1.1.0", "aaaaaaaaaaaa"), FilesOf(upApi)[^1]);
-        Assert.EndsWith(Path.Combine("releases", "1.1.0@aaaaaaaaaaaa.compose.yml"), FilesOf(upApi)[^1], StringComparison.Ordinal);
+        Assert.Contains("Rolled back automatically: traffic switched back to 1.1.0 (rev aaaaaaaaaaaa) (kept running, drained, since traffic moved)", outcome.Summary, StringComparison.Ordinal);
         Assert.Equal(
             [("1.1.0", LedgerAction.Deployed, "aaaaaaaaaaaa", (string?)null), ("1.1.0", LedgerAction.Failed, "bbbbbbbbbbbb", null), ("1.1.0", LedgerAction.RolledBack, "bbbbbbbbbbbb", "aaaaaaaaaaaa")],
             Entries.Skip(1).Select(e => (e.Version, e.Action, e.RevisionId, e.RolledBackToRevision)));
         Assert.Equal("config-after", Entries[2].ConfigurationHash);
         Assert.Equal("aaaaaaaaaaaa", Ledger.LastGood()!.RevisionId);
+    }
+
+    [Fact]
+    public async Task The_guard_in_the_proxy_switches_back_by_itself_when_the_new_answers_break_the_error_budget()
+    {
+        Running(V100);
+        var oldApi = _stack.Running("api").Select(c => c.Id).ToList();
+        _stack.GuardTrips = true;
+
+        var outcome = await Deployer(deployment: Deployment with { MaxErrorRateAfterTraffic = 0 }).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Contains("api: the new container(s) answered 3 of 4 request(s) with 5xx after traffic moved, beyond the error budget; the proxy switched back at 2026-03-08T09:00:10.120Z", outcome.Summary, StringComparison.Ordinal);
+
+        // Started before traffic moved, counting from the new slots' counters then (0 errors of 80 answers), with the
+        // switch back it sends itself; the deployer sends it no second time.
+        var guard = Assert.Single(_stack.Guards);
+        Assert.Equal(["app", "/var/run/haproxy/admin.sock", "0", "0", "80", "/tmp/slipway-guard-app"], guard[..6]);
+        Assert.Equal(["600", "api3,api4", "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint"], guard[7..]);
+        Assert.Equal(1, _stack.Commands.Count(c => c == "set server app/api1 state ready"));
+        var moved = _stack.Commands.IndexOf("set server app/api3 state ready");
+        Assert.True(moved > 0 && _stack.Commands.LastIndexOf("set server app/api3 state maint") > moved);
+
+        Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
+        Assert.Contains("0.020 s after the decision", Entries[^1].Details, StringComparison.Ordinal);
+        Assert.Equal((LedgerAction.RolledBack, "1.0.0"), (Entries[^1].Action, Entries[^1].RolledBackTo));
+    }
+
+    [Fact]
+    public async Task Traffic_moves_only_once_each_new_container_answers_the_proxy_check_path_twice_in_a_row()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        var answered = new Dictionary<string, int>(StringComparer.Ordinal);
+        _stack.DirectStatus = (container, path) =>
+        {
+            // Just started on a busy host: the first answer of each new container is 503, the later ones 200.
+            answered[container.Name] = answered.GetValueOrDefault(container.Name) + 1;
+            return answered[container.Name] == 1 ? 503 : 200;
+        };
+
+        var outcome = await Deployer(deployment: Deployment with { ReadinessPath = "/health/ready", RoutedPort = 8080 }).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
+        Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat((c, "GET /health/ready HTTP/1.0"), 3)), _stack.DirectRequests);
+        Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)], _time.Delays.Take(2));
+        Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
+    }
+
+    [Fact]
+    public async Task A_first_deploy_that_fails_its_probes_leaves_its_containers_running_since_nothing_came_before_it()
+    {
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: p95 1125 ms exceeds 1000 ms"]));
+
+        var outcome = await Deployer().DeployAsync(V100, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("Not rolled back: there is no earlier good revision in the ledger to return to", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(2, _stack.Running("api").Count);
+        Assert.Single(_stack.Running("worker"));
+        Assert.DoesNotContain(Effects(), e => e.StartsWith("docker container stop", StringComparison.Ordinal));
     }
 
     private ComposeDeployment WithChecksBeforeTraffic => Deployment with
@@ -497,9 +559,10 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Contains("api-orders: ", outcome.Summary, StringComparison.Ordinal);
         Assert.Contains("answered GET /orders?limit=1 with 500, 500, 500 (expected 200; 3 of 3 failed)", outcome.Summary, StringComparison.Ordinal);
 
-        // Never routed: no slot set ready or drained, the proxy not even asked to start; the new containers are gone.
+        // Never routed: the free slots were held in maintenance before the new containers started, no slot was set
+        // ready or drained; the new containers are gone.
         Assert.DoesNotContain(Effects(), e => e.Contains("state ready", StringComparison.Ordinal) || e.Contains("state drain", StringComparison.Ordinal));
-        Assert.DoesNotContain(Effects(), e => e == "compose up --detach --no-deps proxy");
+        Assert.Superset(new HashSet<string> { "api3", "api4" }, new HashSet<string>(_stack.Maintenance));
         Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"]), c => Assert.True(c.Removed));
         Assert.Equal(old, _stack.Running("api").Select(c => c.Id));
         Assert.DoesNotContain(_session.Events, e => e.Kind == SessionEventKind.Mark && e.Text == "probes");

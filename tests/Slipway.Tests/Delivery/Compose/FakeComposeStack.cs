@@ -23,14 +23,28 @@ internal sealed class FakeComposeStack
     private readonly List<FakeContainer> _containers = [];
     private readonly string?[] _slots = new string?[8];
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _maint = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _sessions = new(StringComparer.Ordinal);
     private int _created;
+    private string? _pendingSwitchBack;
 
     /// <summary>The health new containers of a service report; "healthy" when not set, null for no healthcheck.</summary>
     public Dictionary<string, string?> HealthOfNew { get; } = new(StringComparer.Ordinal);
 
     /// <summary>What <c>run --rm migrate</c> exits with.</summary>
     public int MigrationExitCode { get; set; }
+
+    /// <summary>When true, the guard the rollout starts in the proxy switches traffic back as soon as it starts (the new answers fail).</summary>
+    public bool GuardTrips { get; set; }
+
+    /// <summary>The guards started in the proxy, as their arguments after the script (backend, socket, budget, …).</summary>
+    public List<string[]> Guards { get; } = [];
+
+    /// <summary>The runtime API commands sent, one entry per command (a batch is split at ';'), in order.</summary>
+    public List<string> Commands { get; } = [];
+
+    /// <summary>The slots in forced maintenance.</summary>
+    public IReadOnlySet<string> Maintenance => _maint;
 
     /// <summary>When true, socat cannot reach the runtime API socket.</summary>
     public bool RuntimeApiDown { get; set; }
@@ -80,6 +94,8 @@ internal sealed class FakeComposeStack
             .On(@"^docker container stop --time \d+ ", (i, _) => Stop(Tokens(i).Skip(4)))
             .On(@"^docker container rm --force (?<id>\S+)$", (_, m) => Remove(m.Groups["id"].Value))
             .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
+            .On(@"^docker exec (?<id>\S+) bash -c ", (i, _) => Guard(Tokens(i)))
+            .On(@"^docker exec (?<id>\S+) rm -f /tmp/slipway-guard-", (_, _) => Ok())
             .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
     }
 
@@ -190,14 +206,52 @@ internal sealed class FakeComposeStack
         }
     }
 
+    /// <summary>
+    /// The guard: stopped at once (no failed answer seen), or, with <see cref="GuardTrips"/>, sends its switch back (its
+    /// last argument) and reports it as the script does.
+    /// </summary>
+    private ToolResult Guard(string[] tokens)
+    {
+        var arguments = tokens[(Array.IndexOf(tokens, "slipway-guard") + 1)..];
+        Guards.Add(arguments);
+        if (!GuardTrips)
+        {
+            return Ok("stopped ok 0 0\n");
+        }
+
+        // The real guard trips on answers that come after traffic moved: its switch back lands after the next command.
+        _pendingSwitchBack = arguments[^1];
+        return ScriptedToolSession.Result(3, "tripped 3 4 2026-03-08T09:00:10.100Z 2026-03-08T09:00:10.120Z\n");
+    }
+
     private ToolResult RuntimeApi(string command)
     {
+        var answer = RuntimeApiCommands(command);
+        if (_pendingSwitchBack is { } switchBack && command.Contains("state ready", StringComparison.Ordinal))
+        {
+            _pendingSwitchBack = null;
+            RuntimeApiCommands(switchBack);
+        }
+
+        return answer;
+    }
+
+    private ToolResult RuntimeApiCommands(string command)
+    {
+        if (command.Contains(';', StringComparison.Ordinal))
+        {
+            var answers = command.Split(';').Select(c => RuntimeApiCommands(c.Trim())).ToList();
+            return answers.FirstOrDefault(a => a.ExitCode != 0 || a.StandardOutput.Trim().Length > 0) ?? Ok("\n\n");
+        }
+
+
         if (RuntimeApiDown)
         {
             return ScriptedToolSession.Result(1, stderr: "2026/03/08 09:00:00 socat[17] E connect(5, AF=1 \"/var/run/haproxy/admin.sock\", 29): Connection refused\n");
         }
 
         Resolve();
+        Commands.Add(command.Trim());
         var words = command.Trim().Split(' ');
         switch (words)
         {
@@ -207,7 +261,20 @@ internal sealed class FakeComposeStack
                 return Ok(Stat());
             case ["set", "server", var target, "state", var state] when target.StartsWith(Backend + "/", StringComparison.Ordinal):
                 var server = target[(Backend.Length + 1)..];
-                _ = state == "drain" ? _drained.Add(server) : _drained.Remove(server);
+                switch (state)
+                {
+                    case "drain":
+                        _drained.Add(server);
+                        break;
+                    case "maint":
+                        _maint.Add(server);
+                        break;
+                    default:
+                        _drained.Remove(server);
+                        _maint.Remove(server);
+                        break;
+                }
+
                 return Ok();
             default:
                 return Ok($"Unknown command: '{command.Trim()}'\n");
@@ -222,7 +289,8 @@ internal sealed class FakeComposeStack
             var name = $"{RoutedService}{i + 1}";
             var container = _slots[i] is { } address ? Running(RoutedService).Single(c => c.Address == address) : null;
             var up = container is { Health: null or "healthy" };
-            var admin = (_drained.Contains(name) ? HaproxyAdminState.ForcedDrain : 0) | (container is null ? HaproxyAdminState.ResolutionMaintenance : 0);
+            var admin = (_drained.Contains(name) ? HaproxyAdminState.ForcedDrain : 0) | (_maint.Contains(name) ? HaproxyAdminState.ForcedMaintenance : 0)
+                | (container is null ? HaproxyAdminState.ResolutionMaintenance : 0);
             text.Append(CultureInfo.InvariantCulture,
                 $"3 {Backend} {i + 1} {name} {container?.Address ?? "-"} {(up ? 2 : 0)} {(int)admin} 1 1 10 {(up ? 6 : 1)} {(up ? 3 : 0)} {(up ? 4 : 0)} {(up ? 6 : 14)} 0 0 0 api 8080 - 0 0 - - 0\n");
         }
@@ -232,7 +300,7 @@ internal sealed class FakeComposeStack
 
     private string Stat()
     {
-        var text = new StringBuilder("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,\n");
+        var text = new StringBuilder("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other\n");
         text.Append("http-in,FRONTEND,,,1,9,262120,80,10000,200000,0,0,0,,,,,OPEN,\n");
         for (var i = 0; i < _slots.Length; i++)
         {
@@ -243,8 +311,8 @@ internal sealed class FakeComposeStack
                 _sessions[name] = sessions - 1;
             }
 
-            var status = _slots[i] is null ? "MAINT (resolution)" : _drained.Contains(name) ? "DRAIN" : "UP";
-            text.Append(CultureInfo.InvariantCulture, $"{Backend},{name},0,0,{sessions},4,,40,5000,100000,,0,,0,0,0,0,{status},\n");
+            var status = _slots[i] is null ? "MAINT (resolution)" : _maint.Contains(name) ? "MAINT" : _drained.Contains(name) ? "DRAIN" : "UP";
+            text.Append(CultureInfo.InvariantCulture, $"{Backend},{name},0,0,{sessions},4,,40,5000,100000,,0,,0,0,0,0,{status},0,40,0,0,0,0\n");
         }
 
         return text.Append(CultureInfo.InvariantCulture, $"{Backend},BACKEND,0,0,1,9,26212,80,10000,200000,0,0,,0,0,0,0,UP,\n").ToString();

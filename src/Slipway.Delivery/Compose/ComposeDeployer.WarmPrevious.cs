@@ -1,0 +1,274 @@
+using System.Globalization;
+using Slipway.Processes;
+using Slipway.Tools.Compose;
+using Slipway.Tools.Docker;
+using Slipway.Tools.Haproxy;
+
+namespace Slipway.Delivery.Compose;
+
+/// <summary>
+/// A warm previous release: traffic moves to the new containers in one runtime API command, the previous containers keep
+/// running (drained) until the probes pass, and a failure in that window switches traffic back to them in one command
+/// before the new containers are removed. A guard inside the proxy's container watches the new containers' answers
+/// meanwhile and switches back itself, in milliseconds, when they break the error budget.
+/// </summary>
+public sealed partial class ComposeDeployer
+{
+    /// <summary>
+    /// Puts every slot of the backend that carries none of <paramref name="old"/> in maintenance, so the new containers
+    /// DNS gives those slots take no request until <see cref="MoveTrafficAsync"/> (HAProxy would route to them as soon as
+    /// its own checks pass: before the checks before traffic).
+    /// </summary>
+    private async Task<DockerContainer> HoldFreeSlotsAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
+    {
+        await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
+        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService)).Single();
+        var serving = Addresses(old);
+        var free = (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s) && (s.Address is null || !serving.Contains(s.Address))).ToList();
+        if (free.Count > 0)
+        {
+            await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch(free.Select(s => HaproxyRuntimeApi.Maint(_deployment.ProxyBackend, s.Name))), readOnly: false);
+        }
+
+        return proxy;
+    }
+
+    /// <summary>
+    /// Waits until the proxy has a slot for each new container, starts the guard, then readies the new slots and drains
+    /// the old ones in one command: HAProxy puts a server leaving maintenance up at once, so no request finds no server.
+    /// </summary>
+    private async Task MoveTrafficAsync(RolloutStep step, bool guarded)
+    {
+        var proxy = step.Proxy!;
+        var fresh = Addresses(step.Fresh);
+        var previous = Addresses(step.Old);
+        var waited = _time.GetTimestamp();
+        IReadOnlyList<HaproxyServer> servers;
+        while (true)
+        {
+            servers = [.. (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s))];
+            if (fresh.All(a => servers.Any(s => s.Address == a)))
+            {
+                break;
+            }
+
+            if (_time.GetElapsedTime(waited) > _deployment.Rollout.HealthTimeout.Value)
+            {
+                throw new DeployStepException($"{step.Service.Name}: the proxy gave no slot of the backend '{_deployment.ProxyBackend}' to the new container(s) within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout): its DNS resolution did not see them");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _session.CancellationToken);
+        }
+
+        step.NewSlots = [.. servers.Where(s => fresh.Contains(s.Address!)).Select(s => s.Name)];
+        step.OldSlots = [.. servers.Where(s => s.Address is not null && previous.Contains(s.Address)).Select(s => s.Name)];
+        var backend = _deployment.ProxyBackend;
+        if (guarded && _deployment.MaxErrorRateAfterTraffic is { } budget)
+        {
+            var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value);
+            var baseline = guard.Count(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true));
+            step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, Guid.NewGuid().ToString("N")[..12], baseline), echoOutput: false);
+        }
+
+        await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([
+            .. step.NewSlots.Select(s => HaproxyRuntimeApi.Ready(backend, s)),
+            .. step.OldSlots.Select(s => HaproxyRuntimeApi.Drain(backend, s)),
+        ]), readOnly: false);
+        _session.Info($"{step.Service.Name}: traffic moved at {Stamp(_time.GetUtcNow())} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running"
+            + (step.Guard is null ? string.Empty : $"; the proxy switches back by itself if the new answers break the error budget ({_deployment.MaxErrorRateAfterTraffic!.Value.ToString("0.###", CultureInfo.InvariantCulture)})"));
+    }
+
+    /// <summary>Runs the SLO probes; a guard that switches back first decides without waiting for them.</summary>
+    private async Task ProbeWhileWarmAsync(Attempt attempt)
+    {
+        var probes = _checks.ProbeAsync(_session.CancellationToken);
+        var guards = attempt.Steps.Where(s => s.Guard is not null).Select(s => (Task)s.Guard!).ToList();
+        while (!probes.IsCompleted && guards.Count > 0)
+        {
+            var first = await Task.WhenAny([probes, .. guards]);
+            if (first == probes)
+            {
+                break;
+            }
+
+            guards.Remove(first);
+            var step = attempt.Steps.Single(s => s.Guard == first);
+            step.Report = ProxyTrafficGuard.Parse(await step.Guard!);
+            if (step.Report.Tripped)
+            {
+                // The probes' requests are bounded (samples × interval); they finish on their own.
+                attempt.PendingProbes = probes;
+                throw new DeployStepException(GuardFailure(step));
+            }
+        }
+
+        var verdict = await probes;
+        _session.Info(verdict.Report.TrimEnd('\n'));
+        if (!verdict.Passed)
+        {
+            throw new DeployStepException(string.Join("; ", verdict.Failures));
+        }
+
+        // A guard may have tripped between the last probe and now: it decides too.
+        foreach (var step in attempt.Steps.Where(s => s.Guard is not null && s.Report is null))
+        {
+            await StopGuardAsync(step);
+            if (step.Report is { Tripped: true })
+            {
+                throw new DeployStepException(GuardFailure(step));
+            }
+        }
+    }
+
+    /// <summary>The probes passed: drain (already) and stop the previous containers of every service.</summary>
+    private async Task RetirePreviousAsync(ComposeProject project, Attempt attempt)
+    {
+        foreach (var step in attempt.Steps.Where(s => s.Old.Count > 0))
+        {
+            await StopGuardAsync(step);
+            if (step.Service.Routed)
+            {
+                // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
+                // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
+                // container is set ready by the next rollout, once that container passes its checks.
+                await DrainAsync(project, step.Old);
+            }
+
+            await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s)");
+        }
+    }
+
+    /// <summary>
+    /// After a failure: traffic goes back to the warm previous containers (when it moved and a switch back is allowed),
+    /// then the new containers are removed; with no switch back allowed, the new ones stay and the previous ones go.
+    /// </summary>
+    private async Task UndoAsync(Attempt attempt)
+    {
+        if (attempt.TrafficMoved && !attempt.SwitchBackAllowed)
+        {
+            foreach (var step in attempt.Steps)
+            {
+                await StopGuardAsync(step);
+                await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s); the new ones stay (rollout.rollback_on_failure is off)");
+            }
+
+            return;
+        }
+
+        // Every switch back first (the traffic), every clean-up after.
+        foreach (var step in attempt.Steps)
+        {
+            if (step.Moved && step.Old.Count > 0)
+            {
+                await SwitchBackAsync(attempt, step);
+            }
+            else
+            {
+                await StopGuardAsync(step);
+            }
+        }
+
+        // A service with nothing before it (a first deploy) has nothing to switch back to: its new containers stay.
+        foreach (var step in Enumerable.Reverse(attempt.Steps).Where(s => !s.Moved || s.Old.Count > 0))
+        {
+            await RemoveAsync(step.Fresh, step.Moved
+                ? $"{step.Service.Name}: removing the new container(s); the {step.Old.Count} previous one(s) serve again"
+                : $"{step.Service.Name}: removing the new container(s) that did not become ready; the old ones keep serving");
+        }
+
+        if (attempt.PendingProbes is { } probes)
+        {
+            _ = await probes;
+        }
+    }
+
+    private async Task SwitchBackAsync(Attempt attempt, RolloutStep step)
+    {
+        await StopGuardAsync(step);
+        if (step.Proxy is null || step.NewSlots.Count + step.OldSlots.Count == 0)
+        {
+            // Not routed: the previous containers never stopped working; removing the new ones is the switch back.
+            attempt.SwitchedBack = true;
+            return;
+        }
+
+        DateTimeOffset decided, switched;
+        if (step.Report is { Tripped: true, Decided: { } guardDecided, Switched: { } guardSwitched })
+        {
+            (decided, switched) = (guardDecided, guardSwitched);
+        }
+        else
+        {
+            decided = _time.GetUtcNow();
+            await RuntimeApiAsync(step.Proxy, SwitchBackCommand(step), readOnly: false);
+            switched = _time.GetUtcNow();
+        }
+
+        attempt.SwitchedBack = true;
+        attempt.SwitchTime = switched - decided;
+        _session.Info($"{step.Service.Name}: traffic switched back to {string.Join(", ", step.OldSlots)} (previous): decided at {Stamp(decided)}, taken by the proxy at {Stamp(switched)}; "
+            + $"{string.Join(", ", step.NewSlots)} (new) in maintenance");
+    }
+
+    /// <summary>Previous slots ready first, then the new ones in maintenance: at no point has the backend no server.</summary>
+    private string SwitchBackCommand(RolloutStep step) => HaproxyRuntimeApi.Batch([
+        .. step.OldSlots.Select(s => HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, s)),
+        .. step.NewSlots.Select(s => HaproxyRuntimeApi.Maint(_deployment.ProxyBackend, s)),
+    ]);
+
+    /// <summary>Ends the step's guard (its marker removed) and keeps what it saw; a guard that already ended is only read.</summary>
+    private async Task StopGuardAsync(RolloutStep step)
+    {
+        if (step.Guard is null || step.Report is not null)
+        {
+            return;
+        }
+
+        if (!step.Guard.IsCompleted)
+        {
+            await _session.RunAsync(DockerCli.Exec(step.Proxy!.Id, ["rm", "-f", ProxyTrafficGuard.MarkerOf(_deployment.ProxyBackend)], Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        }
+
+        step.Report = ProxyTrafficGuard.Parse(await step.Guard);
+        if (step.Report.Note.Length > 0 && !step.Report.Tripped)
+        {
+            _session.Warning($"{step.Service.Name}: {step.Report.Note}");
+        }
+    }
+
+    private static string GuardFailure(RolloutStep step) =>
+        $"{step.Service.Name}: the new container(s) answered {step.Report!.Errors} of {step.Report.Responses} request(s) with 5xx after traffic moved, beyond the error budget; "
+        + $"the proxy switched back at {Stamp(step.Report.Switched ?? step.Report.Decided ?? DateTimeOffset.MinValue)}";
+
+    private bool IsCanarySlot(HaproxyServer server) =>
+        server.Name.StartsWith(_deployment.CanaryServerPrefix, StringComparison.Ordinal) && server.Name[_deployment.CanaryServerPrefix.Length..].All(char.IsAsciiDigit);
+
+    private static HashSet<string> Addresses(IEnumerable<DockerContainer> containers) =>
+        containers.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>One service of a rollout: its previous containers, the new ones, and how traffic moved between them.</summary>
+    private sealed class RolloutStep(ComposeAppService service, IReadOnlyList<DockerContainer> old)
+    {
+        public ComposeAppService Service { get; } = service;
+
+        public IReadOnlyList<DockerContainer> Old { get; } = old;
+
+        public IReadOnlyList<DockerContainer> Fresh { get; set; } = [];
+
+        /// <summary>The running proxy, when the service is routed and had containers to keep warm.</summary>
+        public DockerContainer? Proxy { get; init; }
+
+        public IReadOnlyList<string> NewSlots { get; set; } = [];
+
+        public IReadOnlyList<string> OldSlots { get; set; } = [];
+
+        /// <summary>True once the new containers take the service's traffic (or work, for a service that is not routed).</summary>
+        public bool Moved { get; set; }
+
+        public Task<ToolResult>? Guard { get; set; }
+
+        public GuardReport? Report { get; set; }
+    }
+}

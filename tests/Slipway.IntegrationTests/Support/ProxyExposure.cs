@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Slipway.IntegrationTests.Support;
+
+/// <summary>
+/// How long a bad release kept receiving requests after the decision to take traffic off it, measured on the proxy's
+/// own request log (each line's accept date, to the millisecond, on the host's clock): a bound on what the system did,
+/// which holds on a busy machine, unlike a count of failed requests that moves with the load generator's pace.
+/// </summary>
+public static partial class ProxyExposure
+{
+    /// <summary>One request of HAProxy's log: when it was accepted, which server of which backend took it, its status.</summary>
+    public sealed record LoggedRequest(DateTimeOffset Accepted, string Backend, string Server, int Status);
+
+    /// <summary>The request lines of <paramref name="log"/> (<c>docker logs</c> of the proxy).</summary>
+    public static IReadOnlyList<LoggedRequest> Parse(string log) =>
+        [.. log.Split('\n').Select(l => RequestLine().Match(l)).Where(m => m.Success).Select(m => new LoggedRequest(
+            DateTimeOffset.ParseExact(m.Groups["date"].Value, "dd/MMM/yyyy:HH:mm:ss.fff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+            m.Groups["backend"].Value, m.Groups["server"].Value, int.Parse(m.Groups["status"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)))];
+
+    /// <summary>
+    /// From the decision to the last request the proxy accepted for one of <paramref name="servers"/> at or after
+    /// <paramref name="from"/>; zero when none came after the decision.
+    /// </summary>
+    public static (TimeSpan Exposure, int RequestsAfter, DateTimeOffset? Last) After(IEnumerable<LoggedRequest> requests, IReadOnlyCollection<string> servers, DateTimeOffset from, DateTimeOffset decided) =>
+        After(requests, servers.Contains, from, decided);
+
+    /// <summary>As above, for the servers whose name <paramref name="bad"/> accepts (e.g. every canary slot).</summary>
+    public static (TimeSpan Exposure, int RequestsAfter, DateTimeOffset? Last) After(IEnumerable<LoggedRequest> requests, Func<string, bool> bad, DateTimeOffset from, DateTimeOffset decided)
+    {
+        var routed = requests.Where(r => bad(r.Server) && r.Accepted >= from.AddMilliseconds(-1)).ToList();
+        var last = routed.Count == 0 ? (DateTimeOffset?)null : routed.Max(r => r.Accepted);
+        var after = routed.Count(r => r.Accepted > decided);
+        return (last is { } l && l > decided ? l - decided : TimeSpan.Zero, after, last);
+    }
+
+    /// <summary>A time the deploy printed (<c>2026-12-03T08:30:16.152Z</c>).</summary>
+    public static DateTimeOffset Stamp(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    // client:port [03/Dec/2026:08:30:16.152] frontend backend/server TR/Tw/Tc/Tr/Ta status ...
+    [GeneratedRegex(@"^\S+ \[(?<date>[^\]]+)\] \S+ (?<backend>[^\s/]+)/(?<server>\S+) -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (?<status>-?\d+) ", RegexOptions.CultureInvariant)]
+    private static partial Regex RequestLine();
+}
