@@ -58,7 +58,10 @@ public sealed partial class ComposeDeployer
         }
 
         _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Describe()} to {_deployment.Environment} (Compose project {_deployment.Project.Name})");
-        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy, switchBack: _deployment.Rollout.RollbackOnFailure);
+        // Switching back to the warm previous containers is a rollback too: not across a contract migration this release
+        // brings (the previous release would run on a schema it cannot use); the failure then takes the refusal below.
+        var switchBack = _deployment.Rollout.RollbackOnFailure && !BringsContractMigration(release);
+        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy, switchBack: switchBack);
         if (_session.IsDryRun)
         {
             return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
@@ -130,6 +133,15 @@ public sealed partial class ComposeDeployer
             $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Describe()} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
             + $"Inspect the stack (docker compose -p {_deployment.Project.Name} ps --all) and run Rollback --to VERSION.", attempt.Backup);
     }
+
+    /// <summary>
+    /// True when <paramref name="release"/> carries a contract migration that the last good revision was not released with
+    /// (or that revision recorded no migrations): after it runs, that revision cannot serve.
+    /// </summary>
+    private bool BringsContractMigration(ComposeRelease release) =>
+        release.Migrations?.Any(m => m.Kind == MigrationKind.Contract) == true
+        && _ledger.LastGoodOtherThan(release.Version, release.Revision?.Id) is { } lastGood
+        && release.Migrations.Any(m => m.Kind == MigrationKind.Contract && lastGood.Migrations?.Any(k => string.Equals(k.Id, m.Id, StringComparison.Ordinal)) != true);
 
     /// <summary>
     /// Redeploys <paramref name="target"/> in place of <paramref name="current"/> through the same zero-downtime path and
