@@ -97,7 +97,20 @@ public interface ISupplyChain : IBuildImages
             }
         }
 
-        await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host), echoOutput: ctx.IsVerbose);
+        // cdxgen leaves the exported layers behind: give it a directory of ours and remove it, whatever happens.
+        var scratch = ctx.PathOf(Path.Combine(Pipeline.StateDirectoryName, "tmp", $"sbom-{service.Name}"));
+        try
+        {
+            await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host, ctx.IsDryRun ? null : scratch), echoOutput: ctx.IsVerbose);
+        }
+        finally
+        {
+            if (!ctx.IsDryRun && Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
+
         await ctx.RunAsync(CdxgenCli.ProjectSbom(Path.GetDirectoryName(project)!, projectSbom), echoOutput: ctx.IsVerbose);
         if (!ctx.IsDryRun)
         {

@@ -28,14 +28,21 @@ public static class CdxgenCli
     /// <param name="imageReference">The image to inventory, e.g. <c>127.0.0.1:5000/slipway/api:1.0.0</c>.</param>
     /// <param name="outputPath">Where to write the SBOM.</param>
     /// <param name="dockerHost">The engine, e.g. <c>unix:///run/slipway/docker.sock</c>; the default engine when null.</param>
-    public static ToolInvocation ImageSbom(string imageReference, string outputPath, string? dockerHost = null)
+    /// <param name="scratchDirectory">
+    /// Where cdxgen unpacks the image (<c>CDXGEN_TEMP_DIR</c>). cdxgen exports every layer into a
+    /// <c>docker-images-*</c> directory it never removes; left to the system's temp directory that is hundreds of
+    /// megabytes per image per run, outside the project. The caller owns this directory and removes it afterwards.
+    /// The system's temp directory when null.
+    /// </param>
+    public static ToolInvocation ImageSbom(string imageReference, string outputPath, string? dockerHost = null, string? scratchDirectory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imageReference);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
         var invocation = Cdxgen()
             .WithArguments("-t", "docker", imageReference)
             .WithOption("-o", outputPath);
-        return dockerHost is null ? invocation : invocation.WithEnvironment("DOCKER_HOST", dockerHost);
+        invocation = dockerHost is null ? invocation : invocation.WithEnvironment("DOCKER_HOST", dockerHost);
+        return scratchDirectory is null ? invocation : invocation.WithEnvironment("CDXGEN_TEMP_DIR", scratchDirectory);
     }
 
     /// <summary>

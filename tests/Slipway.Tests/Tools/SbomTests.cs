@@ -51,6 +51,15 @@ public sealed class SbomTests
     }
 
     [Fact]
+    public void Image_sbom_unpacks_the_image_in_the_scratch_directory_it_is_given_not_the_system_temp()
+    {
+        var invocation = CdxgenCli.ImageSbom("api:dev", "api.cdx.json", scratchDirectory: "/repo/.slipway/tmp/sbom-api");
+
+        Assert.Equal("/repo/.slipway/tmp/sbom-api", invocation.Environment["CDXGEN_TEMP_DIR"].Reveal());
+        Assert.False(CdxgenCli.ImageSbom("api:dev", "api.cdx.json").Environment.ContainsKey("CDXGEN_TEMP_DIR"));
+    }
+
+    [Fact]
     public void Project_sbom_reads_the_lock_file_without_restoring_or_self_validating()
     {
         var invocation = CdxgenCli.ProjectSbom("samples/Api", "out/api-project.cdx.json");

@@ -75,10 +75,21 @@ public sealed class IncrementalStepsTests : IDisposable
                 return Ok(Cdxgen + "\n");
             }
 
+            if (invocation.Environment.TryGetValue("CDXGEN_TEMP_DIR", out var scratch))
+            {
+                // Like cdxgen 12: the image's layers are exported into a docker-images-* directory that is never removed.
+                CdxgenScratchDirectories.Add(scratch.Reveal());
+                Directory.CreateDirectory(Path.Combine(scratch.Reveal(), "docker-images-x1Yz9Q", "all-layers"));
+                File.WriteAllText(Path.Combine(scratch.Reveal(), "docker-images-x1Yz9Q", "manifest.json"), "[]");
+            }
+
             _workspace.Write(tokens[tokens.IndexOf("-o") + 1], Sbom);
             return Ok(string.Empty);
         })
         .Script("grype", invocation => Args(invocation) == "version" ? Ok(Grype + "\n") : Ok(CleanGrypeReport));
+
+    /// <summary>The <c>CDXGEN_TEMP_DIR</c> of every image SBOM made.</summary>
+    private List<string> CdxgenScratchDirectories { get; } = [];
 
     /// <summary>The tags the fake registry holds, with the image ID (config digest) each names.</summary>
     private Dictionary<string, string> Registry { get; } = new(StringComparer.Ordinal);
@@ -162,6 +173,19 @@ public sealed class IncrementalStepsTests : IDisposable
         // An SBOM changed behind Slipway's back is made again.
         _workspace.Write("artifacts/sbom/api.image.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
         Assert.Equal(2, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+    }
+
+    [Fact]
+    public async Task Sbom_gives_cdxgen_a_scratch_directory_inside_the_project_and_removes_what_cdxgen_leaves_there()
+    {
+        await RunAsync("Sbom");
+
+        Assert.Equal(2, CdxgenScratchDirectories.Count);
+        Assert.All(CdxgenScratchDirectories, scratch =>
+        {
+            Assert.StartsWith(_workspace.PathOf(".slipway"), scratch, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(scratch), $"{scratch} was left behind");
+        });
     }
 
     [Fact]
