@@ -96,9 +96,14 @@ public sealed partial class ComposeDeployer
         if (attempt.SwitchedBack)
         {
             var within = attempt.SwitchTime is { } t ? $" {t.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s after the decision" : string.Empty;
-            var previous = lastGood is null ? "the previous release" : lastGood.Describe();
-            Record(release, LedgerAction.RolledBack, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); traffic switched back to {previous}, kept running and drained,{within}; the new containers removed", started, who, rolledBackTo: lastGood);
-            return new DeployOutcome(LedgerAction.RolledBack,
+            // The containers switched back to run the last good revision, which may be this very one (a redeploy of the
+            // revision that serves), or none the ledger knows (a stack Slipway did not deploy): then there is nothing to
+            // name as rolled back to, and the deploy is recorded as failed.
+            var returnedTo = lastGood ?? _ledger.LastGood();
+            var previous = returnedTo is null ? "the containers that ran before (no good release in the ledger)" : returnedTo.Describe();
+            var action = returnedTo is null ? LedgerAction.Failed : LedgerAction.RolledBack;
+            Record(release, action, $"automatic: {attempt.Stage.Describe()} failed ({attempt.Failure}); traffic switched back to {previous}, kept running and drained,{within}; the new containers removed", started, who, rolledBackTo: returnedTo);
+            return new DeployOutcome(action,
                 $"Deploy of {release.Describe()} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: traffic switched back to {previous} (kept running, drained, since traffic moved){within}; the new containers are removed.", attempt.Backup);
         }
 

@@ -73,7 +73,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     /// <summary>The stack as release <paramref name="release"/> left it, and the ledger saying so.</summary>
-    private void Running(ComposeRelease release, int apiReplicas = 2)
+    private void Running(ComposeRelease release, int apiReplicas = 2, bool inLedger = true)
     {
         _stack.Start("postgres", "postgres:15");
         _stack.Start("redis", "redis:7");
@@ -84,6 +84,11 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
         _stack.Start("worker", release.Images["worker"], health: null);
         _stack.Start("proxy", "haproxy:2.6");
+        if (!inLedger)
+        {
+            return;
+        }
+
         Ledger.Append(new LedgerEntry("test", release.Version, release.Commit, release.Images, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
     }
 
@@ -286,6 +291,24 @@ public sealed partial class ComposeDeployerTests : IDisposable
             Entries.Select(e => (e.Version, e.Action, e.RolledBackTo)));
         Assert.Equal("the SLO probes failed: api-orders: p95 1840 ms is above 500 ms", Entries[1].Details);
         Assert.Equal(V100.Version, Ledger.LastGood()!.Version);
+    }
+
+    [Fact]
+    public async Task A_switch_back_to_containers_no_ledger_entry_describes_is_recorded_as_failed_not_as_a_rollback_to_nothing()
+    {
+        // A stack Slipway did not deploy (adopted, or its ledger lost): the containers that served still take the traffic
+        // back, but there is no revision to name as the one rolled back to.
+        Running(V100, inLedger: false);
+        var oldApi = _stack.Running("api").Select(c => c.Id).ToList();
+        _verdicts.Enqueue(new ProbeVerdict(false, "api-orders  10/10  p95 1840 ms  FAILED\n", ["api-orders: p95 1840 ms is above 500 ms"]));
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("traffic switched back to the containers that ran before (no good release in the ledger)", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
+        Assert.All(Entries, e => Assert.Equal(("1.1.0", LedgerAction.Failed, (string?)null), (e.Version, e.Action, e.RolledBackTo)));
+        Assert.Null(Ledger.LastGood());
     }
 
     [Fact]
