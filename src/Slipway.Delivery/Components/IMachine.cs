@@ -127,13 +127,11 @@ public interface IMachine : IDockerEngine
             .Select(e => ProxyCertificate.Describe(e.Name, e.Security.TlsMode, Path.GetFullPath(Path.Combine(RootDirectory, e.StateDirectory)), DeployTargetOf(e.Name), now));
     }
 
-    private static string DeployTargetOf(string environment) => environment switch
-    {
-        "dev" => "DeployDev",
-        "staging" => "DeployStaging",
-        "prod" => "DeployProd",
-        _ => $"a deploy of {environment}",
-    };
+    /// <summary>The command that deploys an environment: the target that implies it (DeployStaging for staging), else a deploy with <c>--env</c>.</summary>
+    private string DeployTargetOf(string environment) =>
+        ((Pipeline)this).DescribeTargets().Targets
+            .FirstOrDefault(t => t.Traits.TryGetValue(MatrixTargets.ImpliesTrait, out var implied) && implied == environment)?.Name
+        ?? $"a deploy with --env {environment}";
 
     /// <summary>
     /// Before anything runs: on a machine that is not root, the list of what is missing and how to install it when Provision
