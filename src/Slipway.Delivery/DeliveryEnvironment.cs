@@ -55,12 +55,14 @@ public sealed record DeliveryEnvironment
 
     /// <summary>
     /// True when the ledger and the lock live with the environment (<c>delivery.state</c>): <c>environment</c>, or <c>auto</c>
-    /// for a Compose environment that names its own engine (<c>docker_host</c>, <c>docker_context</c>). A Compose environment on
-    /// the local engine, which is the deploying machine itself, keeps them in <see cref="StateDirectory"/>.
+    /// for a Helm environment (its cluster) and a Compose environment that names its own engine (<c>docker_host</c>,
+    /// <c>docker_context</c>). A Compose environment on the local engine, which is the deploying machine itself, keeps them
+    /// in <see cref="StateDirectory"/>.
     /// </summary>
     public bool KeepsStateWithEnvironment => Environment.Delivery switch
     {
         { State: StateLocation.Local } => false,
+        { Driver: DeliveryDriver.Helm } => true,
         { Driver: not DeliveryDriver.Compose } => false,
         { State: StateLocation.Environment } => true,
         { Compose: { } compose } => !string.IsNullOrWhiteSpace(compose.DockerHost) || !string.IsNullOrWhiteSpace(compose.DockerContext),
@@ -78,27 +80,37 @@ public sealed record DeliveryEnvironment
             return new FileLedgerStore(LedgerPath);
         }
 
-        var host = HostState();
-        var remote = new DockerHostLedgerStore(host);
-        return host.Session.IsDryRun ? new NotReadInDryRun(remote.Location) : new MovingLocalLedger(remote, LedgerPath, host.Session);
+        var session = Session();
+        ILedgerStore remote = Environment.Delivery.Driver == DeliveryDriver.Helm ? new ConfigMapLedgerStore(ClusterState()) : new DockerHostLedgerStore(HostState());
+        return session.IsDryRun ? new NotReadInDryRun(remote.Location) : new MovingLocalLedger(remote, LedgerPath, session);
     }
 
-    /// <summary>Where the deploy lock is kept: <c>deploy.lock</c> in the state directory, or the lock container on the environment's host.</summary>
-    public ILockStore LockStore() => KeepsStateWithEnvironment ? new DockerHostLockStore(HostState()) : new FileLockStore(Path.Combine(StateDirectory, "deploy.lock"));
+    /// <summary>Where the deploy lock is kept: <c>deploy.lock</c> in the state directory, the lock container on the environment's host, or a Lease in its cluster.</summary>
+    public ILockStore LockStore() => !KeepsStateWithEnvironment ? new FileLockStore(Path.Combine(StateDirectory, "deploy.lock"))
+        : Environment.Delivery.Driver == DeliveryDriver.Helm ? new LeaseLockStore(ClusterState())
+        : new DockerHostLockStore(HostState());
 
-    /// <summary>The revisions' configurations kept on the environment's Docker host; null when the state is local (or in a dry run).</summary>
+    /// <summary>The revisions' configurations kept on the environment's Docker host; null when the state is local (or in a dry run), and for Helm (its chart values are rendered from the ledger's release).</summary>
     internal DockerHostKeptFiles? KeptFilesWithEnvironment() =>
-        KeepsStateWithEnvironment && StateSession is { IsDryRun: false } ? new DockerHostKeptFiles(HostState()) : null;
+        KeepsStateWithEnvironment && Environment.Delivery.Driver == DeliveryDriver.Compose && StateSession is { IsDryRun: false } ? new DockerHostKeptFiles(HostState()) : null;
 
     /// <summary>Where the lock is, for messages: relative to the root for the lock file.</summary>
     public string LockLocation => LockStore() is FileLockStore file ? Relative(file.Path) : LockStore().Location;
 
+    private IToolSession Session() => StateSession ?? throw new InvalidOperationException(
+        $"{EnvironmentFile} keeps its ledger and lock {(Environment.Delivery.Driver == DeliveryDriver.Helm ? "in its cluster" : "on its Docker host")} (delivery.state), and this code path has no session to reach it: give the DeliveryEnvironment a StateSession.");
+
     private DockerHostState HostState()
     {
-        var session = StateSession ?? throw new InvalidOperationException(
-            $"{EnvironmentFile} keeps its ledger and lock on its Docker host (delivery.state), and this code path has no session to reach it: give the DeliveryEnvironment a StateSession.");
         var compose = Environment.Delivery.Compose ?? throw new InvalidOperationException($"{EnvironmentFile}: delivery.state: environment needs delivery.compose (its Docker host).");
-        return new DockerHostState(compose.Project, ComposeDeployDriver.EndpointOf(this), compose.Proxy.Image, session);
+        return new DockerHostState(compose.Project, ComposeDeployDriver.EndpointOf(this), compose.Proxy.Image, Session());
+    }
+
+    private KubernetesState ClusterState()
+    {
+        var helm = Environment.Delivery.Helm ?? throw new InvalidOperationException($"{EnvironmentFile} deploys with helm but has no delivery.helm section: add namespace and release.");
+        var scope = new Tools.Kubectl.KubeScope(helm.Namespace ?? throw new InvalidOperationException($"{EnvironmentFile}: delivery.helm.namespace is required."), helm.KubeContext);
+        return new KubernetesState(Helm.HelmDeployDriver.ReleaseNameOf(Environment), scope, Session());
     }
 
     /// <summary><paramref name="path"/> against the root, absolute.</summary>

@@ -15,10 +15,10 @@ public enum DeliveryDriver
 /// <summary>Where an environment's release ledger and deploy lock are kept.</summary>
 public enum StateLocation
 {
-    /// <summary>With the environment when it has an endpoint of its own (a Compose <c>docker_host</c> or <c>docker_context</c>), else <see cref="Local"/>.</summary>
+    /// <summary>With the environment when it has an endpoint of its own (a Helm release's cluster, a Compose <c>docker_host</c> or <c>docker_context</c>), else <see cref="Local"/>.</summary>
     Auto,
 
-    /// <summary>With the environment: on its Docker host (a volume and a container of the project), reached like the deploy.</summary>
+    /// <summary>With the environment: on its Docker host (a volume and a container of the project), or in its cluster (a ConfigMap and a Lease beside the release), reached like the deploy.</summary>
     Environment,
 
     /// <summary>In the <c>state_directory</c> of the machine that deploys: for an environment only that machine deploys to.</summary>

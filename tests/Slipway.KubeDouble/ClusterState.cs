@@ -105,9 +105,25 @@ internal sealed class ClusterState : IDisposable
 
         var path = ObjectPath(scope, kind, name);
         var created = !File.Exists(path);
+
+        // As the API server does: every write gets the next resourceVersion; uid and creationTimestamp are set once.
+        var metadata = item["metadata"]!.AsObject();
+        var previous = created ? null : JsonNode.Parse(File.ReadAllText(path))!["metadata"];
+        metadata["uid"] = previous?["uid"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = previous?["creationTimestamp"]?.GetValue<string>() ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        metadata["resourceVersion"] = NextResourceVersion();
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, item.ToJsonString(Indented), new UTF8Encoding(false));
         return created;
+    }
+
+    /// <summary>The cluster's next resourceVersion (one counter for every object, as etcd's revision), under the state lock.</summary>
+    private string NextResourceVersion()
+    {
+        var file = Path.Combine(Directory, "resource-version");
+        var next = (File.Exists(file) ? long.Parse(File.ReadAllText(file), System.Globalization.CultureInfo.InvariantCulture) : 1000) + 1;
+        File.WriteAllText(file, next.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return next.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public bool Delete(string @namespace, string kind, string name)
@@ -189,6 +205,16 @@ internal static class Kinds
         ["cm"] = "configmap",
         ["hpa"] = "horizontalpodautoscaler",
         ["pdb"] = "poddisruptionbudget",
+    };
+
+    /// <summary>How the API server names a kind in its messages: <c>configmaps</c>, <c>deployments.apps</c>, <c>leases.coordination.k8s.io</c>.</summary>
+    public static string Resource(string kind) => Normalize(kind) switch
+    {
+        "deployment" => "deployments.apps",
+        "lease" => "leases.coordination.k8s.io",
+        "httproute" => "httproutes.gateway.networking.k8s.io",
+        "ingress" => "ingresses.networking.k8s.io",
+        var other => other + "s",
     };
 
     public static string Normalize(string kind)

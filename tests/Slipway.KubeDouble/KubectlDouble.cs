@@ -5,9 +5,12 @@ using System.Text.Json.Nodes;
 
 namespace Slipway.KubeDouble;
 
-/// <summary>The kubectl commands of the double: rollout status, get, apply -f -, patch --type=json, delete.</summary>
+/// <summary>The kubectl commands of the double: rollout status, get, apply -f -, create -f -, replace -f -, patch --type=json, delete.</summary>
 internal sealed class KubectlDouble(DoubleIo io)
 {
+    /// <summary>The API server's limit on a ConfigMap's data (<c>MaxSecretSize</c>, 1 MiB).</summary>
+    private const int MaxConfigMapBytes = 1024 * 1024;
+
     private static readonly HashSet<string> Global = ["namespace", "context", "kubeconfig"];
     private static readonly Dictionary<string, string> Short = new(StringComparer.Ordinal) { ["n"] = "namespace", ["f"] = "filename", ["o"] = "output", ["l"] = "selector", ["p"] = "patch" };
 
@@ -19,11 +22,13 @@ internal sealed class KubectlDouble(DoubleIo io)
             "rollout" when rest.FirstOrDefault() == "status" => RolloutStatus(rest.Skip(1)),
             "get" => Get(rest),
             "apply" => Apply(rest),
+            "create" => Write(rest, create: true),
+            "replace" => Write(rest, create: false),
             "patch" => Patch(rest),
             "delete" => Delete(rest),
             "version" => Version(),
-            null => throw new DoubleFailure("error: You must specify the type of resource to get (this is a TEST DOUBLE of kubectl: rollout status, get, apply -f -, patch, delete, version)"),
-            var other => throw new DoubleFailure($"error: unknown command \"{other}\" for \"kubectl\" (the test double implements rollout status, get, apply, patch, delete, version)"),
+            null => throw new DoubleFailure("error: You must specify the type of resource to get (this is a TEST DOUBLE of kubectl: rollout status, get, apply -f -, create -f -, replace -f -, patch, delete, version)"),
+            var other => throw new DoubleFailure($"error: unknown command \"{other}\" for \"kubectl\" (the test double implements rollout status, get, apply, create, replace, patch, delete, version)"),
         };
     }
 
@@ -175,6 +180,86 @@ internal sealed class KubectlDouble(DoubleIo io)
         return 0;
     }
 
+    /// <summary>
+    /// <c>kubectl create -f -</c> and <c>kubectl replace -f -</c> of one object, as the API server answers them: a create of
+    /// an existing name is AlreadyExists; a replace of a missing one NotFound; a replace carrying a
+    /// <c>metadata.resourceVersion</c> other than the stored one is a Conflict (optimistic concurrency), without one it
+    /// overwrites. A ConfigMap over 1 MiB is Invalid.
+    /// </summary>
+    private int Write(IEnumerable<string> rest, bool create)
+    {
+        var line = DoubleCommandLine.Parse(rest, new HashSet<string>(Global) { "filename", "output" }, new HashSet<string>(), shorthands: Short);
+        var ns = Scope(line);
+        var verb = create ? "creating" : "replacing";
+        if (line.Value("filename") != "-")
+        {
+            throw new DoubleFailure($"error: the double {(create ? "creates" : "replaces")} from standard input only (-f -)");
+        }
+
+        var text = io.In.ReadToEnd();
+        var item = (text.TrimStart().StartsWith('{') ? JsonNode.Parse(text)?.AsObject() : YamlJson.Documents(text) is [var first, ..] ? first : null)
+            ?? throw new DoubleFailure($"error: no objects passed to {(create ? "create" : "replace")}");
+        var kind = Kinds.Normalize(item["kind"]?.GetValue<string>() ?? throw new DoubleFailure($"error: error validating \"STDIN\": error validating data: kind not set"));
+        var name = item["metadata"]?["name"]?.GetValue<string>() ?? throw new DoubleFailure("error: error validating \"STDIN\": error validating data: metadata.name not set");
+        var target = item["metadata"]?["namespace"]?.GetValue<string>() ?? ns;
+        var resource = Kinds.Resource(kind);
+        using var state = ClusterState.Open(io.Environment);
+        if (!state.NamespaceExists(target))
+        {
+            throw new DoubleFailure($"Error from server (NotFound): error when {verb} \"STDIN\": namespaces \"{target}\" not found");
+        }
+
+        if (kind == "configmap" && ConfigMapBytes(item) > MaxConfigMapBytes)
+        {
+            throw new DoubleFailure($"Error from server (Invalid): error when {verb} \"STDIN\": ConfigMap \"{name}\" is invalid: []: Too long: must have at most {MaxConfigMapBytes} bytes");
+        }
+
+        var existing = state.Get(target, kind, name);
+        if (create && existing is not null)
+        {
+            throw new DoubleFailure($"Error from server (AlreadyExists): error when creating \"STDIN\": {resource} \"{name}\" already exists");
+        }
+
+        if (!create)
+        {
+            if (existing is null)
+            {
+                throw new DoubleFailure($"Error from server (NotFound): error when replacing \"STDIN\": {resource} \"{name}\" not found");
+            }
+
+            var expected = item["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (expected is not null && expected != existing["metadata"]?["resourceVersion"]?.GetValue<string>())
+            {
+                throw new DoubleFailure($"Error from server (Conflict): error when replacing \"STDIN\": Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
+            }
+        }
+
+        if (create)
+        {
+            // A create carrying a resourceVersion is refused by the API server: only the server sets it.
+            if (item["metadata"]?["resourceVersion"] is not null)
+            {
+                throw new DoubleFailure($"Error from server (BadRequest): error when creating \"STDIN\": resourceVersion should not be set on objects to be created");
+            }
+        }
+
+        state.Put(target, item);
+        if (line.Value("output") == "json")
+        {
+            io.Out.WriteLine(item.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            io.Out.WriteLine($"{kind}/{name} {(create ? "created" : "replaced")}");
+        }
+
+        return 0;
+    }
+
+    private static long ConfigMapBytes(JsonObject item) =>
+        (item["data"] as JsonObject ?? []).Sum(p => (long)p.Key.Length + Encoding.UTF8.GetByteCount(p.Value?.GetValue<string>() ?? string.Empty))
+        + (item["binaryData"] as JsonObject ?? []).Sum(p => (long)p.Key.Length + (p.Value?.GetValue<string>()?.Length ?? 0) * 3 / 4);
+
     private int Patch(IEnumerable<string> rest)
     {
         var line = DoubleCommandLine.Parse(rest, new HashSet<string>(Global) { "type", "patch" }, new HashSet<string>(), shorthands: Short);
@@ -212,9 +297,10 @@ internal sealed class KubectlDouble(DoubleIo io)
 
         var (kind, name) = (Kinds.Normalize(line.Positionals[0]), line.Positionals[1]);
         using var state = ClusterState.Open(io.Environment);
-        if (!state.Delete(ns, kind, name) && !line.Flag("ignore-not-found"))
+        if (!state.Delete(ns, kind, name))
         {
-            throw new DoubleFailure($"Error from server (NotFound): {kind}s \"{name}\" not found");
+            // --ignore-not-found: kubectl prints nothing and exits 0.
+            return line.Flag("ignore-not-found") ? 0 : throw new DoubleFailure($"Error from server (NotFound): {Kinds.Resource(kind)} \"{name}\" not found");
         }
 
         io.Out.WriteLine($"{kind} \"{name}\" deleted");
@@ -225,6 +311,13 @@ internal sealed class KubectlDouble(DoubleIo io)
     {
         var copy = item.DeepClone().AsObject();
         copy.Remove("status");
+        if (copy["metadata"] is JsonObject metadata)
+        {
+            metadata.Remove("resourceVersion");
+            metadata.Remove("uid");
+            metadata.Remove("creationTimestamp");
+        }
+
         return copy;
     }
 

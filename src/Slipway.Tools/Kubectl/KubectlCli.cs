@@ -64,6 +64,36 @@ public static class KubectlCli
             .WithStandardInput(manifest);
     }
 
+    /// <summary>
+    /// <c>kubectl create -n N [--context C] -f - -o json</c>: creates the object on standard input, or fails with
+    /// <c>Error from server (AlreadyExists)</c> (exit 1) when its name is taken; prints the object as stored (with its
+    /// <c>metadata.resourceVersion</c>).
+    /// </summary>
+    public static ToolInvocation CreateFromStandardInput(KubeScope scope, InvocationValue manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return Scoped(ToolInvocation.Of(Tool).WithArguments("create"), scope).WithArguments("-f", "-", "-o", "json").WithStandardInput(manifest);
+    }
+
+    /// <summary>
+    /// <c>kubectl replace -n N [--context C] -f - -o json</c>: replaces the object on standard input. When it carries a
+    /// <c>metadata.resourceVersion</c> that is no longer the stored one, the API server refuses with
+    /// <c>Error from server (Conflict)</c> (exit 1): someone wrote it since it was read (optimistic concurrency).
+    /// </summary>
+    public static ToolInvocation ReplaceFromStandardInput(KubeScope scope, InvocationValue manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return Scoped(ToolInvocation.Of(Tool).WithArguments("replace"), scope).WithArguments("-f", "-", "-o", "json").WithStandardInput(manifest);
+    }
+
+    /// <summary><c>kubectl delete KIND NAME -n N [--context C] --ignore-not-found</c>.</summary>
+    public static ToolInvocation Delete(KubeScope scope, string kind, string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return Scoped(ToolInvocation.Of(Tool).WithArguments("delete", kind, name), scope).WithArguments("--ignore-not-found");
+    }
+
     private static ToolInvocation Scoped(ToolInvocation invocation, KubeScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Slipway.Build;
 using Slipway.Delivery;
@@ -5,6 +7,7 @@ using Slipway.Processes;
 using Slipway.Tests.Support;
 using Slipway.Tests.Tools;
 using Slipway.Tools.Helm;
+using Slipway.Tools.Kubectl;
 
 namespace Slipway.IntegrationTests.Helm;
 
@@ -23,6 +26,7 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
 {
     private const string Namespace = "slipway-itest";
     private const string ConnectionString = "Host=db;Password=helm-story-s3cret";
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private readonly string _root = TestPaths.NewTempDirectory();
     private LocalHttpServer _probes = null!;
 
@@ -33,17 +37,24 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _probes = new LocalHttpServer(_ => new CannedResponse(ServesFaultyRelease() ? 500 : 200, "ok"));
+        Checkout(_root);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A checkout of the workspace at <paramref name="root"/>: another runner's, sharing only the double's cluster.</summary>
+    private void Checkout(string root)
+    {
         foreach (var directory in new[] { "environments", "charts" })
         {
             foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, directory), "*", SearchOption.AllDirectories))
             {
-                var target = Path.Combine(_root, Path.GetRelativePath(TestPaths.RepositoryRoot, file));
+                var target = Path.Combine(root, Path.GetRelativePath(TestPaths.RepositoryRoot, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(file, target);
             }
         }
 
-        File.WriteAllText(Path.Combine(_root, "environments", "staging.yml"), $"""
+        File.WriteAllText(Path.Combine(root, "environments", "staging.yml"), $"""
             # yaml-language-server: $schema=./environment.schema.json
             # Helm driver tests: staging on the kube double, probed on a loopback server of the test's own.
             extends: base
@@ -92,7 +103,6 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
               health_timeout: 30s
 
             """);
-        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
@@ -134,14 +144,17 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
 
     private static string Digest(char c) => "sha256:" + new string(c, 64);
 
-    private void Publish(string version, char digit) =>
+    private void Publish(string version, char digit, string? root = null) =>
         new ReleaseManifest(version, "c0ffee" + digit, DateTimeOffset.UtcNow, "127.0.0.1:5000",
             [
                 new ReleasedImage("api", "127.0.0.1:5000/slipway/api", version, Digest(digit)),
                 new ReleasedImage("worker", "127.0.0.1:5000/slipway/worker", version, Digest((char)(digit + 1))),
-            ]).Write(Path.Combine(_root, "artifacts", "release.json"));
+            ]).Write(Path.Combine(root ?? _root, "artifacts", "release.json"));
 
-    private async Task<HostRun> RunAsync(string helmMajor, params string[] args)
+    private Task<HostRun> RunAsync(string helmMajor, params string[] args) => RunInAsync(_root, helmMajor, args);
+
+    /// <summary>Runs the pipeline in the checkout at <paramref name="root"/> (a runner), against the one double cluster.</summary>
+    private async Task<HostRun> RunInAsync(string root, string helmMajor, params string[] args)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -155,7 +168,7 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
             [.. args, "--skip", "Restore"],
             runner: new EnvironmentAddingRunner(new ProcessRunner(resolver), KubeDouble.Variables(State, helmMajor)),
             environment: variables,
-            workingDirectory: _root);
+            workingDirectory: root);
     }
 
     private HelmReleaseHistory History()
@@ -170,8 +183,14 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         return HelmReleaseHistory.Parse(rows.ToJsonString());
     }
 
-    private IReadOnlyList<LedgerEntry> Ledger() =>
-        ReleaseLedger.Open(Path.Combine(_root, ".slipway", "state", "staging", "ledger.jsonl")).ReadAll().Entries;
+    /// <summary>The ledger as the double's cluster holds it: the ConfigMap beside the release (no runner's state directory).</summary>
+    private IReadOnlyList<LedgerEntry> Ledger()
+    {
+        var text = (string?)ClusterObject("configmap", "slipway-slipway-ledger")?["data"]?["ledger.jsonl"] ?? string.Empty;
+        var file = Path.Combine(_root, "ledger-from-cluster.jsonl");
+        File.WriteAllText(file, text);
+        return ReleaseLedger.Open(file).ReadAll().Entries;
+    }
 
     /// <summary>Every revision the ledger recorded as good is one Helm ran successfully, and the running one is the ledger's latest.</summary>
     private void AssertLedgerAgreesWithHelm()
@@ -279,6 +298,96 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         Assert.Single(Ledger(), e => e.Action == LedgerAction.CanaryAnalysis && e.Version == "1.2.0");
     }
 
+    /// <summary>kubectl (the double) as another runner would run it, for a Lease that runner left.</summary>
+    private async Task<ToolResult> KubectlAsync(ToolInvocation invocation)
+    {
+        var resolver = new ToolResolver(name => name == "SLIPWAY_KUBECTL" ? KubeDouble.Kubectl : Environment.GetEnvironmentVariable(name));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await new EnvironmentAddingRunner(new ProcessRunner(resolver), KubeDouble.Variables(State, "4"))
+            .RunAsync(invocation.AcceptingAnyExitCode(), NullToolOutput.Instance, timeout.Token);
+    }
+
+    /// <summary>Leaves the lock as a runner on <c>runner-c</c> holds it (renewed at <paramref name="renewed"/>), or as it leaves it when killed: never renewed again.</summary>
+    private async Task HoldLockAsRunnerC(DateTimeOffset renewed)
+    {
+        var holder = new LockHolder("ci@runner-c", 4242, "9.9.9", renewed.AddMinutes(-1), "runner-c") { RunUrl = "https://github.com/acme/shop/actions/runs/77" };
+        var lease = new JsonObject
+        {
+            ["apiVersion"] = "coordination.k8s.io/v1",
+            ["kind"] = "Lease",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "slipway-slipway-lock",
+                ["annotations"] = new JsonObject { ["slipway.dev/holder"] = JsonSerializer.Serialize(holder, Web) },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["holderIdentity"] = "ci@runner-c pid 4242 on runner-c",
+                ["leaseDurationSeconds"] = 120,
+                ["acquireTime"] = holder.Acquired.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+                ["renewTime"] = renewed.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+                ["leaseTransitions"] = 3,
+            },
+        };
+        var scope = new KubeScope(Namespace, KubeDouble.Context);
+        Assert.Equal(0, (await KubectlAsync(KubectlCli.Delete(scope, "lease", "slipway-slipway-lock"))).ExitCode);
+        var created = await KubectlAsync(KubectlCli.CreateFromStandardInput(scope, InvocationValue.FromString(lease.ToJsonString())));
+        Assert.True(created.ExitCode == 0, created.StandardError);
+    }
+
+    [Fact]
+    public async Task Two_runners_share_the_ledger_ConfigMap_and_the_Lease_beside_the_release_a_held_lease_blocks_and_an_expired_one_is_taken_over()
+    {
+        // Runner A deploys: the ledger goes to the ConfigMap beside the release, not to A's state directory; the Lease is released.
+        Publish("1.0.0", '1');
+        var first = await RunAsync("4", "--target", "DeployStaging");
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.False(File.Exists(Path.Combine(_root, ".slipway", "state", "staging", "ledger.jsonl")));
+        Assert.Equal([(LedgerAction.Deployed, "1.0.0")], Ledger().Select(e => (e.Action, e.Version)));
+        var released = ClusterObject("lease", "slipway-slipway-lock")!;
+        Assert.Null((string?)released["spec"]!["holderIdentity"]);
+
+        // Runner B, a fresh checkout whose state directory kept a ledger from before: moved to the cluster on first contact, and
+        // B's History shows A's deploy.
+        var runnerB = TestPaths.NewTempDirectory();
+        try
+        {
+            Checkout(runnerB);
+            var local = Path.Combine(runnerB, ".slipway", "state", "staging", "ledger.jsonl");
+            ReleaseLedger.Open(local).Append(new LedgerEntry("staging", "0.9.0", "c0ffee0", new Dictionary<string, string> { ["api"] = "r/api@" + Digest('0') }, "laptop", DateTimeOffset.UtcNow.AddDays(-1), LedgerAction.Deployed, "before the cluster kept the ledger", TimeSpan.FromSeconds(3)));
+            var history = await RunInAsync(runnerB, "4", "--target", "History", "--env", "staging");
+            Assert.True(history.ExitCode == 0, history.Out + history.Error);
+            Assert.Contains("1.0.0", history.Out, StringComparison.Ordinal);
+            Assert.Contains("0.9.0", history.Out, StringComparison.Ordinal);
+            Assert.Contains("Moved the 1 entries of the local ledger", history.Out, StringComparison.Ordinal);
+            Assert.True(File.Exists(local + ".migrated") && !File.Exists(local));
+            Assert.Equal(["1.0.0", "0.9.0"], Ledger().Select(e => e.Version));
+
+            // A live holder's Lease (renewed just now) blocks B, which names it and deploys nothing.
+            await HoldLockAsRunnerC(DateTimeOffset.UtcNow);
+            Publish("1.1.0", '3', runnerB);
+            var blocked = await RunInAsync(runnerB, "4", "--target", "DeployStaging");
+            Assert.NotEqual(0, blocked.ExitCode);
+            Assert.Contains("locked by ci@runner-c (pid 4242 on runner-c, https://github.com/acme/shop/actions/runs/77)", blocked.Out + blocked.Error, StringComparison.Ordinal);
+            Assert.Contains("the Lease slipway-slipway-lock in namespace slipway-itest", blocked.Out + blocked.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(Ledger(), e => e.Version == "1.1.0");
+
+            // The same holder killed 10 minutes ago: its lease ran out unrenewed, B takes it over naming it, without --break-lock.
+            await HoldLockAsRunnerC(DateTimeOffset.UtcNow.AddMinutes(-10));
+            var takeover = await RunInAsync(runnerB, "4", "--target", "DeployStaging");
+            Assert.True(takeover.ExitCode == 0, takeover.Out + takeover.Error);
+            Assert.Contains("Took over the lock of staging from ci@runner-c (pid 4242 on runner-c, https://github.com/acme/shop/actions/runs/77), deploying 9.9.9", takeover.Out + takeover.Error, StringComparison.Ordinal);
+            Assert.Equal((LedgerAction.Deployed, "1.1.0"), (Ledger()[^1].Action, Ledger()[^1].Version));
+            var lease = ClusterObject("lease", "slipway-slipway-lock")!;
+            Assert.Null((string?)lease["spec"]!["holderIdentity"]);
+            Assert.Equal(4, (int)lease["spec"]!["leaseTransitions"]!);
+        }
+        finally
+        {
+            Directory.Delete(runnerB, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_dry_run_prints_the_helm_and_kubectl_commands_with_the_secret_masked_and_changes_nothing()
     {
@@ -292,5 +401,7 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         Assert.Contains("\"ITEST_POSTGRES_CONNECTION\":\"***\"", run.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(ConnectionString, run.Out + run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(State, "releases")));
+        Assert.False(Directory.Exists(Path.Combine(State, "cluster")), "a dry run reads and writes neither the ledger ConfigMap nor the Lease");
+        Assert.DoesNotContain("slipway-slipway-l", File.Exists(Path.Combine(State, "calls.log")) ? await File.ReadAllTextAsync(Path.Combine(State, "calls.log")) : string.Empty, StringComparison.Ordinal);
     }
 }

@@ -177,4 +177,56 @@ public sealed class KubeDoubleTests : IDisposable
         var route = JsonNode.Parse((await RunAsync(KubectlCli.Get(Scope, "httproutes", "rel"))).StandardOutput)!;
         Assert.Equal([90, 10], route["spec"]!["rules"]![0]!["backendRefs"]!.AsArray().Select(b => (int)b!["weight"]!));
     }
+
+    private static InvocationValue Lease(string holder, string? resourceVersion = null) => InvocationValue.FromString(new JsonObject
+    {
+        ["apiVersion"] = "coordination.k8s.io/v1",
+        ["kind"] = "Lease",
+        ["metadata"] = new JsonObject { ["name"] = "lock", ["resourceVersion"] = resourceVersion },
+        ["spec"] = new JsonObject { ["holderIdentity"] = holder, ["leaseDurationSeconds"] = 30, ["acquireTime"] = "2026-01-02T03:04:05.000000Z", ["renewTime"] = "2026-01-02T03:04:05.000000Z", ["leaseTransitions"] = 0 },
+    }.ToJsonString());
+
+    [Fact]
+    public async Task Create_of_a_taken_name_is_AlreadyExists_and_replace_at_a_stale_resourceVersion_is_a_Conflict_as_the_API_server_answers()
+    {
+        await RunAsync(KubectlCli.ApplyFromStandardInput(Scope, """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns"}}"""));
+
+        var created = await RunAsync(KubectlCli.CreateFromStandardInput(Scope, Lease("runner-a")));
+        var again = await RunAsync(KubectlCli.CreateFromStandardInput(Scope, Lease("runner-b")));
+        var read = JsonNode.Parse((await RunAsync(KubectlCli.Get(Scope, "lease", "lock"))).StandardOutput)!;
+        var version = (string)read["metadata"]!["resourceVersion"]!;
+        var first = await RunAsync(KubectlCli.ReplaceFromStandardInput(Scope, Lease("runner-b", version)));
+        var stale = await RunAsync(KubectlCli.ReplaceFromStandardInput(Scope, Lease("runner-c", version)));
+        var missing = await RunAsync(KubectlCli.ReplaceFromStandardInput(new KubeScope("ns", KubeDouble.Context), InvocationValue.FromString("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"none"},"data":{}}""")));
+
+        Assert.Equal(0, created.ExitCode);
+        Assert.Equal("lease", (string?)JsonNode.Parse(created.StandardOutput)!["kind"]!.GetValue<string>().ToLowerInvariant());
+        Assert.Equal(1, again.ExitCode);
+        Assert.Equal("Error from server (AlreadyExists): error when creating \"STDIN\": leases.coordination.k8s.io \"lock\" already exists", again.StandardError.Trim());
+        Assert.Equal(0, first.ExitCode);
+        Assert.NotEqual(version, (string?)JsonNode.Parse(first.StandardOutput)!["metadata"]!["resourceVersion"]);
+        Assert.Equal(1, stale.ExitCode);
+        Assert.Equal(
+            "Error from server (Conflict): error when replacing \"STDIN\": Operation cannot be fulfilled on leases.coordination.k8s.io \"lock\": the object has been modified; please apply your changes to the latest version and try again",
+            stale.StandardError.Trim());
+        Assert.Contains("Error from server (NotFound): error when replacing \"STDIN\": configmaps \"none\" not found", missing.StandardError, StringComparison.Ordinal);
+        var lease = JsonNode.Parse((await RunAsync(KubectlCli.Get(Scope, "leases.coordination.k8s.io", "lock"))).StandardOutput)!;
+        Assert.Equal("runner-b", (string?)lease["spec"]!["holderIdentity"]);
+        Assert.Equal(30, (int)lease["spec"]!["leaseDurationSeconds"]!);
+        Assert.Equal((string?)read["metadata"]!["uid"], (string?)lease["metadata"]!["uid"]);
+    }
+
+    [Fact]
+    public async Task A_ConfigMap_over_1_MiB_is_refused_as_invalid_and_delete_ignore_not_found_is_silent()
+    {
+        await RunAsync(KubectlCli.ApplyFromStandardInput(Scope, """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns"}}"""));
+        var big = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "big" }, ["data"] = new JsonObject { ["k"] = new string('x', 1024 * 1024) } };
+
+        var refused = await RunAsync(KubectlCli.CreateFromStandardInput(Scope, InvocationValue.FromString(big.ToJsonString())));
+        var gone = await RunAsync(KubectlCli.Delete(Scope, "configmap", "big"));
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Error from server (Invalid): error when creating \"STDIN\": ConfigMap \"big\" is invalid: []: Too long: must have at most 1048576 bytes", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (gone.ExitCode, gone.StandardOutput.Trim()));
+    }
 }
