@@ -19,6 +19,10 @@ public interface IMachine : IDockerEngine
     [Parameter("Provision the machine first (Docker engine, Compose v2, registry, base images, cosign, Helm, cdxgen); any target accepts it", Name = "provision")]
     bool ProvisionFirst => TryGetValue(() => ProvisionFirst);
 
+    /// <summary>--own-engine (SLIPWAY_OWN_ENGINE=1).</summary>
+    [Parameter("As root, Provision starts its own Docker engine, registry and tools in .slipway/ even when an engine already answers (a hermetic CI run); default: use the engine that answers", Name = "own-engine")]
+    bool OwnEngine => TryGetValue(() => OwnEngine);
+
     /// <summary>Hook: the tools Doctor checks, how to install each, and what each one blocks.</summary>
     IEnumerable<ToolRequirement> ToolRequirements =>
     [
@@ -46,20 +50,12 @@ public interface IMachine : IDockerEngine
         .Validates(_ => ProvisionRefusal())
         .Executes(async ctx =>
         {
-            if (OperatingSystem.IsLinux() && File.Exists("/etc/debian_version") && System.Environment.IsPrivilegedProcess)
-            {
-                // The scripts ship inside Slipway: extracted once per version under .slipway/provision/, then run;
-                // idempotent, so a machine already provisioned takes about a second.
-                var state = ctx.PathOf(Pipeline.StateDirectoryName);
-                var scripts = Path.Combine(state, "provision", Provisioning.Version);
-                await ctx.DoAsync($"extract the provisioning scripts into {Path.GetRelativePath(RootDirectory, scripts)}", () => Provisioning.Extract(state));
-                await ctx.RunAsync(ToolInvocation.Of("bash").WithArguments(Path.Combine(scripts, "provision.sh"), state));
-                return;
-            }
-
-            // Not root (a GitHub-hosted runner, a developer's laptop): use what the machine has, install only what is
-            // missing (apt packages through passwordless sudo, the scripts' tools as this user). A machine where nothing
-            // can be installed was refused before the run (exit 2, see ProvisionRefusal).
+            // Use what the machine has (an engine that answers, a GitHub-hosted runner's Compose plugin), install only what
+            // is missing (apt packages as root or through passwordless sudo, the scripts' tools as this user); as root with
+            // no engine answering, or with --own-engine, the full script starts Slipway's own engine in .slipway/ (the
+            // scripts ship inside Slipway: extracted once per version under .slipway/provision/; idempotent, so a machine
+            // already provisioned takes about a second). A machine where nothing can be installed was refused before the
+            // run (exit 2, see ProvisionRefusal).
             var facts = await MachineFactsAsync(invocation => ctx.RunAsync(invocation, echoOutput: false));
             var stateDirectory = ctx.PathOf(Pipeline.StateDirectoryName);
             var provisionScripts = Path.Combine(stateDirectory, "provision", Provisioning.Version);
@@ -94,11 +90,18 @@ public interface IMachine : IDockerEngine
                 ctx.Info(line);
             }
 
-            var engine = Engine.Host ?? "Docker's default endpoint";
+            var engine = EngineLocation;
             var info = await RunQuietlyAsync(ctx, DockerCli.Version(Engine));
             ctx.Info(info?.ExitCode == 0 && info.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal)
-                ? $"Docker engine answers at {engine}"
+                ? $"Docker engine answers at {engine}: it is the one used"
                 : $"No Docker engine answers at {engine}: run with --provision, or set DOCKER_HOST. Blocks Build, Publish, E2ESmoke, DeployDev, DeployStaging.");
+            if (statuses.FirstOrDefault(s => s.Requirement.Tool == "compose" && s.Present) is { } compose)
+            {
+                ctx.Info(string.IsNullOrWhiteSpace(Compose)
+                    ? $"Compose used: {compose.Version} (the docker compose plugin when the Docker CLI has one, else docker-compose on PATH; --compose or SLIPWAY_COMPOSE chooses)"
+                    : $"Compose used: {compose.Version} (chosen by --compose or SLIPWAY_COMPOSE)");
+            }
+
             foreach (var line in ProxyCertificateLines(TimeProvider.System.GetUtcNow()))
             {
                 ctx.Info(line);
@@ -134,12 +137,13 @@ public interface IMachine : IDockerEngine
         ?? $"a deploy with --env {environment}";
 
     /// <summary>
-    /// Before anything runs: on a machine that is not root, the list of what is missing and how to install it when Provision
-    /// could install none of it (no passwordless sudo, another system), so the run stops as a configuration error (exit 2).
+    /// Before anything runs: the list of what is missing and how to install it when Provision could install none of it (not
+    /// root and no passwordless sudo, another system), so the run stops as a configuration error (exit 2). Not asked as root
+    /// with --own-engine: the full script then installs everything itself.
     /// </summary>
     private IEnumerable<string> ProvisionRefusal()
     {
-        if (System.Environment.IsPrivilegedProcess)
+        if (System.Environment.IsPrivilegedProcess && OwnEngine)
         {
             return [];
         }
@@ -164,12 +168,32 @@ public interface IMachine : IDockerEngine
             }
         }
 
-        var missing = (await ProbeToolsAsync(run)).Where(s => !s.Present && !s.Requirement.Optional).ToList();
+        var statuses = await ProbeToolsAsync(run);
+        var missing = statuses.Where(s => !s.Present && !s.Requirement.Optional).ToList();
+        var isRoot = System.Environment.IsPrivilegedProcess;
         return new MachineFacts(
             OperatingSystem.IsLinux() && File.Exists("/etc/debian_version"),
-            HasSudo: (await Quietly(ToolInvocation.Of("sudo").WithArguments("-n", "true")))?.ExitCode == 0,
+            HasSudo: !isRoot && (await Quietly(ToolInvocation.Of("sudo").WithArguments("-n", "true")))?.ExitCode == 0,
             EngineAnswers: (await Quietly(DockerCli.Version(Engine)))?.StandardOutput.Contains("\"Server\"", StringComparison.Ordinal) == true,
-            missing.ToDictionary(s => s.Requirement.Tool, s => s.Requirement.Install, StringComparer.Ordinal));
+            missing.ToDictionary(s => s.Requirement.Tool, s => s.Requirement.Install, StringComparer.Ordinal))
+        {
+            IsRoot = isRoot,
+            OwnEngineRequested = OwnEngine,
+            EngineLocation = EngineLocation,
+            Compose = statuses.FirstOrDefault(s => s.Requirement.Tool == "compose" && s.Present)?.Version,
+        };
+    }
+
+    /// <summary>Where Docker commands go, and why there: the option or variable that chose it, or Docker's default.</summary>
+    private string EngineLocation
+    {
+        get
+        {
+            var provisioned = Path.Combine(RootDirectory, Pipeline.StateDirectoryName, "docker.sock");
+            return DockerHost is { Length: > 0 } host ? $"{host} (--docker-host or DOCKER_HOST)"
+                : File.Exists(provisioned) ? $"unix://{provisioned} (the engine Provision started in {Pipeline.StateDirectoryName}/)"
+                : "unix:///var/run/docker.sock (Docker's default: DOCKER_HOST is not set)";
+        }
     }
 
     /// <summary>The tools, then the Compose that deploys would use (plugin, standalone v2, or v1) and its version.</summary>
