@@ -134,6 +134,59 @@ public sealed class HelmChartTests : IDisposable
 
     [Theory]
     [MemberData(nameof(HelmBinaries))]
+    public async Task Blue_green_renders_both_tracks_side_by_side_with_the_Services_route_autoscaler_and_budget_on_the_active_one(string helm)
+    {
+        var environment = Load("prod");
+        var values = HelmValues.Create(environment, Release());
+        var previous = new DeliveryRelease("1.3.0", "fedcba", new Dictionary<string, string>
+        {
+            ["api"] = "ghcr.io/slipway-dev/slipway/api@sha256:" + new string('3', 64),
+            ["worker"] = "ghcr.io/slipway-dev/slipway/worker@sha256:" + new string('4', 64),
+        });
+        var next = DeliveryRelease.From(Release());
+        var tracks = new Dictionary<string, DeliveryRelease> { ["blue"] = previous, ["green"] = next };
+
+        var onBlue = await RenderAsync(helm, values.WithBlueGreen("blue", tracks), environment);
+        var onGreen = await RenderAsync(helm, values.WithBlueGreen("green", tracks), environment);
+        var greenOnly = await RenderAsync(helm, values.WithBlueGreen("green", new Dictionary<string, DeliveryRelease> { ["green"] = next }), environment);
+
+        Assert.Equal(["slipway-api-blue", "slipway-api-green", "slipway-worker-blue", "slipway-worker-green"], Kind(onBlue, "Deployment").Select(NameOf).Order(StringComparer.Ordinal));
+        var blueApi = Kind(onBlue, "Deployment").Single(d => NameOf(d) == "slipway-api-blue");
+        Assert.Equal("ghcr.io/slipway-dev/slipway/api@sha256:" + new string('3', 64), Scalar(Containers(blueApi).Single(), "image"));
+        Assert.Equal(("blue", "blue", "1.3.0"), (Scalar(blueApi, "spec", "selector", "matchLabels", "slipway.dev/track"), Scalar(blueApi, "spec", "template", "metadata", "labels", "slipway.dev/track"), Scalar(blueApi, "metadata", "annotations", "slipway.dev/version")));
+        Assert.Equal("ghcr.io/slipway-dev/slipway/api@sha256:" + new string('1', 64), Scalar(Containers(Kind(onBlue, "Deployment").Single(d => NameOf(d) == "slipway-api-green")).Single(), "image"));
+        foreach (var (manifests, active) in new[] { (onBlue, "blue"), (onGreen, "green") })
+        {
+            Assert.Equal(active, Scalar(Kind(manifests, "Service").Single(s => NameOf(s) == "slipway-api"), "spec", "selector", "slipway.dev/track"));
+            Assert.Equal("blue", Scalar(Kind(manifests, "Service").Single(s => NameOf(s) == "slipway-api-blue"), "spec", "selector", "slipway.dev/track"));
+            Assert.Equal("green", Scalar(Kind(manifests, "Service").Single(s => NameOf(s) == "slipway-api-green"), "spec", "selector", "slipway.dev/track"));
+            Assert.Equal([($"slipway-api-{active}", "8080", "100")], Backends(Assert.Single(Kind(manifests, "HTTPRoute"))));
+            Assert.Equal($"slipway-api-{active}", Scalar(Kind(manifests, "HorizontalPodAutoscaler").Single(h => NameOf(h) == "slipway-api"), "spec", "scaleTargetRef", "name"));
+            Assert.Equal(active, Scalar(Kind(manifests, "PodDisruptionBudget").Single(p => NameOf(p) == "slipway-api"), "spec", "selector", "matchLabels", "slipway.dev/track"));
+        }
+
+        Assert.Equal(["slipway-api-green", "slipway-worker-green"], Kind(greenOnly, "Deployment").Select(NameOf).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Kind(greenOnly, "Service"), s => NameOf(s)!.EndsWith("-blue", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
+    public async Task Blue_green_values_that_would_send_traffic_nowhere_fail_the_render_naming_the_key(string helm)
+    {
+        var environment = Load("prod");
+        var values = HelmValues.Create(environment, Release()).WithBlueGreen("green", new Dictionary<string, DeliveryRelease> { ["green"] = DeliveryRelease.From(Release()) });
+        var file = Path.Combine(_scratch, "bad-active.yaml");
+        await File.WriteAllTextAsync(file, values.ToYaml().Replace("active: green", "active: blue", StringComparison.Ordinal));
+
+        var result = await HelmAsync(helm, HelmCli.Template("slipway", ChartPath, valuesFiles: [.. environment.Delivery.Helm!.ValuesFiles.Select(f => Path.Combine(TestPaths.RepositoryRoot, f)), file]).AcceptingAnyExitCode());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("blueGreen.active is \"blue\", which is not one of blueGreen.tracks: traffic would reach no pod", result.StandardError, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => HelmValues.Create(environment, Release()).WithBlueGreen("red", new Dictionary<string, DeliveryRelease> { ["red"] = DeliveryRelease.From(Release()) }));
+    }
+
+    [Theory]
+    [MemberData(nameof(HelmBinaries))]
     public async Task The_canary_release_renders_only_the_routed_service_and_the_migrations_under_its_own_names(string helm)
     {
         var environment = Load("prod");

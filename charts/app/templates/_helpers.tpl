@@ -18,24 +18,46 @@ Call with (dict "root" $ "name" $name).
 {{- define "app.selectorLabels" -}}
 app.kubernetes.io/name: {{ .name }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-slipway.dev/track: {{ .root.Values.track }}
+slipway.dev/track: {{ .track | default .root.Values.track }}
+{{- end }}
+
+{{/*
+Blue/green: the tracks a service's Deployments run as. Without blueGreen.enabled, one unnamed track (the release's own
+Deployment). With it, one dict per track in blueGreen.tracks: {name, version, commit, image}. Call with $ctx.
+*/}}
+{{- define "app.tracks" -}}
+{{- $tracks := list -}}
+{{- if .root.Values.blueGreen.enabled -}}
+{{- range $track, $spec := .root.Values.blueGreen.tracks -}}
+{{- $images := $spec.images | default dict -}}
+{{- $tracks = append $tracks (dict "name" $track "version" ($spec.version | default "") "commit" ($spec.commit | default "") "image" (index $images $.name)) -}}
+{{- end -}}
+{{- else -}}
+{{- $tracks = append $tracks (dict "name" "") -}}
+{{- end -}}
+{{- toYaml (dict "tracks" $tracks) -}}
+{{- end }}
+
+{{/* The active track's name suffix (-blue, -green) of the objects traffic reaches; empty without blue/green. */}}
+{{- define "app.activeSuffix" -}}
+{{- if .Values.blueGreen.enabled }}-{{ .Values.blueGreen.active }}{{ end -}}
 {{- end }}
 
 {{- define "app.labels" -}}
 {{ include "app.selectorLabels" . }}
 app.kubernetes.io/component: {{ .component | default .name }}
 app.kubernetes.io/part-of: slipway
-app.kubernetes.io/version: {{ include "app.labelValue" .root.Values.release.version | quote }}
+app.kubernetes.io/version: {{ include "app.labelValue" (.version | default .root.Values.release.version) | quote }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ include "app.labelValue" (printf "%s-%s" .root.Chart.Name .root.Chart.Version) }}
 slipway.dev/environment: {{ include "app.labelValue" .root.Values.environment | quote }}
-slipway.dev/commit: {{ include "app.labelValue" .root.Values.release.commit | quote }}
+slipway.dev/commit: {{ include "app.labelValue" (.commit | default .root.Values.release.commit) | quote }}
 {{- end }}
 
 {{/* The release as annotations: the full version, which a label cannot hold. */}}
 {{- define "app.releaseAnnotations" -}}
-slipway.dev/version: {{ .root.Values.release.version | quote }}
-slipway.dev/commit: {{ .root.Values.release.commit | quote }}
+slipway.dev/version: {{ .version | default .root.Values.release.version | quote }}
+slipway.dev/commit: {{ .commit | default .root.Values.release.commit | quote }}
 {{- end }}
 
 {{/* Images by digest only: a missing or malformed digest fails the render. Call with (dict "name" $name "service" $svc). */}}
@@ -132,6 +154,27 @@ seccompProfile:
 {{- end -}}
 {{- if and (eq $v.track "canary") (not $v.route.service) -}}
 {{- fail "track canary needs route.service: the service the canary release runs" -}}
+{{- end -}}
+{{- if $v.blueGreen.enabled -}}
+{{- if ne $v.track "stable" -}}
+{{- fail "blueGreen.enabled is for the stable release: a blue/green environment has no canary release" -}}
+{{- end -}}
+{{- if not (has $v.blueGreen.active (list "blue" "green")) -}}
+{{- fail (printf "blueGreen.active is %q: blue or green" $v.blueGreen.active) -}}
+{{- end -}}
+{{- range $track, $spec := $v.blueGreen.tracks -}}
+{{- if not (has $track (list "blue" "green")) -}}
+{{- fail (printf "blueGreen.tracks.%s: the tracks are blue and green" $track) -}}
+{{- end -}}
+{{- range $name, $svc := $v.services -}}
+{{- if not (hasKey ($spec.images | default dict) $name) -}}
+{{- fail (printf "blueGreen.tracks.%s.images has no image for service %s: every track runs every service" $track $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not (hasKey ($v.blueGreen.tracks | default dict) $v.blueGreen.active) -}}
+{{- fail (printf "blueGreen.active is %q, which is not one of blueGreen.tracks: traffic would reach no pod" $v.blueGreen.active) -}}
+{{- end -}}
 {{- end -}}
 {{- if and $v.migrations.enabled (eq $v.track "stable") (not (hasKey ($v.services | default dict) ($v.migrations.service | default ""))) -}}
 {{- fail (printf "migrations.service is %q, which is not a key of services" ($v.migrations.service | default "")) -}}

@@ -86,6 +86,11 @@ public sealed class HelmDeployDriver : IDeployDriver
     public async Task<DeployOutcome> DeployAsync(DeliveryRelease release, string who)
     {
         ArgumentNullException.ThrowIfNull(release);
+        if (Environment.Rollout.Strategy == RolloutStrategy.BlueGreen)
+        {
+            return await (await DeployerAsync(_session)).DeployBlueGreenAsync(release, BlueGreenSetup(), who);
+        }
+
         var values = await WriteValuesAsync(_session, _environment);
         var helmRelease = new HelmRelease(release.Version, release.Commit, release.Images, [.. Settings.ValuesFiles.Select(_environment.PathOf), _environment.PathOf(values)]);
         return await (await DeployerAsync(_session)).DeployAsync(helmRelease, who);
@@ -139,6 +144,36 @@ public sealed class HelmDeployDriver : IDeployDriver
 
         // Ctrl+C must not stop the commands that take the canary's traffic away (see the Compose canary).
         return new HelmCanaryTraffic(setup, await DeployerAsync(_uncancelled), _uncancelled, await DetectHelmAsync(_session));
+    }
+
+    /// <summary>
+    /// Blue/green on this environment: every service as a track, the Services with ports switched (the routed one last),
+    /// the HTTPRoute when Gateway API routes, and the values written per set of tracks to <c>artifacts/helm/ENV/values.yaml</c>.
+    /// </summary>
+    private HelmBlueGreenSetup BlueGreenSetup()
+    {
+        var routed = Environment.Ingress?.Backend ?? throw new InvalidOperationException($"{_environment.EnvironmentFile} has no ingress.backend: blue/green switches the routed service.");
+        var withPorts = Environment.Services.Where(s => s.Value.Ports.Count > 0).Select(s => s.Key).OrderBy(s => s == routed ? 1 : 0).ThenBy(s => s, StringComparer.Ordinal);
+        var manifest = _session.IsDryRun && !File.Exists(_environment.PathOf(_environment.ReleaseFile)) ? null : ReleaseManifest.Read(_environment.PathOf(_environment.ReleaseFile));
+        return new HelmBlueGreenSetup
+        {
+            Services = [.. Environment.Services.Keys.Order(StringComparer.Ordinal)],
+            SwitchedServices = [.. withPorts.Select(s => ChartValues.ResourceName(ReleaseName, s))],
+            RoutedService = ChartValues.ResourceName(ReleaseName, routed),
+            Route = Environment.Ingress.Router == IngressRouter.Gateway && Environment.Ingress.Gateway?.Name is not null ? ChartValues.ResourceName(ReleaseName, routed) : null,
+            WriteValuesAsync = async (active, tracks) =>
+            {
+                var path = ValuesPath(_environment.Name);
+                await _session.DoAsync($"write {path} (blue/green: {string.Join(" and ", tracks.Keys.Order(StringComparer.Ordinal))}, {active} serving)", async cancellationToken =>
+                {
+                    var values = ChartValues.Create(Environment, manifest ?? throw new InvalidOperationException($"{_environment.ReleaseFile} is missing: run Publish first.")).WithBlueGreen(active, tracks);
+                    var file = _environment.PathOf(path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    await File.WriteAllTextAsync(file, values.ToYaml(), cancellationToken);
+                });
+                return [.. Settings.ValuesFiles.Select(_environment.PathOf), _environment.PathOf(path)];
+            },
+        };
     }
 
     private async Task<HelmDeployer> DeployerAsync(IToolSession session)

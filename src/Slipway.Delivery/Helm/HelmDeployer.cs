@@ -17,7 +17,7 @@ namespace Slipway.Delivery.Helm;
 /// The environment lock and signature verification come before this (the pipeline's job). Every tool runs through the
 /// <see cref="IToolSession"/>, so a dry run prints the commands; it reads no history then, as there may be no cluster.
 /// </remarks>
-public sealed class HelmDeployer
+public sealed partial class HelmDeployer
 {
     private readonly HelmDeployment _deployment;
     private readonly IToolSession _session;
@@ -57,31 +57,10 @@ public sealed class HelmDeployer
         try
         {
             attempt.Stage = HelmStage.Secrets;
-            if (_deployment.CreateNamespace && _deployment.Secrets.Count > 0)
-            {
-                // The Secrets go in before Helm's --create-namespace could make the namespace: on a first install, make it here.
-                await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, InvocationValue.FromString(
-                    $"{{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{{\"name\":{System.Text.Json.JsonSerializer.Serialize(_deployment.Release.Namespace)}}}}}\n")));
-            }
-
-            foreach (var secret in _deployment.Secrets)
-            {
-                await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, KubernetesSecretManifest.Render(
-                    secret.Name, _deployment.Release.Namespace, secret.Values, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "slipway" }, secret.Type)), echo: false);
-            }
-
+            await ApplySecretsAsync();
             attempt.Stage = HelmStage.Upgrade;
             attempt.UpgradeStarted = true;
-            await _session.RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
-            {
-                Release = _deployment.Release,
-                Chart = _deployment.Chart,
-                ValuesFiles = release.ValuesFiles,
-                CreateNamespace = _deployment.CreateNamespace,
-                Timeout = _deployment.Rollout.Timeout.Value,
-                HistoryMax = _deployment.HistoryMax,
-                RollbackOnFailure = _deployment.Rollout.RollbackOnFailure,
-            }, _helm));
+            await UpgradeAsync(release.ValuesFiles);
             await WaitAndProbeAsync(attempt);
         }
         catch (DeployStepException e)
@@ -161,6 +140,36 @@ public sealed class HelmDeployer
         Record(target.Version, target.Commit, target.Images, LedgerAction.Failed, $"rollback to {target.Version} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who, revision: await LatestRevisionAsync());
         return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", null);
     }
+
+    /// <summary>The Secrets the chart reads, applied with their values on stdin (and the namespace first, on a first install).</summary>
+    private async Task ApplySecretsAsync()
+    {
+        if (_deployment.CreateNamespace && _deployment.Secrets.Count > 0)
+        {
+            // The Secrets go in before Helm's --create-namespace could make the namespace: on a first install, make it here.
+            await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, InvocationValue.FromString(
+                $"{{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{{\"name\":{System.Text.Json.JsonSerializer.Serialize(_deployment.Release.Namespace)}}}}}\n")));
+        }
+
+        foreach (var secret in _deployment.Secrets)
+        {
+            await _session.RunCheckedAsync(KubectlCli.ApplyFromStandardInput(_deployment.Scope, KubernetesSecretManifest.Render(
+                secret.Name, _deployment.Release.Namespace, secret.Values, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "slipway" }, secret.Type)), echo: false);
+        }
+    }
+
+    /// <summary><c>helm upgrade --install</c> of the chart with <paramref name="valuesFiles"/>, waiting, rolling itself back on failure when the matrix says so.</summary>
+    private Task UpgradeAsync(IReadOnlyList<string> valuesFiles) =>
+        _session.RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
+        {
+            Release = _deployment.Release,
+            Chart = _deployment.Chart,
+            ValuesFiles = valuesFiles,
+            CreateNamespace = _deployment.CreateNamespace,
+            Timeout = _deployment.Rollout.Timeout.Value,
+            HistoryMax = _deployment.HistoryMax,
+            RollbackOnFailure = _deployment.Rollout.RollbackOnFailure,
+        }, _helm));
 
     private async Task<Attempt> RollBackToAsync(LedgerEntry target)
     {

@@ -189,6 +189,19 @@ public sealed partial record HelmValues
         };
     }
 
+    /// <summary>Blue/green: the active track and the release each track runs (one or two of <c>blue</c>, <c>green</c>); null for a rolling release.</summary>
+    public HelmBlueGreenValues? BlueGreen { get; init; }
+
+    /// <summary>The same values with the services run as blue/green tracks: <paramref name="tracks"/> (track → release), <paramref name="active"/> taking the traffic.</summary>
+    public HelmValues WithBlueGreen(string active, IReadOnlyDictionary<string, DeliveryRelease> tracks)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(active);
+        ArgumentNullException.ThrowIfNull(tracks);
+        return tracks.ContainsKey(active) && tracks.Keys.All(t => t is HelmBlueGreenValues.Blue or HelmBlueGreenValues.Green)
+            ? this with { BlueGreen = new HelmBlueGreenValues(active, tracks) }
+            : throw new ArgumentException($"The tracks are blue and green, and the active one ({active}) must be among them ({string.Join(", ", tracks.Keys)}).", nameof(tracks));
+    }
+
     /// <summary>The same values for the canary release: only the routed service, no autoscaler, budget, hook or route.</summary>
     public HelmValues AsCanary() => this with { Track = HelmTrack.Canary };
 
@@ -219,6 +232,7 @@ public sealed partial record HelmValues
                 ["tlsSecretName"] = Route.TlsSecretName ?? string.Empty,
             },
             ["security"] = SecurityValues(),
+            ["blueGreen"] = BlueGreen?.ToValues() ?? new Dictionary<string, object?> { ["enabled"] = false },
             ["migrations"] = new Dictionary<string, object?>
             {
                 ["enabled"] = Migrations.Enabled,
@@ -389,3 +403,42 @@ public sealed record HelmRouteValues
 /// <param name="Service">The service whose image and configuration it runs with: the routed one, as on Compose.</param>
 /// <param name="TimeoutSeconds">The Job's <c>activeDeadlineSeconds</c> (<c>data.migrations.timeout</c>).</param>
 public sealed record HelmMigrationValues(bool Enabled, string Service, int TimeoutSeconds);
+
+/// <summary>
+/// The chart's blue/green values: which track (<c>blue</c>, <c>green</c>) the Services and the route select, and the
+/// release each track runs, its images by digest.
+/// </summary>
+/// <param name="Active">The track that takes the traffic.</param>
+/// <param name="Tracks">The release of each track rendered.</param>
+public sealed record HelmBlueGreenValues(string Active, IReadOnlyDictionary<string, DeliveryRelease> Tracks)
+{
+    /// <summary>The first track.</summary>
+    public const string Blue = "blue";
+
+    /// <summary>The second track.</summary>
+    public const string Green = "green";
+
+    /// <summary>The other track of <paramref name="track"/>: green for blue, blue for anything else.</summary>
+    public static string Other(string? track) => track == Blue ? Green : Blue;
+
+    internal Dictionary<string, object?> ToValues() => new()
+    {
+        ["enabled"] = true,
+        ["active"] = Active,
+        ["tracks"] = Tracks.OrderBy(t => t.Key, StringComparer.Ordinal).ToDictionary(t => t.Key, t => (object?)new Dictionary<string, object?>
+        {
+            ["version"] = t.Value.Version,
+            ["commit"] = t.Value.Commit,
+            ["images"] = t.Value.Images.OrderBy(i => i.Key, StringComparer.Ordinal).ToDictionary(i => i.Key, i => (object?)ImageValues(i.Value), StringComparer.Ordinal),
+        }, StringComparer.Ordinal),
+    };
+
+    /// <summary><c>repo@sha256:…</c> as the chart's <c>{repository, digest}</c>.</summary>
+    private static Dictionary<string, object?> ImageValues(string reference)
+    {
+        var at = reference.LastIndexOf('@');
+        return at > 0
+            ? new() { ["repository"] = reference[..at], ["digest"] = reference[(at + 1)..] }
+            : throw new InvalidOperationException($"{reference} is not an image by digest (repository@sha256:…): blue/green tracks run images by digest only.");
+    }
+}

@@ -127,7 +127,9 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
             ClusterObject("deployment", deployment) is { } node &&
             faulty.Any(d => ((string?)node["spec"]!["template"]!["spec"]!["containers"]![0]!["image"])?.EndsWith("@" + d, StringComparison.Ordinal) == true);
 
-        return Runs("slipway-api") || (Runs("slipway-canary-api") && RouteBackends().Any(b => b.Service == "slipway-canary-api" && b.Weight > 0));
+        // Blue/green: the Deployment of the track the Service selects.
+        var track = (string?)ClusterObject("service", "slipway-api")?["spec"]?["selector"]?["slipway.dev/track"];
+        return Runs(track is "blue" or "green" ? $"slipway-api-{track}" : "slipway-api") || (Runs("slipway-canary-api") && RouteBackends().Any(b => b.Service == "slipway-canary-api" && b.Weight > 0));
     }
 
     private JsonNode? ClusterObject(string kind, string name)
@@ -386,6 +388,74 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         {
             Directory.Delete(runnerB, recursive: true);
         }
+    }
+
+    private string ServedTrack() => (string)ClusterObject("service", "slipway-api")!["spec"]!["selector"]!["slipway.dev/track"]!;
+
+    private string ApiImage(string deployment) => (string)ClusterObject("deployment", deployment)!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!;
+
+    private List<string> CallsSince(int line) => [.. File.ReadAllLines(Path.Combine(State, "calls.log")).Skip(line)];
+
+    private int CallCount() => File.Exists(Path.Combine(State, "calls.log")) ? File.ReadAllLines(Path.Combine(State, "calls.log")).Length : 0;
+
+    [Fact]
+    public async Task Blue_green_deploys_the_idle_track_beside_checks_it_before_traffic_switches_Service_and_HTTPRoute_at_once_and_switches_back_on_failure()
+    {
+        var environment = Path.Combine(_root, "environments", "staging.yml");
+        await File.WriteAllTextAsync(environment, (await File.ReadAllTextAsync(environment)).Replace("rollout:\n", "rollout:\n  strategy: blue_green\n", StringComparison.Ordinal));
+
+        // The first release: the blue track serves.
+        Publish("1.0.0", '1');
+        var first = await RunAsync("4", "--target", "DeployStaging");
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        Assert.Equal("blue", ServedTrack());
+        Assert.EndsWith("@" + Digest('1'), ApiImage("slipway-api-blue"), StringComparison.Ordinal);
+        Assert.Equal([("slipway-api-blue", 100)], RouteBackends());
+
+        // 1.1.0 goes to green beside blue, is checked, then Service and HTTPRoute switch; blue goes after the probes.
+        Publish("1.1.0", '3');
+        var before = CallCount();
+        var second = await RunAsync("4", "--target", "DeployStaging");
+        Assert.True(second.ExitCode == 0, second.Out + second.Error);
+        var calls = CallsSince(before);
+        int Index(string text) => calls.FindIndex(c => c.Contains(text, StringComparison.Ordinal));
+        var beside = Index("helm upgrade --install slipway ");
+        var checkedBefore = Index("rollout status deployment/slipway-api-green");
+        var switchService = Index("patch service slipway-api ");
+        var switchRoute = Index("patch httproute slipway-api ");
+        var removeOld = calls.FindLastIndex(c => c.Contains("helm upgrade --install slipway ", StringComparison.Ordinal));
+        Assert.True(beside >= 0 && beside < checkedBefore && checkedBefore < switchService && switchService < switchRoute && switchRoute < removeOld, string.Join("\n", calls));
+        Assert.Equal("green", ServedTrack());
+        Assert.Equal([("slipway-api-green", 100)], RouteBackends());
+        Assert.EndsWith("@" + Digest('3'), ApiImage("slipway-api-green"), StringComparison.Ordinal);
+        Assert.Null(ClusterObject("deployment", "slipway-api-blue"));
+        Assert.Contains("Switched all traffic from blue (1.0.0) to green (1.1.0)", second.Out, StringComparison.Ordinal);
+        Assert.Equal((LedgerAction.Deployed, "1.1.0"), (Ledger()[^1].Action, Ledger()[^1].Version));
+        Assert.Contains("switched from blue (1.0.0)", Ledger()[^1].Details, StringComparison.Ordinal);
+
+        // 1.2.0 passes its rollout but fails the probes once it has the traffic: switched back to the warm green track.
+        Publish("1.2.0", '5');
+        await File.WriteAllTextAsync(FaultyFile, Digest('5') + "\n");
+        var faulty = await RunAsync("4", "--target", "DeployStaging");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains("Switched back: 1.1.0 serves again from the warm green track", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Equal("green", ServedTrack());
+        Assert.Equal([("slipway-api-green", 100)], RouteBackends());
+        Assert.EndsWith("@" + Digest('3'), ApiImage("slipway-api-green"), StringComparison.Ordinal);
+        Assert.Null(ClusterObject("deployment", "slipway-api-blue"));
+        Assert.Equal([(LedgerAction.Failed, "1.2.0", (string?)null), (LedgerAction.RolledBack, "1.2.0", "1.1.0")], Ledger().TakeLast(2).Select(e => (e.Action, e.Version, e.RolledBackTo)));
+
+        // 1.3.0's worker never gets ready: caught before traffic, the Services are never patched, green keeps serving.
+        Publish("1.3.0", '7');
+        await File.WriteAllTextAsync(Path.Combine(State, "unready-digests"), Digest('8') + "\n");
+        before = CallCount();
+        var unready = await RunAsync("4", "--target", "DeployStaging");
+        Assert.Equal(1, unready.ExitCode);
+        Assert.Contains("failed before traffic: the blue track never took a request; green (1.1.0) kept serving", unready.Out + unready.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(CallsSince(before), c => c.Contains("patch", StringComparison.Ordinal));
+        Assert.Equal("green", ServedTrack());
+        Assert.Null(ClusterObject("deployment", "slipway-api-blue"));
+        Assert.Equal((LedgerAction.Failed, "1.3.0"), (Ledger()[^1].Action, Ledger()[^1].Version));
     }
 
     [Fact]
