@@ -59,12 +59,12 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         ReleaseFile = ReleaseFile,
     };
 
-    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c>.</summary>
+    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c> (<see cref="ReleaseIdentity.CommitTag"/>).</summary>
     IReadOnlyList<string> ImageTags(Service service)
     {
         ArgumentNullException.ThrowIfNull(service);
         var repository = ImageNames.Repository(CurrentEnvironment, service.Name);
-        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.Commit[..12]}"];
+        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.CommitTag}"];
     }
 
     /// <summary>The image of <paramref name="service"/> in release.json, by digest; in a dry run without one, a placeholder.</summary>
@@ -175,7 +175,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
                 // Both tags already name this very image: a push would upload nothing and change nothing.
                 digest.Set(published.Digest);
                 ctx.Info($"{registry.Address}/{repository}@{published.Digest}");
-                ctx.Skip($"the registry already has this image ({published.Digest[..19]}) as {VersionTag} and {ReleaseIdentity.Commit[..12]}");
+                ctx.Skip($"the registry already has this image ({published.Digest[..19]}) as {VersionTag} and {ReleaseIdentity.CommitTag}");
             }
 
             if (published?.ConfigDigest is { } config && config != local.Id)

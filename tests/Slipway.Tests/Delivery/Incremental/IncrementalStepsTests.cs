@@ -46,6 +46,9 @@ public sealed class IncrementalStepsTests : IDisposable
 
     private string Image { get; set; } = ImageId;
 
+    /// <summary>What <c>git status --porcelain -z</c> lists: nothing for a clean tree.</summary>
+    private string Changes { get; set; } = string.Empty;
+
     private RecordingToolRunner Runner() => new RecordingToolRunner()
         .Script("git", invocation => string.Join(' ', invocation.Arguments.Select(a => a.Reveal())) switch
         {
@@ -54,6 +57,7 @@ public sealed class IncrementalStepsTests : IDisposable
             "rev-parse --abbrev-ref HEAD" => Ok("main\n"),
             "log -1 --format=%cI" => Ok("2026-03-08T09:00:00+00:00\n"),
             "rev-list --count HEAD" => Ok("42\n"),
+            "status --porcelain -z --untracked-files=all" => Ok(Changes),
             _ => Ok(string.Empty),
         })
         .Script("dotnet", invocation => Args(invocation) switch
@@ -119,6 +123,9 @@ public sealed class IncrementalStepsTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
         return (run, runner);
     }
+
+    private static int Pushes(RecordingToolRunner runner, string tagSuffix) =>
+        runner.CommandLines.Count(c => c.StartsWith("docker push ", StringComparison.Ordinal) && c.EndsWith(tagSuffix, StringComparison.Ordinal));
 
     private static int Count(RecordingToolRunner runner, string prefix) => runner.CommandLines.Count(c => c.Contains(prefix, StringComparison.Ordinal));
 
@@ -207,6 +214,44 @@ public sealed class IncrementalStepsTests : IDisposable
         var forced = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive", "--force"], runner, workingDirectory: _workspace.Root);
         Assert.True(forced.ExitCode == 0, forced.Out + forced.Error);
         Assert.Equal(4, Count(runner, "docker push"));
+    }
+
+    [Fact]
+    public async Task A_one_line_uncommitted_change_gets_its_own_version_so_Publish_accepts_it_while_a_released_version_is_never_overwritten()
+    {
+        await using var registry = new LocalHttpServer(Manifest);
+        _workspace.Edit("environments/dev.yml", "address: 127.0.0.1:5000", $"address: {registry.Host}");
+        await RunAsync("Publish");
+
+        // Other content under the commit's own version is a real collision: refused without --force, nothing pushed.
+        Image = OtherImageId;
+        var refusing = Runner();
+        var refused = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive"], refusing, workingDirectory: _workspace.Root);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("0.0.0-main.42-aaaaaaa already exists with different content", refused.Out + refused.Error, StringComparison.Ordinal);
+        Assert.Equal(0, Count(refusing, "docker push"));
+
+        // The same content as uncommitted work of that commit: a version of its own, named by the change, pushed.
+        Changes = " M samples/Api/Program.cs\0";
+        _workspace.Write("samples/Api/Program.cs", "return 1;\n");
+        var (edited, pushed) = await RunAsync("Publish");
+        var version = Assert.Single(System.Text.RegularExpressions.Regex.Matches(edited.Out, @"Release (0\.0\.0-main\.42\.dirty-[0-9a-f]{10}\+aaaaaaa) from commit aaaaaaaaaaaa with uncommitted changes")).Groups[1].Value;
+        var tag = version.Replace('+', '-');
+        var fingerprint = version[(version.IndexOf("dirty-", StringComparison.Ordinal) + 6)..version.IndexOf('+', StringComparison.Ordinal)];
+        Assert.Equal(2, Pushes(pushed, $":{tag}"));
+        Assert.Equal(2, Pushes(pushed, $":aaaaaaaaaaaa-dirty-{fingerprint}"));
+        Assert.Equal(4, Count(pushed, "docker push"));
+        Assert.DoesNotContain(pushed.CommandLines, c => c.EndsWith(":aaaaaaaaaaaa", StringComparison.Ordinal));
+        Assert.Contains($"\"version\": \"{version}\"", _workspace.Read("artifacts/release.json"), StringComparison.Ordinal);
+        Assert.Equal(ImageId, Registry.Single(r => r.Key.EndsWith("api/manifests/0.0.0-main.42-aaaaaaa", StringComparison.Ordinal)).Value);
+        Assert.Equal(ImageId, Registry.Single(r => r.Key.EndsWith("api/manifests/aaaaaaaaaaaa", StringComparison.Ordinal)).Value);
+
+        // The same edit again is the same version (nothing to push); another edit of the same line is another version.
+        Assert.Equal(0, Count((await RunAsync("Publish")).Runner, "docker push"));
+        _workspace.Write("samples/Api/Program.cs", "return 2;\n");
+        var (again, _) = await RunAsync("Publish");
+        Assert.Matches(@"Release 0\.0\.0-main\.42\.dirty-[0-9a-f]{10}\+aaaaaaa", again.Out);
+        Assert.DoesNotContain(version, again.Out, StringComparison.Ordinal);
     }
 
     [Theory]
