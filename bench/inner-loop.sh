@@ -14,9 +14,10 @@
 # Needs the provisioned engine; loopback only; bounded (N rounds). Removes only what it made: the dev stack of this
 # checkout (Compose project slipway-dev, its state volume), the bare project slipway-bench-bare, its bench images.
 # samples/Api/Program.cs is restored from git at the end.
-# Usage: bench/inner-loop.sh [rounds=3]
+# Usage: bench/inner-loop.sh [rounds=3]; KEEP_FIRST=1 starts from the dev deploy already there (no "first" run in round 1);
+# SLIPWAY_ROOT=<checkout> runs against another checkout (a copy of this script outside it leaves its tree clean).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="${SLIPWAY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 cd "$root"
 rounds="${1:-3}"
 export DOCKER_HOST="${DOCKER_HOST:-unix://$root/.slipway/docker.sock}"
@@ -118,14 +119,17 @@ echo "== uptime before: $(uptime)"
 first=(); again=(); change=(); change_deploy=(); change_publish=(); bare_total=(); bare_up=(); publish=(); publish_target=(); push=()
 for i in $(seq "$rounds"); do
   git checkout -q -- "$program"
-  dev_reset
-  first+=("$(timed "first-$i" ./build.sh --target DeployDev)")
+  if [ "$i" != 1 ] || [ "${KEEP_FIRST:-0}" != 1 ]; then
+    dev_reset
+    first+=("$(timed "first-$i" ./build.sh --target DeployDev)")
+  fi
   again+=("$(timed "unchanged-$i" ./build.sh --target DeployDev)")
   grep -q "is already live on dev" "$log/unchanged-$i.log" || { echo "unchanged run $i redeployed: see $log/unchanged-$i.log" >&2; exit 1; }
 
   # The bare stack runs the release Slipway just deployed, so its `up -d` below recreates the api as a developer's would.
   if [ "$i" = 1 ]; then
-    WORKER_IMAGE=$(image_of worker); export WORKER_IMAGE
+    cp .slipway/state/dev/proxy/haproxy.cfg "$log/haproxy.cfg"   # the proxy configuration Slipway rendered for dev
+    PROXY_CONFIG="$log/haproxy.cfg"; WORKER_IMAGE=$(image_of worker); export PROXY_CONFIG WORKER_IMAGE
     API_IMAGE=$(image_of api) $bare --profile migrate run --rm migrate >/dev/null 2>&1
     API_IMAGE=$(image_of api) $bare up -d >/dev/null 2>&1
     health_wait
@@ -156,8 +160,12 @@ for i in $(seq "$rounds"); do
 done
 git checkout -q -- "$program"
 
-echo "first DeployDev:                 $(median "${first[@]}")   [${first[*]}]"
-echo "unchanged DeployDev:             $(median "${again[@]}")   [${again[*]}]; ratio $(ratio "$rounds" "${again[@]}" "${first[@]}")x the first"
+if [ "${#first[@]}" -gt 0 ]; then
+  echo "first DeployDev:                 $(median "${first[@]}")   [${first[*]}]"
+  echo "unchanged DeployDev:             $(median "${again[@]}")   [${again[*]}]; ratio $(ratio "${#again[@]}" "${again[@]}" "${first[@]}")x the first"
+else
+  echo "unchanged DeployDev:             $(median "${again[@]}")   [${again[*]}]"
+fi
 echo "DeployDev after a one-line change: $(median "${change[@]}")   [${change[*]}]"
 echo "  its DeployDev target:          $(median "${change_deploy[@]}")   [${change_deploy[*]}]; its Publish target: $(median "${change_publish[@]}")"
 echo "bare: publish + build + up -d + health wait: $(median "${bare_total[@]}")   [${bare_total[*]}]"

@@ -33,7 +33,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         .Executes(ResolveVersionAsync)
         .ForEach(() => SelectedServices, BuildServiceAsync, service => service.Name);
 
-    /// <summary>Pushes each image and records its digest in release.json.</summary>
+    /// <summary>Pushes each image (one <c>docker push</c>; the commit tag is added in the registry) and records its digest in release.json.</summary>
     Target Publish => _ => _
         .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")
         .DependsOn(Build)
@@ -191,19 +191,23 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             }
         }
 
-        foreach (var tag in tags)
-        {
-            await ctx.RunAsync(DockerCli.Push(tag, Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
-        }
-
+        // One docker push uploads the layers (the engine sends them concurrently and skips those the registry has); the
+        // commit tag is then put on the same manifest inside the registry, not pushed a second time.
+        await ctx.RunAsync(DockerCli.Push(tags[0], Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
+        var pushed = "<digest>";
         if (!ctx.IsDryRun)
         {
             // The registry's own answer is the digest of record: what a pull by digest will verify.
             var manifest = await client.GetManifestAsync(repository, VersionTag, ctx.CancellationToken)
                 ?? throw new InvalidOperationException($"{registry.Address}/{repository}:{VersionTag} is missing right after the push.");
+            pushed = manifest.Digest;
             digest.Set(manifest.Digest);
             ctx.Info($"{registry.Address}/{repository}@{manifest.Digest}");
         }
+
+        await ctx.DoAsync(
+            $"tag {registry.Address}/{repository}@{pushed} as {ReleaseIdentity.CommitTag} in the registry",
+            token => client.TagAsync(repository, pushed, ReleaseIdentity.CommitTag, token));
     }
 
     private Task WriteReleaseAsync(TargetContext ctx) =>
