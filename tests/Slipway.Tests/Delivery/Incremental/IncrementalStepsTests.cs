@@ -164,6 +164,35 @@ public sealed class IncrementalStepsTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_skips_a_service_whose_inputs_and_image_are_unchanged_and_rebuilds_the_one_whose_source_changed()
+    {
+        foreach (var service in new[] { "Api", "Worker" })
+        {
+            _workspace.Write($"samples/{service}/Dockerfile", "ARG BASE_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0\nFROM ${BASE_IMAGE}\nARG VERSION=\"\"\nCOPY . /app/\n");
+        }
+
+        var (_, first) = await RunAsync("Build");
+        Assert.Equal(2, Count(first, "docker build"));
+        Assert.Equal(2, Count(first, "dotnet publish"));
+
+        var (second, again) = await RunAsync("Build");
+        Assert.Equal(0, Count(again, "docker build") + Count(again, "dotnet publish"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ unchanged since the last build \(sha256:4f1c9d3e7a2b\)", second.Out);
+
+        // A one-line edit of the api (committed: same version) rebuilds the api only.
+        _workspace.Write("samples/Api/Program.cs", "return 1;\n");
+        var (_, edited) = await RunAsync("Build");
+        Assert.Equal(1, Count(edited, "docker build"));
+        Assert.Single(edited.CommandLines, c => c.Contains("dotnet publish samples/Api/Api.csproj", StringComparison.Ordinal));
+        Assert.Equal(1, Count(edited, "dotnet publish"));
+
+        // The same edit uncommitted is a new version, stamped into every image's labels: both services build again.
+        Changes = " M samples/Api/Program.cs\0";
+        Assert.Equal(2, Count((await RunAsync("Build")).Runner, "docker build"));
+        Assert.Equal(0, Count((await RunAsync("Build")).Runner, "docker build"));
+    }
+
+    [Fact]
     public async Task Sbom_reuses_the_SBOMs_made_for_an_image_and_makes_new_ones_for_a_new_image_or_cdxgen()
     {
         var (_, first) = await RunAsync("Sbom");
