@@ -31,7 +31,7 @@ export POSTGRES_PASSWORD=bench-only PROXY_PORT=$bare_port PROXY_STATS_PORT=0
 git diff --quiet -- "$program" || { echo "$program has uncommitted changes: commit or stash them first" >&2; exit 2; }
 cleanup() {
   git checkout -q -- "$program"
-  $bare --profile migrate down -v -t 5 >/dev/null 2>&1 || true
+  API_IMAGE=none WORKER_IMAGE=none PROXY_CONFIG=/dev/null $bare --profile migrate down -v -t 5 >/dev/null 2>&1 || true
   docker images -q 'slipway-bench-bare/api' | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
