@@ -5,7 +5,17 @@ namespace Slipway.Delivery;
 /// <param name="Commit">The commit built.</param>
 /// <param name="Created">The commit's time: rebuilding the same commit yields the same labels.</param>
 /// <param name="Source">The origin remote's URL; empty when there is none.</param>
-public sealed record ReleaseIdentity(string Version, string Commit, DateTimeOffset Created, string Source);
+public sealed record ReleaseIdentity(string Version, string Commit, DateTimeOffset Created, string Source)
+{
+    /// <summary>The fingerprint of the uncommitted changes built on top of <see cref="Commit"/>; null for a clean tree.</summary>
+    public string? Uncommitted { get; init; }
+
+    /// <summary>
+    /// The image tag that names the commit: its first 12 hex digits, and for uncommitted work the fingerprint too, so the
+    /// commit's own tag never names content that was not committed.
+    /// </summary>
+    public string CommitTag => Uncommitted is null ? Commit[..12] : $"{Commit[..12]}-dirty-{Uncommitted}";
+}
 
 /// <summary>Where the release's artifacts go, relative to the repository root.</summary>
 public static class ReleaseArtifacts

@@ -33,7 +33,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         .Executes(ResolveVersionAsync)
         .ForEach(() => SelectedServices, BuildServiceAsync, service => service.Name);
 
-    /// <summary>Pushes each image and records its digest in release.json.</summary>
+    /// <summary>Pushes each image (one <c>docker push</c>; the commit tag is added in the registry) and records its digest in release.json.</summary>
     Target Publish => _ => _
         .Describe($"Push each image to the environment's registry (retrying transient errors) and record its digest in {ReleaseFile}; an existing version with other content is refused unless --force")
         .DependsOn(Build)
@@ -59,12 +59,12 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         ReleaseFile = ReleaseFile,
     };
 
-    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c>.</summary>
+    /// <summary>The image tags of <paramref name="service"/> for this release: <c>repo:&lt;version&gt;</c> and <c>repo:&lt;sha12&gt;</c> (<see cref="ReleaseIdentity.CommitTag"/>).</summary>
     IReadOnlyList<string> ImageTags(Service service)
     {
         ArgumentNullException.ThrowIfNull(service);
         var repository = ImageNames.Repository(CurrentEnvironment, service.Name);
-        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.Commit[..12]}"];
+        return [$"{repository}:{VersionTag}", $"{repository}:{ReleaseIdentity.CommitTag}"];
     }
 
     /// <summary>The image of <paramref name="service"/> in release.json, by digest; in a dry run without one, a placeholder.</summary>
@@ -175,7 +175,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
                 // Both tags already name this very image: a push would upload nothing and change nothing.
                 digest.Set(published.Digest);
                 ctx.Info($"{registry.Address}/{repository}@{published.Digest}");
-                ctx.Skip($"the registry already has this image ({published.Digest[..19]}) as {VersionTag} and {ReleaseIdentity.Commit[..12]}");
+                ctx.Skip($"the registry already has this image ({published.Digest[..19]}) as {VersionTag} and {ReleaseIdentity.CommitTag}");
             }
 
             if (published?.ConfigDigest is { } config && config != local.Id)
@@ -191,19 +191,23 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             }
         }
 
-        foreach (var tag in tags)
-        {
-            await ctx.RunAsync(DockerCli.Push(tag, Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
-        }
-
+        // One docker push uploads the layers (the engine sends them concurrently and skips those the registry has); the
+        // commit tag is then put on the same manifest inside the registry, not pushed a second time.
+        await ctx.RunAsync(DockerCli.Push(tags[0], Engine).WithRetry(RetryPolicy.TransientNetworkErrors));
+        var pushed = "<digest>";
         if (!ctx.IsDryRun)
         {
             // The registry's own answer is the digest of record: what a pull by digest will verify.
             var manifest = await client.GetManifestAsync(repository, VersionTag, ctx.CancellationToken)
                 ?? throw new InvalidOperationException($"{registry.Address}/{repository}:{VersionTag} is missing right after the push.");
+            pushed = manifest.Digest;
             digest.Set(manifest.Digest);
             ctx.Info($"{registry.Address}/{repository}@{manifest.Digest}");
         }
+
+        await ctx.DoAsync(
+            $"tag {registry.Address}/{repository}@{pushed} as {ReleaseIdentity.CommitTag} in the registry",
+            token => client.TagAsync(repository, pushed, ReleaseIdentity.CommitTag, token));
     }
 
     private Task WriteReleaseAsync(TargetContext ctx) =>

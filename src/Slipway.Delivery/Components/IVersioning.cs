@@ -7,12 +7,13 @@ namespace Slipway.Delivery.Components;
 
 /// <summary>
 /// The release version, resolved once per run: <c>--version</c>, else the tag on HEAD, else
-/// <c>0.0.0-&lt;branch&gt;.&lt;height&gt;+&lt;sha&gt;</c> (SemVer 2, so images and packages share it).
+/// <c>0.0.0-&lt;branch&gt;.&lt;height&gt;+&lt;sha&gt;</c> (SemVer 2, so images and packages share it); uncommitted changes
+/// add <c>dirty-&lt;fingerprint of their content&gt;</c> to the pre-release (<see cref="ReleaseVersion.MarkUncommitted"/>).
 /// </summary>
 public interface IVersioning : IPipeline
 {
     /// <summary>--version.</summary>
-    [Parameter("Release version (SemVer); default: the tag on HEAD, else 0.0.0-<branch>.<height>+<sha>")]
+    [Parameter("Release version (SemVer); default: the tag on HEAD, else 0.0.0-<branch>.<height>+<sha>; uncommitted changes add dirty-<fingerprint>")]
     string? Version => TryGetValue(() => Version);
 
     /// <summary>The release being built; a target resolves it first with <see cref="ResolveVersionAsync"/>.</summary>
@@ -37,10 +38,21 @@ public interface IVersioning : IPipeline
         var origin = GitOutput.OriginUrlOrNull(await ctx.QueryAsync(GitCli.OriginUrl(RootDirectory)));
         var version = ReleaseVersion.Compute(Version, tag, branch, height, sha);
 
+        // Uncommitted work gets its own version, named by its content, so a one-line edit can be built, published and
+        // deployed without overwriting the commit's release; an explicit --version is the caller's to choose.
+        var changes = UncommittedChanges.Fingerprint(RootDirectory, (await ctx.QueryAsync(GitCli.ChangedFiles(RootDirectory))).StandardOutput);
+        if (changes is not null && string.IsNullOrWhiteSpace(Version))
+        {
+            version = ReleaseVersion.MarkUncommitted(version, changes);
+        }
+
         // The commit time, not the build time, is the image's creation date: rebuilding the same commit then yields
         // the same labels, so Publish can tell "same content" from "different".
-        state.Identity = new ReleaseIdentity(version, sha, DateTimeOffset.Parse(committed, CultureInfo.InvariantCulture), origin ?? string.Empty);
-        ctx.Info($"Release {version} from commit {sha[..12]}{(tag is null ? string.Empty : $" (tag {tag})")}");
+        state.Identity = new ReleaseIdentity(version, sha, DateTimeOffset.Parse(committed, CultureInfo.InvariantCulture), origin ?? string.Empty)
+        {
+            Uncommitted = changes,
+        };
+        ctx.Info($"Release {version} from commit {sha[..12]}{(tag is null ? string.Empty : $" (tag {tag})")}{(changes is null ? string.Empty : $" with uncommitted changes ({changes})")}");
     }
 }
 

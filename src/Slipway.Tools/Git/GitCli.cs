@@ -32,6 +32,13 @@ public static class GitCli
         Git(repository, "status", "--porcelain");
 
     /// <summary>
+    /// <c>git status --porcelain -z --untracked-files=all</c>: every changed or untracked (not ignored) file, NUL-separated
+    /// and unquoted, with paths relative to the repository's top; what <see cref="UncommittedChanges"/> reads.
+    /// </summary>
+    public static ToolInvocation ChangedFiles(string? repository = null) =>
+        Git(repository, "status", "--porcelain", "-z", "--untracked-files=all");
+
+    /// <summary>
     /// <c>git remote get-url origin</c>. Exit code 2 (no such remote, git 2.25+) and 128 (older git, or not a
     /// repository) are accepted: a fresh clone without origin is not an error for a build.
     /// </summary>

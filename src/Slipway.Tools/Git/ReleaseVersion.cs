@@ -14,6 +14,8 @@ public static class ReleaseVersion
 
     private const int ShortShaLength = 7;
 
+    private const string DirtyIdentifier = "dirty-";
+
     /// <summary>
     /// The version, by precedence:
     /// an explicit version (SemVer 2.0, a leading <c>v</c> allowed and stripped);
@@ -56,6 +58,30 @@ public static class ReleaseVersion
     }
 
     /// <summary>
+    /// The version of uncommitted work: <paramref name="version"/> with the pre-release identifier
+    /// <c>dirty-&lt;fingerprint&gt;</c> appended (<c>0.0.0-main.42+abc1234</c> gives <c>0.0.0-main.42.dirty-1a2b3c4d5e+abc1234</c>,
+    /// a tag <c>1.2.0</c> gives <c>1.2.0-dirty-1a2b3c4d5e</c>). The fingerprint is a hash of the changed files' content
+    /// (<see cref="UncommittedChanges"/>), so each edit gets its own version and the same edit the same one, and a
+    /// released version is never the name of work that was not committed.
+    /// </summary>
+    /// <param name="version">A SemVer 2.0 version computed from git (<see cref="Compute"/>).</param>
+    /// <param name="fingerprint">The hex fingerprint of the uncommitted changes (<see cref="UncommittedChanges.Fingerprint"/>).</param>
+    public static string MarkUncommitted(string version, string fingerprint)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fingerprint);
+        if (!fingerprint.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException($"'{fingerprint}' is not a hex fingerprint.", nameof(fingerprint));
+        }
+
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        var (release, build) = plus < 0 ? (version, string.Empty) : (version[..plus], version[plus..]);
+        var separator = release.Contains('-', StringComparison.Ordinal) ? '.' : '-';
+        return $"{release}{separator}{DirtyIdentifier}{fingerprint.ToLowerInvariant()}{build}";
+    }
+
+    /// <summary>
     /// The Docker tag for a version. Tags allow <c>[A-Za-z0-9_.-]</c> and at most 128 characters, so <c>+</c> (SemVer
     /// build metadata) and anything else becomes <c>-</c>. An over-long tag loses its middle, not its end, because a
     /// computed version ends with the commit, which is what keeps two builds of one long branch apart.
@@ -80,8 +106,11 @@ public static class ReleaseVersion
             return tag.ToString();
         }
 
-        const int kept = ShortShaLength + 1;
-        return string.Concat(tag.ToString(0, MaxDockerTagLength - kept), tag.ToString(tag.Length - kept, kept));
+        // A version of uncommitted work keeps its fingerprint too: it is what keeps two edits of one commit apart.
+        var text = tag.ToString();
+        var dirty = text.LastIndexOf(DirtyIdentifier, StringComparison.Ordinal);
+        var kept = dirty > 0 && text.Length - dirty + 1 < MaxDockerTagLength / 2 ? text.Length - dirty + 1 : ShortShaLength + 1;
+        return string.Concat(text.AsSpan(0, MaxDockerTagLength - kept), text.AsSpan(text.Length - kept, kept));
     }
 
     /// <summary>

@@ -105,33 +105,8 @@ public sealed class RegistryClient
     /// <exception cref="RegistryRequestException">Any other status, no answer, or an unreadable manifest.</exception>
     public async Task<ManifestInfo?> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(repository);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reference);
-        if (!repository.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-' or '/'))
-        {
-            throw new ArgumentException($"'{repository}' is not a repository name: use lowercase letters, digits, '.', '_', '-' and '/'.", nameof(repository));
-        }
-
-        if (!reference.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '+'))
-        {
-            throw new ArgumentException($"'{reference}' is neither a tag nor a digest.", nameof(reference));
-        }
-
-        var uri = new Uri(BaseAddress, $"v2/{repository}/manifests/{reference}");
-        using var response = await SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                foreach (var mediaType in (string[])[DockerManifestMediaType, OciManifestMediaType, DockerManifestListMediaType, OciIndexMediaType])
-                {
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
-                }
-
-                return request;
-            },
-            repository,
-            reference,
-            cancellationToken);
+        CheckReference(repository, reference);
+        using var response = await SendAsync(() => ManifestRequest(HttpMethod.Get, repository, reference), repository, reference, cancellationToken);
 
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -145,6 +120,81 @@ public sealed class RegistryClient
         }
 
         return ReadManifest(repository, reference, response, body);
+    }
+
+    /// <summary>
+    /// Gives the manifest <paramref name="digest"/> of <paramref name="repository"/> the tag <paramref name="tag"/> inside the
+    /// registry: <c>GET</c> its exact bytes, <c>PUT</c> them under the tag (what <c>crane tag</c> and <c>regctl image copy</c>
+    /// do). No layer moves and no second <c>docker push</c> runs, and the tag names the very same manifest digest.
+    /// </summary>
+    /// <param name="repository">The repository inside the registry, e.g. <c>slipway/api</c>.</param>
+    /// <param name="digest">The manifest digest (<c>sha256:…</c>) the tag is to name.</param>
+    /// <param name="tag">The new tag.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    /// <returns>The digest the registry answered for the tagged manifest.</returns>
+    /// <exception cref="RegistryRequestException">The manifest is missing, or the registry refused the tag.</exception>
+    public async Task<string> TagAsync(string repository, string digest, string tag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(digest);
+        CheckReference(repository, tag);
+        if (!digest.StartsWith("sha256:", StringComparison.Ordinal) || tag.Contains(':', StringComparison.Ordinal) || tag.Contains('+', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Tag '{tag}' for '{digest}': expected a sha256 digest and a tag without ':' or '+'.", nameof(tag));
+        }
+
+        using var source = await SendAsync(() => ManifestRequest(HttpMethod.Get, repository, digest), repository, digest, cancellationToken);
+        var body = await source.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (source.StatusCode != HttpStatusCode.OK)
+        {
+            throw Failure(repository, digest, source.StatusCode, Excerpt(body));
+        }
+
+        var mediaType = ReadManifest(repository, digest, source, body).MediaType;
+        using var put = await SendAsync(
+            () =>
+            {
+                var request = ManifestRequest(HttpMethod.Put, repository, tag);
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+                return request;
+            },
+            repository,
+            tag,
+            cancellationToken);
+        if (put.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+        {
+            throw Failure(repository, tag, put.StatusCode, Excerpt(await put.Content.ReadAsByteArrayAsync(cancellationToken)));
+        }
+
+        return put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { Length: > 0 } answered ? answered : digest;
+    }
+
+    private static void CheckReference(string repository, string reference)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(repository);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reference);
+        if (!repository.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-' or '/'))
+        {
+            throw new ArgumentException($"'{repository}' is not a repository name: use lowercase letters, digits, '.', '_', '-' and '/'.", nameof(repository));
+        }
+
+        if (!reference.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '+'))
+        {
+            throw new ArgumentException($"'{reference}' is neither a tag nor a digest.", nameof(reference));
+        }
+    }
+
+    /// <summary>A request for <c>/v2/REPOSITORY/manifests/REFERENCE</c> that accepts Docker and OCI manifests and indexes.</summary>
+    private HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
+    {
+        CheckReference(repository, reference);
+        var request = new HttpRequestMessage(method, new Uri(BaseAddress, $"v2/{repository}/manifests/{reference}"));
+        foreach (var mediaType in (string[])[DockerManifestMediaType, OciManifestMediaType, DockerManifestListMediaType, OciIndexMediaType])
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
+        }
+
+        return request;
     }
 
     private ManifestInfo ReadManifest(string repository, string reference, HttpResponseMessage response, byte[] body)

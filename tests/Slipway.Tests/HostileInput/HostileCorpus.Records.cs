@@ -73,7 +73,7 @@ public static partial class HostileCorpus
             "rev-list --count HEAD" => Answer("42"),
             "log -1 --format=%cI" => Answer("2026-11-22T10:00:00+00:00"),
             "remote get-url origin" => Answer("https://example.invalid/slipway.git"),
-            "status --porcelain" => new ToolResult(0, string.Empty, string.Empty, TimeSpan.Zero),
+            "status --porcelain" or "status --porcelain -z --untracked-files=all" => new ToolResult(0, string.Empty, string.Empty, TimeSpan.Zero),
             _ => new ToolResult(128, string.Empty, "fatal: no tag exactly matches", TimeSpan.Zero),
         });
 

@@ -29,6 +29,30 @@ public sealed class RegistryClientTests
     private static CannedResponse ManifestAnswer(string body, string contentType, string? digest) =>
         new(200, body, contentType, digest is null ? null : new Dictionary<string, string> { ["Docker-Content-Digest"] = digest });
 
+    [Fact]
+    public async Task A_tag_is_put_on_the_exact_manifest_bytes_inside_the_registry_and_a_refusal_names_the_tag()
+    {
+        await using var server = new LocalHttpServer(r => (r.Method, r.PathAndQuery) switch
+        {
+            ("GET", "/v2/slipway/api/manifests/" + HeaderDigest) => ManifestAnswer(Manifest, RegistryClient.DockerManifestMediaType, HeaderDigest),
+            ("PUT", "/v2/slipway/api/manifests/abc123def456") => new CannedResponse(201, string.Empty, null, new Dictionary<string, string> { ["Docker-Content-Digest"] = HeaderDigest }),
+            ("PUT", _) => new CannedResponse(403, """{"errors":[{"code":"DENIED","message":"tag is immutable"}]}""", "application/json"),
+            _ => new CannedResponse(404),
+        });
+        using var http = new HttpClient();
+        var client = new RegistryClient(http, server.Host);
+
+        Assert.Equal(HeaderDigest, await client.TagAsync("slipway/api", HeaderDigest, "abc123def456"));
+        var put = server.Requests.Single(r => r.Method == "PUT");
+        Assert.Equal(Manifest, put.Body);
+
+        var refused = await Assert.ThrowsAsync<RegistryRequestException>(() => client.TagAsync("slipway/api", HeaderDigest, "1.0.0"));
+        Assert.Contains("slipway/api:1.0.0", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("tag is immutable", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RegistryRequestException>(() => client.TagAsync("slipway/api", ConfigDigest, "abc"));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.TagAsync("slipway/api", "latest", "abc"));
+    }
+
     [Theory]
     [InlineData("127.0.0.1:5000", "http://127.0.0.1:5000/")]
     [InlineData("localhost:5000", "http://localhost:5000/")]

@@ -104,4 +104,38 @@ public sealed class ReleaseVersionTests
     [Fact]
     public void A_tag_never_starts_with_a_dot_or_dash() =>
         Assert.Equal("_beta", ReleaseVersion.DockerTag("-beta"));
+
+    [Theory]
+    [InlineData("0.0.0-main.42+9f86d08", "0.0.0-main.42.dirty-1a2b3c4d5e+9f86d08")]
+    [InlineData("1.2.0", "1.2.0-dirty-1a2b3c4d5e")]
+    [InlineData("1.2.0-rc.1", "1.2.0-rc.1.dirty-1a2b3c4d5e")]
+    [InlineData("1.2.0+build.7", "1.2.0-dirty-1a2b3c4d5e+build.7")]
+    public void Uncommitted_work_gets_a_prerelease_of_its_own_named_by_its_fingerprint(string version, string expected)
+    {
+        var marked = ReleaseVersion.MarkUncommitted(version, "1A2B3C4D5E");
+
+        Assert.Equal(expected, marked);
+        Assert.True(ReleaseVersion.IsSemVer(marked));
+        Assert.NotEqual(ReleaseVersion.DockerTag(version), ReleaseVersion.DockerTag(marked));
+    }
+
+    [Fact]
+    public void An_all_digit_fingerprint_still_makes_a_valid_version() =>
+        Assert.True(ReleaseVersion.IsSemVer(ReleaseVersion.MarkUncommitted("0.0.0-main.1+9f86d08", "0123456789")));
+
+    [Fact]
+    public void A_fingerprint_that_is_not_hex_is_refused() =>
+        Assert.Throws<ArgumentException>(() => ReleaseVersion.MarkUncommitted("1.0.0", "not+hex"));
+
+    [Fact]
+    public void An_over_long_docker_tag_of_uncommitted_work_keeps_its_fingerprint()
+    {
+        var branch = "feature/" + new string('x', 200);
+        var one = ReleaseVersion.DockerTag(ReleaseVersion.MarkUncommitted(ReleaseVersion.Compute(null, null, branch, 5, Sha), "1a2b3c4d5e"));
+        var other = ReleaseVersion.DockerTag(ReleaseVersion.MarkUncommitted(ReleaseVersion.Compute(null, null, branch, 5, Sha), "ffffffffff"));
+
+        Assert.Equal(ReleaseVersion.MaxDockerTagLength, one.Length);
+        Assert.EndsWith("dirty-1a2b3c4d5e-9f86d08", one, StringComparison.Ordinal);
+        Assert.NotEqual(one, other);
+    }
 }

@@ -46,6 +46,9 @@ public sealed class IncrementalStepsTests : IDisposable
 
     private string Image { get; set; } = ImageId;
 
+    /// <summary>What <c>git status --porcelain -z</c> lists: nothing for a clean tree.</summary>
+    private string Changes { get; set; } = string.Empty;
+
     private RecordingToolRunner Runner() => new RecordingToolRunner()
         .Script("git", invocation => string.Join(' ', invocation.Arguments.Select(a => a.Reveal())) switch
         {
@@ -54,6 +57,7 @@ public sealed class IncrementalStepsTests : IDisposable
             "rev-parse --abbrev-ref HEAD" => Ok("main\n"),
             "log -1 --format=%cI" => Ok("2026-03-08T09:00:00+00:00\n"),
             "rev-list --count HEAD" => Ok("42\n"),
+            "status --porcelain -z --untracked-files=all" => Ok(Changes),
             _ => Ok(string.Empty),
         })
         .Script("dotnet", invocation => Args(invocation) switch
@@ -105,19 +109,32 @@ public sealed class IncrementalStepsTests : IDisposable
         return Ok(string.Empty);
     }
 
+    /// <summary>A fake registry's manifest API: GET by tag or digest, and PUT of a tag (Publish tags the commit in the registry).</summary>
     private CannedResponse Manifest(ReceivedRequest request)
     {
+        var path = request.PathAndQuery["/v2/".Length..];
         string? config;
         lock (Registry)
         {
-            config = Registry.GetValueOrDefault(request.PathAndQuery["/v2/".Length..]);
+            if (request.Method == "PUT")
+            {
+                var digest = System.Text.Json.JsonDocument.Parse(request.Body).RootElement.GetProperty("config").GetProperty("digest").GetString()!;
+                Registry[path] = digest;
+                return new CannedResponse(201, string.Empty, null, new Dictionary<string, string> { ["Docker-Content-Digest"] = ManifestDigest(digest) });
+            }
+
+            var manifests = path[..(path.IndexOf("/manifests/", StringComparison.Ordinal) + "/manifests/".Length)];
+            config = Registry.GetValueOrDefault(path)
+                ?? Registry.Where(r => r.Key.StartsWith(manifests, StringComparison.Ordinal) && ManifestDigest(r.Value) == path[manifests.Length..]).Select(r => r.Value).FirstOrDefault();
         }
 
         return config is null
             ? new CannedResponse(404, """{"errors":[{"code":"MANIFEST_UNKNOWN"}]}""", "application/json")
             : new CannedResponse(200, $$$"""{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":1,"digest":"{{{config}}}"},"layers":[]}""",
-                "application/vnd.docker.distribution.manifest.v2+json", new Dictionary<string, string> { ["Docker-Content-Digest"] = "sha256:" + config[^64..].Replace('4', '9') });
+                "application/vnd.docker.distribution.manifest.v2+json", new Dictionary<string, string> { ["Docker-Content-Digest"] = ManifestDigest(config) });
     }
+
+    private static string ManifestDigest(string config) => "sha256:" + config[^64..].Replace('4', '9');
 
     private static string Args(ToolInvocation invocation) => string.Join(' ', invocation.Arguments.Select(a => a.Reveal()));
 
@@ -130,6 +147,9 @@ public sealed class IncrementalStepsTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
         return (run, runner);
     }
+
+    private static int Pushes(RecordingToolRunner runner, string tagSuffix) =>
+        runner.CommandLines.Count(c => c.StartsWith("docker push ", StringComparison.Ordinal) && c.EndsWith(tagSuffix, StringComparison.Ordinal));
 
     private static int Count(RecordingToolRunner runner, string prefix) => runner.CommandLines.Count(c => c.Contains(prefix, StringComparison.Ordinal));
 
@@ -152,6 +172,35 @@ public sealed class IncrementalStepsTests : IDisposable
 
         File.Delete(_workspace.PathOf("samples/Worker/obj/project.assets.json"));
         Assert.Equal(1, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+    }
+
+    [Fact]
+    public async Task Build_skips_a_service_whose_inputs_and_image_are_unchanged_and_rebuilds_the_one_whose_source_changed()
+    {
+        foreach (var service in new[] { "Api", "Worker" })
+        {
+            _workspace.Write($"samples/{service}/Dockerfile", "ARG BASE_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0\nFROM ${BASE_IMAGE}\nARG VERSION=\"\"\nCOPY . /app/\n");
+        }
+
+        var (_, first) = await RunAsync("Build");
+        Assert.Equal(2, Count(first, "docker build"));
+        Assert.Equal(2, Count(first, "dotnet publish"));
+
+        var (second, again) = await RunAsync("Build");
+        Assert.Equal(0, Count(again, "docker build") + Count(again, "dotnet publish"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ unchanged since the last build \(sha256:4f1c9d3e7a2b\)", second.Out);
+
+        // A one-line edit of the api (committed: same version) rebuilds the api only.
+        _workspace.Write("samples/Api/Program.cs", "return 1;\n");
+        var (_, edited) = await RunAsync("Build");
+        Assert.Equal(1, Count(edited, "docker build"));
+        Assert.Single(edited.CommandLines, c => c.Contains("dotnet publish samples/Api/Api.csproj", StringComparison.Ordinal));
+        Assert.Equal(1, Count(edited, "dotnet publish"));
+
+        // The same edit uncommitted is a new version, stamped into every image's labels: both services build again.
+        Changes = " M samples/Api/Program.cs\0";
+        Assert.Equal(2, Count((await RunAsync("Build")).Runner, "docker build"));
+        Assert.Equal(0, Count((await RunAsync("Build")).Runner, "docker build"));
     }
 
     [Fact]
@@ -218,7 +267,12 @@ public sealed class IncrementalStepsTests : IDisposable
         _workspace.Edit("environments/dev.yml", "address: 127.0.0.1:5000", $"address: {registry.Host}");
 
         var (_, first) = await RunAsync("Publish");
-        Assert.Equal(4, Count(first, "docker push"));
+
+        // One push per image; the commit tag is put on the pushed manifest inside the registry.
+        Assert.Equal(2, Count(first, "docker push"));
+        Assert.Equal(2, Pushes(first, ":0.0.0-main.42-aaaaaaa"));
+        Assert.Equal(ImageId, Registry.Single(r => r.Key.EndsWith("worker/manifests/aaaaaaaaaaaa", StringComparison.Ordinal)).Value);
+        Assert.Single(registry.Requests, r => r.Method == "PUT" && r.PathAndQuery.EndsWith("api/manifests/aaaaaaaaaaaa", StringComparison.Ordinal));
 
         var (second, again) = await RunAsync("Publish");
         Assert.Equal(0, Count(again, "docker push"));
@@ -230,7 +284,46 @@ public sealed class IncrementalStepsTests : IDisposable
         var runner = Runner();
         var forced = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive", "--force"], runner, workingDirectory: _workspace.Root);
         Assert.True(forced.ExitCode == 0, forced.Out + forced.Error);
-        Assert.Equal(4, Count(runner, "docker push"));
+        Assert.Equal(2, Count(runner, "docker push"));
+        Assert.Equal(OtherImageId, Registry.Single(r => r.Key.EndsWith("api/manifests/aaaaaaaaaaaa", StringComparison.Ordinal)).Value);
+    }
+
+    [Fact]
+    public async Task A_one_line_uncommitted_change_gets_its_own_version_so_Publish_accepts_it_while_a_released_version_is_never_overwritten()
+    {
+        await using var registry = new LocalHttpServer(Manifest);
+        _workspace.Edit("environments/dev.yml", "address: 127.0.0.1:5000", $"address: {registry.Host}");
+        await RunAsync("Publish");
+
+        // Other content under the commit's own version is a real collision: refused without --force, nothing pushed.
+        Image = OtherImageId;
+        var refusing = Runner();
+        var refused = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", "Publish", "--exclusive"], refusing, workingDirectory: _workspace.Root);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("0.0.0-main.42-aaaaaaa already exists with different content", refused.Out + refused.Error, StringComparison.Ordinal);
+        Assert.Equal(0, Count(refusing, "docker push"));
+
+        // The same content as uncommitted work of that commit: a version of its own, named by the change, pushed.
+        Changes = " M samples/Api/Program.cs\0";
+        _workspace.Write("samples/Api/Program.cs", "return 1;\n");
+        var (edited, pushed) = await RunAsync("Publish");
+        var version = Assert.Single(System.Text.RegularExpressions.Regex.Matches(edited.Out, @"Release (0\.0\.0-main\.42\.dirty-[0-9a-f]{10}\+aaaaaaa) from commit aaaaaaaaaaaa with uncommitted changes")).Groups[1].Value;
+        var tag = version.Replace('+', '-');
+        var fingerprint = version[(version.IndexOf("dirty-", StringComparison.Ordinal) + 6)..version.IndexOf('+', StringComparison.Ordinal)];
+        Assert.Equal(2, Pushes(pushed, $":{tag}"));
+        Assert.Equal(2, Count(pushed, "docker push"));
+        Assert.Equal(OtherImageId, Registry.Single(r => r.Key.EndsWith($"api/manifests/aaaaaaaaaaaa-dirty-{fingerprint}", StringComparison.Ordinal)).Value);
+        Assert.DoesNotContain(pushed.CommandLines, c => c.EndsWith(":aaaaaaaaaaaa", StringComparison.Ordinal));
+        Assert.Contains($"\"version\": \"{version}\"", _workspace.Read("artifacts/release.json"), StringComparison.Ordinal);
+        Assert.Equal(ImageId, Registry.Single(r => r.Key.EndsWith("api/manifests/0.0.0-main.42-aaaaaaa", StringComparison.Ordinal)).Value);
+        Assert.Equal(ImageId, Registry.Single(r => r.Key.EndsWith("api/manifests/aaaaaaaaaaaa", StringComparison.Ordinal)).Value);
+
+        // The same edit again is the same version (nothing to push); another edit of the same line is another version.
+        Assert.Equal(0, Count((await RunAsync("Publish")).Runner, "docker push"));
+        _workspace.Write("samples/Api/Program.cs", "return 2;\n");
+        var (again, _) = await RunAsync("Publish");
+        Assert.Matches(@"Release 0\.0\.0-main\.42\.dirty-[0-9a-f]{10}\+aaaaaaa", again.Out);
+        Assert.DoesNotContain(version, again.Out, StringComparison.Ordinal);
     }
 
     [Theory]
