@@ -35,6 +35,13 @@ public static partial class ProxyExposure
         return (last is { } l && l > decided ? l - decided : TimeSpan.Zero, after, last);
     }
 
+    /// <summary>
+    /// The first request at or after <paramref name="from"/> that one of the servers <paramref name="bad"/> accepts
+    /// answered with a 5xx: when the bad release first hurt a user, the start of what a guard or an analysis must catch.
+    /// </summary>
+    public static DateTimeOffset? FirstFailure(IEnumerable<LoggedRequest> requests, Func<string, bool> bad, DateTimeOffset from) =>
+        requests.Where(r => bad(r.Server) && r.Status >= 500 && r.Accepted >= from.AddMilliseconds(-1)).Select(r => (DateTimeOffset?)r.Accepted).Min();
+
     /// <summary>A time the deploy printed (<c>2026-12-03T08:30:16.152Z</c>).</summary>
     public static DateTimeOffset Stamp(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
