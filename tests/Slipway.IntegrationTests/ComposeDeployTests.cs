@@ -135,7 +135,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.True(faulty.ExitCode == 1, faulty.Out + faulty.Error);
         Assert.Contains("checks before traffic", faulty.Out + faulty.Error, StringComparison.Ordinal);
         Assert.Contains("No traffic moved", faulty.Out + faulty.Error, StringComparison.Ordinal);
-        Assert.True(episode.Failed == 0, $"{episode.Failed} of {episode.Sent} requests failed although the release was caught before traffic");
+        Assert.True(episode.Failed == 0, $"{episode.Failed} of {episode.Sent} requests failed although the release was caught before traffic; the proxy logged, by server: {ProxyFailures(episode)}");
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         var afterFault = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries;
         Assert.Equal((LedgerAction.Failed, versionB), (afterFault[^1].Action, afterFault[^1].Version));
@@ -236,6 +236,16 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var firstFailure = ProxyExposure.FirstFailure(requests, slots.Contains, from);
         Assert.True(firstFailure is not null, "the proxy logged no 5xx of the new containers: what decided the switch back? " + deployOutput);
         return (at > firstFailure ? at - firstFailure.Value : TimeSpan.Zero, exposure, after);
+    }
+
+    /// <summary>The 5xx answers the proxy logged while <paramref name="load"/> ran, by server: which release failed them.</summary>
+    private string ProxyFailures(LoadSummary load)
+    {
+        var proxy = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Project}", "--filter", "label=com.docker.compose.service=proxy").Trim();
+        var log = HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
+        var since = DateTimeOffset.UtcNow - load.SendingTime - TimeSpan.FromMinutes(2);
+        return string.Join(", ", ProxyExposure.Parse(log).Where(r => r.Status >= 500 && r.Accepted >= since)
+            .GroupBy(r => $"{r.Server} {r.Status}").Select(g => $"{g.Key} x{g.Count()} (first {g.Min(r => r.Accepted):HH:mm:ss.fff})"));
     }
 
     private Task<HostRun> DeployAsync(string release, params string[] extra)
