@@ -72,8 +72,8 @@ public sealed class ComposeBlueGreenTests(DockerWorkspace workspace, ITestOutput
         Assert.True(moved.Success, deployB.Out);
         var newSlots = moved.Groups["slots"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var movedAt = ProxyExposure.Stamp(moved.Groups["at"].Value);
-        var early = ProxyExposure.Parse(ProxyLog()).Where(r => newSlots.Contains(r.Server) && r.Accepted < movedAt.AddMilliseconds(-1)).ToList();
-        Assert.True(early.Count == 0, $"{early.Count} request(s) reached B's containers before traffic moved at {movedAt:O}, first at {early.FirstOrDefault()?.Accepted:O}");
+        var early = ProxyExposure.Parse(ProxyLog()).Where(r => newSlots.Contains(r.Server) && r.Dispatched < movedAt.AddMilliseconds(-1)).ToList();
+        Assert.True(early.Count == 0, $"{early.Count} request(s) reached B's containers before traffic moved at {movedAt:O}, first dispatched at {early.FirstOrDefault()?.Dispatched:O}");
         var warm = ApiContainers();
         Assert.Equal(4, warm.Count);
         Assert.Subset(warm.ToHashSet(), containersA.ToHashSet());

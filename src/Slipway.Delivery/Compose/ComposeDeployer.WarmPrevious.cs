@@ -74,11 +74,12 @@ public sealed partial class ComposeDeployer
             }
         }
 
+        // Stamped as the command leaves: no request can reach a new slot before this time.
+        var moved = Stamp(_time.GetUtcNow());
         await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([
             .. steps.SelectMany(step => step.NewSlots).Select(s => HaproxyRuntimeApi.Ready(backend, s)),
             .. steps.SelectMany(step => step.OldSlots).Select(s => HaproxyRuntimeApi.Drain(backend, s)),
         ]), readOnly: false);
-        var moved = Stamp(_time.GetUtcNow());
         foreach (var step in steps)
         {
             _session.Info($"{step.Service.Name}: traffic moved at {moved} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running"
