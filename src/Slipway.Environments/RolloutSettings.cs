@@ -22,6 +22,15 @@ public sealed record RolloutSettings
     /// <summary>Roll back to the last good release when the rollout fails.</summary>
     public bool RollbackOnFailure { get; init; } = true;
 
-    /// <summary><c>rolling</c> (default) or <c>blue_green</c>: on Helm, the chart's second track and a Service/HTTPRoute switch.</summary>
+    /// <summary>
+    /// How long the previous release's containers stay running, drained, after the probes passed: a <c>Rollback</c> to it
+    /// within that window is a switch of traffic at the proxy, not a redeploy. Absent: they stop once the probes pass.
+    /// </summary>
+    public Duration? KeepPrevious { get; init; }
+
+    /// <summary>
+    /// How a new release takes traffic: service by service (<c>rolling</c>, default) or all at once (<c>blue_green</c>;
+    /// on Compose in one runtime API command at the proxy, on Helm the chart's second track and a Service/HTTPRoute switch).
+    /// </summary>
     public RolloutStrategy Strategy { get; init; } = RolloutStrategy.Rolling;
 }

@@ -128,9 +128,12 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         // The bound is on what the system did, from the proxy's own log: the decision to abort takes the canary's traffic
         // away (the weight change first, the clean-up after) within 2 s. The failed requests move with the machine's
         // speed (how many analyses a busy host fits in), so they are reported, not bounded.
-        var errorsExposure = CanaryExposure(errors.Out);
-        output.WriteLine($"errors canary: {errorsLoad.Failed} failed requests over {errorAnalyses.Count} analyses; decision to last request routed to the canary {errorsExposure.TotalMilliseconds:0} ms");
+        // The first 5xx the proxy logged for a canary slot comes at most two analysis intervals (and the analysis' own
+        // time) before the decision: the analysis that sees it fails, or the next one.
+        var (errorsExposure, errorsDetection) = CanaryExposure(errors.Out);
+        output.WriteLine($"errors canary: {errorsLoad.Failed} failed requests over {errorAnalyses.Count} analyses; first canary 5xx to decision {errorsDetection?.TotalMilliseconds:0} ms; decision to last request routed to the canary {errorsExposure.TotalMilliseconds:0} ms");
         Assert.True(errorsLoad.Failed >= 1, "the errors canary failed no request: it never had a share");
+        Assert.True(errorsDetection is { } detection && detection <= 3 * Interval, $"the abort was decided {errorsDetection?.TotalMilliseconds:0} ms after the canary's first 5xx (bound: 3 analysis intervals)");
         Assert.True(errorsExposure <= TimeSpan.FromSeconds(2), $"the proxy routed to the aborted canary {errorsExposure.TotalMilliseconds:0} ms after the decision");
         AssertTrafficBackOnStable(apiContainers: 2);
 
@@ -140,7 +143,7 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         output.WriteLine($"slow canary: {slowLoad}");
         Assert.Equal(1, slow.ExitCode);
         Assert.Contains("canary.p95_latency", AnalysesOf(versionA)[^1].Details, StringComparison.Ordinal);
-        var slowExposure = CanaryExposure(slow.Out);
+        var slowExposure = CanaryExposure(slow.Out).Exposure;
         output.WriteLine($"slow canary: decision to last request routed to the canary {slowExposure.TotalMilliseconds:0} ms");
         Assert.True(slowExposure <= TimeSpan.FromSeconds(2), $"the proxy routed to the aborted canary {slowExposure.TotalMilliseconds:0} ms after the decision");
         Assert.Equal(versionB, await StackProbe.ServedVersionAsync(StackUrl));
@@ -190,15 +193,22 @@ public sealed class ComposeCanaryTests(DockerWorkspace workspace, ITestOutputHel
         }
     }
 
-    /// <summary>From the abort decision the canary printed to the last request the proxy's log shows routed to a canary slot.</summary>
-    private TimeSpan CanaryExposure(string canaryOutput)
+    /// <summary>
+    /// From the abort decision the canary printed to the last request the proxy's log shows routed to a canary slot; and
+    /// from the first 5xx of a canary slot in this canary (none for a slow one) to the decision.
+    /// </summary>
+    private (TimeSpan Exposure, TimeSpan? Detection) CanaryExposure(string canaryOutput)
     {
         var decided = System.Text.RegularExpressions.Regex.Match(canaryOutput, @"Aborting the canary of \S+ \(decided at (?<at>[^)]+)\)");
         Assert.True(decided.Success, "the canary did not say when it decided to abort: " + canaryOutput);
         var at = ProxyExposure.Stamp(decided.Groups["at"].Value);
         var proxy = Assert.Single(Containers("proxy"));
         var log = HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
-        return ProxyExposure.After(ProxyExposure.Parse(log), s => s.StartsWith("canary", StringComparison.Ordinal), at.AddMinutes(-10), at).Exposure;
+        var requests = ProxyExposure.Parse(log);
+        static bool IsCanary(string server) => server.StartsWith("canary", StringComparison.Ordinal);
+        var firstFailure = ProxyExposure.FirstFailure(requests, IsCanary, 
+            Ledger.Last(e => e.Action == LedgerAction.CanaryStep && e.Details.StartsWith("canary started", StringComparison.Ordinal)).When.AddSeconds(-30));
+        return (ProxyExposure.After(requests, IsCanary, at.AddMinutes(-10), at).Exposure, firstFailure is { } first ? at - first : null);
     }
 
     private async Task<(HostRun Run, LoadSummary Load)> CanaryUnderLoadAsync(string release)

@@ -34,48 +34,57 @@ public sealed partial class ComposeDeployer
     }
 
     /// <summary>
-    /// Waits until the proxy has a slot for each new container, starts the guard, then readies the new slots and drains
-    /// the old ones in one command: HAProxy puts a server leaving maintenance up at once, so no request finds no server.
+    /// Waits until the proxy has a slot for each new container of every step, starts the guards, then readies the new
+    /// slots and drains the old ones of all the steps in one command (blue/green moves several services at once): HAProxy
+    /// puts a server leaving maintenance up at once, so no request finds no server.
     /// </summary>
-    private async Task MoveTrafficAsync(RolloutStep step, bool guarded)
+    private async Task MoveTrafficAsync(IReadOnlyList<RolloutStep> steps, bool guarded)
     {
-        var proxy = step.Proxy!;
-        var fresh = Addresses(step.Fresh);
-        var previous = Addresses(step.Old);
-        var waited = _time.GetTimestamp();
-        IReadOnlyList<HaproxyServer> servers;
-        while (true)
-        {
-            servers = [.. (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s))];
-            if (fresh.All(a => servers.Any(s => s.Address == a)))
-            {
-                break;
-            }
-
-            if (_time.GetElapsedTime(waited) > _deployment.Rollout.HealthTimeout.Value)
-            {
-                throw new DeployStepException($"{step.Service.Name}: the proxy gave no slot of the backend '{_deployment.ProxyBackend}' to the new container(s) within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout): its DNS resolution did not see them");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _session.CancellationToken);
-        }
-
-        step.NewSlots = [.. servers.Where(s => fresh.Contains(s.Address!)).Select(s => s.Name)];
-        step.OldSlots = [.. servers.Where(s => s.Address is not null && previous.Contains(s.Address)).Select(s => s.Name)];
+        var proxy = steps[0].Proxy!;
         var backend = _deployment.ProxyBackend;
-        if (guarded && _deployment.MaxErrorRateAfterTraffic is { } budget)
+        foreach (var step in steps)
         {
-            var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value);
-            var baseline = guard.Count(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true));
-            step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, Guid.NewGuid().ToString("N")[..12], baseline), echoOutput: false);
+            var fresh = Addresses(step.Fresh);
+            var previous = Addresses(step.Old);
+            var waited = _time.GetTimestamp();
+            IReadOnlyList<HaproxyServer> servers;
+            while (true)
+            {
+                servers = [.. (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s))];
+                if (fresh.All(a => servers.Any(s => s.Address == a)))
+                {
+                    break;
+                }
+
+                if (_time.GetElapsedTime(waited) > _deployment.Rollout.HealthTimeout.Value)
+                {
+                    throw new DeployStepException($"{step.Service.Name}: the proxy gave no slot of the backend '{backend}' to the new container(s) within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout): its DNS resolution did not see them");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, _session.CancellationToken);
+            }
+
+            step.NewSlots = [.. servers.Where(s => fresh.Contains(s.Address!)).Select(s => s.Name)];
+            step.OldSlots = [.. servers.Where(s => s.Address is not null && previous.Contains(s.Address)).Select(s => s.Name)];
+            if (guarded && _deployment.MaxErrorRateAfterTraffic is { } budget)
+            {
+                var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value);
+                var baseline = guard.Count(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true));
+                step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, Guid.NewGuid().ToString("N")[..12], baseline), echoOutput: false);
+            }
         }
 
+        // Stamped as the command leaves: no request can reach a new slot before this time.
+        var moved = Stamp(_time.GetUtcNow());
         await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([
-            .. step.NewSlots.Select(s => HaproxyRuntimeApi.Ready(backend, s)),
-            .. step.OldSlots.Select(s => HaproxyRuntimeApi.Drain(backend, s)),
+            .. steps.SelectMany(step => step.NewSlots).Select(s => HaproxyRuntimeApi.Ready(backend, s)),
+            .. steps.SelectMany(step => step.OldSlots).Select(s => HaproxyRuntimeApi.Drain(backend, s)),
         ]), readOnly: false);
-        _session.Info($"{step.Service.Name}: traffic moved at {Stamp(_time.GetUtcNow())} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running"
-            + (step.Guard is null ? string.Empty : $"; the proxy switches back by itself if the new answers break the error budget ({_deployment.MaxErrorRateAfterTraffic!.Value.ToString("0.###", CultureInfo.InvariantCulture)})"));
+        foreach (var step in steps)
+        {
+            _session.Info($"{step.Service.Name}: traffic moved at {moved} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running"
+                + (step.Guard is null ? string.Empty : $"; the proxy switches back by itself if the new answers break the error budget ({_deployment.MaxErrorRateAfterTraffic!.Value.ToString("0.###", CultureInfo.InvariantCulture)})"));
+        }
     }
 
     /// <summary>Runs the SLO probes; a guard that switches back first decides without waiting for them.</summary>
@@ -268,6 +277,11 @@ public sealed partial class ComposeDeployer
         public bool Moved { get; set; }
 
         public Task<ToolResult>? Guard { get; set; }
+
+        /// <summary>When its new containers started (a timestamp of the deployer's clock), and of which version.</summary>
+        public long Started { get; init; }
+
+        public string Version { get; init; } = string.Empty;
 
         public GuardReport? Report { get; set; }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Slipway.Delivery.Migrations;
+using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
 using Slipway.Tools.Docker;
@@ -61,7 +62,7 @@ public sealed partial class ComposeDeployer
         // Switching back to the warm previous containers is a rollback too: not across a contract migration this release
         // brings (the previous release would run on a schema it cannot use); the failure then takes the refusal below.
         var switchBack = _deployment.Rollout.RollbackOnFailure && !BringsContractMigration(release);
-        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy, switchBack: switchBack);
+        var attempt = await ApplyAsync(release, migrate: !promotion && _deployment.Migrations.Enabled, backup: !promotion && _deployment.BackupBeforeDeploy, switchBack: switchBack, keepWarm: _ledger.LastGood());
         if (_session.IsDryRun)
         {
             return new DeployOutcome(success, attempt.Failure is null ? "dry run: nothing deployed" : $"dry run: nothing deployed; the commands stop at {attempt.Stage.Describe()}: {attempt.Failure}", null);
@@ -157,6 +158,11 @@ public sealed partial class ComposeDeployer
         ArgumentNullException.ThrowIfNull(target);
         var started = _time.GetTimestamp();
         _session.Info($"Rolling {_deployment.Environment} back to {target.Describe()}{(current is null ? string.Empty : $" (from {current.Describe()})")}");
+        if (await SwitchToWarmAsync(target, current, who, started) is { } switched)
+        {
+            return switched;
+        }
+
         var attempt = await ApplyAsync(target, migrate: false, backup: _deployment.BackupBeforeDeploy);
         if (_session.IsDryRun)
         {
@@ -186,7 +192,11 @@ public sealed partial class ComposeDeployer
 
     private static string BackupNote(string? backup) => backup is null ? string.Empty : $"; backup {Path.GetFileName(backup)}";
 
-    private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup, bool switchBack = true)
+    /// <summary>
+    /// Applies <paramref name="release"/>; on success with <c>rollout.keep_previous</c> set, the previous containers
+    /// (of <paramref name="keepWarm"/>, what ran before) stay warm instead of stopping.
+    /// </summary>
+    private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup, bool switchBack = true, LedgerEntry? keepWarm = null)
     {
         var attempt = new Attempt { SwitchBackAllowed = switchBack };
         try
@@ -196,9 +206,22 @@ public sealed partial class ComposeDeployer
             await PrepareAsync(project, attempt, migrate, backup);
 
             attempt.Stage = Stage.Rollout;
+            var changed = new List<ComposeAppService>();
             foreach (var service in _deployment.Services)
             {
                 if (!await UnchangedAsync(project, service))
+                {
+                    changed.Add(service);
+                }
+            }
+
+            if (_deployment.Rollout.Strategy == RolloutStrategy.BlueGreen && !_session.IsDryRun)
+            {
+                await RollOutBlueGreenAsync(project, changed, release.Version, attempt);
+            }
+            else
+            {
+                foreach (var service in changed)
                 {
                     await RollOutAsync(project, service, release.Version, attempt);
                 }
@@ -210,7 +233,15 @@ public sealed partial class ComposeDeployer
                 await ProbeWhileWarmAsync(attempt);
             }
 
-            await RetirePreviousAsync(project, attempt);
+            if (keepWarm is not null && _deployment.Rollout.KeepPrevious is { } keep && !_session.IsDryRun && attempt.Steps.Any(s => s.Old.Count > 0))
+            {
+                await KeepPreviousWarmAsync(attempt, keepWarm, keep.Value);
+            }
+            else
+            {
+                await RetirePreviousAsync(project, attempt);
+            }
+
             attempt.Stage = Stage.Done;
         }
         catch (Exception e) when (IsStepFailure(e))
@@ -245,6 +276,7 @@ public sealed partial class ComposeDeployer
     {
         attempt.Stage = Stage.Preparation;
         ForgetLive();
+        await RetireWarmAsync();
         await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
         var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
         await StartDataServicesAsync(project);
@@ -313,13 +345,44 @@ public sealed partial class ComposeDeployer
     /// </summary>
     private async Task RollOutAsync(ComposeProject project, ComposeAppService service, string version, Attempt attempt)
     {
-        var started = _time.GetTimestamp();
         if (_session.IsDryRun)
         {
             await ShowRolloutAsync(project, service, version);
             return;
         }
 
+        await TakeTrafficAsync(project, [await StartBesideAsync(project, service, version, attempt)], attempt);
+    }
+
+    /// <summary>
+    /// Blue/green: the new set of every changed routed service starts beside the old and is checked before traffic; then
+    /// it takes all their traffic in one runtime API command. Services the proxy does not route roll out after.
+    /// </summary>
+    private async Task RollOutBlueGreenAsync(ComposeProject project, IReadOnlyList<ComposeAppService> changed, string version, Attempt attempt)
+    {
+        var routed = changed.Where(s => s.Routed).ToList();
+        if (routed.Count > 0)
+        {
+            _session.Info($"blue/green (rollout.strategy): starting the full new set of {string.Join(", ", routed.Select(s => s.Name))} beside the old; once every new container passed its checks before traffic, they take all traffic at once");
+            var steps = new List<RolloutStep>();
+            foreach (var service in routed)
+            {
+                steps.Add(await StartBesideAsync(project, service, version, attempt));
+            }
+
+            await TakeTrafficAsync(project, steps, attempt);
+        }
+
+        foreach (var service in changed.Where(s => !s.Routed))
+        {
+            await RollOutAsync(project, service, version, attempt);
+        }
+    }
+
+    /// <summary>Starts <paramref name="service"/>'s new containers beside the old, waits until healthy, checks them before traffic.</summary>
+    private async Task<RolloutStep> StartBesideAsync(ComposeProject project, ComposeAppService service, string version, Attempt attempt)
+    {
+        var started = _time.GetTimestamp();
         var old = await ContainersAsync(project, service.Name);
         var oldIds = old.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside {old.Count} running");
@@ -329,7 +392,7 @@ public sealed partial class ComposeDeployer
         // new ones, created from the new configuration.
         await RunAsync(ComposeCli.Up(project, [service.Name], noDeps: true, noRecreate: old.Count > 0,
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
-        var step = new RolloutStep(service, old) { Fresh = [.. (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id))], Proxy = proxy };
+        var step = new RolloutStep(service, old) { Fresh = [.. (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id))], Proxy = proxy, Started = started, Version = version };
         attempt.Steps.Add(step);
         if (step.Fresh.Count < service.Replicas)
         {
@@ -345,21 +408,34 @@ public sealed partial class ComposeDeployer
             }
 
             await CheckBeforeTrafficAsync(project, service, step.Fresh);
-            if (proxy is not null)
-            {
-                await MoveTrafficAsync(step, attempt.SwitchBackAllowed);
-            }
-            else
-            {
-                await StartProxyAsync(project, service, step.Fresh);
-            }
         }
 
-        Served(service, step.Fresh);
-        step.Moved = true;
-        attempt.TrafficMoved = true;
-        _session.Info($"{service.Name}: {step.Fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
-            + (old.Count > 0 ? $"; the {old.Count} previous one(s) keep running{(service.Routed ? ", drained," : string.Empty)} until the probes pass" : string.Empty));
+        return step;
+    }
+
+    /// <summary>The checked new containers of <paramref name="steps"/> take their services' traffic, the routed ones in one command.</summary>
+    private async Task TakeTrafficAsync(ComposeProject project, IReadOnlyList<RolloutStep> steps, Attempt attempt)
+    {
+        var switched = steps.Where(s => s.Service.Routed && s.Proxy is not null).ToList();
+        if (switched.Count > 0)
+        {
+            await MoveTrafficAsync(switched, attempt.SwitchBackAllowed);
+        }
+
+        foreach (var step in steps)
+        {
+            if (step.Service.Routed && step.Proxy is null)
+            {
+                await StartProxyAsync(project, step.Service, step.Fresh);
+            }
+
+            Served(step.Service, step.Fresh);
+            step.Moved = true;
+            attempt.TrafficMoved = true;
+            var kept = _deployment.Rollout.KeepPrevious is { } keep ? $"until the probes pass and for {keep} after (rollout.keep_previous)" : "until the probes pass";
+            _session.Info($"{step.Service.Name}: {step.Fresh.Count} container(s) of {step.Version} serving ({_time.GetElapsedTime(step.Started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
+                + (step.Old.Count > 0 ? $"; the {step.Old.Count} previous one(s) keep running{(step.Service.Routed ? ", drained," : string.Empty)} {kept}" : string.Empty));
+        }
     }
 
     /// <summary>
@@ -516,21 +592,7 @@ public sealed partial class ComposeDeployer
         }
     }
 
-    private async Task RemoveAsync(IReadOnlyList<DockerContainer> containers, string why)
-    {
-        if (containers.Count == 0)
-        {
-            return;
-        }
-
-        _session.Info(why);
-        var ids = containers.Select(c => c.Id).ToList();
-        await _session.RunAsync(DockerCli.Stop(ids, (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
-        foreach (var id in ids)
-        {
-            await _session.RunAsync(DockerCli.Remove(id, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
-        }
-    }
+    private Task RemoveAsync(IReadOnlyList<DockerContainer> containers, string why) => RemoveByIdAsync([.. containers.Select(c => c.Id)], why);
 
     private async Task<IReadOnlyList<DockerContainer>> ContainersAsync(ComposeProject project, string service)
     {

@@ -11,13 +11,21 @@ namespace Slipway.IntegrationTests.Support;
 public static partial class ProxyExposure
 {
     /// <summary>One request of HAProxy's log: when it was accepted, which server of which backend took it, its status.</summary>
-    public sealed record LoggedRequest(DateTimeOffset Accepted, string Backend, string Server, int Status);
+    /// <remarks><see cref="Dispatched"/> is when it got its server: received (<see cref="Accepted"/>) plus the time to
+    /// receive the whole request and the time queued (HAProxy's TR and Tw).</remarks>
+    public sealed record LoggedRequest(DateTimeOffset Accepted, string Backend, string Server, int Status, TimeSpan Waited = default)
+    {
+        public DateTimeOffset Dispatched => Accepted + Waited;
+    }
 
     /// <summary>The request lines of <paramref name="log"/> (<c>docker logs</c> of the proxy).</summary>
     public static IReadOnlyList<LoggedRequest> Parse(string log) =>
         [.. log.Split('\n').Select(l => RequestLine().Match(l)).Where(m => m.Success).Select(m => new LoggedRequest(
             DateTimeOffset.ParseExact(m.Groups["date"].Value, "dd/MMM/yyyy:HH:mm:ss.fff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            m.Groups["backend"].Value, m.Groups["server"].Value, int.Parse(m.Groups["status"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)))];
+            m.Groups["backend"].Value, m.Groups["server"].Value, int.Parse(m.Groups["status"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
+            TimeSpan.FromMilliseconds(Math.Max(0, Milliseconds(m.Groups["tr"].Value)) + Math.Max(0, Milliseconds(m.Groups["tw"].Value)))))];
+
+    private static int Milliseconds(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// From the decision to the last request the proxy accepted for one of <paramref name="servers"/> at or after
@@ -35,10 +43,17 @@ public static partial class ProxyExposure
         return (last is { } l && l > decided ? l - decided : TimeSpan.Zero, after, last);
     }
 
+    /// <summary>
+    /// The first request at or after <paramref name="from"/> that one of the servers <paramref name="bad"/> accepts
+    /// answered with a 5xx: when the bad release first hurt a user, the start of what a guard or an analysis must catch.
+    /// </summary>
+    public static DateTimeOffset? FirstFailure(IEnumerable<LoggedRequest> requests, Func<string, bool> bad, DateTimeOffset from) =>
+        requests.Where(r => bad(r.Server) && r.Status >= 500 && r.Accepted >= from.AddMilliseconds(-1)).Select(r => (DateTimeOffset?)r.Accepted).Min();
+
     /// <summary>A time the deploy printed (<c>2026-12-03T08:30:16.152Z</c>).</summary>
     public static DateTimeOffset Stamp(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     // client:port [03/Dec/2026:08:30:16.152] frontend backend/server TR/Tw/Tc/Tr/Ta status ...
-    [GeneratedRegex(@"^\S+ \[(?<date>[^\]]+)\] \S+ (?<backend>[^\s/]+)/(?<server>\S+) -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (?<status>-?\d+) ", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\S+ \[(?<date>[^\]]+)\] \S+ (?<backend>[^\s/]+)/(?<server>\S+) (?<tr>-?\d+)/(?<tw>-?\d+)/-?\d+/-?\d+/\+?-?\d+ (?<status>-?\d+) ", RegexOptions.CultureInvariant)]
     private static partial Regex RequestLine();
 }

@@ -13,9 +13,10 @@ public static class StackEnvironment
     /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
     /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>);
     /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces);
-    /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces.
+    /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces;
+    /// <paramref name="rolloutExtra"/> more lines of the <c>rollout</c> section (each starting with a newline and two spaces).
     /// </summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "")
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string rolloutExtra = "")
     {
         var probeList = string.Concat(probes.Select(p => $"""
                 - name: {p.Name}
@@ -55,7 +56,7 @@ public static class StackEnvironment
               probes:
             {probeList.TrimEnd()}
             rollout:
-              health_timeout: 90s
+              health_timeout: 90s{rolloutExtra}
 
             """) + extra;
     }

@@ -66,6 +66,21 @@ public class LayeringTests
     }
 
     [Fact]
+    public void Rollout_strategy_and_keep_previous_are_read_and_default_to_rolling_without_a_window()
+    {
+        using var scratch = new ScratchEnvironments(
+            ("base", ScratchEnvironments.MinimalBase),
+            ("plain", "extends: base\n"),
+            ("qa", "extends: base\nrollout:\n  strategy: blue_green\n  keep_previous: 15m\n"));
+
+        var qa = scratch.LoadValid("qa");
+        var defaults = scratch.LoadValid("plain");
+
+        Assert.Equal((RolloutStrategy.BlueGreen, Duration.Parse("15m")), (qa.Rollout.Strategy, qa.Rollout.KeepPrevious));
+        Assert.Equal((RolloutStrategy.Rolling, (Duration?)null), (defaults.Rollout.Strategy, defaults.Rollout.KeepPrevious));
+    }
+
+    [Fact]
     public void Every_error_of_a_run_is_reported_not_just_the_first()
     {
         using var scratch = new ScratchEnvironments(
