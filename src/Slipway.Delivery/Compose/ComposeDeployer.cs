@@ -350,11 +350,19 @@ public sealed partial class ComposeDeployer
             }
         }
 
+        if (!service.Routed && old.Where(c => c.Status == "running").Select(c => c.Id).ToList() is { Count: > 0 } working)
+        {
+            // A worker's traffic is its queue: the previous containers would keep taking the jobs, and the probes would
+            // judge them instead of the new release. Paused, they keep their memory and resume in a moment on a switch back.
+            await _session.RunAsync(DockerCli.Pause(working, Endpoint), echoOutput: false);
+            step.PausedOld = working;
+        }
+
         Served(service, step.Fresh);
         step.Moved = true;
         attempt.TrafficMoved = true;
         _session.Info($"{service.Name}: {step.Fresh.Count} container(s) of {version} serving ({_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
-            + (old.Count > 0 ? $"; the {old.Count} previous one(s) keep running{(service.Routed ? ", drained," : string.Empty)} until the probes pass" : string.Empty));
+            + (old.Count > 0 ? $"; the {old.Count} previous one(s) kept{(service.Routed ? " running, drained," : " paused (they take no work)")} until the probes pass" : string.Empty));
     }
 
     /// <summary>
@@ -375,7 +383,18 @@ public sealed partial class ComposeDeployer
                 + $"(new slots state ready, those of <{old}> state drain), <{old}> kept running, drained, while a guard in the proxy watches the new answers");
         }
 
+        if (!service.Routed)
+        {
+            _session.Info($"{service.Name}: <{old}> paused while the probes run, so only the new containers take work");
+            await _session.RunAsync(DockerCli.Pause([oldIds], Endpoint), echoOutput: false);
+        }
+
         _session.Info($"{service.Name}: stopping <{old}> once the probes pass (drained up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s); if they fail, traffic switches back to <{old}> and the new containers are removed instead");
+        if (!service.Routed)
+        {
+            await _session.RunAsync(DockerCli.Unpause([oldIds], Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        }
+
         await _session.RunAsync(DockerCli.Stop([oldIds], (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
         await _session.RunAsync(DockerCli.Remove(oldIds, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
     }

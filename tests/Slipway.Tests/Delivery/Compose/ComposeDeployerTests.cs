@@ -196,6 +196,9 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
                 "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
 
+                // The worker's traffic is its queue: the previous worker is paused, so the probes judge the new one alone.
+                $"docker container pause {oldWorker.Id}",
+
                 // The previous containers ran (drained) until the probes passed: only then are they stopped.
                 "probes",
                 Socat(proxy.Id, "set server app/api1 state drain"),
@@ -206,6 +209,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
                 // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
                 // is readied when a new container takes its address (see the test of a slot left drained).
+                // The paused worker is resumed first, so it takes SIGTERM and finishes its job.
+                $"docker container unpause {oldWorker.Id}",
                 $"docker container stop --time 30 {oldWorker.Id}",
                 $"docker container rm --force {oldWorker.Id}",
             ],
@@ -281,6 +286,13 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(oldWorker, _stack.Running("worker").Select(c => c.Id));
         Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"] || c.Image == V110.Images["worker"]), c => Assert.True(c.Removed));
 
+        // The previous worker was paused while the probes ran (it took none of their work) and resumed before the new one went.
+        var paused = effects.IndexOf($"docker container pause {oldWorker[0]}");
+        var resumed = effects.IndexOf($"docker container unpause {oldWorker[0]}");
+        Assert.InRange(paused, effects.IndexOf("compose up --detach --no-deps --no-recreate --scale worker=2 worker") + 1, effects.IndexOf("probes") - 1);
+        Assert.InRange(resumed, effects.IndexOf("probes") + 1, effects.FindIndex(e => e.StartsWith("docker container stop", StringComparison.Ordinal)) - 1);
+        Assert.Contains(_session.Messages, m => m == "worker: the 1 previous container(s) resumed and take the work again");
+
         Assert.Equal(
             [("1.0.0", LedgerAction.Deployed, (string?)null), ("1.1.0", LedgerAction.Failed, null), ("1.1.0", LedgerAction.RolledBack, "1.0.0")],
             Entries.Select(e => (e.Version, e.Action, e.RolledBackTo)));
@@ -337,6 +349,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "docker container stop --time 30 '<ids of the api containers running then from compose ps>'",
                 "docker container rm --force '<ids of the api containers running then from compose ps>'",
                 "compose up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from compose ps>' worker",
+                "docker container pause '<ids of the worker containers running then from compose ps>'",
+                "docker container unpause '<ids of the worker containers running then from compose ps>'",
                 "docker container stop --time 30 '<ids of the worker containers running then from compose ps>'",
                 "docker container rm --force '<ids of the worker containers running then from compose ps>'",
             ],
