@@ -13,10 +13,12 @@ public static class StackEnvironment
     /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
     /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>);
     /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces);
-    /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces.
+    /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces;
+    /// <paramref name="workerFaultMode"/>, when given, the worker's <c>FAULT_MODE</c> (empty for none).
     /// </summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "")
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string? workerFaultMode = null)
     {
+        var worker = workerFaultMode is null ? string.Empty : $"\n  worker:\n    env:\n      FAULT_MODE: \"{workerFaultMode}\"";
         var probeList = string.Concat(probes.Select(p => $"""
                 - name: {p.Name}
                   path: {p.Path}
@@ -45,7 +47,7 @@ public static class StackEnvironment
               api:
                 replicas: 2
                 env:
-                  FAULT_MODE: "{faultMode ?? string.Empty}"
+                  FAULT_MODE: "{faultMode ?? string.Empty}"{worker}
             data:
               postgres:
                 backup:
