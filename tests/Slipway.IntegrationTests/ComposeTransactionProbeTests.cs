@@ -38,13 +38,7 @@ public sealed class ComposeTransactionProbeTests(DockerWorkspace workspace, ITes
 
         // The other staging stories start from no state: leave none of this one (ledger, backups).
         await File.WriteAllTextAsync(StagingFile, _originalStaging);
-        foreach (var directory in new[] { State, Path.Combine(workspace.Root, ".slipway", "backups", "staging") })
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        StackTeardown.RemoveState(workspace, "staging");
     }
 
     [Fact]
@@ -149,26 +143,7 @@ public sealed class ComposeTransactionProbeTests(DockerWorkspace workspace, ITes
               pattern: main
             """,
             Project, workspace.Prefix, _port, faultMode: null, [("api-ready", "/health/ready")],
-            extraProbes: $$"""
-                - name: order-processed
-                  path: /orders
-                  expected_status: 201
-                  samples: 1
-                  p95_latency: 30s
-                  max_error_rate: 0
-                  request:
-                    method: POST
-                    headers:
-                      Accept: application/json
-                    body: '{"item":"slo-transaction-probe","quantity":1}'
-                  follow_up:
-                    path: /orders/{id}
-                    field: status
-                    value: processed
-                    within: {{Deadline}}
-                    interval: 500ms
-
-            """,
+            extraProbes: StackEnvironment.OrderProcessedProbe(Deadline),
             workerFaultMode: workerFaultMode);
         if (freeDisk is not null)
         {

@@ -350,12 +350,17 @@ public sealed partial class ComposeDeployer
             }
         }
 
-        if (!service.Routed && old.Where(c => c.Status == "running").Select(c => c.Id).ToList() is { Count: > 0 } working)
+        if (!service.Routed && old.Where(c => c.Status is "running" or "paused").ToList() is { Count: > 0 } working)
         {
             // A worker's traffic is its queue: the previous containers would keep taking the jobs, and the probes would
             // judge them instead of the new release. Paused, they keep their memory and resume in a moment on a switch back.
-            await _session.RunAsync(DockerCli.Pause(working, Endpoint), echoOutput: false);
-            step.PausedOld = working;
+            // One a killed run left paused is already so; it is resumed with the others.
+            if (working.Where(c => c.Status == "running").Select(c => c.Id).ToList() is { Count: > 0 } running)
+            {
+                await _session.RunAsync(DockerCli.Pause(running, Endpoint), echoOutput: false);
+            }
+
+            step.PausedOld = [.. working.Select(c => c.Id)];
         }
 
         Served(service, step.Fresh);

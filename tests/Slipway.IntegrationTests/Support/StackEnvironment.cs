@@ -10,6 +10,31 @@ namespace Slipway.IntegrationTests.Support;
 public static class StackEnvironment
 {
     /// <summary>
+    /// The order transaction probe as an item of <c>slo.probes</c> (indented by two spaces): POST an order through the proxy,
+    /// then poll it until the worker has processed it, within <paramref name="within"/>.
+    /// </summary>
+    public static string OrderProcessedProbe(string within) => $$"""
+            - name: order-processed
+              path: /orders
+              expected_status: 201
+              samples: 1
+              p95_latency: {{within}}
+              max_error_rate: 0
+              request:
+                method: POST
+                headers:
+                  Accept: application/json
+                body: '{"item":"slo-transaction-probe","quantity":1}'
+              follow_up:
+                path: /orders/{id}
+                field: status
+                value: processed
+                within: {{within}}
+                interval: 500ms
+
+        """;
+
+    /// <summary>
     /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
     /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>);
     /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces);

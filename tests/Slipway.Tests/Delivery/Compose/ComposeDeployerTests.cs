@@ -301,6 +301,21 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_a_killed_run_left_paused_is_not_paused_again_and_is_resumed_before_its_graceful_stop()
+    {
+        Running(V100);
+        var oldWorker = _stack.Running("worker")[0];
+        oldWorker.Status = "paused";
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Succeeded, outcome.Summary);
+        var effects = Effects();
+        Assert.DoesNotContain(effects, e => e.StartsWith("docker container pause", StringComparison.Ordinal));
+        Assert.InRange(effects.IndexOf($"docker container unpause {oldWorker.Id}"), effects.IndexOf("probes") + 1, effects.IndexOf($"docker container stop --time 30 {oldWorker.Id}") - 1);
+    }
+
+    [Fact]
     public async Task Unhealthy_new_containers_are_removed_and_the_old_ones_keep_serving_untouched()
     {
         Running(V100);
