@@ -23,6 +23,7 @@ public class FaultInjectionTests
     [InlineData("errors", FaultMode.Errors)]
     [InlineData("SLOW", FaultMode.Slow)]
     [InlineData(" none ", FaultMode.None)]
+    [InlineData("stall", FaultMode.Stall)]
     public void Fault_modes_are_read_case_insensitively(string value, FaultMode expected)
     {
         var errors = new List<string>();

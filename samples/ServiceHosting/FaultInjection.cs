@@ -10,6 +10,10 @@ public enum FaultMode
     None,
     Errors,
     Slow,
+
+    /// <summary>A worker that takes no job and keeps its health green: only a probe of the work itself (an order that
+    /// must be processed) catches it. HTTP requests are untouched.</summary>
+    Stall,
 }
 
 /// <summary><c>FAULT_MODE</c> and <c>FAULT_DELAY_MS</c>, validated.</summary>
@@ -35,6 +39,7 @@ public sealed record FaultSettings(FaultMode Mode, TimeSpan Delay)
                 "NONE" => FaultMode.None,
                 "ERRORS" => FaultMode.Errors,
                 "SLOW" => FaultMode.Slow,
+                "STALL" => FaultMode.Stall,
                 _ => Invalid(),
             };
         }
@@ -57,7 +62,7 @@ public sealed record FaultSettings(FaultMode Mode, TimeSpan Delay)
 
         FaultMode Invalid()
         {
-            errors.Add($"FAULT_MODE: '{modeText}' is not one of: none, errors, slow.");
+            errors.Add($"FAULT_MODE: '{modeText}' is not one of: none, errors, slow, stall.");
             return FaultMode.None;
         }
     }

@@ -26,6 +26,28 @@ public class OrderJobProcessorTests
     }
 
     [Fact]
+    public async Task A_stalled_worker_takes_no_job_and_leaves_it_queued()
+    {
+        var id = Guid.NewGuid();
+        _orders.Orders[id] = "pending";
+        Enqueue(id);
+        var stalled = new OrderJobProcessor(
+            _source,
+            new OrderJobHandler(_orders, new WorkerSettings("Host=unused", "unused:6379", 3, new FaultSettings(FaultMode.Stall, TimeSpan.Zero)), "worker@test", _delays.Delay),
+            new ProcessingHeartbeat(TimeProvider.System),
+            NullLogger<OrderJobProcessor>.Instance,
+            _delays.Delay,
+            FaultMode.Stall);
+
+        Assert.False(await stalled.ProcessNextAsync(CancellationToken.None));
+
+        Assert.Single(_source.Queue);
+        Assert.Empty(_source.Processing);
+        Assert.Empty(_orders.Calls);
+        Assert.Equal("pending", _orders.Orders[id]);
+    }
+
+    [Fact]
     public async Task Jobs_are_taken_in_arrival_order_and_acknowledged()
     {
         var (first, second) = (Guid.NewGuid(), Guid.NewGuid());

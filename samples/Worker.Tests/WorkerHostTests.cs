@@ -17,6 +17,7 @@ public class WorkerHostTests
     [Theory]
     [InlineData(FaultMode.None, HttpStatusCode.OK, HttpStatusCode.OK)]
     [InlineData(FaultMode.Errors, HttpStatusCode.OK, HttpStatusCode.OK)]
+    [InlineData(FaultMode.Stall, HttpStatusCode.OK, HttpStatusCode.OK)]
     public async Task Health_endpoints_answer_and_honour_the_fault_mode(FaultMode mode, HttpStatusCode live, HttpStatusCode ready)
     {
         var source = new InMemoryJobSource();
@@ -51,6 +52,16 @@ public class WorkerHostTests
                 }
 
                 Assert.Equal([(id, "worker@1.2.3+abc")], orders.Calls);
+            }
+
+            if (mode == FaultMode.Stall)
+            {
+                // The loop turns (readiness answered 200 above, and again now) and the job stays queued, untouched.
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(HealthPaths.Ready, UriKind.Relative))).StatusCode);
+                Assert.Empty(orders.Calls);
+                Assert.Single(source.Queue);
+                Assert.Empty(source.Processing);
             }
         }
         finally

@@ -33,7 +33,8 @@ public sealed class OrderJobProcessor(
     OrderJobHandler handler,
     ProcessingHeartbeat heartbeat,
     ILogger<OrderJobProcessor> logger,
-    Func<TimeSpan, CancellationToken, Task> delay) : BackgroundService
+    Func<TimeSpan, CancellationToken, Task> delay,
+    FaultMode faults = FaultMode.None) : BackgroundService
 {
     /// <summary>How long to wait when the queue is empty (see RedisOrderJobSource.TakeAsync for
     /// why this polls instead of blocking).</summary>
@@ -70,6 +71,13 @@ public sealed class OrderJobProcessor(
     /// <summary>Handles one job if there is one; false when the queue was empty.</summary>
     public async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
     {
+        if (faults == FaultMode.Stall)
+        {
+            // FAULT_MODE=stall: the loop turns (the heartbeat keeps readiness green) and takes nothing, so every order
+            // stays pending: the bad worker release only a transaction probe catches.
+            return false;
+        }
+
         var payload = await source.TakeAsync(cancellationToken);
         if (payload is null)
         {

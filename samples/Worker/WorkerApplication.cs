@@ -40,7 +40,13 @@ public static class WorkerApplication
             settings,
             $"worker@{version.Version}+{version.Commit}",
             services.GetRequiredService<Func<TimeSpan, CancellationToken, Task>>()));
-        builder.Services.AddHostedService<OrderJobProcessor>();
+        builder.Services.AddHostedService(services => new OrderJobProcessor(
+            services.GetRequiredService<IOrderJobSource>(),
+            services.GetRequiredService<OrderJobHandler>(),
+            services.GetRequiredService<ProcessingHeartbeat>(),
+            services.GetRequiredService<ILogger<OrderJobProcessor>>(),
+            services.GetRequiredService<Func<TimeSpan, CancellationToken, Task>>(),
+            settings.Faults.Mode));
 
         var app = builder.Build();
         app.UseMiddleware<FaultInjectionMiddleware>(settings.Faults);

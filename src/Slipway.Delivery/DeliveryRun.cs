@@ -80,6 +80,7 @@ public sealed class DeliveryRun
         ArgumentNullException.ThrowIfNull(release);
         var overridden = await GatesAsync();
         await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
+        await HostCheckGate.CheckRoomForImagesAsync(_environment, _session, release.Images);
         await WithLockAsync(release.Version, async () =>
         {
             RecordOverride(release, overridden);
@@ -212,6 +213,7 @@ public sealed class DeliveryRun
         var plan = CanaryPlan;
         var overridden = await GatesAsync();
         await new MaintenanceWindowGate(_environment, _session, _time).PassAsync(release, _options.WaitForWindow);
+        await HostCheckGate.CheckRoomForImagesAsync(_environment, _session, release.Images);
         await WithLockAsync(release.Version, async () =>
         {
             RecordOverride(release, overridden);

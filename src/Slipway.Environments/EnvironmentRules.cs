@@ -118,6 +118,11 @@ internal static class EnvironmentRules
             report.At("ingress.backend", $"no service named \"{ingress.Backend}\""
                 + (hint.Length > 0 ? hint : $"; services: {string.Join(", ", environment.Services.Keys)}"));
         }
+
+        if (environment.Ingress is { } routed && environment.Services.TryGetValue(routed.Backend, out var backend) && backend.Role == ServiceRole.Worker)
+        {
+            report.At($"services.{routed.Backend}.role", $"\"{routed.Backend}\" is ingress.backend, so it answers requests: remove role: worker (a worker takes its work from a queue and nothing calls it)");
+        }
     }
 
     private static void CheckSecurity(DeployEnvironment environment, Reporter report)

@@ -46,6 +46,24 @@ public sealed record ServiceDefinition
 
     /// <summary>Health endpoints used by the drivers and the SLO probes.</summary>
     public HealthEndpoints? Health { get; init; }
+
+    /// <summary>
+    /// <c>service</c> (default): it answers requests, from the proxy or from other services by name. <c>worker</c>: it takes its
+    /// work from a queue and nothing calls it, so during a Compose deploy its previous containers are paused while the probes
+    /// judge the new ones (running, they would do the queue's work and hide a new worker that does none) and resumed on a
+    /// switch back. A service others call must stay <c>service</c>: a paused container still answers to its name.
+    /// </summary>
+    public ServiceRole Role { get; init; } = ServiceRole.Service;
+}
+
+/// <summary>What a service does with its time; see <see cref="ServiceDefinition.Role"/>.</summary>
+public enum ServiceRole
+{
+    /// <summary>Answers requests, from the proxy or from other services by name.</summary>
+    Service,
+
+    /// <summary>Takes its work from a queue; nothing calls it.</summary>
+    Worker,
 }
 
 /// <summary>Requests (what the scheduler reserves) and limits (what the container may use).</summary>

@@ -51,26 +51,7 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
             """,
             Project, workspace.Prefix, _ports.Http, faultMode: null, [("api-ready", "/health/ready")],
             ingressExtra: $"\n  host: localhost\n  https_port: {_ports.Https.ToString(CultureInfo.InvariantCulture)}",
-            extraProbes: """
-                - name: order-processed
-                  path: /orders
-                  expected_status: 201
-                  samples: 1
-                  p95_latency: 60s
-                  max_error_rate: 0
-                  request:
-                    method: POST
-                    headers:
-                      Accept: application/json
-                    body: '{"item":"slo-transaction-probe","quantity":1}'
-                  follow_up:
-                    path: /orders/{id}
-                    field: status
-                    value: processed
-                    within: 60s
-                    interval: 500ms
-
-            """,
+            extraProbes: StackEnvironment.OrderProcessedProbe("60s"),
             extra: $"""
             security:
               tls_mode: self_signed
@@ -97,13 +78,7 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
 
         // The other staging stories start from no state: leave none of this one (ledger, certificates, backups).
         await File.WriteAllTextAsync(StagingFile, _originalStaging);
-        foreach (var directory in new[] { State, Path.Combine(workspace.Root, ".slipway", "backups", "staging") })
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        StackTeardown.RemoveState(workspace, "staging");
     }
 
     [Fact]

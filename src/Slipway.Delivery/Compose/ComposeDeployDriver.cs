@@ -198,7 +198,7 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             Services = [.. Environment.Services
                 .OrderBy(s => s.Key == ingress ? 0 : 1)
                 .ThenBy(s => s.Key, StringComparer.Ordinal)
-                .Select(s => new ComposeAppService(s.Key, s.Value.Replicas, compose.ImageVariableOf(s.Key), s.Key == ingress))],
+                .Select(s => new ComposeAppService(s.Key, s.Value.Replicas, compose.ImageVariableOf(s.Key), s.Key == ingress) { Worker = s.Value.Role == ServiceRole.Worker })],
             DataServices = [.. new[] { Environment.Data.Postgres?.Service, Environment.Data.Redis?.Service }.OfType<string>()],
             DatabaseService = Environment.Data.Postgres?.Service ?? string.Empty,
             BackupBeforeDeploy = Environment.Data.Postgres?.Backup.BeforeDeploy ?? false,

@@ -21,7 +21,10 @@ public sealed partial class ComposeDeployer
         var kept = attempt.Steps.Where(s => s.Old.Count > 0).ToList();
         foreach (var step in attempt.Steps)
         {
+            // A worker's previous containers were paused while the probes ran: through the window they run like the others,
+            // so a switch back finds them all running.
             await StopGuardAsync(step);
+            await ResumeAsync(step);
         }
 
         var until = _time.GetUtcNow() + window;

@@ -143,7 +143,18 @@ public sealed partial class ComposeDeployer
                 await DrainAsync(project, step.Old);
             }
 
+            await ResumeAsync(step);
             await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s)");
+        }
+    }
+
+    /// <summary>Unpauses the previous containers of a service that is not routed: to serve again, or to stop gracefully (a paused process takes no SIGTERM).</summary>
+    private async Task ResumeAsync(RolloutStep step)
+    {
+        if (step.PausedOld.Count > 0)
+        {
+            await _session.RunAsync(DockerCli.Unpause(step.PausedOld, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+            step.PausedOld = [];
         }
     }
 
@@ -158,6 +169,7 @@ public sealed partial class ComposeDeployer
             foreach (var step in attempt.Steps)
             {
                 await StopGuardAsync(step);
+                await ResumeAsync(step);
                 await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s); the new ones stay (rollout.rollback_on_failure is off)");
             }
 
@@ -196,7 +208,14 @@ public sealed partial class ComposeDeployer
         await StopGuardAsync(step);
         if (step.Proxy is null || step.NewSlots.Count + step.OldSlots.Count == 0)
         {
-            // Not routed: the previous containers never stopped working; removing the new ones is the switch back.
+            // Not routed: the previous containers, paused while the probes ran, take the work again; removing the new ones
+            // completes the switch back.
+            if (step.PausedOld.Count > 0)
+            {
+                _session.Info($"{step.Service.Name}: the {step.PausedOld.Count} previous container(s) resumed and take the work again");
+                await ResumeAsync(step);
+            }
+
             attempt.SwitchedBack = true;
             return;
         }
@@ -275,6 +294,9 @@ public sealed partial class ComposeDeployer
 
         /// <summary>True once the new containers take the service's traffic (or work, for a service that is not routed).</summary>
         public bool Moved { get; set; }
+
+        /// <summary>The previous containers of a service that is not routed, while they are paused (they take no work).</summary>
+        public List<string> PausedOld { get; set; } = [];
 
         public Task<ToolResult>? Guard { get; set; }
 

@@ -429,12 +429,25 @@ public sealed partial class ComposeDeployer
                 await StartProxyAsync(project, step.Service, step.Fresh);
             }
 
+            if (step.Service.Worker && step.Old.Where(c => c.Status is "running" or "paused").ToList() is { Count: > 0 } working)
+            {
+                // A worker's traffic is its queue: the previous containers would keep taking the jobs, and the probes would
+                // judge them instead of the new release. Paused, they keep their memory and resume in a moment on a switch
+                // back. One a killed run left paused is already so; it is resumed with the others.
+                if (working.Where(c => c.Status == "running").Select(c => c.Id).ToList() is { Count: > 0 } running)
+                {
+                    await _session.RunAsync(DockerCli.Pause(running, Endpoint), echoOutput: false);
+                }
+
+                step.PausedOld = [.. working.Select(c => c.Id)];
+            }
+
             Served(step.Service, step.Fresh);
             step.Moved = true;
             attempt.TrafficMoved = true;
             var kept = _deployment.Rollout.KeepPrevious is { } keep ? $"until the probes pass and for {keep} after (rollout.keep_previous)" : "until the probes pass";
             _session.Info($"{step.Service.Name}: {step.Fresh.Count} container(s) of {step.Version} serving ({_time.GetElapsedTime(step.Started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
-                + (step.Old.Count > 0 ? $"; the {step.Old.Count} previous one(s) keep running{(step.Service.Routed ? ", drained," : string.Empty)} {kept}" : string.Empty));
+                + (step.Old.Count > 0 ? $"; the {step.Old.Count} previous one(s) {(step.PausedOld.Count > 0 ? "paused (they take no work)" : "keep running")}{(step.Service.Routed ? ", drained," : string.Empty)} {kept}" : string.Empty));
         }
     }
 
@@ -456,7 +469,18 @@ public sealed partial class ComposeDeployer
                 + $"(new slots state ready, those of <{old}> state drain), <{old}> kept running, drained, while a guard in the proxy watches the new answers");
         }
 
+        if (service.Worker)
+        {
+            _session.Info($"{service.Name}: <{old}> paused while the probes run, so only the new containers take work (role: worker)");
+            await _session.RunAsync(DockerCli.Pause([oldIds], Endpoint), echoOutput: false);
+        }
+
         _session.Info($"{service.Name}: stopping <{old}> once the probes pass (drained up to {_deployment.DrainTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s); if they fail, traffic switches back to <{old}> and the new containers are removed instead");
+        if (service.Worker)
+        {
+            await _session.RunAsync(DockerCli.Unpause([oldIds], Endpoint).AcceptingAnyExitCode(), echoOutput: false);
+        }
+
         await _session.RunAsync(DockerCli.Stop([oldIds], (int)_deployment.StopGracePeriod.TotalSeconds, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
         await _session.RunAsync(DockerCli.Remove(oldIds, force: true, Endpoint).AcceptingAnyExitCode(), echoOutput: false);
     }

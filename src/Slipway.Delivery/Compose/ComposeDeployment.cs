@@ -113,7 +113,14 @@ public sealed record ComposeDeployment
 /// <param name="Replicas">How many containers serve it.</param>
 /// <param name="ImageVariable">The variable of the stack file that names its image (<c>API_IMAGE</c>).</param>
 /// <param name="Routed">True when the proxy routes to it: it joins the backend before old containers are drained.</param>
-public sealed record ComposeAppService(string Name, int Replicas, string ImageVariable, bool Routed);
+public sealed record ComposeAppService(string Name, int Replicas, string ImageVariable, bool Routed)
+{
+    /// <summary>
+    /// The service takes its work from a queue and nothing calls it (<c>role: worker</c>): its previous containers are paused
+    /// while the probes judge the new ones, and resumed on a switch back.
+    /// </summary>
+    public bool Worker { get; init; }
+}
 
 /// <summary>A release as Compose deploys it.</summary>
 /// <param name="Version">Its version.</param>

@@ -3,7 +3,9 @@ using System.Text.Json;
 using Slipway.Delivery.Compose;
 using Slipway.Environments;
 using Slipway.Processes;
+using Slipway.Tools.Cosign;
 using Slipway.Tools.Docker;
+using Slipway.Tools.Registry;
 
 namespace Slipway.Delivery.Gates;
 
@@ -88,6 +90,86 @@ internal static class HostCheckGate
     }
 
     /// <summary>
+    /// How much larger an image is on the host's disk than its compressed layers in the registry: unpacked layers take about
+    /// 2.3 times their compressed size on the sample's images (api: 278.6 MB inspected against 120.1 MB in the registry).
+    /// </summary>
+    internal const double UnpackFactor = 2.5;
+
+    /// <summary>
+    /// Once the release is known: the images it runs that the Docker host does not hold yet (<c>docker image inspect</c> on
+    /// that engine) are pulled by the deploy, so their unpacked size (the registry manifest's layer sizes ×
+    /// <see cref="UnpackFactor"/>) must fit on the data root beside <c>free_disk</c>. Refused before the lock, naming each
+    /// image and its size; an image the registry cannot size is said, not guessed.
+    /// </summary>
+    public static async Task CheckRoomForImagesAsync(DeliveryEnvironment environment, IToolSession session, IReadOnlyDictionary<string, string> images)
+    {
+        if (environment.Environment.Delivery is not { Driver: DeliveryDriver.Compose, Compose: { } compose })
+        {
+            return;
+        }
+
+        var endpoint = ComposeDeployDriver.EndpointOf(environment);
+        var required = compose.Host.FreeDisk ?? DefaultFreeDisk;
+        if (session.IsDryRun)
+        {
+            session.Info($"would size the release's images the Docker host does not hold yet ({DockerCli.ImageInspect("<image>", endpoint).ToDisplayString()}, else the registry manifest's layer sizes × {UnpackFactor.ToString(CultureInfo.InvariantCulture)}) and check they fit beside free_disk {required}");
+            return;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var missing = new List<(string Service, long Bytes)>();
+        var unsized = new List<string>();
+        foreach (var (service, reference) in images.OrderBy(i => i.Key, StringComparer.Ordinal))
+        {
+            if ((await session.QueryAsync(DockerCli.ImageInspect(reference, endpoint))).ExitCode == 0)
+            {
+                continue;
+            }
+
+            var image = ImageDigestReference.Parse(reference);
+            var slash = image.Image.IndexOf('/', StringComparison.Ordinal);
+            var size = slash > 0 ? await RegistryOf(environment, image.Image[..slash], http).GetImageDownloadSizeAsync(image.Image[(slash + 1)..], image.Digest, session.CancellationToken) : null;
+            if (size is { } compressed)
+            {
+                missing.Add((service, (long)(compressed * UnpackFactor)));
+            }
+            else
+            {
+                unsized.Add(service);
+            }
+        }
+
+        if (unsized.Count > 0)
+        {
+            session.Warning($"{environment.Name}: the registry states no size for the image(s) of {string.Join(", ", unsized)}, which the Docker host does not hold yet: the disk check counts them as nothing.");
+        }
+
+        if (missing.Count == 0)
+        {
+            session.Info($"{environment.Name}: the Docker host holds every image of the release{(unsized.Count > 0 ? " it could size" : string.Empty)}: nothing to pull.");
+            return;
+        }
+
+        var parts = string.Join(" + ", missing.Select(m => $"{m.Service} {Gibibytes(m.Bytes)}")) + $" + free_disk {required}";
+        var needed = missing.Sum(m => m.Bytes) + required.Bytes;
+        if (!IsLocal(endpoint) || EngineRoot(await session.QueryAsync(DockerCli.Info(endpoint).AcceptingAnyExitCode())) is not { } root || !Directory.Exists(root))
+        {
+            session.Warning($"{environment.Name}: the release pulls {parts[..parts.LastIndexOf(" + ", StringComparison.Ordinal)]} onto a Docker host on another machine, whose free disk is not measured here.");
+            return;
+        }
+
+        var free = new DriveInfo(root).AvailableFreeSpace;
+        if (free < needed)
+        {
+            throw new InvalidOperationException(
+                $"The Docker host of {environment.Name} is not ready: its data root {root} has {Gibibytes(free)} free, and the release needs {Gibibytes(needed)} ({parts}; images the host does not hold yet, unpacked): "
+                + $"free space on the host (docker system prune, a larger disk) or lower {environment.EnvironmentFile} delivery.compose.host.free_disk. Nothing was deployed.");
+        }
+
+        session.Info($"{environment.Name}: {Gibibytes(free)} free on {root}, the release needs {Gibibytes(needed)} ({parts}).");
+    }
+
+    /// <summary>
     /// What the release's new containers reserve (each service's memory request, else its limit, times its replicas: a
     /// rollout starts them beside the running ones) plus <paramref name="margin"/>, and how that adds up, for messages.
     /// </summary>
@@ -135,6 +217,14 @@ internal static class HostCheckGate
             ? new Version(major, minor)
             : null;
     }
+
+    /// <summary>The registry an image comes from, with the matrix's credentials when it is the environment's registry.</summary>
+    private static RegistryClient RegistryOf(DeliveryEnvironment environment, string host, HttpClient http) =>
+        environment.Environment.Registry is { Username: { } username, Password: { } password } registry && string.Equals(registry.Address, host, StringComparison.OrdinalIgnoreCase)
+            ? new RegistryClient(http, host, new RegistryCredentials(environment.Resolve(username, dryRun: false).Reveal(), environment.Resolve(password, dryRun: false)))
+            : new RegistryClient(http, host);
+
+    private static string? EngineRoot(ToolResult info) => info.ExitCode == 0 ? Parse(info.StandardOutput)?.Root : null;
 
     private static (string Root, string Version)? Parse(string json)
     {

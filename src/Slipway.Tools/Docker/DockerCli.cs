@@ -146,6 +146,23 @@ public static partial class DockerCli
     }
 
     /// <summary>
+    /// <c>docker container pause CONTAINER…</c>: freezes every process of the containers (cgroup freezer), keeping their
+    /// memory and connections, so a worker takes no job until <see cref="Unpause"/> and resumes where it was.
+    /// </summary>
+    public static ToolInvocation Pause(IEnumerable<string> containers, DockerEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        return Docker(endpoint, "container", "pause").WithArguments(containers.Select(InvocationValue.FromString));
+    }
+
+    /// <summary><c>docker container unpause CONTAINER…</c>: the containers <see cref="Pause"/> froze run on.</summary>
+    public static ToolInvocation Unpause(IEnumerable<string> containers, DockerEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        return Docker(endpoint, "container", "unpause").WithArguments(containers.Select(InvocationValue.FromString));
+    }
+
+    /// <summary>
     /// <c>docker container ls --all --no-trunc --filter label=LABEL --format …</c>: every container (running or not)
     /// carrying <paramref name="label"/> (<c>key</c> or <c>key=value</c>), one per line in the format
     /// <see cref="ContainerStatus.ParseList"/> reads.

@@ -105,21 +105,74 @@ public sealed class RegistryClient
     /// <exception cref="RegistryRequestException">Any other status, no answer, or an unreadable manifest.</exception>
     public async Task<ManifestInfo?> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken = default)
     {
-        CheckReference(repository, reference);
-        using var response = await SendAsync(() => ManifestRequest(HttpMethod.Get, repository, reference), repository, reference, cancellationToken);
+        if (await FetchManifestAsync(repository, reference, cancellationToken) is not var (response, body))
+        {
+            return null;
+        }
+
+        using (response)
+        {
+            return ReadManifest(repository, reference, response, body);
+        }
+    }
+
+    /// <summary>
+    /// What a pull of <c>REPOSITORY@REFERENCE</c> downloads, in bytes: the sizes of its config and layers as its manifest
+    /// states them (compressed); for an index, those of its <c>linux/amd64</c> manifest, else its first. Null when the
+    /// registry answers 404.
+    /// </summary>
+    /// <param name="repository">The repository inside the registry, e.g. <c>slipway/api</c>.</param>
+    /// <param name="reference">A tag or a digest.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    /// <exception cref="RegistryRequestException">Any other status, no answer, or a manifest without sizes.</exception>
+    public async Task<long?> GetImageDownloadSizeAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        for (var hops = 0; hops < 2; hops++)
+        {
+            if (await FetchManifestAsync(repository, reference, cancellationToken) is not var (response, body))
+            {
+                return null;
+            }
+
+            using (response)
+            {
+                switch (ManifestSizes.Read(body))
+                {
+                    case ManifestSizes.Size size:
+                        return size.Bytes;
+                    case ManifestSizes.Platform platform when hops == 0:
+                        reference = platform.Digest;
+                        continue;
+                    default:
+                        throw new RegistryRequestException(
+                            $"Registry {Registry} returned a manifest for {Describe(repository, reference)} that states no layer sizes.",
+                            Registry, repository, reference, response.StatusCode);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>GET /v2/REPOSITORY/manifests/REFERENCE</c> and its body; null on 404; a failure for any other status but 200.</summary>
+    private async Task<(HttpResponseMessage Response, byte[] Body)?> FetchManifestAsync(string repository, string reference, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(() => ManifestRequest(HttpMethod.Get, repository, reference), repository, reference, cancellationToken);
 
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
+            response.Dispose();
             return null;
         }
 
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {
+            response.Dispose();
             throw Failure(repository, reference, response.StatusCode, Excerpt(body));
         }
 
-        return ReadManifest(repository, reference, response, body);
+        return (response, body);
     }
 
     /// <summary>

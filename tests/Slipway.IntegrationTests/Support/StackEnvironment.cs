@@ -10,14 +10,41 @@ namespace Slipway.IntegrationTests.Support;
 public static class StackEnvironment
 {
     /// <summary>
+    /// The order transaction probe as an item of <c>slo.probes</c> (indented by two spaces): POST an order through the proxy,
+    /// then poll it until the worker has processed it, within <paramref name="within"/>.
+    /// </summary>
+    public static string OrderProcessedProbe(string within) => $$"""
+            - name: order-processed
+              path: /orders
+              expected_status: 201
+              samples: 1
+              p95_latency: {{within}}
+              max_error_rate: 0
+              request:
+                method: POST
+                headers:
+                  Accept: application/json
+                body: '{"item":"slo-transaction-probe","quantity":1}'
+              follow_up:
+                path: /orders/{id}
+                field: status
+                value: processed
+                within: {{within}}
+                interval: 500ms
+
+        """;
+
+    /// <summary>
     /// The YAML; <paramref name="probes"/> are (name, path) pairs probed 5 × 200 ms, p95 under 1 s, no errors; those named
     /// in <paramref name="proxyOnly"/> are not sent straight to new containers before traffic (<c>direct: false</c>);
     /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces);
     /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces;
-    /// <paramref name="rolloutExtra"/> more lines of the <c>rollout</c> section (each starting with a newline and two spaces).
+    /// <paramref name="rolloutExtra"/> more lines of the <c>rollout</c> section (each starting with a newline and two spaces);
+    /// <paramref name="workerFaultMode"/>, when given, the worker's <c>FAULT_MODE</c> (empty for none).
     /// </summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string rolloutExtra = "")
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string rolloutExtra = "", string? workerFaultMode = null)
     {
+        var worker = workerFaultMode is null ? string.Empty : $"\n  worker:\n    env:\n      FAULT_MODE: \"{workerFaultMode}\"";
         var probeList = string.Concat(probes.Select(p => $"""
                 - name: {p.Name}
                   path: {p.Path}
@@ -46,7 +73,7 @@ public static class StackEnvironment
               api:
                 replicas: 2
                 env:
-                  FAULT_MODE: "{faultMode ?? string.Empty}"
+                  FAULT_MODE: "{faultMode ?? string.Empty}"{worker}
             data:
               postgres:
                 backup:

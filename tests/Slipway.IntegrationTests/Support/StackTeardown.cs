@@ -21,4 +21,17 @@ public static class StackTeardown
             output.WriteLine("teardown: " + e.Message);
         }
     }
+
+    /// <summary>Removes what a story left of <paramref name="environment"/> in the workspace (ledger, certificates, backups), so the next story starts from none.</summary>
+    public static void RemoveState(DockerWorkspace workspace, string environment)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        foreach (var directory in new[] { Path.Combine(workspace.Root, ".slipway", "state", environment), Path.Combine(workspace.Root, ".slipway", "backups", environment) })
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
 }

@@ -96,6 +96,13 @@ public sealed class DockerCliTests
     }
 
     [Fact]
+    public void Pause_and_unpause_take_every_container_at_once()
+    {
+        Assert.Equal(["container", "pause", "a1", "b2"], Tokens(DockerCli.Pause(["a1", "b2"])));
+        Assert.Equal(["container", "unpause", "a1"], Tokens(DockerCli.Unpause(["a1"])));
+    }
+
+    [Fact]
     public void Info_and_version_print_json()
     {
         Assert.Equal(["info", "--format", "{{json .}}"], Tokens(DockerCli.Info()));

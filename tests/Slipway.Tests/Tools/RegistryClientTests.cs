@@ -94,6 +94,36 @@ public sealed class RegistryClientTests
     }
 
     [Fact]
+    public async Task The_download_size_of_an_image_is_its_config_and_layers_and_an_index_is_followed_to_linux_amd64()
+    {
+        await using var server = new LocalHttpServer(r => r.PathAndQuery switch
+        {
+            "/v2/slipway/api/manifests/1.0.0" => ManifestAnswer(Manifest, RegistryClient.DockerManifestMediaType, HeaderDigest),
+            "/v2/slipway/worker/manifests/1.0.0" => ManifestAnswer(Index, RegistryClient.OciIndexMediaType, HeaderDigest),
+            "/v2/slipway/worker/manifests/sha256:2222222222222222222222222222222222222222222222222222222222222222" => ManifestAnswer(Manifest, RegistryClient.OciManifestMediaType, null),
+            _ => new CannedResponse(404),
+        });
+        using var http = new HttpClient();
+        var client = new RegistryClient(http, server.Host);
+
+        Assert.Equal(1470 + 3623807, await client.GetImageDownloadSizeAsync("slipway/api", "1.0.0"));
+        Assert.Equal(1470 + 3623807, await client.GetImageDownloadSizeAsync("slipway/worker", "1.0.0"));
+        Assert.Null(await client.GetImageDownloadSizeAsync("slipway/gone", "1.0.0"));
+    }
+
+    [Fact]
+    public async Task A_manifest_without_sizes_is_a_failure_that_names_the_image()
+    {
+        await using var server = new LocalHttpServer(_ => ManifestAnswer("""{"schemaVersion":2,"layers":[{"digest":"sha256:00"}]}""", RegistryClient.OciManifestMediaType, HeaderDigest));
+        using var http = new HttpClient();
+
+        var failure = await Assert.ThrowsAsync<RegistryRequestException>(() => new RegistryClient(http, server.Host).GetImageDownloadSizeAsync("slipway/api", "1.0.0"));
+
+        Assert.Contains("slipway/api", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("states no layer sizes", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_index_has_no_config_digest()
     {
         await using var server = new LocalHttpServer(_ => ManifestAnswer(Index, RegistryClient.OciIndexMediaType, HeaderDigest));

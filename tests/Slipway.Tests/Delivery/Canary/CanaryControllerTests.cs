@@ -1,8 +1,10 @@
 using Slipway.Delivery;
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Probes;
 using Slipway.Environments;
 using Slipway.Tests.Support;
+using Slipway.Tests.Tools;
 
 namespace Slipway.Tests.Delivery.Canary;
 
@@ -201,6 +203,54 @@ public sealed class CanaryControllerTests
         Assert.False(outcome.Promoted);
         Assert.Equal(["start 2.0.0", "remove"], _traffic.Calls);
         Assert.Contains("the canary did not start: api-canary: not healthy within 2m", outcome.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("processed", "60s", true)]
+    [InlineData("pending", "1s", false)]
+    public async Task Canary_analysis_runs_the_transaction_probes_and_an_order_never_processed_aborts_the_canary(string status, string within, bool promoted)
+    {
+        // The deadline is real time (SloGate's clock): generous where the order is processed at the first poll, so a busy
+        // machine cannot fail it; short where it never is, since the probe waits all of it.
+        // The environment's SLO probes as the Compose driver hands them to the canary (SloGate), against an order API that
+        // creates order 7 and then reports it as `status` for ever: a stalled worker behind the canary leaves it pending.
+        await using var api = new LocalHttpServer(request => (request.Method, request.PathAndQuery) switch
+        {
+            ("POST", "/orders") => new CannedResponse(201, """{"id":"7","status":"pending"}""", "application/json"),
+            ("GET", "/orders/7") => new CannedResponse(200, $$"""{"id":"7","status":"{{status}}"}""", "application/json"),
+            _ => new CannedResponse(404),
+        });
+        var slo = new SloSettings
+        {
+            Probes =
+            [
+                new SloProbe
+                {
+                    Name = "order-processed",
+                    Path = "/orders",
+                    ExpectedStatus = 201,
+                    Samples = 1,
+                    P95Latency = Duration.Parse("60s"),
+                    Request = new ProbeRequest { Method = "POST", Body = """{"item":"canary-probe","quantity":1}""" },
+                    FollowUp = new ProbeFollowUp { Path = "/orders/{id}", Field = "status", Value = "processed", Within = Duration.Parse(within), Interval = Duration.Parse("100ms") },
+                },
+            ],
+        };
+        _traffic.Windows = _ => new CanaryWindow(Healthy, Healthy);
+        var setup = new CanarySetup("prod", Plan(failureLimit: 0), _state, SloGate.Against(new Uri($"http://{api.Host}"), slo));
+
+        var outcome = await new CanaryController(setup, _traffic, _session, _ledger, _time).RunAsync(Next, "1.0.0", "ci@runner");
+
+        Assert.Equal(promoted, outcome.Promoted);
+        Assert.Contains(api.Requests, r => r is { Method: "POST", PathAndQuery: "/orders" });
+        Assert.Contains(api.Requests, r => r is { Method: "GET", PathAndQuery: "/orders/7" });
+        if (!promoted)
+        {
+            Assert.Contains("probe order-processed: ", outcome.Summary, StringComparison.Ordinal);
+            Assert.Contains("status did not become 'processed' within 1s", outcome.Summary, StringComparison.Ordinal);
+            Assert.Equal(["start 2.0.0", "weight 10", "remove"], _traffic.Calls);
+            Assert.Contains("order-processed", Assert.Single(Entries, e => e.Action == LedgerAction.CanaryAnalysis).Details, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Environment = "test",
         Project = new ComposeProject(ProjectName, [Path.Combine(_directory, "compose", "stack.yml")])
             .WithVariable("POSTGRES_PASSWORD", new Secret("pg-password-for-tests", "postgres-password")),
-        Services = [new ComposeAppService("api", 2, "API_IMAGE", Routed: true), new ComposeAppService("worker", 1, "WORKER_IMAGE", Routed: false)],
+        Services = [new ComposeAppService("api", 2, "API_IMAGE", Routed: true), new ComposeAppService("worker", 1, "WORKER_IMAGE", Routed: false) { Worker = true }],
         Rollout = new RolloutSettings(),
         Migrations = new MigrationPolicy(),
         StateDirectory = Path.Combine(_directory, "state"),
@@ -201,6 +201,9 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
                 "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
 
+                // The worker's traffic is its queue: the previous worker is paused, so the probes judge the new one alone.
+                $"docker container pause {oldWorker.Id}",
+
                 // The previous containers ran (drained) until the probes passed: only then are they stopped.
                 "probes",
                 Socat(proxy.Id, "set server app/api1 state drain"),
@@ -211,6 +214,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
                 // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
                 // is readied when a new container takes its address (see the test of a slot left drained).
+                // The paused worker is resumed first, so it takes SIGTERM and finishes its job.
+                $"docker container unpause {oldWorker.Id}",
                 $"docker container stop --time 30 {oldWorker.Id}",
                 $"docker container rm --force {oldWorker.Id}",
             ],
@@ -286,6 +291,13 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(oldWorker, _stack.Running("worker").Select(c => c.Id));
         Assert.All(_stack.Containers.Where(c => c.Image == V110.Images["api"] || c.Image == V110.Images["worker"]), c => Assert.True(c.Removed));
 
+        // The previous worker was paused while the probes ran (it took none of their work) and resumed before the new one went.
+        var paused = effects.IndexOf($"docker container pause {oldWorker[0]}");
+        var resumed = effects.IndexOf($"docker container unpause {oldWorker[0]}");
+        Assert.InRange(paused, effects.IndexOf("compose up --detach --no-deps --no-recreate --scale worker=2 worker") + 1, effects.IndexOf("probes") - 1);
+        Assert.InRange(resumed, effects.IndexOf("probes") + 1, effects.FindIndex(e => e.StartsWith("docker container stop", StringComparison.Ordinal)) - 1);
+        Assert.Contains(_session.Messages, m => m == "worker: the 1 previous container(s) resumed and take the work again");
+
         Assert.Equal(
             [("1.0.0", LedgerAction.Deployed, (string?)null), ("1.1.0", LedgerAction.Failed, null), ("1.1.0", LedgerAction.RolledBack, "1.0.0")],
             Entries.Select(e => (e.Version, e.Action, e.RolledBackTo)));
@@ -309,6 +321,35 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
         Assert.All(Entries, e => Assert.Equal(("1.1.0", LedgerAction.Failed, (string?)null), (e.Version, e.Action, e.RolledBackTo)));
         Assert.Null(Ledger.LastGood());
+    }
+
+    [Fact]
+    public async Task A_service_others_call_by_name_is_never_paused_only_a_declared_worker_is()
+    {
+        // Not routed by the proxy, but called by name (a backend behind a frontend): paused, it would still be in the
+        // network's DNS and its callers would hang on it. Only role: worker pauses.
+        Running(V100);
+        var backend = Deployment with { Services = [Deployment.Services[0], Deployment.Services[1] with { Worker = false }] };
+
+        var outcome = await Deployer(deployment: backend).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Succeeded, outcome.Summary);
+        Assert.DoesNotContain(Effects(), e => e.StartsWith("docker container pause", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_worker_a_killed_run_left_paused_is_not_paused_again_and_is_resumed_before_its_graceful_stop()
+    {
+        Running(V100);
+        var oldWorker = _stack.Running("worker")[0];
+        oldWorker.Status = "paused";
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Succeeded, outcome.Summary);
+        var effects = Effects();
+        Assert.DoesNotContain(effects, e => e.StartsWith("docker container pause", StringComparison.Ordinal));
+        Assert.InRange(effects.IndexOf($"docker container unpause {oldWorker.Id}"), effects.IndexOf("probes") + 1, effects.IndexOf($"docker container stop --time 30 {oldWorker.Id}") - 1);
     }
 
     [Fact]
@@ -360,6 +401,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "docker container stop --time 30 '<ids of the api containers running then from compose ps>'",
                 "docker container rm --force '<ids of the api containers running then from compose ps>'",
                 "compose up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from compose ps>' worker",
+                "docker container pause '<ids of the worker containers running then from compose ps>'",
+                "docker container unpause '<ids of the worker containers running then from compose ps>'",
                 "docker container stop --time 30 '<ids of the worker containers running then from compose ps>'",
                 "docker container rm --force '<ids of the worker containers running then from compose ps>'",
             ],

@@ -93,6 +93,8 @@ internal sealed class FakeComposeStack
                 : ScriptedToolSession.Result(MigrationExitCode, "Applying migration 20260308_orders_index...\n", "Npgsql.PostgresException (0x80004005): 42P07: relation \"ix_orders_status\" already exists\n"))
             .On(@"^docker container stop --time \d+ ", (i, _) => Stop(Tokens(i).Skip(4)))
             .On(@"^docker container rm --force (?<id>\S+)$", (_, m) => Remove(m.Groups["id"].Value))
+            .On(@"^docker container pause ", (i, _) => SetStatus(Tokens(i).Skip(2), from: "running", to: "paused"))
+            .On(@"^docker container unpause ", (i, _) => SetStatus(Tokens(i).Skip(2), from: "paused", to: "running"))
             .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
             .On(@"^docker exec (?<id>\S+) bash -c ", (i, _) => Guard(Tokens(i)))
             .On(@"^docker exec (?<id>\S+) rm -f /tmp/slipway-guard-", (_, _) => Ok())
@@ -177,6 +179,22 @@ internal sealed class FakeComposeStack
         {
             container.Status = "exited";
             container.ExitCode = 143;
+        }
+
+        return Ok(string.Concat(ids.Select(id => id + "\n")));
+    }
+
+    /// <summary>Pause and unpause: as Docker, an error for a container not in the state they need.</summary>
+    private ToolResult SetStatus(IEnumerable<string> ids, string from, string to)
+    {
+        foreach (var container in ids.Select(id => _containers.Single(c => c.Id == id)))
+        {
+            if (container.Status != from)
+            {
+                return ScriptedToolSession.Result(1, string.Empty, $"Error response from daemon: container {container.Id} is {container.Status}, not {from}\n");
+            }
+
+            container.Status = to;
         }
 
         return Ok(string.Concat(ids.Select(id => id + "\n")));
