@@ -77,7 +77,11 @@ public sealed partial class ComposeDeployer
         var servers = proxy is null ? [] : await ServersAsync(proxy);
         foreach (var service in warm.Services)
         {
-            var running = (await ContainersAsync(project, service.Service)).Where(c => c.IsReady).ToDictionary(c => c.Id, StringComparer.Ordinal);
+            // A worker's (no proxy slots) health may still say unhealthy for a few seconds after the pause the probes needed
+            // (a paused container fails its health checks): running is enough for it, its health follows on its own.
+            var running = (await ContainersAsync(project, service.Service))
+                .Where(c => service.PreviousSlots.Count == 0 ? c.Status == "running" : c.IsReady)
+                .ToDictionary(c => c.Id, StringComparer.Ordinal);
             var addresses = Addresses(service.PreviousIds.Select(running.GetValueOrDefault).OfType<DockerContainer>());
             if (!service.PreviousIds.All(running.ContainsKey)
                 || (service.PreviousSlots.Count > 0 && (proxy is null || !service.PreviousSlots.All(slot => servers.Any(s => s.Name == slot && s.Address is not null && addresses.Contains(s.Address))))))

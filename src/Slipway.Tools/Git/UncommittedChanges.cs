@@ -16,7 +16,10 @@ public static class UncommittedChanges
 
     /// <summary>
     /// The fingerprint of the changes <paramref name="statusOutput"/> lists, reading each path under
-    /// <paramref name="repositoryRoot"/>; null when the tree is clean.
+    /// <paramref name="repositoryRoot"/>; null when the tree is clean. What a build itself writes is not a change of the
+    /// source, even in a repository whose <c>.gitignore</c> forgets it: anything under Slipway's own <c>.slipway/</c> and
+    /// <c>artifacts/</c>, and untracked files under a <c>bin/</c> or <c>obj/</c> directory (the SDK's outputs). Counted,
+    /// they would give every run a new version and make nothing incremental.
     /// </summary>
     /// <param name="repositoryRoot">The repository's top directory: the paths of <c>git status --porcelain</c> are relative to it.</param>
     /// <param name="statusOutput">The output of <see cref="GitCli.ChangedFiles"/> (NUL-separated entries).</param>
@@ -24,7 +27,7 @@ public static class UncommittedChanges
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(repositoryRoot);
         ArgumentNullException.ThrowIfNull(statusOutput);
-        var entries = Parse(statusOutput);
+        var entries = Parse(statusOutput).Where(e => !IsBuildOutput(e.Status, e.Path)).ToList();
         if (entries.Count == 0)
         {
             return null;
@@ -63,6 +66,13 @@ public static class UncommittedChanges
     }
 
     /// <summary>What is at <paramref name="path"/> now: a file's SHA-256, a symbolic link's target, or that nothing is there.</summary>
+    private static bool IsBuildOutput(string status, string path)
+    {
+        var segments = path.Split('/');
+        return segments[0] is ".slipway" or "artifacts"
+            || (status == "??" && segments[..^1].Any(segment => segment is "bin" or "obj"));
+    }
+
     private static string ContentHash(string path)
     {
         var info = new FileInfo(path);

@@ -34,6 +34,24 @@ public sealed class UncommittedChangesTests : IDisposable
     }
 
     [Fact]
+    public async Task What_a_build_writes_is_not_a_change_even_without_a_gitignore_but_a_new_source_file_is()
+    {
+        await GitAsync("init", "-q", "-b", "main");
+        Write("src/Api/Program.cs", "app.Run();\n");
+        await GitAsync("add", "-A");
+        await GitAsync("commit", "-q", "-m", "first");
+
+        Write(".slipway/build-state/api.json", "{}");
+        Write("artifacts/release.json", "{}");
+        Write("src/Api/bin/Release/net10.0/Api.dll", "binary");
+        Write("src/Api/obj/project.assets.json", "{}");
+        Assert.Null(await FingerprintAsync());
+
+        Write("src/Api/Orders.cs", "class Orders;\n");
+        Assert.NotNull(await FingerprintAsync());
+    }
+
+    [Fact]
     public async Task A_one_line_edit_has_a_fingerprint_of_its_content_and_a_clean_tree_has_none()
     {
         await GitAsync("init", "-q", "-b", "main");
