@@ -127,7 +127,7 @@ public sealed class ComposeTransactionProbeTests(DockerWorkspace workspace, ITes
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
     private string ProjectContainers() =>
-        workspace.Docker("ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.Status}}", "--filter", $"label=com.docker.compose.project={Project}");
+        workspace.Docker("ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.State}}", "--filter", $"label=com.docker.compose.project={Project}");
 
     private string FaultModeOf(string container) =>
         workspace.Docker("inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container)
