@@ -130,40 +130,9 @@ public sealed partial class HelmDeployer
     }
 
     /// <summary>Secrets, <c>helm upgrade</c> with <paramref name="tracks"/> (<paramref name="active"/> serving), rollout status of <paramref name="checkedTrack"/>, and the probes when asked.</summary>
-    private async Task<Attempt> DeployTracksAsync(string active, Dictionary<string, DeliveryRelease> tracks, HelmBlueGreenSetup setup, string checkedTrack, bool probe)
-    {
-        var attempt = new Attempt();
-        try
-        {
-            attempt.Stage = HelmStage.Secrets;
-            await ApplySecretsAsync();
-            attempt.Stage = HelmStage.Upgrade;
-            attempt.UpgradeStarted = true;
-            await UpgradeAsync(await setup.WriteValuesAsync(active, tracks));
-            attempt.Stage = HelmStage.Rollout;
-            foreach (var service in setup.Services)
-            {
-                await _session.RunCheckedAsync(KubectlCli.RolloutStatus(_deployment.Scope, $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{checkedTrack}", _deployment.Rollout.HealthTimeout.Value));
-            }
-
-            if (probe && !_session.IsDryRun)
-            {
-                attempt.Stage = HelmStage.Probes;
-                var verdict = await _probe(_session.CancellationToken);
-                _session.Info(verdict.Report.TrimEnd('\n'));
-                if (!verdict.Passed)
-                {
-                    throw new DeployStepException(string.Join("; ", verdict.Failures));
-                }
-            }
-        }
-        catch (DeployStepException e)
-        {
-            attempt.Failure = e.Message;
-        }
-
-        return attempt;
-    }
+    private Task<Attempt> DeployTracksAsync(string active, Dictionary<string, DeliveryRelease> tracks, HelmBlueGreenSetup setup, string checkedTrack, bool probe) =>
+        InstallAsync(() => setup.WriteValuesAsync(active, tracks),
+            setup.Services.Select(service => $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{checkedTrack}"), probe);
 
     /// <summary>Every switched Service's selector, then the HTTPRoute's backend, to <paramref name="track"/>: one patch each.</summary>
     private async Task SwitchAsync(HelmBlueGreenSetup setup, string track)

@@ -53,21 +53,7 @@ public sealed partial class HelmDeployer
         var started = _time.GetTimestamp();
         var success = promotion ? LedgerAction.Promoted : LedgerAction.Deployed;
         _session.Info($"{(promotion ? "Promoting" : "Deploying")} {release.Version} to {Where} with Helm {_helm}");
-        var attempt = new Attempt();
-        try
-        {
-            attempt.Stage = HelmStage.Secrets;
-            await ApplySecretsAsync();
-            attempt.Stage = HelmStage.Upgrade;
-            attempt.UpgradeStarted = true;
-            await UpgradeAsync(release.ValuesFiles);
-            await WaitAndProbeAsync(attempt);
-        }
-        catch (DeployStepException e)
-        {
-            attempt.Failure = e.Message;
-        }
-
+        var attempt = await InstallAsync(() => Task.FromResult(release.ValuesFiles), _deployment.Deployments, probe: true);
         if (_session.IsDryRun)
         {
             return new DeployOutcome(success, "dry run: nothing deployed", null);
@@ -158,6 +144,31 @@ public sealed partial class HelmDeployer
         }
     }
 
+    /// <summary>
+    /// The forward path of every deploy: the Secrets, <c>helm upgrade</c> with the values <paramref name="values"/> writes,
+    /// rollout status of <paramref name="deployments"/>, and the SLO probes when <paramref name="probe"/>; a step's failure
+    /// ends it, recorded in the attempt with the stage it failed in.
+    /// </summary>
+    private async Task<Attempt> InstallAsync(Func<Task<IReadOnlyList<string>>> values, IEnumerable<string> deployments, bool probe)
+    {
+        var attempt = new Attempt();
+        try
+        {
+            attempt.Stage = HelmStage.Secrets;
+            await ApplySecretsAsync();
+            attempt.Stage = HelmStage.Upgrade;
+            attempt.UpgradeStarted = true;
+            await UpgradeAsync(await values());
+            await WaitAndProbeAsync(attempt, deployments, probe);
+        }
+        catch (DeployStepException e)
+        {
+            attempt.Failure = e.Message;
+        }
+
+        return attempt;
+    }
+
     /// <summary><c>helm upgrade --install</c> of the chart with <paramref name="valuesFiles"/>, waiting, rolling itself back on failure when the matrix says so.</summary>
     private Task UpgradeAsync(IReadOnlyList<string> valuesFiles) =>
         _session.RunCheckedAsync(HelmCli.UpgradeInstall(new HelmUpgrade
@@ -193,7 +204,7 @@ public sealed partial class HelmDeployer
             }
 
             await _session.RunCheckedAsync(HelmCli.Rollback(_deployment.Release, revision, _deployment.Rollout.Timeout.Value, _deployment.HistoryMax, _helm));
-            await WaitAndProbeAsync(attempt);
+            await WaitAndProbeAsync(attempt, _deployment.Deployments, probe: true);
         }
         catch (DeployStepException e)
         {
@@ -208,10 +219,10 @@ public sealed partial class HelmDeployer
         return attempt;
     }
 
-    private async Task WaitAndProbeAsync(Attempt attempt)
+    private async Task WaitAndProbeAsync(Attempt attempt, IEnumerable<string> deployments, bool probe)
     {
         attempt.Stage = attempt.Stage == HelmStage.Rollback ? HelmStage.Rollback : HelmStage.Rollout;
-        foreach (var deployment in _deployment.Deployments)
+        foreach (var deployment in deployments)
         {
             await _session.RunCheckedAsync(KubectlCli.RolloutStatus(_deployment.Scope, deployment, _deployment.Rollout.HealthTimeout.Value));
         }
@@ -221,7 +232,7 @@ public sealed partial class HelmDeployer
             attempt.Stage = HelmStage.Probes;
         }
 
-        if (_session.IsDryRun)
+        if (_session.IsDryRun || !probe)
         {
             return;
         }
