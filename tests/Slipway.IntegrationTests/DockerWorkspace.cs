@@ -29,9 +29,12 @@ public sealed class DockerWorkspace : IAsyncLifetime
     public string Prefix { get; } = "itest-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>DOCKER_HOST for every docker command: the given one, else the provisioned socket.</summary>
-    public string DockerHost { get; } = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host
+    public static string DefaultDockerHost { get; } = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host
         ? host
         : "unix://" + Path.Combine(TestPaths.RepositoryRoot, ".slipway", "docker.sock");
+
+    /// <summary>DOCKER_HOST for every docker command of this workspace (<see cref="DefaultDockerHost"/>).</summary>
+    public string DockerHost { get; } = DefaultDockerHost;
 
     public const string Registry = "127.0.0.1:5000";
 

@@ -116,6 +116,38 @@ public sealed class LoadGeneratorTests
         Assert.StartsWith("HttpRequestException: ", failure.Key, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_tagged_load_names_each_request_and_the_proxy_log_clears_only_timeouts_it_answered_in_time()
+    {
+        // Requests 0 and 1 time out at the client; 2 answers 503. The proxy's log (HAProxy's httplog lines, as the stack's
+        // proxy writes them) says 0 was answered 200 in 120 ms, 1 took 2.5 s (Ta) and 2 was a 503.
+        await using var server = new LocalHttpServer(r => r.PathAndQuery.EndsWith("lg=2", StringComparison.Ordinal)
+            ? new CannedResponse(503)
+            : new CannedResponse(200, Delay: TimeSpan.FromSeconds(10)));
+        await using var load = new LoadGenerator(TargetOf(server), requestsPerSecond: 50, maxRequests: 3, maxDuration: Generous, requestTimeout: TimeSpan.FromSeconds(2), tagged: true);
+        load.Start();
+        await WaitUntilAsync(() => load.Sent == 3);
+        var summary = await load.StopAsync();
+
+        Assert.Equal(["/health/ready?lg=0", "/health/ready?lg=1", "/health/ready?lg=2"], server.Requests.Select(r => r.PathAndQuery).Order(StringComparer.Ordinal));
+        Assert.Equal([(0L, "timeout after 2000 ms"), (1L, "timeout after 2000 ms"), (2L, "HTTP 503")], summary.FailedRequests.Select(f => (f.Tag, f.Cause)));
+        var log = ProxyExposure.Parse("""
+            172.18.0.1:40100 [03/Dec/2026:15:01:02.100] web api/api1 0/0/0/120/120 200 310 - - ---- 3/3/0/0/0 0/0 "GET /health/ready?lg=0 HTTP/1.1"
+            172.18.0.1:40102 [03/Dec/2026:15:01:02.120] web api/api2 0/0/0/2500/2500 200 310 - - ---- 3/3/0/0/0 0/0 "GET /health/ready?lg=1 HTTP/1.1"
+            172.18.0.1:40104 [03/Dec/2026:15:01:02.140] web api/api1 0/0/0/3/3 503 120 - - ---- 3/3/0/0/0 0/0 "GET /health/ready?lg=2 HTTP/1.1"
+            """);
+        Assert.Equal([0L, 1L, 2L], log.Select(r => r.Tag));
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), log[1].Active);
+
+        var verdict = ProxyVerdict.Of(summary, log);
+        Assert.Equal(2, verdict.Failed);
+        Assert.Equal(new Dictionary<string, int> { ["HTTP 503"] = 1, ["timeout after 2000 ms"] = 1 }, verdict.Failures);
+        Assert.Equal(1, verdict.ClientStarved);
+
+        // Without the proxy's word every failure stays one.
+        Assert.Equal(3, ProxyVerdict.Of(summary, []).Failed);
+    }
+
     [Theory]
     [InlineData("http://example.com/")]
     [InlineData("http://10.0.0.5:8080/")]

@@ -24,6 +24,12 @@ public sealed record LoadSummary(
     TimeSpan SendingTime,
     double AchievedRate)
 {
+    /// <summary>Each failed request with its tag (see <see cref="LoadGenerator.TagParameter"/>), cause and send time.</summary>
+    public IReadOnlyList<FailedRequest> FailedRequests { get; init; } = [];
+
+    /// <summary>The timeout each request had.</summary>
+    public TimeSpan RequestTimeout { get; init; }
+
     /// <summary>One line for assertion messages.</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
@@ -35,6 +41,10 @@ public sealed record LoadSummary(
                 $"failures: {string.Join(", ", Failures.Select(f => $"{f.Key} ×{f.Value}"))}, sent from {FirstFailure?.TotalSeconds:0.00}s to {LastFailure?.TotalSeconds:0.00}s"));
 }
 
+/// <summary>One request of a <see cref="LoadGenerator"/> that failed: its tag (the sequence number sent as
+/// <see cref="LoadGenerator.TagParameter"/>), what went wrong (a <see cref="LoadSummary.Failures"/> key) and when it was sent.</summary>
+public sealed record FailedRequest(long Tag, string Cause, TimeSpan SentAt);
+
 /// <summary>
 /// Steady GET traffic against a loopback service while a test deploys or rolls back, to measure what users would
 /// have seen. Requests go out on a fixed-rate schedule (request <c>n</c> at <c>n / rate</c> seconds) without
@@ -44,6 +54,7 @@ public sealed record LoadSummary(
 public sealed class LoadGenerator : IAsyncDisposable
 {
     private readonly Uri _target;
+    private readonly bool _tagged;
     private readonly double _rate;
     private readonly int _maxRequests;
     private readonly TimeSpan _maxDuration;
@@ -53,6 +64,7 @@ public sealed class LoadGenerator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _requests = [];
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly List<FailedRequest> _failedRequests = [];
     private readonly Lock _gate = new();
     private readonly Stopwatch _clock = new();
     private Task? _schedule;
@@ -72,7 +84,9 @@ public sealed class LoadGenerator : IAsyncDisposable
     /// <param name="maxDuration">No request is sent this long after <see cref="Start"/> or later.</param>
     /// <param name="requestTimeout">The timeout of each request; 5 seconds by default.</param>
     /// <param name="maxInFlight">The most requests awaiting an answer at once; a scheduled request beyond it is skipped.</param>
-    public LoadGenerator(Uri target, double requestsPerSecond, int maxRequests, TimeSpan maxDuration, TimeSpan? requestTimeout = null, int maxInFlight = 64)
+    /// <param name="tagged">Adds <see cref="TagParameter"/>=<c>n</c> (the request's sequence number) to each request's query,
+    /// so a failure can be found in the proxy's log (<see cref="ProxyVerdict"/>).</param>
+    public LoadGenerator(Uri target, double requestsPerSecond, int maxRequests, TimeSpan maxDuration, TimeSpan? requestTimeout = null, int maxInFlight = 64, bool tagged = false)
     {
         ArgumentNullException.ThrowIfNull(target);
         if (!target.IsAbsoluteUri || target.Scheme is not ("http" or "https") || !target.IsLoopback)
@@ -86,6 +100,7 @@ public sealed class LoadGenerator : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxInFlight);
         _target = target;
+        _tagged = tagged;
         _rate = requestsPerSecond;
         _maxRequests = maxRequests;
         _maxDuration = maxDuration;
@@ -96,6 +111,9 @@ public sealed class LoadGenerator : IAsyncDisposable
         // Each request carries its own timeout; the client's would cut them all at one fixed value.
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxInFlight }) { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>The query parameter a tagged generator adds to each request: its sequence number, from 0.</summary>
+    public const string TagParameter = "lg";
 
     /// <summary>Requests sent so far.</summary>
     public int Sent => Volatile.Read(ref _sent);
@@ -173,7 +191,11 @@ public sealed class LoadGenerator : IAsyncDisposable
                 _firstFailure,
                 _lastFailure,
                 _sendingTime,
-                rate);
+                rate)
+            {
+                FailedRequests = [.. _failedRequests.OrderBy(f => f.Tag)],
+                RequestTimeout = _requestTimeout,
+            };
         }
     }
 
@@ -218,7 +240,7 @@ public sealed class LoadGenerator : IAsyncDisposable
             {
                 _firstSend ??= now;
                 _lastSend = now;
-                _requests.Add(SendAsync(now));
+                _requests.Add(SendAsync(_sent, now));
             }
 
             Interlocked.Increment(ref _sent);
@@ -227,8 +249,9 @@ public sealed class LoadGenerator : IAsyncDisposable
         _sendingTime = _clock.Elapsed;
     }
 
-    private async Task SendAsync(TimeSpan sentAt)
+    private async Task SendAsync(long tag, TimeSpan sentAt)
     {
+        var target = _tagged ? TaggedTarget(tag) : _target;
         // Off the scheduler's thread at once, so a slow connect never delays the next tick.
         await Task.Yield();
         try
@@ -236,23 +259,23 @@ public sealed class LoadGenerator : IAsyncDisposable
             using var timeout = new CancellationTokenSource(_requestTimeout);
             try
             {
-                using var response = await _http.GetAsync(_target, HttpCompletionOption.ResponseContentRead, timeout.Token);
+                using var response = await _http.GetAsync(target, HttpCompletionOption.ResponseContentRead, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _succeeded);
                 }
                 else
                 {
-                    RecordFailure(string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}"), sentAt);
+                    RecordFailure(string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}"), tag, sentAt);
                 }
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                RecordFailure(string.Create(CultureInfo.InvariantCulture, $"timeout after {(long)_requestTimeout.TotalMilliseconds} ms"), sentAt);
+                RecordFailure(string.Create(CultureInfo.InvariantCulture, $"timeout after {(long)_requestTimeout.TotalMilliseconds} ms"), tag, sentAt);
             }
             catch (Exception e) when (e is HttpRequestException or IOException)
             {
-                RecordFailure($"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "), sentAt);
+                RecordFailure($"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "), tag, sentAt);
             }
         }
         finally
@@ -261,10 +284,16 @@ public sealed class LoadGenerator : IAsyncDisposable
         }
     }
 
-    private void RecordFailure(string cause, TimeSpan sentAt)
+    private Uri TaggedTarget(long tag) => new UriBuilder(_target)
+    {
+        Query = (_target.Query.Length > 1 ? _target.Query[1..] + "&" : string.Empty) + string.Create(CultureInfo.InvariantCulture, $"{TagParameter}={tag}"),
+    }.Uri;
+
+    private void RecordFailure(string cause, long tag, TimeSpan sentAt)
     {
         lock (_gate)
         {
+            _failedRequests.Add(new FailedRequest(tag, cause, sentAt));
             _failures[cause] = _failures.GetValueOrDefault(cause) + 1;
             _firstFailure = _firstFailure is { } first && first <= sentAt ? first : sentAt;
             _lastFailure = _lastFailure is { } last && last >= sentAt ? last : sentAt;

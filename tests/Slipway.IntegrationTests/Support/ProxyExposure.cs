@@ -12,8 +12,10 @@ public static partial class ProxyExposure
 {
     /// <summary>One request of HAProxy's log: when it was accepted, which server of which backend took it, its status.</summary>
     /// <remarks><see cref="Dispatched"/> is when it got its server: received (<see cref="Accepted"/>) plus the time to
-    /// receive the whole request and the time queued (HAProxy's TR and Tw).</remarks>
-    public sealed record LoggedRequest(DateTimeOffset Accepted, string Backend, string Server, int Status, TimeSpan Waited = default)
+    /// receive the whole request and the time queued (HAProxy's TR and Tw). <see cref="Active"/> is HAProxy's Ta, from
+    /// the first byte of the request to the last of the answer; <see cref="Tag"/> the load generator's
+    /// <see cref="LoadGenerator.TagParameter"/> in its query, when it has one.</remarks>
+    public sealed record LoggedRequest(DateTimeOffset Accepted, string Backend, string Server, int Status, TimeSpan Waited = default, TimeSpan Active = default, long? Tag = null)
     {
         public DateTimeOffset Dispatched => Accepted + Waited;
     }
@@ -23,7 +25,17 @@ public static partial class ProxyExposure
         [.. log.Split('\n').Select(l => RequestLine().Match(l)).Where(m => m.Success).Select(m => new LoggedRequest(
             DateTimeOffset.ParseExact(m.Groups["date"].Value, "dd/MMM/yyyy:HH:mm:ss.fff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
             m.Groups["backend"].Value, m.Groups["server"].Value, int.Parse(m.Groups["status"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
-            TimeSpan.FromMilliseconds(Math.Max(0, Milliseconds(m.Groups["tr"].Value)) + Math.Max(0, Milliseconds(m.Groups["tw"].Value)))))];
+            TimeSpan.FromMilliseconds(Math.Max(0, Milliseconds(m.Groups["tr"].Value)) + Math.Max(0, Milliseconds(m.Groups["tw"].Value))),
+            TimeSpan.FromMilliseconds(Milliseconds(m.Groups["ta"].Value)),
+            m.Groups["tag"].Success ? long.Parse(m.Groups["tag"].Value, CultureInfo.InvariantCulture) : null))];
+
+    /// <summary>The log of the proxy of Compose project <paramref name="project"/> (<c>docker logs</c>).</summary>
+    public static string Log(DockerWorkspace workspace, string project)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var proxy = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={project}", "--filter", "label=com.docker.compose.service=proxy").Trim();
+        return HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
+    }
 
     private static int Milliseconds(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
@@ -53,7 +65,7 @@ public static partial class ProxyExposure
     /// <summary>A time the deploy printed (<c>2026-12-03T08:30:16.152Z</c>).</summary>
     public static DateTimeOffset Stamp(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    // client:port [03/Dec/2026:08:30:16.152] frontend backend/server TR/Tw/Tc/Tr/Ta status ...
-    [GeneratedRegex(@"^\S+ \[(?<date>[^\]]+)\] \S+ (?<backend>[^\s/]+)/(?<server>\S+) (?<tr>-?\d+)/(?<tw>-?\d+)/-?\d+/-?\d+/\+?-?\d+ (?<status>-?\d+) ", RegexOptions.CultureInvariant)]
+    // client:port [03/Dec/2026:08:30:16.152] frontend backend/server TR/Tw/Tc/Tr/Ta status ... "GET /orders?limit=1&lg=42 HTTP/1.1"
+    [GeneratedRegex(@"^\S+ \[(?<date>[^\]]+)\] \S+ (?<backend>[^\s/]+)/(?<server>\S+) (?<tr>-?\d+)/(?<tw>-?\d+)/-?\d+/-?\d+/\+?(?<ta>-?\d+) (?<status>-?\d+) (?:.*""[A-Z]+ \S*[?&]lg=(?<tag>\d+)[&\s])?", RegexOptions.CultureInvariant)]
     private static partial Regex RequestLine();
 }
