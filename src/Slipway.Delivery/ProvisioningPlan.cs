@@ -103,7 +103,8 @@ public sealed record ProvisioningPlan(IReadOnlyList<ToolInvocation> Steps, strin
 
         if (tools.Count > 0)
         {
-            steps.Add(ToolInvocation.Of("bash").WithArguments(script, "--only", "tools", state));
+            // Only the steps that fetch what is missing (a Publish job lacking cosign alone skips the npm tools).
+            steps.Add(ToolInvocation.Of("bash").WithArguments([script, "--only", "tools", state, .. tools]));
         }
 
         return new(steps, null,

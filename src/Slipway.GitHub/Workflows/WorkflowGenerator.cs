@@ -232,13 +232,25 @@ public static class WorkflowGenerator
         };
     }
 
-    /// <summary><c>./build.sh --target A B --env E [--service S] [--provision]</c>: the local command.</summary>
+    /// <summary>
+    /// How long a deploy job waits for the environment's lock. GitHub's concurrency group queues only this repository's
+    /// jobs; a deploy from elsewhere (a laptop, another runner, a re-run beside the run) holds the lock on the
+    /// environment, and the job waits for it instead of failing at once (a lease that runs out is taken over anyway).
+    /// </summary>
+    private const string DeployLockWait = "15m";
+
+    /// <summary><c>./build.sh --target A B --env E [--service S] [--lock-wait W] [--provision]</c>: the local command.</summary>
     private static string Command(JobSpec job, string environment, string? service)
     {
         var command = $"./build.sh --target {string.Join(" ", job.Targets)} --env {environment}";
         if (service is not null)
         {
             command += $" --service {service}";
+        }
+
+        if (job.Deploys)
+        {
+            command += $" --lock-wait {DeployLockWait}";
         }
 
         return job.Provision ? command + " --provision" : command;

@@ -25,7 +25,7 @@ public sealed class ProvisioningPlanTests
     {
         var plan = Decide(new MachineFacts(IsDebian: true, HasSudo: false, EngineAnswers: true, Missing("cosign", "cdxgen")));
         Assert.Null(plan.Refusal);
-        Assert.Equal([$"bash {Script} --only tools {State}"], plan.Steps.Select(s => s.ToDisplayString()));
+        Assert.Equal([$"bash {Script} --only tools {State} cdxgen cosign"], plan.Steps.Select(s => s.ToDisplayString()));
         Assert.Equal("uses the Docker engine that answers at Docker's default endpoint; fetches cdxgen, cosign into .slipway/tools", plan.Summary);
     }
 
@@ -34,7 +34,7 @@ public sealed class ProvisioningPlanTests
     {
         var plan = Decide(new MachineFacts(IsDebian: true, HasSudo: true, EngineAnswers: true, Missing("docker-registry", "helm", "git")));
         Assert.Equal(
-            ["sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry git", $"bash {Script} --only tools {State}"],
+            ["sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry git", $"bash {Script} --only tools {State} helm"],
             plan.Steps.Select(s => s.ToDisplayString()));
         Assert.DoesNotContain(plan.Steps, s => s.ToDisplayString().Contains("dockerd", StringComparison.Ordinal));
     }
@@ -89,7 +89,7 @@ public sealed class ProvisioningPlanTests
         var plan = Decide(new MachineFacts(IsDebian: true, HasSudo: false, EngineAnswers: true, Missing("docker-registry", "cosign")) { IsRoot = true });
         Assert.Null(plan.Refusal);
         Assert.Equal(
-            ["env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry", $"bash {Script} --only tools {State}"],
+            ["env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry", $"bash {Script} --only tools {State} cosign"],
             plan.Steps.Select(s => s.ToDisplayString()));
         Assert.Equal("uses the Docker engine that answers at Docker's default endpoint; installs docker-registry as root; fetches cosign into .slipway/tools", plan.Summary);
     }

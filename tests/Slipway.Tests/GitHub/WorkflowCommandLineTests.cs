@@ -29,8 +29,8 @@ public sealed partial class WorkflowCommandLineTests
 
         Assert.Contains("--target Build Sbom Scan --env dev --service api --provision", commands);
         Assert.Contains("--target Build Sbom Scan --env dev --service worker --provision", commands);
-        Assert.Contains("--target Rollback --env staging --provision", commands);
-        Assert.Contains("--target Rollback --env prod --provision", commands);
+        Assert.Contains("--target Rollback --env staging --lock-wait 15m --provision", commands);
+        Assert.Contains("--target Rollback --env prod --lock-wait 15m --provision", commands);
         Assert.True(commands.Count >= 12, string.Join("\n", commands));
     }
 

@@ -209,7 +209,7 @@ public sealed partial class WorkflowGeneratorTests
         Assert.Equal("false", Text(build, "strategy", "fail-fast"));
         Assert.Equal(["api", "worker"], ((YamlSequenceNode)build["strategy"]["matrix"]["service"]).Select(n => n.ToString()));
         Assert.Equal("./build.sh --target Build Sbom Scan --env dev --service ${{ matrix.service }} --provision", Steps(build).Select(s => Text(s, "run")).Single(r => r is not null));
-        Assert.Equal("./build.sh --target DeployStaging --env staging", Steps(Job(ci, "deploy-staging")).Select(s => Text(s, "run")).Single(r => r is not null));
+        Assert.Equal("./build.sh --target DeployStaging --env staging --lock-wait 15m", Steps(Job(ci, "deploy-staging")).Select(s => Text(s, "run")).Single(r => r is not null));
 
         foreach (var workflow in Generate())
         {
@@ -217,6 +217,17 @@ public sealed partial class WorkflowGeneratorTests
             {
                 Assert.StartsWith("./build.sh --target ", step.Run, StringComparison.Ordinal);
             }
+        }
+    }
+
+    [Fact]
+    public void A_deploy_job_waits_for_the_environment_lock_and_no_other_job_does()
+    {
+        // GitHub's concurrency group queues this repository's jobs only; a deploy from elsewhere holds the lock.
+        foreach (var job in Generate().SelectMany(w => w.Jobs))
+        {
+            var command = job.Steps.Select(s => s.Run).Last(r => r is not null)!;
+            Assert.Equal(job.Concurrency is not null, command.Contains(" --lock-wait 15m", StringComparison.Ordinal));
         }
     }
 
@@ -253,7 +264,7 @@ public sealed partial class WorkflowGeneratorTests
         Assert.Equal("deploy-${{ inputs.environment }}", Text(job, "concurrency", "group"));
         Assert.Equal("${{ inputs.version }}", Text(job, "env", "SLIPWAY_TO"));
         var command = Steps(job).Select(s => Text(s, "run")).Single(r => r?.StartsWith("./build.sh", StringComparison.Ordinal) == true);
-        Assert.Equal("./build.sh --target Rollback --env \"$SLIPWAY_ENV\"", command);
+        Assert.Equal("./build.sh --target Rollback --env \"$SLIPWAY_ENV\" --lock-wait 15m", command);
         Assert.Contains(Steps(job), s => Text(s, "uses")?.StartsWith("sigstore/cosign-installer@", StringComparison.Ordinal) == true);
     }
 

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# GitHub-hosted-runner emulation (issue 16, point 6), run by .ci/run after the tests, as root, with the engine and the
+# tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
+#   a non-root user with passwordless sudo, in the docker group; an engine on /var/run/docker.sock (a link to the
+#   engine .ci/run started, when nothing is there); the Compose v2 plugin only (~/.docker/cli-plugins/docker-compose,
+#   no docker-compose on PATH); helm and kubectl on PATH; cosign on PATH once cosign-installer ran.
+# Each job of the committed workflows, read by .ci/WorkflowJobs (YamlDotNet), runs its steps in order in its own fresh
+# clone, as that user, with the GITHUB_* variables and real $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_STEP_SUMMARY files
+# (.ci/runner-job.sh). Only release.json passes between jobs (upload/download-artifact are copies).
+# Then it asserts: images published once, signed, staging deployed, a second runner's History shows the first's
+# deploys, two runners deploying at once serialise, and rollback.yml from another clone returns staging to the
+# previous revision. Everything it made (user, sudoers file, socket link, sudo package, stack) is removed at the end.
+# Usage: .ci/runner-emulation.sh  (exit 0 green, 1 an assertion or a job failed, 2 cannot run here)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+user=slipway-runner
+repository=slipway-dev/slipway
+registry=127.0.0.1:5000
+t0=$(date +%s)
+
+say() { printf '[runner-emulation %4ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
+fail() { printf '[runner-emulation] FAILED: %s\n' "$*" >&2; exit 1; }
+cannot() { printf '[runner-emulation] cannot run: %s\n' "$*" >&2; exit 2; }
+
+[ "$(id -u)" = 0 ] || cannot "it creates a user and /etc/sudoers.d/$user: run it as root (as .ci/run does on the CI machine)"
+if id "$user" >/dev/null 2>&1; then cannot "the user $user already exists (a run killed before its cleanup?): remove it (userdel -r $user) and /etc/sudoers.d/$user"; fi
+engine_socket="$root/.slipway/docker.sock"
+[ -S "$engine_socket" ] || cannot "no engine at $engine_socket: run it after ./build.sh --target Test --provision (.ci/run does)"
+
+emu="$(mktemp -d /tmp/slipway-runner-emulation.XXXXXX)"
+chmod 755 "$emu"
+made_socket_link="" installed_sudo=""
+cleanup() {
+  local status=$?
+  set +e
+  say "cleanup: staging stack, user $user, sudoers file${made_socket_link:+, /var/run/docker.sock link}${installed_sudo:+, the sudo package}"
+  DOCKER_HOST="unix://$engine_socket" docker compose -p slipway-staging down --volumes --remove-orphans >/dev/null 2>&1
+  for c in $(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter label=com.docker.compose.project=slipway-staging); do
+    DOCKER_HOST="unix://$engine_socket" docker rm -f "$c" >/dev/null 2>&1
+  done
+  rm -f "/etc/sudoers.d/$user"
+  userdel "$user" >/dev/null 2>&1
+  if [ -n "$made_socket_link" ]; then rm -f /var/run/docker.sock; fi
+  if [ -n "$installed_sudo" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1; fi
+  rm -rf "$emu"
+  exit $status
+}
+trap cleanup EXIT
+trap "exit 130" INT TERM HUP PIPE
+
+# ---------------------------------------------------------------- the runner machine
+say "reader of the workflows (.ci/WorkflowJobs, YamlDotNet)"
+dotnet build .ci/WorkflowJobs --configuration Release --output "$emu/reader" --nologo --verbosity quiet >"$emu/reader.log" 2>&1 ||
+  { cat "$emu/reader.log" >&2; cannot "the workflow reader did not build"; }
+
+if ! command -v sudo >/dev/null 2>&1; then
+  say "installing sudo (hosted runners have it; removed at the end)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null || cannot "apt-get install sudo failed"
+  installed_sudo=yes
+fi
+socket_group="$(stat -L -c %G "$engine_socket")"
+useradd --home-dir "$emu/home" --create-home --shell /bin/bash --user-group --groups "$socket_group" "$user"
+echo "$user ALL=(ALL) NOPASSWD:ALL" >"/etc/sudoers.d/$user"
+chmod 440 "/etc/sudoers.d/$user"
+as_runner() { runuser -u "$user" -- "$@"; }
+as_runner sudo -n true || fail "passwordless sudo does not work for $user"
+
+if DOCKER_HOST=unix:///var/run/docker.sock docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  say "an engine already answers on /var/run/docker.sock: used as it is"
+elif [ -e /var/run/docker.sock ] || [ -L /var/run/docker.sock ]; then
+  cannot "/var/run/docker.sock exists but no engine answers there: left as it is"
+else
+  ln -s "$engine_socket" /var/run/docker.sock
+  made_socket_link=yes
+fi
+as_runner env -u DOCKER_HOST docker version --format "{{.Server.Version}}" >/dev/null 2>"$emu/engine.log" || { cat "$emu/engine.log" >&2;
+  cannot "$user cannot reach the engine through /var/run/docker.sock (is $engine_socket under a directory only root can enter?)"; }
+
+# Compose v2 as the user's CLI plugin, from the Debian 13 binary Provision unpacked; no docker-compose on PATH.
+mkdir -p "$emu/home/.docker/cli-plugins"
+cp -L .slipway/tools/cli-plugins/docker-compose "$emu/home/.docker/cli-plugins/docker-compose"
+# helm, kubectl and the other command-line tools a job finds on PATH (cdxgen, actionlint, action-validator are
+# not on a hosted runner: --provision would fetch them into each clone's .slipway/tools; here they are on PATH,
+# which keeps the emulation short). Not cosign (cosign-installer adds it) and not docker-compose.
+mkdir -p "$emu/bin" "$emu/toolcache/cosign"
+for tool in .slipway/tools/bin/*; do
+  case "${tool##*/}" in cosign | docker-compose) ;; *) ln -s "$(readlink -f "$tool")" "$emu/bin/${tool##*/}" ;; esac
+done
+for tool in terraform; do
+  if command -v "$tool" >/dev/null 2>&1; then ln -sf "$(command -v "$tool")" "$emu/bin/$tool"; fi
+done
+# cosign as sigstore/cosign-installer puts it on PATH. Staging signs keyless (GitHub's OIDC token, Fulcio, Rekor),
+# which has no offline form: the repository's cosign double stands in for it (tests/Slipway.CosignDouble), its
+# signatures kept in a directory every runner shares, as the registry would keep them.
+double="$(ls -d tests/Slipway.CosignDouble/bin/*/net10.0 2>/dev/null | head -n 1 || true)"
+if [ -z "$double" ]; then
+  dotnet build tests/Slipway.CosignDouble --configuration Release --nologo --verbosity quiet >"$emu/double.log" 2>&1 || { cat "$emu/double.log" >&2; cannot "the cosign double did not build"; }
+  double=tests/Slipway.CosignDouble/bin/Release/net10.0
+fi
+cp -a "$double/." "$emu/toolcache/cosign/"
+dotnet_path="$(readlink -f "$(command -v dotnet)")"
+
+# The repository as GitHub holds it: the commit under test on main.
+git clone --quiet --bare --no-local "$root" "$emu/origin.git"
+origin_git() { git -c safe.directory='*' -C "$emu/origin.git" "$@"; }
+origin_git update-ref refs/heads/main "$(git rev-parse HEAD)"
+# The NuGet folder that setup-dotnet's cache shares between jobs, seeded with what the tests restored.
+mkdir -p "$emu/nuget"
+if [ -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}" ]; then cp -a "${NUGET_PACKAGES:-$HOME/.nuget/packages}/." "$emu/nuget/"; fi
+mkdir -p "$emu/work" "$emu/artifacts" "$emu/logs" "$emu/jobs" "$emu/cosign-signatures" "$emu/host-cache"
+chown -R "$user:$user" "$emu/home" "$emu/toolcache" "$emu/origin.git" "$emu/nuget" "$emu/work" "$emu/artifacts" "$emu/logs" "$emu/cosign-signatures" "$emu/host-cache"
+
+# ---------------------------------------------------------------- the table of vars, secrets and the run's context
+table=(
+  "vars.REGISTRY_ADDRESS=$registry"
+  "vars.STAGING_DOCKER_HOST=unix:///var/run/docker.sock"
+  "vars.TF_STATE_BUCKET=slipway-tfstate" "vars.TF_STATE_REGION=eu-west-1"
+  "secrets.STAGING_POSTGRES_PASSWORD=emulated-staging-postgres-7c1e"
+)
+run_id=1000
+# The machine's TLS trust settings (a proxy's authority for the npm and NuGet registries), as a runner image has its own.
+trust=()
+for name in SSL_CERT_FILE SSL_CERT_DIR NODE_EXTRA_CA_CERTS; do
+  if [ -n "${!name:-}" ]; then trust+=("$name=${!name}"); fi
+done
+identity="https://github.com/$repository/.github/workflows/ci.yml@refs/heads/main"
+issuer=https://token.actions.githubusercontent.com
+
+# The host cache key: the tree of every input build.sh hashes (build/, pipelines/, src/, the props, global.json).
+host_key() {
+  origin_git rev-parse "$1:build" "$1:pipelines" "$1:src" "$1:Directory.Build.props" "$1:Directory.Packages.props" "$1:global.json" | sha256sum | cut -c1-16
+}
+
+# run_job LABEL WORKFLOW JOB SHA RUN-ID [name=value ...]: the job as the runner user, in a fresh clone; log in $emu/logs.
+run_job() {
+  local label="$1" workflow="$2" job="$3" sha="$4" run="$5" key
+  shift 5
+  if [ "$workflow" != - ]; then
+    dotnet "$emu/reader/WorkflowJobs.dll" ".github/workflows/$workflow" "$job" "${table[@]}" "$@" >"$emu/jobs/$label.sh" ||
+      fail "$workflow job $job could not be read"
+  fi
+  chmod 644 "$emu/jobs/$label.sh"
+  key="$(host_key "$sha")"
+  mkdir -p "$emu/runner-temp-$label" && chown "$user:$user" "$emu/runner-temp-$label"
+  as_runner env -i \
+    "${trust[@]}" HOME="$emu/home" USER="$user" PATH="$emu/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 \
+    CI=true GITHUB_ACTIONS=true GITHUB_REPOSITORY="$repository" GITHUB_REPOSITORY_OWNER="${repository%%/*}" \
+    GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com GITHUB_RUN_ID="$run" GITHUB_RUN_NUMBER="$run" \
+    GITHUB_RUN_ATTEMPT=1 GITHUB_SHA="$sha" GITHUB_REF=refs/heads/main GITHUB_REF_NAME=main GITHUB_REF_TYPE=branch \
+    GITHUB_EVENT_NAME="${EMULATION_EVENT:-push}" GITHUB_WORKFLOW="${workflow%.yml}" GITHUB_JOB="$job" GITHUB_ACTOR=emulated-runner \
+    GITHUB_WORKFLOW_REF="$repository/.github/workflows/$workflow@refs/heads/main" \
+    GITHUB_WORKSPACE="$emu/work/$label" RUNNER_TEMP="$emu/runner-temp-$label" RUNNER_TOOL_CACHE="$emu/toolcache" \
+    RUNNER_OS=Linux RUNNER_ARCH=X64 RUNNER_NAME="emulated-$label" NUGET_PACKAGES="$emu/nuget" DOTNET_CLI_HOME="$emu/home" \
+    DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 SLIPWAY_LOCK_WAIT="${EMULATION_LOCK_WAIT:-}" \
+    EMULATION_ORIGIN="$emu/origin.git" EMULATION_ARTIFACTS="$emu/artifacts/$run" EMULATION_HOST_CACHE="$emu/host-cache/$key" \
+    EMULATION_DOTNET_DIR="$(dirname "$dotnet_path")" EMULATION_DOTNET_ROOT="$(dirname "$dotnet_path")" \
+    COSIGN_DOUBLE_STATE="$emu/cosign-signatures" SLIPWAY_COSIGN_DOUBLE_IDENTITY="$identity" SLIPWAY_COSIGN_DOUBLE_ISSUER="$issuer" \
+    bash "$root/.ci/runner-job.sh" "$emu/jobs/$label.sh" >"$emu/logs/$label.log" 2>&1
+}
+
+# Runs a job and fails the emulation, with the end of its log, when it fails; saves the compiled host for the clones after it.
+job() {
+  local label="$1" started=$SECONDS
+  say "job $label: $3 of $2 in a fresh clone as $user"
+  if ! run_job "$@"; then
+    tail -n 60 "$emu/logs/$label.log" >&2
+    fail "job $label ($2, $3) failed: the end of its log is above"
+  fi
+  save_host "$label" "$4"
+  say "job $label: green ($((SECONDS - started))s)"
+}
+
+# The emulated actions/cache save of .slipway/host (see README, "The GitHub-hosted-runner emulation").
+save_host() {
+  local key
+  key="$(host_key "$2")"
+  if [ ! -d "$emu/host-cache/$key" ] && [ -f "$emu/work/$1/.slipway/host/inputs.sha256" ]; then
+    as_runner cp -a "$emu/work/$1/.slipway/host" "$emu/host-cache/$key"
+  fi
+}
+
+release_field() { jq -r "$2" "$emu/artifacts/$1/staging-release/release.json"; }
+staging_digests() { # the images the running staging containers were created from, sorted
+  local id
+  for id in $(docker ps -q --filter label=com.docker.compose.project=slipway-staging); do
+    docker inspect --format '{{.Config.Image}}' "$id"
+  done | grep '@sha256:' | sort -u
+}
+release_images() { jq -r '.images[] | "\(.repository)@\(.digest)"' "$emu/artifacts/$1/staging-release/release.json" | sort -u; }
+export DOCKER_HOST="unix://$engine_socket"
+
+say "ci.yml job 'test' skipped: it is .ci/run's own test command (./build.sh --target Test --provision), which ran before"
+say "ci.yml's pull-request jobs (build, e2e-smoke, deploy-dev) and release.yml (prod, Helm) are not run here: see README"
+
+# ---------------------------------------------------------------- push 1: main at the commit under test
+sha1="$(origin_git rev-parse refs/heads/main)"
+run1=$((run_id + 1))
+job publish-1 ci.yml staging-publish "$sha1" "$run1"
+job sign-1 ci.yml staging-sign "$sha1" "$run1"
+job deploy-1 ci.yml deploy-staging "$sha1" "$run1"
+[ "$(staging_digests)" = "$(release_images "$run1")" ] ||
+  fail "staging does not run push 1's release.json: running $(staging_digests | tr '\n' ' '), release $(release_images "$run1" | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- push 2: a second commit on main
+origin_git update-ref refs/heads/main "$(origin_git -c user.name=Emulation -c user.email=emulation@slipway.invalid commit-tree "$sha1^{tree}" -p "$sha1" -m "emulated second push to main")"
+sha2="$(origin_git rev-parse refs/heads/main)"
+run2=$((run_id + 2))
+job publish-2 ci.yml staging-publish "$sha2" "$run2"
+job sign-2 ci.yml staging-sign "$sha2" "$run2"
+version1="$(release_field "$run1" .version)" version2="$(release_field "$run2" .version)"
+[ "$version1" != "$version2" ] || fail "the two pushes published the same version $version1"
+
+# Two runners deploy push 2 at once (a re-run beside the run, as concurrency groups do not span workflows).
+say "jobs deploy-2a and deploy-2b: deploy-staging of push 2 on two runners at once"
+run_job deploy-2a ci.yml deploy-staging "$sha2" "$run2" &
+pid_a=$!
+sleep 2
+run_job deploy-2b ci.yml deploy-staging "$sha2" "$run2" &
+pid_b=$!
+status_a=0 status_b=0
+wait "$pid_a" || status_a=$?
+wait "$pid_b" || status_b=$?
+for label in deploy-2a deploy-2b; do
+  if [ "$label" = deploy-2a ] && [ $status_a -ne 0 ] || [ "$label" = deploy-2b ] && [ $status_b -ne 0 ]; then
+    tail -n 60 "$emu/logs/$label.log" >&2
+    fail "job $label failed: the end of its log is above"
+  fi
+done
+say "jobs deploy-2a and deploy-2b: green"
+grep -il 'lock' "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" | xargs -r grep -ih 'wait' | head -n 3 | sed 's/^/  /'
+grep -qiE 'waiting for the lock|waits for the lock|lock .*held by' "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" ||
+  fail "neither concurrent deploy waited on the staging lock (logs: no 'waiting for the lock')"
+[ "$(staging_digests)" = "$(release_images "$run2")" ] ||
+  fail "staging does not run push 2's release.json after the concurrent deploys"
+
+# ---------------------------------------------------------------- a third runner reads History
+# Not a workflow job: the command a user runs on any runner, with the deploy job's variables (where staging is).
+run3=$((run_id + 3))
+{
+  grep '^job_env ' "$emu/jobs/deploy-1.sh"
+  printf 'step_uses %q %q\nstep_uses %q %q\nstep_run %q %q\n' "Check out" actions/checkout "Set up .NET" actions/setup-dotnet \
+    History "./build.sh --target History --env staging"
+} >"$emu/jobs/history.sh"
+job history - history "$sha2" "$run3"
+for version in "$version1" "$version2"; do
+  grep -qF "$version" "$emu/logs/history.log" || fail "History on a third runner does not show $version, deployed by another runner"
+done
+deploys="$(grep -cF "$version2" "$emu/logs/history.log" || true)"
+[ "$deploys" -ge 2 ] || fail "History shows $version2 $deploys time(s): both concurrent deploys must be recorded"
+sed -n '/::group::run: History/,/::endgroup::/p' "$emu/logs/history.log" | grep -v '^::' | head -n 12 | sed 's/^/  /'
+
+# ---------------------------------------------------------------- rollback.yml from a fourth runner
+run4=$((run_id + 4))
+EMULATION_EVENT=workflow_dispatch job rollback rollback.yml rollback "$sha2" "$run4" inputs.environment=staging inputs.version=
+[ "$(staging_digests)" = "$(release_images "$run1")" ] ||
+  fail "after rollback.yml, staging runs $(staging_digests | tr '\n' ' '), not push 1's release $(release_images "$run1" | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- published once, signed
+for run in "$run1" "$run2"; do
+  for image in $(release_images "$run"); do
+    repo="${image%@*}" digest="${image#*@}"
+    curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' \
+      "http://$registry/v2/${repo#"$registry"/}/manifests/$digest" || fail "the registry does not hold $image (release.json of run $run)"
+    as_runner env COSIGN_DOUBLE_STATE="$emu/cosign-signatures" "$emu/toolcache/cosign/cosign" verify \
+      --certificate-identity "$identity" --certificate-oidc-issuer "$issuer" "$image" >/dev/null 2>"$emu/verify.log" ||
+      { cat "$emu/verify.log" >&2; fail "$image is not signed for $identity"; }
+  done
+done
+for label in sign-1 deploy-1 sign-2 deploy-2a deploy-2b history rollback; do
+  if grep -qE '(^|[ /])docker (image )?push ' "$emu/logs/$label.log"; then fail "job $label pushed an image again: only Publish pushes"; fi
+done
+
+say "green: published once and signed (both pushes), staging deployed by digest, History shared by every runner, the concurrent deploys serialised on the lock, rollback.yml returned staging to $version1"
