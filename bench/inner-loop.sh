@@ -3,11 +3,12 @@
 #   first      ./build.sh --target DeployDev with no step records, SBOMs, release.json, dev ledger or dev stack
 #   unchanged  the same command again, nothing changed (every step skips, the deploy only probes)
 #   change     the same command after a one-line change in the api (a new endpoint line in samples/Api/Program.cs):
-#              uncommitted work has its own version, so Build, Sbom, Scan, Publish and the zero-downtime deploy all run
+#              uncommitted work has its own version, so Build, Sbom, Scan, Publish and the zero-downtime deploy run for
+#              the api; the worker's content is unchanged, so its image is tagged with the new version, not rebuilt
 #   bare       the yardstick: the same kind of one-line change built and deployed by hand, as a developer without Slipway
 #              would: dotnet publish + docker build of the api, then `docker-compose up -d` (recreates the api container,
 #              with downtime) and a wait until /health/ready answers 200 through the proxy; `up -d` + wait timed apart
-#   publish    Publish of two new images (api and worker after another one-line change, built first) beside `docker push`
+#   publish    Publish of two new images (after a one-line change in the api and a comment line in the worker, built first) beside `docker push`
 #              of the same two images' layers to a repository of their own; the order alternates between rounds, so
 #              neither always finds the other's layers in the registry
 # The deploy step alone is the DeployDev target's time in the change run's summary, against the bare `up -d` + wait.
@@ -23,14 +24,15 @@ rounds="${1:-3}"
 export DOCKER_HOST="${DOCKER_HOST:-unix://$root/.slipway/docker.sock}"
 log="$(mktemp -d /tmp/slipway-bench-inner-loop.XXXXXX)"
 program=samples/Api/Program.cs
+worker_program=samples/Worker/Program.cs
 registry=127.0.0.1:5000
 bare_port=18480
 bare="docker-compose -p slipway-bench-bare -f compose/stack.yml"
 export POSTGRES_PASSWORD=bench-only PROXY_PORT=$bare_port PROXY_STATS_PORT=0
 
-git diff --quiet -- "$program" || { echo "$program has uncommitted changes: commit or stash them first" >&2; exit 2; }
+git diff --quiet -- "$program" "$worker_program" || { echo "$program or $worker_program has uncommitted changes: commit or stash them first" >&2; exit 2; }
 cleanup() {
-  git checkout -q -- "$program"
+  git checkout -q -- "$program" "$worker_program"
   API_IMAGE=none WORKER_IMAGE=none PROXY_CONFIG=/dev/null $bare --profile migrate down -v -t 5 >/dev/null 2>&1 || true
   docker images -q 'slipway-bench-bare/api' | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
@@ -49,24 +51,9 @@ open(path, "w").write(text.replace(anchor, f'    app.MapGet("/bench-nonce", () =
 EOF
 }
 
-dev_reset() {
-  rm -rf .slipway/build-state artifacts/sbom artifacts/publish artifacts/release.json .slipway/state/dev
-  local label=com.docker.compose.project=slipway-dev
-  docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null
-  docker rm -f slipway-dev-slipway-lock >/dev/null 2>&1 || true
-  docker volume ls -q --filter "label=$label" | xargs -r docker volume rm >/dev/null
-  docker volume rm slipway-dev-slipway-state >/dev/null 2>&1 || true
-  docker network ls -q --filter "label=$label" | xargs -r docker network rm >/dev/null
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
-now() { date +%s.%N; }
-since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
-timed() {
-  local name=$1 s; shift
-  s=$(now)
-  if ! "$@" >"$log/$name.log" 2>&1; then echo "$name failed: see $log/$name.log" >&2; exit 1; fi
-  since "$s"
-}
 # A target's time from the summary table of a run's log, in seconds ("2m2s", "45.6s", "528ms").
 target_time() {
   python3 - "$1" "$2" <<'EOF'
@@ -110,15 +97,12 @@ push_yardstick() {
     xargs -P 2 -I{} docker push -q {} >/dev/null
 }
 
-median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f'{statistics.median(v):.1f} s (min {min(v):.1f}, max {max(v):.1f})')" "$@"; }
-ratio() { python3 -c "import statistics,sys; n=int(sys.argv[1]); v=[float(x) for x in sys.argv[2:]]; print(f'{statistics.median(v[:n])/statistics.median(v[n:]):.3f}')" "$@"; }
-
 ./build.sh --target Restore --verbosity quiet >/dev/null   # the host is built before any timed run
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), dotnet $(dotnet --version), $(date -u '+%F %H:%M') UTC"
+echo "== machine: $(machine)"
 echo "== uptime before: $(uptime)"
 first=(); again=(); change=(); change_deploy=(); change_publish=(); bare_total=(); bare_up=(); publish=(); publish_target=(); push=()
 for i in $(seq "$rounds"); do
-  git checkout -q -- "$program"
+  git checkout -q -- "$program" "$worker_program"
   if [ "$i" != 1 ] || [ "${KEEP_FIRST:-0}" != 1 ]; then
     dev_reset
     first+=("$(timed "first-$i" ./build.sh --target DeployDev)")
@@ -147,6 +131,7 @@ for i in $(seq "$rounds"); do
 
   # Publish of two new images against docker push of the same two images, in alternating order.
   change_api "publish-$i-$RANDOM"
+  printf '// bench: publish-%s-%s\n' "$i" "$RANDOM" >>"$worker_program"   # the worker is a new image too
   timed "build-$i" ./build.sh --target Scan >/dev/null   # Build, Sbom and Scan of the two new images, not timed
   grep -oE 'Release [^ ]+' "$log/build-$i.log" | head -1 | cut -d' ' -f2 | tr '+' '-' >"$log/version-$i.txt"
   if [ $((i % 2)) = 1 ]; then
@@ -158,7 +143,7 @@ for i in $(seq "$rounds"); do
   fi
   publish_target+=("$(target_time "$log/publish-$i.log" Publish)")
 done
-git checkout -q -- "$program"
+git checkout -q -- "$program" "$worker_program"
 
 if [ "${#first[@]}" -gt 0 ]; then
   echo "first DeployDev:                 $(median "${first[@]}")   [${first[*]}]"

@@ -101,12 +101,14 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         // The skip decision needs the engine (the base image's ID); a dry run shows the full build instead.
         var tags = ImageTags(service);
         var inputs = string.Empty;
+        var contentHash = string.Empty;
         if (!ctx.IsDryRun)
         {
             var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
             var baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
             var baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
                 ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
+            contentHash = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId]);
             inputs = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId, .. arguments.Select(a => $"{a.Key}={a.Value}")]);
 
             var previous = StepRecord.Read<BuildState>(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), ctx.Warning);
@@ -115,6 +117,8 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             {
                 ctx.Skip($"unchanged since the last build ({previous.ImageId[..19]})");
             }
+
+            await ReuseUnchangedImageAsync(service, ctx, previous, contentHash, inputs);
         }
 
         await ctx.DoAsync($"empty {output}", () =>
@@ -140,8 +144,32 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
             await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
-                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id), ctx.Warning));
+                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id, contentHash, identity.Version), ctx.Warning));
         }
+    }
+
+    /// <summary>
+    /// A service whose content (project, Dockerfile, base image) is what its last build read, under a new version (another
+    /// service changed, or the commit moved): its image is tagged with the new version instead of rebuilt, so its digest,
+    /// SBOM and scan stay those already made and the deploy leaves its containers alone. Its labels and APP_VERSION keep
+    /// the version it was built as, which the skip reason names. Returns only when the image must be built.
+    /// </summary>
+    private async Task ReuseUnchangedImageAsync(Service service, TargetContext ctx, BuildState? previous, string content, string inputs)
+    {
+        if (previous is not { Content: { } built, BuiltAs: { } builtAs } || built != content
+            || DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(previous.ImageId, Engine))) is not { } image || image.Id != previous.ImageId)
+        {
+            return;
+        }
+
+        foreach (var tag in ImageTags(service))
+        {
+            await ctx.RunAsync(DockerCli.Tag(image.Id, tag, Engine));
+        }
+
+        await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
+            StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), previous with { Inputs = inputs }, ctx.Warning));
+        ctx.Skip($"content unchanged since its build as {builtAs} ({image.Id[..19]}): tagged {VersionTag}, not rebuilt");
     }
 
     private async Task LoginAsync(TargetContext ctx)
@@ -235,4 +263,8 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
 }
 
 /// <summary>What the last successful build of a service read and produced.</summary>
-internal sealed record BuildState(string Inputs, string ImageId);
+/// <param name="Inputs">Everything the build read, the version stamped into the image included.</param>
+/// <param name="ImageId">The image it made.</param>
+/// <param name="Content">What the build read besides the version (project, Dockerfile, base image); null in records of older Slipways.</param>
+/// <param name="BuiltAs">The version the image was built as (its labels); null in records of older Slipways.</param>
+internal sealed record BuildState(string Inputs, string ImageId, string? Content = null, string? BuiltAs = null);

@@ -87,7 +87,7 @@ public interface ISupplyChain : IBuildImages
             // An SBOM describes an image (by its ID) and a project, as one cdxgen saw them: the same three make the same SBOM.
             var built = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(ImageTags(service)[0], Engine)))
                 ?? throw new InvalidOperationException($"{ImageTags(service)[0]} is not on the Docker engine: run Build first.");
-            var cdxgen = (await ctx.QueryAsync(CdxgenCli.Version())).StandardOutput.Trim();
+            var cdxgen = await RunState(() => new SupplyChainState()).CdxgenVersionAsync(ctx);
             made = new SbomRecord(built.Id, ProjectInputs.Hash(RootDirectory, project, []), cdxgen, string.Empty, string.Empty);
             var previous = StepRecord.Read<SbomRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
             if (previous is not null && previous == made with { ImageSbom = previous.ImageSbom, ProjectSbom = previous.ProjectSbom }
@@ -273,5 +273,19 @@ internal sealed record ScanRecord(string Inputs, string Scanners, string Day);
 /// <summary>The supply chain's state for one run: the gate, made once the first target that needs it runs.</summary>
 internal sealed class SupplyChainState
 {
+    private readonly Lock _lock = new();
+    private Task<string>? _cdxgenVersion;
+
     public CosignGate? Gate { get; set; }
+
+    /// <summary><c>cdxgen --version</c>, asked once per run however many services' SBOMs need it (a Node start costs seconds).</summary>
+    public Task<string> CdxgenVersionAsync(TargetContext ctx)
+    {
+        lock (_lock)
+        {
+            return _cdxgenVersion ??= Query(ctx);
+        }
+
+        static async Task<string> Query(TargetContext ctx) => (await ctx.QueryAsync(CdxgenCli.Version())).StandardOutput.Trim();
+    }
 }

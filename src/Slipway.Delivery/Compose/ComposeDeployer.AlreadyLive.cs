@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Slipway.Processes;
+using Slipway.Tools.Compose;
 using Slipway.Tools.Docker;
 
 namespace Slipway.Delivery.Compose;
@@ -39,11 +40,14 @@ public sealed partial class ComposeDeployer
             return null;
         }
 
-        var project = ProjectFor(release);
+        // One listing and one inspect for the whole project, not two commands per service: this is the path of every
+        // unchanged deploy, and each Compose command costs a CLI start.
+        var listed = DockerContainerIds.Parse((await _session.QueryAsync(ComposeCli.ContainerIds(ProjectFor(release)))).StandardOutput);
+        var byService = (listed.Count == 0 ? [] : await InspectAsync(listed)).ToLookup(c => c.ComposeService, StringComparer.Ordinal);
         foreach (var (service, replicas, image) in _deployment.Services.Select(s => (s.Name, (int?)s.Replicas, release.Images.GetValueOrDefault(s.Name)))
             .Concat(_deployment.DataServices.Append(_deployment.ProxyService).Select(s => (s, (int?)null, (string?)null))))
         {
-            var running = await ContainersAsync(project, service);
+            var running = byService[service].ToList();
             var asDeployed = running.Count > 0 && (replicas is null || running.Count == replicas) && running.All(c => c.IsReady && (image is null || c.Image == image));
             if (!asDeployed)
             {

@@ -86,6 +86,7 @@ internal sealed class FakeComposeStack
         ArgumentNullException.ThrowIfNull(session);
         session
             .On(@"^docker compose .* ps --all --quiet (?<service>\S+)$", (_, m) => Ok(string.Concat(Of(m.Groups["service"].Value).Select(c => c.Id + "\n"))))
+            .On(@"^docker compose .* ps --all --quiet$", (_, _) => Ok(string.Concat(_containers.Where(c => !c.Removed).Select(c => c.Id + "\n"))))
             .On(@"^docker container inspect ", (i, _) => Inspect(Tokens(i).Skip(2)))
             .On(@"^docker compose .* up ", (i, _) => Up(i))
             .On(@"^docker compose .* run --rm migrate$", (_, _) => MigrationExitCode == 0

@@ -197,9 +197,20 @@ public sealed class IncrementalStepsTests : IDisposable
         Assert.Single(edited.CommandLines, c => c.Contains("dotnet publish samples/Api/Api.csproj", StringComparison.Ordinal));
         Assert.Equal(1, Count(edited, "dotnet publish"));
 
-        // The same edit uncommitted is a new version, stamped into every image's labels: both services build again.
+        // The same edit uncommitted is a new version, but no service's content changed since its build: each image is
+        // tagged with the new version (by its ID), not rebuilt, and the skip says which version its labels carry.
         Changes = " M samples/Api/Program.cs\0";
-        Assert.Equal(2, Count((await RunAsync("Build")).Runner, "docker build"));
+        var (retagged, retagging) = await RunAsync("Build");
+        Assert.Equal(0, Count(retagging, "docker build") + Count(retagging, "dotnet publish"));
+        Assert.Single(retagging.CommandLines, c => c.StartsWith($"docker tag {ImageId} 127.0.0.1:5000/slipway/worker:0.0.0-main.42.dirty-", StringComparison.Ordinal));
+        Assert.Matches(@"\[worker\] skipped: content unchanged since its build as 0\.0\.0-main\.42\+aaaaaaa \(sha256:4f1c9d3e7a2b\): tagged 0\.0\.0-main\.42\.dirty-", retagged.Out);
+
+        // A change of the api under that version rebuilds the api alone: the worker's image, digest and SBOM stay.
+        _workspace.Write("samples/Api/Program.cs", "return 2;\n");
+        Changes = " M samples/Api/Program.cs\0";
+        var (_, oneService) = await RunAsync("Build");
+        Assert.Single(oneService.CommandLines, c => c.Contains("docker build", StringComparison.Ordinal) && c.Contains("slipway/api:", StringComparison.Ordinal));
+        Assert.Equal(1, Count(oneService, "docker build"));
         Assert.Equal(0, Count((await RunAsync("Build")).Runner, "docker build"));
     }
 
