@@ -3,7 +3,8 @@
 # stories (and any more named by FILTER) RUNS times in a row while two bounded CPU burners keep both cores busy, and
 # prints each run's result and the proxy-log figures the stories report (first 5xx → decision, decision → last request
 # routed to the bad release). The engine must be up (./build.sh --target Provision); the clone uses this checkout's
-# .slipway/docker.sock and .slipway/tools. Bounded: each burner ends after BURN seconds at most and is killed by its pid
+# .slipway/docker.sock and .slipway/tools. Bounded: each burner ends after BURN seconds at most (default 2700: a run of
+# the three stories takes 25-35 min on a busy machine, and the burners must last the whole run) and is killed by its pid
 # when its run ends; the clone is removed.
 # LOGS=DIR keeps each run's full test log there, and the logs of the run's proxy, api and postgres containers, taken
 # every 20 s while the run lasts (the stories tear their stacks down, so a failure's proxy log is otherwise gone).
@@ -12,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-3}"
 filter="${FILTER:-FullyQualifiedName~ComposeDeployTests|FullyQualifiedName~ComposeCanaryTests}"
-burn="${BURN:-900}"
+burn="${BURN:-2700}"
 clone="$(mktemp -d /tmp/slipway-stories.XXXXXX)"
 logs="${LOGS:-}"
 burners=()
