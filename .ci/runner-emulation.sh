@@ -41,7 +41,10 @@ cleanup() {
     DOCKER_HOST="unix://$engine_socket" docker rm -f "$c" >/dev/null 2>&1
   done
   rm -f "/etc/sudoers.d/$user"
-  userdel "$user" >/dev/null 2>&1
+  # What the jobs left running as the user (a build server despite MSBUILDDISABLENODEREUSE), by pid, then the user.
+  for pid in $(pgrep -u "$user" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+  sleep 1
+  userdel "$user" >/dev/null 2>&1 || echo "[runner-emulation] warning: could not remove the user $user (userdel $user)" >&2
   if [ -n "$made_socket_link" ]; then rm -f /var/run/docker.sock; fi
   if [ -n "$installed_sudo" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1; fi
   rm -rf "$emu"
@@ -153,7 +156,7 @@ run_job() {
     GITHUB_WORKFLOW_REF="$repository/.github/workflows/$workflow@refs/heads/main" \
     GITHUB_WORKSPACE="$emu/work/$label" RUNNER_TEMP="$emu/runner-temp-$label" RUNNER_TOOL_CACHE="$emu/toolcache" \
     RUNNER_OS=Linux RUNNER_ARCH=X64 RUNNER_NAME="emulated-$label" NUGET_PACKAGES="$emu/nuget" DOTNET_CLI_HOME="$emu/home" \
-    DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 SLIPWAY_LOCK_WAIT="${EMULATION_LOCK_WAIT:-}" \
+    DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER=1 \
     EMULATION_ORIGIN="$emu/origin.git" EMULATION_ARTIFACTS="$emu/artifacts/$run" EMULATION_HOST_CACHE="$emu/host-cache/$key" \
     EMULATION_DOTNET_DIR="$(dirname "$dotnet_path")" EMULATION_DOTNET_ROOT="$(dirname "$dotnet_path")" \
     COSIGN_DOUBLE_STATE="$emu/cosign-signatures" SLIPWAY_COSIGN_DOUBLE_IDENTITY="$identity" SLIPWAY_COSIGN_DOUBLE_ISSUER="$issuer" \
