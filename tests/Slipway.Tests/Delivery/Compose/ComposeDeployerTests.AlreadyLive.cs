@@ -25,6 +25,11 @@ public sealed partial class ComposeDeployerTests
 
         var outcome = await Deployer().DeployAsync(Live, "dev@laptop");
 
+        // The check is one listing of the project and one inspect, whatever the number of services: each command is a CLI start.
+        var asked = _session.Invocations.Select(i => i.ToString()).ToList();
+        Assert.Single(asked, c => c.Contains(" ps ", StringComparison.Ordinal));
+        Assert.Single(asked, c => c.Contains("container inspect", StringComparison.Ordinal));
+
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
         Assert.Equal($"1.1.0 (rev {Live.Revision!.Id}) is already live on test: nothing to deploy; every service healthy, probes passed.", outcome.Summary);
         Assert.Equal(["probes"], Effects());

@@ -222,6 +222,7 @@ public sealed class IncrementalStepsTests : IDisposable
 
         var (second, again) = await RunAsync("Sbom");
         Assert.Equal(0, Count(again, "cdxgen -t"));
+        Assert.Equal(1, Count(again, "cdxgen --version"));   // once per run, not per service: each costs a Node start
         Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the SBOMs made for image sha256:4f1c9d3e7a2b are reused: image, project and cdxgen \(12\.8\.4\) unchanged", second.Out);
 
         Image = OtherImageId;
