@@ -149,14 +149,17 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
     }
 
     /// <summary>
-    /// A service whose content (project, Dockerfile, base image) is what its last build read, under a new version (another
-    /// service changed, or the commit moved): its image is tagged with the new version instead of rebuilt, so its digest,
-    /// SBOM and scan stay those already made and the deploy leaves its containers alone. Its labels and APP_VERSION keep
-    /// the version it was built as, which the skip reason names. Returns only when the image must be built.
+    /// Uncommitted work (a version of its own, <c>…dirty-&lt;fingerprint&gt;</c>) where a service's content (project,
+    /// Dockerfile, base image) is what its last build read: another service changed. Its image is tagged with the new
+    /// version instead of rebuilt, so its digest, SBOM and scan stay those already made and the deploy leaves its
+    /// containers alone; its labels and APP_VERSION keep the version it was built as, which the skip reason names. A
+    /// version someone names (--version, a tag) or a commit's own is always built, so its images say that version.
+    /// Returns only when the image must be built.
     /// </summary>
     private async Task ReuseUnchangedImageAsync(Service service, TargetContext ctx, BuildState? previous, string content, string inputs)
     {
-        if (previous is not { Content: { } built, BuiltAs: { } builtAs } || built != content
+        if (!string.IsNullOrWhiteSpace(Version) || ReleaseIdentity.Uncommitted is null
+            || previous is not { Content: { } built, BuiltAs: { } builtAs } || built != content
             || DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(previous.ImageId, Engine))) is not { } image || image.Id != previous.ImageId)
         {
             return;
