@@ -6,7 +6,7 @@
 #   no docker-compose on PATH); helm and kubectl on PATH; cosign on PATH once cosign-installer ran.
 # Each job of the committed workflows, read by .ci/WorkflowJobs (YamlDotNet), runs its steps in order in its own fresh
 # clone, as that user, with the GITHUB_* variables and real $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_STEP_SUMMARY files
-# (.ci/runner-job.sh). Only release.json passes between jobs (upload/download-artifact are copies).
+# (.ci/runner-job.sh). Only what the workflow uploads passes between jobs (release.json, the SBOMs; upload/download-artifact are copies).
 # Then it asserts: images published once, signed, staging deployed, a second runner's History shows the first's
 # deploys, two runners deploying at once serialise, and rollback.yml from another clone returns staging to the
 # previous revision. Everything it made (user, sudoers file, socket link, sudo package, stack) is removed at the end.

@@ -64,14 +64,21 @@ step_uses() {
     actions/setup-dotnet) export PATH="$EMULATION_DOTNET_DIR:$PATH" DOTNET_ROOT="$EMULATION_DOTNET_ROOT" ;;
     sigstore/cosign-installer) export PATH="$RUNNER_TOOL_CACHE/cosign:$PATH" ;;
     actions/upload-artifact)
-      [ -f "$GITHUB_WORKSPACE/$path" ] || { echo "::error::upload-artifact: no file $path (if-no-files-found: error)"; exit 1; }
+      # upload-artifact roots one file at its folder and a directory at itself: the artifact holds the file, or the
+      # directory's contents.
       mkdir -p "$EMULATION_ARTIFACTS/$artifact"
-      cp "$GITHUB_WORKSPACE/$path" "$EMULATION_ARTIFACTS/$artifact/"
+      if [ -f "$GITHUB_WORKSPACE/$path" ]; then
+        cp "$GITHUB_WORKSPACE/$path" "$EMULATION_ARTIFACTS/$artifact/"
+      elif [ -d "$GITHUB_WORKSPACE/$path" ] && [ -n "$(ls -A "$GITHUB_WORKSPACE/$path")" ]; then
+        cp -a "$GITHUB_WORKSPACE/$path/." "$EMULATION_ARTIFACTS/$artifact/"
+      else
+        echo "::error::upload-artifact: nothing at $path (if-no-files-found: error)"; exit 1
+      fi
       ;;
     actions/download-artifact)
       [ -d "$EMULATION_ARTIFACTS/$artifact" ] || { echo "::error::download-artifact: no artifact '$artifact' in this run"; exit 1; }
       mkdir -p "$GITHUB_WORKSPACE/$path"
-      cp "$EMULATION_ARTIFACTS/$artifact/"* "$GITHUB_WORKSPACE/$path/"
+      cp -a "$EMULATION_ARTIFACTS/$artifact/." "$GITHUB_WORKSPACE/$path/"
       ;;
     *) echo "::error::the emulation does not know the action $action"; exit 1 ;;
   esac

@@ -33,6 +33,7 @@ public interface ISupplyChain : IBuildImages
         .DependsOn(Build)
         .After<IMachine>(x => x.Provision)
         .UsesEnvironment(this, EnvironmentUse.PerService)
+        .Produces(ReleaseArtifacts.SbomDirectory)
         .Executes(ResolveVersionAsync)
         .Executes(ctx => ctx.DoAsync($"create {ReleaseArtifacts.SbomDirectory}", () => Directory.CreateDirectory(ctx.PathOf(ReleaseArtifacts.SbomDirectory))))
         .ForEach(() => SelectedServices, SbomOfServiceAsync, service => service.Name);
@@ -49,7 +50,7 @@ public interface ISupplyChain : IBuildImages
         .Describe($"Sign every image of {ReleaseFile} by digest with cosign and attest its SBOM (CycloneDX); images already signed for the policy are left as they are")
         .After(Publish)
         .UsesEnvironment(this)
-        .Consumes(ReleaseFile)
+        .Consumes(ReleaseFile, ReleaseArtifacts.SbomDirectory)
         .Executes(ctx => Cosign.DetectAsync(ctx))
         .ForEach(() => Services, SignImageAsync, service => service.Name);
 

@@ -163,7 +163,7 @@ public static class WorkflowGenerator
                 steps.Add(new WorkflowStep($"Download {path.Path}")
                 {
                     Uses = PinnedActions.DownloadArtifact,
-                    With = [new("name", ArtifactName(environment.Name, path.Path)), new("path", Path.GetDirectoryName(path.Path)!.Replace('\\', '/'))],
+                    With = [new("name", ArtifactName(environment.Name, path.Path)), new("path", DownloadPath(path.Path))],
                 });
             }
 
@@ -397,6 +397,14 @@ public static class WorkflowGenerator
 
         return result;
     }
+
+    /// <summary>
+    /// Where download-artifact unpacks: upload-artifact roots a single file at its folder and a directory at itself, so a
+    /// file (a path with an extension, like artifacts/release.json) goes back to its folder and a directory (artifacts/sbom)
+    /// to its own path.
+    /// </summary>
+    private static string DownloadPath(string path) =>
+        Path.HasExtension(path) ? Path.GetDirectoryName(path)!.Replace('\\', '/') : path;
 
     private static string ArtifactName(string environment, string path) => $"{environment}-{Path.GetFileNameWithoutExtension(path)}";
 

@@ -148,7 +148,7 @@ public sealed partial class WorkflowGeneratorTests
     public void Release_json_travels_from_the_publishing_job_to_the_jobs_that_read_it()
     {
         var release = Parse("release.yml");
-        var upload = Steps(Job(release, "publish")).Single(s => Text(s, "uses")?.StartsWith("actions/upload-artifact@", StringComparison.Ordinal) == true);
+        var upload = Steps(Job(release, "publish")).Single(s => Text(s, "uses")?.StartsWith("actions/upload-artifact@", StringComparison.Ordinal) == true && Text(s, "with", "name") == "prod-release");
         Assert.Equal("prod-release", Text(upload, "with", "name"));
         Assert.Equal("artifacts/release.json", Text(upload, "with", "path"));
         Assert.Equal("error", Text(upload, "with", "if-no-files-found"));
@@ -156,15 +156,38 @@ public sealed partial class WorkflowGeneratorTests
         foreach (var id in new[] { "sign", "deploy-prod" })
         {
             var steps = Steps(Job(release, id));
-            var download = steps.FindIndex(s => Text(s, "uses")?.StartsWith("actions/download-artifact@", StringComparison.Ordinal) == true);
+            var download = steps.FindIndex(s => Text(s, "uses")?.StartsWith("actions/download-artifact@", StringComparison.Ordinal) == true && Text(s, "with", "name") == "prod-release");
             var run = steps.FindIndex(s => Text(s, "run") is not null && Text(s, "run")!.StartsWith("./build.sh", StringComparison.Ordinal));
             Assert.True(download >= 0 && download < run, $"{id} downloads release.json before it runs");
-            Assert.Equal("prod-release", Text(steps[download], "with", "name"));
             Assert.Equal("artifacts", Text(steps[download], "with", "path"));
         }
 
         // DeployDev publishes its own release on the runner: nothing to download.
         Assert.DoesNotContain(Steps(Job(Parse("ci.yml"), "deploy-dev")), s => Text(s, "uses")?.Contains("artifact", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void The_SBOMs_travel_from_the_publishing_job_to_the_signing_job_that_attests_them()
+    {
+        // Sign attests each image's SBOM (cosign attest --predicate artifacts/sbom/<service>.image.cdx.json): a signing job
+        // on a fresh runner has only what it downloads, so the directory the publishing job's Sbom wrote must travel too.
+        // The committed workflows (generated from ISupplyChain's own declarations; WorkflowDriftTests keep them current).
+        foreach (var (file, environment, publish, sign) in new[] { ("ci.yml", "staging", "staging-publish", "staging-sign"), ("release.yml", "prod", "publish", "sign") })
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, ".github", "workflows", file))));
+            var workflow = (YamlMappingNode)stream.Documents[0].RootNode;
+            var upload = Steps(Job(workflow, publish)).Single(s => Text(s, "uses")?.StartsWith("actions/upload-artifact@", StringComparison.Ordinal) == true && Text(s, "with", "name") == $"{environment}-sbom");
+            Assert.Equal("artifacts/sbom", Text(upload, "with", "path"));
+
+            var steps = Steps(Job(workflow, sign));
+            var download = steps.FindIndex(s => Text(s, "uses")?.StartsWith("actions/download-artifact@", StringComparison.Ordinal) == true && Text(s, "with", "name") == $"{environment}-sbom");
+            var run = steps.FindIndex(s => Text(s, "run") is not null && Text(s, "run")!.StartsWith("./build.sh", StringComparison.Ordinal));
+            Assert.True(download >= 0 && download < run, $"{file}: {sign} downloads the SBOMs before it runs");
+
+            // upload-artifact roots a directory at itself, so it goes back to its own path, not its parent.
+            Assert.Equal("artifacts/sbom", Text(steps[download], "with", "path"));
+        }
     }
 
     [Fact]
