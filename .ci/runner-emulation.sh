@@ -46,7 +46,8 @@ cleanup() {
   sleep 1
   userdel "$user" >/dev/null 2>&1 || echo "[runner-emulation] warning: could not remove the user $user (userdel $user)" >&2
   if [ -n "$made_socket_link" ]; then rm -f /var/run/docker.sock; fi
-  if [ -n "$installed_sudo" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1; fi
+  # SUDO_FORCE_REMOVE: the package refuses its removal when root has no password, as on this machine.
+  if [ -n "$installed_sudo" ]; then SUDO_FORCE_REMOVE=yes DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1 || echo "[runner-emulation] warning: could not remove the sudo package it installed" >&2; fi
   rm -rf "$emu"
   exit $status
 }
