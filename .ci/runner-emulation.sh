@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# GitHub-hosted-runner emulation (issue 16, point 6), run by .ci/run after the tests, as root, with the engine and the
-# tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
+# GitHub-hosted-runner emulation (issue 16, point 6), meant to run from .ci/run after the tests (not called there until
+# a full run is seen green), as root, with the engine and the tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
 #   a non-root user with passwordless sudo, in the docker group; an engine on /var/run/docker.sock (a link to the
 #   engine .ci/run started, when nothing is there); the Compose v2 plugin only (~/.docker/cli-plugins/docker-compose,
 #   no docker-compose on PATH); helm and kubectl on PATH; cosign on PATH once cosign-installer ran.
@@ -46,7 +46,8 @@ cleanup() {
   sleep 1
   userdel "$user" >/dev/null 2>&1 || echo "[runner-emulation] warning: could not remove the user $user (userdel $user)" >&2
   if [ -n "$made_socket_link" ]; then rm -f /var/run/docker.sock; fi
-  if [ -n "$installed_sudo" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1; fi
+  # SUDO_FORCE_REMOVE: the package refuses its removal when root has no password, as on this machine.
+  if [ -n "$installed_sudo" ]; then SUDO_FORCE_REMOVE=yes DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sudo >/dev/null 2>&1 || echo "[runner-emulation] warning: could not remove the sudo package it installed" >&2; fi
   rm -rf "$emu"
   exit $status
 }
@@ -121,6 +122,8 @@ table=(
   "vars.STAGING_DOCKER_HOST=unix:///var/run/docker.sock"
   "vars.TF_STATE_BUCKET=slipway-tfstate" "vars.TF_STATE_REGION=eu-west-1"
   "secrets.STAGING_POSTGRES_PASSWORD=emulated-staging-postgres-7c1e"
+  # The local registry asks for no login; staging's registry section requires both secrets set.
+  "secrets.REGISTRY_USERNAME=emulated-runner" "secrets.REGISTRY_PASSWORD=emulated-registry-password-2b9d"
 )
 run_id=1000
 # The machine's TLS trust settings (a proxy's authority for the npm and NuGet registries), as a runner image has its own.
