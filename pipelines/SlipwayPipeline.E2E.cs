@@ -34,9 +34,10 @@ public sealed partial class SlipwayPipeline
             new SmokeCheck("fresh build: GET /version", SingleRequestTimeout, async (_, cancellationToken) =>
             {
                 var reported = (await SmokeHttp.GetJsonAsync(http, "/version", HttpStatusCode.OK, cancellationToken)).GetProperty("version").GetString();
-                return reported == stack.Release.Version
-                    ? $"version {reported}"
-                    : throw new InvalidOperationException($"the api reports version {reported}, but Build made {stack.Release.Version}: the stack is not running the fresh images");
+                var expected = stack.ImageVersions.GetValueOrDefault("api", stack.Release.Version);
+                return reported == expected
+                    ? $"version {reported}{(expected == stack.Release.Version ? string.Empty : $" (its image, unchanged, is reused in {stack.Release.Version})")}"
+                    : throw new InvalidOperationException($"the api reports version {reported}, but Build made its image as {expected}: the stack is not running the fresh images");
             }),
             new SmokeCheck("seeded order: GET /orders/{id}", SingleRequestTimeout, async (_, cancellationToken) =>
             {

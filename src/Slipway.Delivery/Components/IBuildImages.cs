@@ -263,6 +263,15 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             : null;
 
     private static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";
+
+    /// <summary>
+    /// The version each selected service's image carries in its labels and APP_VERSION: the release's, or, for an image
+    /// Build reused because its content had not changed, the version it was built as.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string> BuiltVersions(TargetContext ctx) =>
+        SelectedServices.ToDictionary(service => service.Name, service =>
+            StepRecord.Read<BuildState>(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), ctx.Warning)?.BuiltAs ?? ReleaseIdentity.Version,
+            StringComparer.Ordinal);
 }
 
 /// <summary>What the last successful build of a service read and produced.</summary>

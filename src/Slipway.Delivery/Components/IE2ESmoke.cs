@@ -14,7 +14,15 @@ namespace Slipway.Delivery.Components;
 /// <param name="Http">A client whose base address is the proxy; in a dry run it has none, and checks are only named.</param>
 /// <param name="Release">The release Build made.</param>
 /// <param name="Environment">The environment whose images run.</param>
-public sealed record SmokeCheckContext(HttpClient Http, ReleaseIdentity Release, DeployEnvironment Environment);
+public sealed record SmokeCheckContext(HttpClient Http, ReleaseIdentity Release, DeployEnvironment Environment)
+{
+    /// <summary>
+    /// Per service, the version its image carries (labels, APP_VERSION): <see cref="ReleaseIdentity.Version"/>, or, for an
+    /// image Build reused because its content had not changed (uncommitted work in another service), the version it was
+    /// built as. A check that the stack runs the fresh images compares against this.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ImageVersions { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// E2ESmoke: the freshly built images as a throwaway Compose project under a unique name (the environment's stack plus
@@ -196,7 +204,7 @@ public interface IE2ESmoke : IBuildImages
             http.BaseAddress = new Uri($"http://{address}");
         }
 
-        var checks = SmokeChecks(new SmokeCheckContext(http, ReleaseIdentity, CurrentEnvironment)).ToList();
+        var checks = SmokeChecks(new SmokeCheckContext(http, ReleaseIdentity, CurrentEnvironment) { ImageVersions = BuiltVersions(ctx) }).ToList();
         var results = new List<SmokeCheckResult>();
         foreach (var check in checks)
         {
