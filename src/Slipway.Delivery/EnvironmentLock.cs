@@ -16,8 +16,15 @@ namespace Slipway.Delivery;
 /// </remarks>
 public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
 {
-    /// <summary>How often <see cref="AcquireAsync(ILockStore, LockHolder, TimeSpan, TimeProvider, Action{LockHolder}?, CancellationToken)"/> looks again: short enough not to add noticeable delay to a queued deploy.</summary>
+    /// <summary>
+    /// How soon <see cref="AcquireAsync(ILockStore, LockHolder, TimeSpan, TimeProvider, Action{LockHolder}?, CancellationToken)"/>
+    /// looks again at first; the interval doubles up to <see cref="MaxPollInterval"/>. A lock on a Docker host is one
+    /// printed <c>docker container create</c> per look: 200 ms throughout made a 15-minute wait thousands of them.
+    /// </summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest interval between two looks: a queued deploy starts at most this long after the lock is free.</summary>
+    private static readonly TimeSpan MaxPollInterval = TimeSpan.FromSeconds(3);
 
     private readonly CancellationTokenSource _renewal = new();
     private readonly Lock _gate = new();
@@ -93,6 +100,7 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero);
         var lease = holder.LeaseExpires is { } expires ? expires - holder.Acquired : LockHolder.DefaultLease;
         var started = time.GetTimestamp();
+        var interval = PollInterval;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -116,7 +124,8 @@ public sealed class EnvironmentLock : IDisposable, IAsyncDisposable
                 throw new EnvironmentLockedException(store.Location, existing!, isStale: false, now);
             }
 
-            await Task.Delay(remaining < PollInterval ? remaining : PollInterval, time, cancellationToken);
+            await Task.Delay(remaining < interval ? remaining : interval, time, cancellationToken);
+            interval = interval * 2 < MaxPollInterval ? interval * 2 : MaxPollInterval;
         }
     }
     /// <summary>As <see cref="IsStale(LockHolder, DateTimeOffset)"/>, now.</summary>

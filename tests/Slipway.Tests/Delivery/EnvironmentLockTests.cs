@@ -81,6 +81,23 @@ public sealed class EnvironmentLockTests
     }
 
     [Fact]
+    public async Task A_long_wait_looks_again_at_doubling_intervals_up_to_three_seconds()
+    {
+        var path = NewPath();
+        WriteLock(path, Other());
+        var time = new InstantDelays(frozen: true, at: Since.AddMinutes(7));
+
+        await Assert.ThrowsAsync<EnvironmentLockedException>(
+            () => EnvironmentLock.AcquireAsync(path, LockHolder.Current("1.2.0", time), TimeSpan.FromMinutes(15), time));
+
+        // A look at a lock on a Docker host is one printed docker container create: every 200 ms, a generated job's
+        // --lock-wait 15m was 4,500 of them; now 200 ms, 400 ms, ... then every 3 s (a queued deploy starts ≤ 3 s late).
+        Assert.Equal([200d, 400, 800, 1600, 3000, 3000], time.Delays.Take(6).Select(d => d.TotalMilliseconds));
+        Assert.All(time.Delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(3)));
+        Assert.InRange(time.Delays.Count, 300, 306);
+    }
+
+    [Fact]
     public async Task A_lock_without_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once_naming_its_owner()
     {
         var path = NewPath();
