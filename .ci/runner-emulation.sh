@@ -35,10 +35,12 @@ made_socket_link="" installed_sudo=""
 cleanup() {
   local status=$?
   set +e
-  say "cleanup: staging stack, user $user, sudoers file${made_socket_link:+, /var/run/docker.sock link}${installed_sudo:+, the sudo package}"
-  DOCKER_HOST="unix://$engine_socket" docker compose -p slipway-staging down --volumes --remove-orphans >/dev/null 2>&1
-  for c in $(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter label=com.docker.compose.project=slipway-staging); do
-    DOCKER_HOST="unix://$engine_socket" docker rm -f "$c" >/dev/null 2>&1
+  say "cleanup: staging and dev stacks, user $user, sudoers file${made_socket_link:+, /var/run/docker.sock link}${installed_sudo:+, the sudo package}"
+  for project in slipway-staging slipway-dev; do
+    DOCKER_HOST="unix://$engine_socket" docker compose -p "$project" down --volumes --remove-orphans >/dev/null 2>&1
+    for c in $(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project"); do
+      DOCKER_HOST="unix://$engine_socket" docker rm -f "$c" >/dev/null 2>&1
+    done
   done
   rm -f "/etc/sudoers.d/$user"
   # What the jobs left running as the user (a build server despite MSBUILDDISABLENODEREUSE), by pid, then the user.
@@ -154,9 +156,10 @@ run_job() {
     "${trust[@]}" HOME="$emu/home" USER="$user" PATH="$emu/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 \
     CI=true GITHUB_ACTIONS=true GITHUB_REPOSITORY="$repository" GITHUB_REPOSITORY_OWNER="${repository%%/*}" \
     GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com GITHUB_RUN_ID="$run" GITHUB_RUN_NUMBER="$run" \
-    GITHUB_RUN_ATTEMPT=1 GITHUB_SHA="$sha" GITHUB_REF=refs/heads/main GITHUB_REF_NAME=main GITHUB_REF_TYPE=branch \
+    GITHUB_RUN_ATTEMPT=1 GITHUB_SHA="$sha" GITHUB_REF="${EMULATION_REF:-refs/heads/main}" GITHUB_REF_NAME="${EMULATION_REF_NAME:-main}" \
+    GITHUB_REF_TYPE=branch GITHUB_HEAD_REF="${EMULATION_HEAD_REF:-}" GITHUB_BASE_REF="${EMULATION_BASE_REF:-}" \
     GITHUB_EVENT_NAME="${EMULATION_EVENT:-push}" GITHUB_WORKFLOW="${workflow%.yml}" GITHUB_JOB="$job" GITHUB_ACTOR=emulated-runner \
-    GITHUB_WORKFLOW_REF="$repository/.github/workflows/$workflow@refs/heads/main" \
+    GITHUB_WORKFLOW_REF="$repository/.github/workflows/$workflow@${EMULATION_REF:-refs/heads/main}" \
     GITHUB_WORKSPACE="$emu/work/$label" RUNNER_TEMP="$emu/runner-temp-$label" RUNNER_TOOL_CACHE="$emu/toolcache" \
     RUNNER_OS=Linux RUNNER_ARCH=X64 RUNNER_NAME="emulated-$label" NUGET_PACKAGES="$emu/nuget" DOTNET_CLI_HOME="$emu/home" \
     DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER=1 \
@@ -188,20 +191,41 @@ save_host() {
 }
 
 release_field() { jq -r "$2" "$emu/artifacts/$1/staging-release/release.json"; }
-staging_digests() { # the images the running staging containers were created from, sorted
+project_digests() { # the images the running containers of Compose project $1 were created from, sorted
   local id
-  for id in $(docker ps -q --filter label=com.docker.compose.project=slipway-staging); do
+  for id in $(docker ps -q --filter "label=com.docker.compose.project=$1"); do
     docker inspect --format '{{.Config.Image}}' "$id"
   done | grep '@sha256:' | sort -u
 }
+staging_digests() { project_digests slipway-staging; }
 release_images() { jq -r '.images[] | "\(.repository)@\(.digest)"' "$emu/artifacts/$1/staging-release/release.json" | sort -u; }
 export DOCKER_HOST="unix://$engine_socket"
 
 say "ci.yml job 'test' skipped: it is .ci/run's own test command (./build.sh --target Test --provision), which ran before"
-say "ci.yml's pull-request jobs (build, e2e-smoke, deploy-dev) and release.yml (prod, Helm) are not run here: see README"
+say "release.yml (prod, Helm) is not run here: see README"
+
+# ---------------------------------------------------------------- a pull request into main
+# ci.yml's pull-request jobs on the merge commit GitHub makes (refs/pull/7/merge, checked out detached): Build Sbom
+# Scan per service (the matrix), then E2ESmoke and DeployDev, which deploys dev to the runner's own engine.
+sha1="$(origin_git rev-parse refs/heads/main)"
+pr_sha="$(origin_git -c user.name=Emulation -c user.email=emulation@slipway.invalid commit-tree "$sha1^{tree}" -p "$sha1" -m "emulated merge of pull request 7 into main")"
+origin_git update-ref refs/pull/7/merge "$pr_sha"
+run0=$run_id
+pull_request() {
+  EMULATION_EVENT=pull_request EMULATION_REF=refs/pull/7/merge EMULATION_REF_NAME=7/merge EMULATION_HEAD_REF=emulated-feature \
+    EMULATION_BASE_REF=main job "$@"
+}
+pull_request pr-build-api ci.yml build "$pr_sha" "$run0" matrix.service=api
+pull_request pr-build-worker ci.yml build "$pr_sha" "$run0" matrix.service=worker
+pull_request pr-e2e-smoke ci.yml e2e-smoke "$pr_sha" "$run0"
+pull_request pr-deploy-dev ci.yml deploy-dev "$pr_sha" "$run0"
+dev_release="$emu/work/pr-deploy-dev/artifacts/release.json"
+[ -f "$dev_release" ] || fail "DeployDev left no artifacts/release.json in its workspace"
+[ "$(project_digests slipway-dev)" = "$(jq -r '.images[] | "\(.repository)@\(.digest)"' "$dev_release" | sort -u)" ] ||
+  fail "dev does not run the pull request's release: running $(project_digests slipway-dev | tr '\n' ' ')"
+grep -qE 'E2ESmoke +│ Succeeded' "$emu/logs/pr-e2e-smoke.log" || fail "the e2e-smoke job's summary has no succeeded E2ESmoke"
 
 # ---------------------------------------------------------------- push 1: main at the commit under test
-sha1="$(origin_git rev-parse refs/heads/main)"
 run1=$((run_id + 1))
 job publish-1 ci.yml staging-publish "$sha1" "$run1"
 job sign-1 ci.yml staging-sign "$sha1" "$run1"
@@ -235,9 +259,11 @@ for label in deploy-2a deploy-2b; do
   fi
 done
 say "jobs deploy-2a and deploy-2b: green"
-grep -il 'lock' "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" | xargs -r grep -ih 'wait' | head -n 3 | sed 's/^/  /'
-grep -qiE 'waiting for the lock|waits for the lock|lock .*held by' "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" ||
-  fail "neither concurrent deploy waited on the staging lock (logs: no 'waiting for the lock')"
+# DeliveryRun's message when --lock-wait queues a deploy behind a live holder.
+waited='staging is locked by another deploy: waiting up to'
+grep -hF "$waited" "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" | head -n 2 | sed 's/^/  /'
+[ "$(grep -lF "$waited" "$emu/logs/deploy-2a.log" "$emu/logs/deploy-2b.log" | wc -l)" -eq 1 ] ||
+  fail "exactly one of the concurrent deploys must wait on the staging lock for the other (logs: '$waited')"
 [ "$(staging_digests)" = "$(release_images "$run2")" ] ||
   fail "staging does not run push 2's release.json after the concurrent deploys"
 

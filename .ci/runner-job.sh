@@ -54,7 +54,13 @@ step_uses() {
     actions/checkout)
       # A fresh clone of the repository at the pushed commit (fetch-depth 0: the whole history).
       git clone --quiet "$EMULATION_ORIGIN" "$GITHUB_WORKSPACE"
-      git -C "$GITHUB_WORKSPACE" checkout --quiet -B "${GITHUB_REF_NAME:-main}" "$GITHUB_SHA"
+      # A pull request's merge commit is checked out detached, as actions/checkout does; a push checks out its branch.
+      if [ "${GITHUB_EVENT_NAME:-}" = pull_request ]; then
+        git -C "$GITHUB_WORKSPACE" fetch --quiet origin "+$GITHUB_REF:refs/remotes/pull/${GITHUB_REF#refs/pull/}"
+        git -C "$GITHUB_WORKSPACE" checkout --quiet --detach "$GITHUB_SHA"
+      else
+        git -C "$GITHUB_WORKSPACE" checkout --quiet -B "${GITHUB_REF_NAME:-main}" "$GITHUB_SHA"
+      fi
       if [ -n "${EMULATION_HOST_CACHE:-}" ] && [ -d "$EMULATION_HOST_CACHE" ]; then
         mkdir -p "$GITHUB_WORKSPACE/.slipway"
         cp -a "$EMULATION_HOST_CACHE" "$GITHUB_WORKSPACE/.slipway/host"
