@@ -33,6 +33,11 @@ public interface IVersioning : IPipeline
         var sha = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.HeadCommit(RootDirectory)));
         var tag = GitOutput.ExactTagOrNull(await ctx.QueryAsync(GitCli.ExactTag(RootDirectory)));
         var branch = GitOutput.FirstLine(await ctx.QueryAsync(GitCli.CurrentBranch(RootDirectory)));
+        if (Variables.GetValueOrDefault("GITHUB_ACTIONS") == "true" && ReleaseVersion.CiBranch(branch, Variables.GetValueOrDefault("GITHUB_REF")) is { } ciBranch)
+        {
+            branch = ciBranch;
+        }
+
         var height = GitOutput.CommitCount(await ctx.QueryAsync(GitCli.CommitCount(RootDirectory)));
         var committed = GitOutput.FirstLine(await ctx.QueryAsync(ToolInvocation.Of("git").WithArguments("log", "-1", "--format=%cI").WithWorkingDirectory(RootDirectory)));
         var origin = GitOutput.OriginUrlOrNull(await ctx.QueryAsync(GitCli.OriginUrl(RootDirectory)));

@@ -144,6 +144,30 @@ public static class ReleaseVersion
         part.Length > 0 && part.All(char.IsAsciiDigit) && (part.Length == 1 || part[0] != '0');
 
     /// <summary>
+    /// The branch a CI checkout names when git cannot: GitHub checks a pull request out detached at its merge commit
+    /// (<c>GITHUB_REF=refs/pull/7/merge</c> gives <c>pr-7</c>, so the version says which pull request it built), and a
+    /// push's ref is its branch (<c>refs/heads/main</c> gives <c>main</c>). <paramref name="gitBranch"/> wins when git
+    /// names one; null otherwise, or when <paramref name="githubRef"/> is neither form.
+    /// </summary>
+    /// <param name="gitBranch">What <see cref="GitCli.CurrentBranch"/> printed (<c>HEAD</c> when detached).</param>
+    /// <param name="githubRef"><c>GITHUB_REF</c> of a GitHub Actions run, or null outside one.</param>
+    public static string? CiBranch(string? gitBranch, string? githubRef)
+    {
+        if (!string.IsNullOrWhiteSpace(gitBranch) && gitBranch.Trim() != "HEAD")
+        {
+            return gitBranch.Trim();
+        }
+
+        var parts = (githubRef ?? string.Empty).Split('/');
+        return parts switch
+        {
+            ["refs", "pull", var number, "merge" or "head"] when number.Length is > 0 and <= 10 && number.All(char.IsAsciiDigit) => "pr-" + number,
+            ["refs", "heads", ..] when parts.Length > 2 => string.Join('/', parts[2..]),
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// The branch as one pre-release identifier: runs of other characters become one <c>-</c>
     /// (<c>feature/login_page</c> gives <c>feature-login-page</c>). An all-digit name gets a <c>branch-</c> prefix,
     /// because SemVer forbids leading zeros in numeric identifiers and a branch called <c>007</c> would break the version.

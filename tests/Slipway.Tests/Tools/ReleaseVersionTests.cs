@@ -16,6 +16,22 @@ public sealed class ReleaseVersionTests
         Assert.Equal(expected, ReleaseVersion.Compute(explicitVersion, "v9.9.9", "main", 10, Sha));
 
     [Theory]
+    [InlineData("HEAD", "refs/pull/7/merge", "pr-7")]
+    [InlineData("", "refs/pull/1234/head", "pr-1234")]
+    [InlineData("HEAD", "refs/heads/feature/login", "feature/login")]
+    [InlineData("main", "refs/pull/7/merge", "main")]
+    [InlineData("HEAD", "refs/tags/v1.2.3", null)]
+    [InlineData("HEAD", "refs/pull/x/merge", null)]
+    [InlineData("HEAD", "refs/pull/7/merge/../../x", null)]
+    [InlineData("HEAD", null, null)]
+    public void A_detached_CI_checkout_is_named_by_its_GitHub_ref(string gitBranch, string? githubRef, string? expected) =>
+        Assert.Equal(expected, ReleaseVersion.CiBranch(gitBranch, githubRef));
+
+    [Fact]
+    public void A_pull_request_build_says_which_pull_request_it_built() =>
+        Assert.Equal("0.0.0-pr-7.377+9f86d08", ReleaseVersion.Compute(null, null, ReleaseVersion.CiBranch("HEAD", "refs/pull/7/merge")!, 377, Sha));
+
+    [Theory]
     [InlineData("1.2")]
     [InlineData("01.2.3")]
     [InlineData("1.2.3-01")]
