@@ -28,6 +28,12 @@ cannot() { printf '[runner-emulation] cannot run: %s\n' "$*" >&2; exit 2; }
 if id "$user" >/dev/null 2>&1; then cannot "the user $user already exists (a run killed before its cleanup?): remove it (userdel -r $user) and /etc/sudoers.d/$user"; fi
 engine_socket="$root/.slipway/docker.sock"
 [ -S "$engine_socket" ] || cannot "no engine at $engine_socket: run it after ./build.sh --target Test --provision (.ci/run does)"
+# It deploys and at the end removes the Compose projects slipway-dev and slipway-staging: never someone else's.
+for project in slipway-dev slipway-staging; do
+  if [ -n "$(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project")" ]; then
+    cannot "the engine already runs the Compose project $project, which the emulation deploys and removes: remove it first or use another engine"
+  fi
+done
 
 emu="$(mktemp -d /tmp/slipway-runner-emulation.XXXXXX)"
 chmod 755 "$emu"
@@ -63,7 +69,7 @@ dotnet build .ci/WorkflowJobs --configuration Release --output "$emu/reader" --n
 
 if ! command -v sudo >/dev/null 2>&1; then
   say "installing sudo (hosted runners have it; removed at the end)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null || cannot "apt-get install sudo failed"
+  DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq sudo >"$emu/apt.log" 2>&1 || { cat "$emu/apt.log" >&2; cannot "apt-get install sudo failed"; }
   installed_sudo=yes
 fi
 socket_group="$(stat -L -c %G "$engine_socket")"
