@@ -30,8 +30,9 @@ engine_socket="$root/.slipway/docker.sock"
 [ -S "$engine_socket" ] || cannot "no engine at $engine_socket: run it after ./build.sh --target Test --provision (.ci/run does)"
 # It deploys and at the end removes the Compose projects slipway-dev and slipway-staging: never someone else's.
 for project in slipway-dev slipway-staging; do
-  if [ -n "$(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project")" ]; then
-    cannot "the engine already runs the Compose project $project, which the emulation deploys and removes: remove it first or use another engine"
+  if [ -n "$(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project")" ] ||
+    DOCKER_HOST="unix://$engine_socket" docker volume inspect "$project-slipway-state" >/dev/null 2>&1; then
+    cannot "the engine already has the Compose project $project or its state volume $project-slipway-state, which the emulation deploys and removes: remove them first or use another engine"
   fi
 done
 
@@ -41,12 +42,14 @@ made_socket_link="" installed_sudo=""
 cleanup() {
   local status=$?
   set +e
-  say "cleanup: staging and dev stacks, user $user, sudoers file${made_socket_link:+, /var/run/docker.sock link}${installed_sudo:+, the sudo package}"
+  say "cleanup: staging and dev stacks and state volumes, user $user, sudoers file${made_socket_link:+, /var/run/docker.sock link}${installed_sudo:+, the sudo package}"
   for project in slipway-staging slipway-dev; do
     DOCKER_HOST="unix://$engine_socket" docker compose -p "$project" down --volumes --remove-orphans >/dev/null 2>&1
-    for c in $(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project"); do
+    for c in $(DOCKER_HOST="unix://$engine_socket" docker ps -aq --filter "label=com.docker.compose.project=$project") "$project-slipway-lock"; do
       DOCKER_HOST="unix://$engine_socket" docker rm -f "$c" >/dev/null 2>&1
     done
+    # The ledger's volume (delivery.state on the Docker host) is not the project's: compose down leaves it.
+    DOCKER_HOST="unix://$engine_socket" docker volume rm -f "$project-slipway-state" >/dev/null 2>&1
   done
   rm -f "/etc/sudoers.d/$user"
   # What the jobs left running as the user (a build server despite MSBUILDDISABLENODEREUSE), by pid, then the user.
