@@ -166,7 +166,7 @@ run_job() {
     CI=true GITHUB_ACTIONS=true GITHUB_REPOSITORY="$repository" GITHUB_REPOSITORY_OWNER="${repository%%/*}" \
     GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com GITHUB_RUN_ID="$run" GITHUB_RUN_NUMBER="$run" \
     GITHUB_RUN_ATTEMPT=1 GITHUB_SHA="$sha" GITHUB_REF="${EMULATION_REF:-refs/heads/main}" GITHUB_REF_NAME="${EMULATION_REF_NAME:-main}" \
-    GITHUB_REF_TYPE=branch GITHUB_HEAD_REF="${EMULATION_HEAD_REF:-}" GITHUB_BASE_REF="${EMULATION_BASE_REF:-}" \
+    GITHUB_REF_TYPE="${EMULATION_REF_TYPE:-branch}" GITHUB_HEAD_REF="${EMULATION_HEAD_REF:-}" GITHUB_BASE_REF="${EMULATION_BASE_REF:-}" \
     GITHUB_EVENT_NAME="${EMULATION_EVENT:-push}" GITHUB_WORKFLOW="${workflow%.yml}" GITHUB_JOB="$job" GITHUB_ACTOR=emulated-runner \
     GITHUB_WORKFLOW_REF="$repository/.github/workflows/$workflow@${EMULATION_REF:-refs/heads/main}" \
     GITHUB_WORKSPACE="$emu/work/$label" RUNNER_TEMP="$emu/runner-temp-$label" RUNNER_TOOL_CACHE="$emu/toolcache" \
@@ -174,7 +174,7 @@ run_job() {
     DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER=1 \
     EMULATION_ORIGIN="$emu/origin.git" EMULATION_ARTIFACTS="$emu/artifacts/$run" EMULATION_HOST_CACHE="$emu/host-cache/$key" \
     EMULATION_DOTNET_DIR="$(dirname "$dotnet_path")" EMULATION_DOTNET_ROOT="$(dirname "$dotnet_path")" \
-    COSIGN_DOUBLE_STATE="$emu/cosign-signatures" SLIPWAY_COSIGN_DOUBLE_IDENTITY="$identity" SLIPWAY_COSIGN_DOUBLE_ISSUER="$issuer" \
+    COSIGN_DOUBLE_STATE="$emu/cosign-signatures" SLIPWAY_COSIGN_DOUBLE_IDENTITY="https://github.com/$repository/.github/workflows/$workflow@${EMULATION_REF:-refs/heads/main}" SLIPWAY_COSIGN_DOUBLE_ISSUER="$issuer" \
     bash "$root/.ci/runner-job.sh" "$emu/jobs/$label.sh" >"$emu/logs/$label.log" 2>&1
 }
 
@@ -211,12 +211,16 @@ release_images() { jq -r '.images[] | "\(.repository)@\(.digest)"' "$emu/artifac
 export DOCKER_HOST="unix://$engine_socket"
 
 say "ci.yml job 'test' skipped: it is .ci/run's own test command (./build.sh --target Test --provision), which ran before"
-say "release.yml (prod, Helm) is not run here: see README"
+say "release.yml's deploy-prod (prod on a Kubernetes cluster) is not run here: see README"
+
+# Phases to run (EMULATION_PHASES, space-separated; all by default): pr, push (push, History, rollback), tag.
+phases=" ${EMULATION_PHASES:-pr push tag} "
+sha1="$(origin_git rev-parse refs/heads/main)"
 
 # ---------------------------------------------------------------- a pull request into main
 # ci.yml's pull-request jobs on the merge commit GitHub makes (refs/pull/7/merge, checked out detached): Build Sbom
 # Scan per service (the matrix), then E2ESmoke and DeployDev, which deploys dev to the runner's own engine.
-sha1="$(origin_git rev-parse refs/heads/main)"
+if [[ "$phases" == *" pr "* ]]; then
 pr_sha="$(origin_git -c user.name=Emulation -c user.email=emulation@slipway.invalid commit-tree "$sha1^{tree}" -p "$sha1" -m "emulated merge of pull request 7 into main")"
 origin_git update-ref refs/pull/7/merge "$pr_sha"
 run0=$run_id
@@ -233,8 +237,11 @@ dev_release="$emu/work/pr-deploy-dev/artifacts/release.json"
 [ "$(project_digests slipway-dev)" = "$(jq -r '.images[] | "\(.repository)@\(.digest)"' "$dev_release" | sort -u)" ] ||
   fail "dev does not run the pull request's release: running $(project_digests slipway-dev | tr '\n' ' ')"
 grep -qE 'E2ESmoke +│ Succeeded' "$emu/logs/pr-e2e-smoke.log" || fail "the e2e-smoke job's summary has no succeeded E2ESmoke"
+grep -qF ':0.0.0-pr-7.' "$emu/logs/pr-build-api.log" || fail "the pull request's images are not versioned by its number (0.0.0-pr-7.…)"
+fi
 
 # ---------------------------------------------------------------- push 1: main at the commit under test
+if [[ "$phases" == *" push "* ]]; then
 run1=$((run_id + 1))
 job publish-1 ci.yml staging-publish "$sha1" "$run1"
 job sign-1 ci.yml staging-sign "$sha1" "$run1"
@@ -313,4 +320,30 @@ for label in sign-1 deploy-1 sign-2 deploy-2a deploy-2b history rollback; do
   if grep -qE '(^|[ /])docker (image )?push ' "$emu/logs/$label.log"; then fail "job $label pushed an image again: only Publish pushes"; fi
 done
 
-say "green: published once and signed (both pushes), staging deployed by digest, History shared by every runner, the concurrent deploys serialised on the lock, rollback.yml returned staging to $version1"
+say "push phase green: published once and signed (both pushes), staging deployed by digest, History shared by every runner, the concurrent deploys serialised on the lock, rollback.yml returned staging to $version1"
+fi
+
+# ---------------------------------------------------------------- a release tag
+# release.yml's publish and sign jobs on a tag v1.0.N (checked out detached): the tag's version, the prod registry
+# prefix, signed keylessly for release.yml's identity at that tag. Its deploy-prod job needs a Kubernetes cluster and
+# prod's maintenance window: not run here (README).
+if [[ "$phases" == *" tag "* ]]; then
+# A version of its own per run: a registry kept between runs (a developer's) refuses to overwrite a published one.
+tag_version="1.0.$(date +%s)"
+origin_git tag "v$tag_version" "$sha1"
+run5=$((run_id + 5))
+tagged() { EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag job "$@"; }
+tagged tag-publish release.yml publish "$sha1" "$run5"
+tagged tag-sign release.yml sign "$sha1" "$run5"
+tag_release="$emu/artifacts/$run5/prod-release/release.json"
+[ "$(jq -r .version "$tag_release")" = "$tag_version" ] || fail "release.yml on v$tag_version released $(jq -r .version "$tag_release"), not $tag_version"
+for image in $(jq -r '.images[] | "\(.repository)@\(.digest)"' "$tag_release"); do
+  case "$image" in "$registry/slipway-dev/slipway/"*) ;; *) fail "$image is not under prod's repository prefix $registry/slipway-dev/slipway" ;; esac
+  as_runner env COSIGN_DOUBLE_STATE="$emu/cosign-signatures" "$emu/toolcache/cosign/cosign" verify \
+    --certificate-identity "https://github.com/$repository/.github/workflows/release.yml@refs/tags/v$tag_version" --certificate-oidc-issuer "$issuer" "$image" >/dev/null 2>"$emu/verify.log" ||
+    { cat "$emu/verify.log" >&2; fail "$image is not signed for release.yml at refs/tags/v$tag_version"; }
+done
+if grep -qE '(^|[ /])docker (image )?push ' "$emu/logs/tag-sign.log"; then fail "release.yml's sign job pushed an image: only publish pushes"; fi
+say "tag phase green: release.yml published $tag_version under prod's prefix and signed it for release.yml@refs/tags/v$tag_version"
+fi
+say "green: phases$phases"

@@ -54,8 +54,10 @@ step_uses() {
     actions/checkout)
       # A fresh clone of the repository at the pushed commit (fetch-depth 0: the whole history).
       git clone --quiet "$EMULATION_ORIGIN" "$GITHUB_WORKSPACE"
-      # A pull request's merge commit is checked out detached, as actions/checkout does; a push checks out its branch.
-      if [ "${GITHUB_EVENT_NAME:-}" = pull_request ]; then
+      # A tag and a pull request's merge commit are checked out detached, as actions/checkout does; a push checks out its branch.
+      if [ "${GITHUB_REF_TYPE:-}" = tag ]; then
+        git -C "$GITHUB_WORKSPACE" checkout --quiet --detach "$GITHUB_SHA"
+      elif [ "${GITHUB_EVENT_NAME:-}" = pull_request ]; then
         git -C "$GITHUB_WORKSPACE" fetch --quiet origin "+$GITHUB_REF:refs/remotes/pull/${GITHUB_REF#refs/pull/}"
         git -C "$GITHUB_WORKSPACE" checkout --quiet --detach "$GITHUB_SHA"
       else

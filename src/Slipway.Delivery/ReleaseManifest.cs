@@ -225,7 +225,7 @@ public sealed record ReleasedImage(string Service, string Repository, string Tag
 /// <c>artifacts/release.json</c> is missing or invalid. The message names the file and every bad field, and says
 /// how to create a good one.
 /// </summary>
-public sealed class ReleaseManifestException : Exception
+public sealed class ReleaseManifestException : Exception, IRefusedInput
 {
     /// <summary>Creates the exception.</summary>
     public ReleaseManifestException(string path, IReadOnlyList<string> fields, string message, Exception? innerException = null)
@@ -255,6 +255,9 @@ public sealed class ReleaseManifestException : Exception
 
     /// <summary>The manifest file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    string IRefusedInput.Input => Path;
 
     /// <summary>The bad fields, as JSON paths such as <c>images[1].digest</c>; empty when the file is missing.</summary>
     public IReadOnlyList<string> Fields { get; }

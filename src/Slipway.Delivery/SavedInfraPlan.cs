@@ -69,7 +69,7 @@ public sealed record SavedInfraPlan(string Environment, string Stack, string Com
         catch (Exception ex) when (ex is JsonException or InputFileException)
         {
             var reason = ex is InputFileException refused ? refused.Reason : JsonReason(ex.Message);
-            throw new InvalidOperationException($"{path} is not a saved-plan record ({PrintableText.Escape(reason)}): run InfraPlan again.", ex);
+            throw new RefusedStateException(path, $"{path} is not a saved-plan record ({PrintableText.Escape(reason)}): run InfraPlan again.", ex);
         }
     }
 

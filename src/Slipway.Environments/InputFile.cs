@@ -372,7 +372,7 @@ public static class InputFile
 /// A file Slipway was asked to read is not one it will read: missing, not a regular file, too large, unreadable or not
 /// valid text. The message is <c>file[:line:column]: what is wrong; the fix</c>, and never quotes the file's content.
 /// </summary>
-public sealed class InputFileException : IOException
+public sealed class InputFileException : IOException, IRefusedInput
 {
     /// <summary>Creates the exception for a problem with the whole file.</summary>
     public InputFileException(string displayPath, string reason)
@@ -412,6 +412,9 @@ public sealed class InputFileException : IOException
 
     /// <summary>The file as messages name it.</summary>
     public string DisplayPath { get; }
+
+    /// <inheritdoc />
+    string IRefusedInput.Input => DisplayPath;
 
     /// <summary>1-based line of the problem; 0 when it concerns the whole file.</summary>
     public int Line { get; }

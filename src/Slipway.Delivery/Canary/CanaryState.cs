@@ -80,7 +80,8 @@ public sealed record CanaryState(
         }
         catch (Exception e) when (e is JsonException or InputFileException)
         {
-            throw new InvalidOperationException(
+            throw new RefusedStateException(
+                path,
                 $"{path} (the canary in progress) cannot be read: {Processes.PrintableText.Escape(e is InputFileException refused ? refused.Reason : e.Message)}. Look at the proxy's weights and containers, then delete the file and run Abort.", e);
         }
     }

@@ -38,6 +38,9 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
 
     private DeployEnvironment Environment => _environment.Environment;
 
+    /// <summary>The generated database password's file name: in the state directory, and with the environment when its ledger is.</summary>
+    private const string PasswordFile = "postgres-password";
+
     private ComposeTarget Target => Environment.Delivery is { Driver: DeliveryDriver.Compose, Compose: { } compose }
         ? compose
         : throw new InvalidOperationException($"{_environment.EnvironmentFile} deploys with {Environment.Delivery.Driver.ToString().ToLowerInvariant()}, not compose: add a delivery.compose section, or deploy it with its own driver.");
@@ -324,17 +327,50 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             return _environment.Resolve(reference, _session.IsDryRun);
         }
 
-        var file = Path.Combine(_environment.StateDirectory, "postgres-password");
+        var file = Path.Combine(_environment.StateDirectory, PasswordFile);
         if (File.Exists(file))
         {
-            return new Secret(InputFile.ReadText(file, _environment.Relative(file), 4 << 10).Trim(), "postgres-password");
+            return new Secret(InputFile.ReadText(file, _environment.Relative(file), 4 << 10).Trim(), PasswordFile);
         }
 
-        var generated = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), "postgres-password");
-        await _session.DoAsync($"generate the database password of {_environment.Name} into {_environment.Relative(file)} (mode 600)", _ =>
+        // Where the ledger lives with the environment, so does the password it generated: a fresh runner deploys to the
+        // database the first runner created.
+        var kept = _environment.KeptFilesWithEnvironment();
+        if (kept?.ReadSecret(PasswordFile) is { Length: > 0 } fromHost)
+        {
+            var known = new Secret(fromHost.Trim(), PasswordFile);
+            await WritePasswordFileAsync(file, known, $"keep the database password of {_environment.Name}, from {kept.SecretLocationOf(PasswordFile)}, in {_environment.Relative(file)} (mode 600)");
+            return known;
+        }
+
+        if (!_session.IsDryRun && await ExistingDatabaseAsync() is { } existing)
+        {
+            throw new InvalidOperationException(
+                $"{_environment.Name}'s database already runs on {HostText} ({existing} of the Compose project {Target.Project}), but its password is not in "
+                + $"{_environment.Relative(file)}: the deploy that created it ran from another checkout or machine, and a new password would not open it. "
+                + $"Copy {_environment.Relative(file)} from that checkout, or set data.postgres.password in {_environment.EnvironmentFile} to a secret every "
+                + $"deployer has, or, if its data may go, remove it (docker compose -p {Target.Project} down --volumes) and deploy again.");
+        }
+
+        var generated = new Secret(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), PasswordFile);
+        await WritePasswordFileAsync(file, generated, $"generate the database password of {_environment.Name} into {_environment.Relative(file)} (mode 600)");
+        if (kept is not null)
+        {
+            await _session.DoAsync($"keep the database password of {_environment.Name} with the environment ({kept.SecretLocationOf(PasswordFile)})", _ =>
+            {
+                kept.WriteSecret(PasswordFile, generated);
+                return Task.CompletedTask;
+            });
+        }
+
+        return generated;
+    }
+
+    private Task WritePasswordFileAsync(string file, Secret password, string description) =>
+        _session.DoAsync(description, _ =>
         {
             Directory.CreateDirectory(_environment.StateDirectory);
-            File.WriteAllText(file, generated.Reveal(), new System.Text.UTF8Encoding(false));
+            File.WriteAllText(file, password.Reveal(), new System.Text.UTF8Encoding(false));
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -342,8 +378,16 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
 
             return Task.CompletedTask;
         });
-        return generated;
+
+    /// <summary>The database service's container of this environment's project on its engine (running or not), or null: one listing.</summary>
+    private async Task<string?> ExistingDatabaseAsync()
+    {
+        var service = Environment.Data.Postgres!.Service;
+        var listed = await _session.QueryAsync(DockerCli.ListContainers($"com.docker.compose.project={Target.Project}", Endpoint));
+        return listed.ExitCode == 0 ? ContainerStatus.ParseList(listed.StandardOutput).FirstOrDefault(c => c.Service == service)?.Name : null;
     }
+
+    private string HostText => Endpoint.Host ?? (Endpoint.Context is { } context ? $"docker context {context}" : "the local engine");
 
     /// <summary>Writes a generated file (an effect a dry run only names); unchanged content leaves the file as it is.</summary>
     private Task WriteAsync(string path, string content) =>

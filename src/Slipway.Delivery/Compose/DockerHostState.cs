@@ -239,9 +239,10 @@ internal sealed class DockerHostKeptFiles(DockerHostState host)
     public string LocationOf(string name) => $"/state/releases/{name} in the volume {host.Volume} on {host.HostText}";
 
     /// <summary>The kept file <paramref name="name"/> (a file name, no directory), or null when the host has none.</summary>
-    public string? Read(string name)
+    public string? Read(string name) => ReadAt(PathOf(name));
+
+    private string? ReadAt(string path)
     {
-        var path = PathOf(name);
         var volume = host.Query(DockerCli.VolumeInspect(host.Volume, host.Endpoint));
         if (volume.ExitCode != 0)
         {
@@ -253,24 +254,42 @@ internal sealed class DockerHostKeptFiles(DockerHostState host)
     }
 
     /// <summary>Keeps <paramref name="content"/> as <paramref name="name"/> on the host (the same text for the same name: rewriting it changes nothing).</summary>
-    public void Write(string name, string content)
-    {
-        var path = PathOf(name);
+    public void Write(string name, string content) => WriteAt("/state/releases", PathOf(name), content, LocationOf(name), ownerOnly: false);
 
-        // tee writes the file; mkdir -p first would need a shell, so the releases directory is made by a second program.
-        var made = host.Change(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: false, ["mkdir", "-p", "/state/releases"], endpoint: host.Endpoint).AcceptingAnyExitCode());
+    private void WriteAt(string directory, string path, InvocationValue content, string location, bool ownerOnly)
+    {
+        // tee writes the file; mkdir -p first would need a shell, so the directory is made by a second program (a secret's
+        // with mode 700, before anything is written into it).
+        string[] mkdir = ownerOnly ? ["mkdir", "-p", "-m", "700", directory] : ["mkdir", "-p", directory];
+        var made = host.Change(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: false, mkdir, endpoint: host.Endpoint).AcceptingAnyExitCode());
         var written = made.ExitCode == 0
             ? host.Change(DockerCli.RunOnVolume(host.Image, host.Volume, "/state", readOnly: false, ["tee", path], interactive: true, endpoint: host.Endpoint)
                 .WithStandardInput(content).AcceptingAnyExitCode())
             : made;
         if (written.ExitCode != 0)
         {
-            throw host.Failure($"keep {LocationOf(name)}", written);
+            throw host.Failure($"keep {location}", written);
         }
     }
 
-    private static string PathOf(string name) =>
+    /// <summary>Where the secret <paramref name="name"/> is kept, for messages.</summary>
+    public string SecretLocationOf(string name) => $"{SecretPathOf(name)} in the volume {host.Volume} on {host.HostText}";
+
+    /// <summary>
+    /// The secret <paramref name="name"/> the environment generated for itself (its database password), or null. It is kept
+    /// on the host that runs what it opens: whoever reaches that engine can read the database too.
+    /// </summary>
+    public string? ReadSecret(string name) => ReadAt(SecretPathOf(name));
+
+    /// <summary>Keeps a generated secret on the host, in a directory only its owner may enter; never printed.</summary>
+    public void WriteSecret(string name, Secret content) => WriteAt("/state/secrets", SecretPathOf(name), content, SecretLocationOf(name), ownerOnly: true);
+
+    private static string PathOf(string name) => "/state/releases/" + Checked(name, "kept configuration file");
+
+    private static string SecretPathOf(string name) => "/state/secrets/" + Checked(name, "kept secret");
+
+    private static string Checked(string name, string what) =>
         name.Length > 0 && name == Path.GetFileName(name) && !name.StartsWith('.') && !name.Contains("..", StringComparison.Ordinal)
-            ? "/state/releases/" + name
-            : throw new ArgumentException($"'{name}' is not the name of a kept configuration file.", nameof(name));
+            ? name
+            : throw new ArgumentException($"'{name}' is not the name of a {what}.", nameof(name));
 }

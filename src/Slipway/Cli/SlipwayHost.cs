@@ -250,7 +250,22 @@ public static class SlipwayHost
             return ExitCodes.Cancelled;
         }
 
-        return report.Succeeded ? ExitCodes.Success : ExitCodes.TargetFailed;
+        return report.Succeeded ? ExitCodes.Success : RefusedInputOnly(report) ? ExitCodes.UsageError : ExitCodes.TargetFailed;
+    }
+
+    /// <summary>True when every failed target failed on an input it refused (<see cref="IRefusedInput"/>), not on its work.</summary>
+    private static bool RefusedInputOnly(RunReport report)
+    {
+        var failed = report.Outcomes.Where(o => o.Status == TargetStatus.Failed).ToList();
+        return failed.Count > 0 && failed.All(o => Refused(o.Error));
+
+        static bool Refused(Exception? error) => error switch
+        {
+            IRefusedInput => true,
+            AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(Refused),
+            { InnerException: { } inner } => Refused(inner),
+            _ => false,
+        };
     }
 
     /// <summary>The one place usage and configuration errors are written: scrubbed of secrets, then escaped.</summary>

@@ -28,7 +28,7 @@ public static class ExitCodes
     /// <summary>A target failed.</summary>
     public const int TargetFailed = 1;
 
-    /// <summary>Bad usage or configuration; nothing ran.</summary>
+    /// <summary>Bad usage or configuration (nothing ran), or every failed target refused an input an earlier run or a person wrote (<see cref="Processes.IRefusedInput"/>).</summary>
     public const int UsageError = 2;
 
     /// <summary>Cancelled by Ctrl-C or SIGTERM.</summary>

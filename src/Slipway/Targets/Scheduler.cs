@@ -240,7 +240,9 @@ internal sealed class Scheduler : IDisposable
                 var failed = items.FirstOrDefault(i => i.Status == TargetStatus.Failed);
                 if (failed is not null)
                 {
-                    return new TargetOutcome(spec.Name, TargetStatus.Failed, stopwatch.Elapsed, $"{failed.Name}: {failed.Reason}", null, items);
+                    // The items' own exceptions, so the host can tell refused inputs (exit 2) from failed work.
+                    var errors = items.Select(i => i.Error).OfType<Exception>().ToList();
+                    return new TargetOutcome(spec.Name, TargetStatus.Failed, stopwatch.Elapsed, $"{failed.Name}: {failed.Reason}", errors.Count > 0 ? new AggregateException(errors) : null, items);
                 }
 
                 cancellation.ThrowIfCancellationRequested();
@@ -336,7 +338,7 @@ internal sealed class Scheduler : IDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                results[index] = new ItemOutcome(item.Name, TargetStatus.Failed, stopwatch.Elapsed, Redaction.Scrub(ex.Message));
+                results[index] = new ItemOutcome(item.Name, TargetStatus.Failed, stopwatch.Elapsed, Redaction.Scrub(ex.Message), ex);
                 log.StandardError($"[{item.Name}] {Redaction.Scrub(ex.Message)}");
                 if (!_options.ContinueOnFailure)
                 {

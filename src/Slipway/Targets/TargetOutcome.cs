@@ -22,7 +22,7 @@ internal enum TargetStatus
 }
 
 /// <summary>The outcome of a ForEach item.</summary>
-internal sealed record ItemOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason);
+internal sealed record ItemOutcome(string Name, TargetStatus Status, TimeSpan Duration, string? Reason, Exception? Error = null);
 
 /// <summary>The outcome of one planned target.</summary>
 /// <param name="Name">The target.</param>

@@ -43,7 +43,7 @@ public sealed class SavedInfraPlanTests
         var path = Path.Combine(TestPaths.NewTempDirectory(), "plan.json");
         File.WriteAllText(path, text);
 
-        var error = Assert.Throws<InvalidOperationException>(() => SavedInfraPlan.ReadOrNull(path));
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => SavedInfraPlan.ReadOrNull(path));
         Assert.Contains("is not a saved-plan record", error.Message, StringComparison.Ordinal);
         Assert.Contains("run InfraPlan again", error.Message, StringComparison.Ordinal);
     }

@@ -88,7 +88,7 @@ public static partial class HostileCorpus
 
     /// <summary>A FIFO (which would hang a reader) or a directory where a target reads <paramref name="file"/>.</summary>
     private static HostileCase NotAFile(string name, string[] args, string file, bool directory, Action<RecordingToolRunner>? script, Func<string, string> message) =>
-        new(name, args, 1)
+        new(name, args, 2)
         {
             Arrange = w =>
             {
@@ -101,7 +101,7 @@ public static partial class HostileCorpus
 
     /// <summary>A release.json that parses but holds a value that would become a path, an argument or a name.</summary>
     private static HostileCase BadRelease(string name, string json, string message) =>
-        new(name, DryRunStaging, 1)
+        new(name, DryRunStaging, 2)
         {
             Script = CosignV2,
             Arrange = w => w.Write(Release, json),
@@ -113,19 +113,19 @@ public static partial class HostileCorpus
         // release.json: read by every deploy; a dry run reads it too when it is there.
         NotAFile("release-json-is-a-fifo", DryRunStaging, Release, directory: false, CosignV2, path => $"{path}: is a FIFO (named pipe), not a regular file; only regular files are read. Run the Publish target to create it."),
         NotAFile("release-json-is-a-directory", ["--target", "Verify", "--env", "staging"], Release, directory: true, CosignV2, path => $"{path}: is a directory, not a regular file"),
-        new("release-json-larger-than-the-limit", DryRunStaging, 1)
+        new("release-json-larger-than-the-limit", DryRunStaging, 2)
         {
             Script = CosignV2,
             Arrange = w => w.Write(Release, ReleaseJson().Replace("\"1.4.0\",", "\"1.4.0\", \"padding\": \"" + new string(' ', 2 << 20) + "\",", StringComparison.Ordinal)),
             Expected = w => [$"{w.PathOf(Release)}: is larger than the limit of 1 MiB for this file"],
         },
-        new("release-json-syntax-error", DryRunStaging, 1)
+        new("release-json-syntax-error", DryRunStaging, 2)
         {
             Script = CosignV2,
             Arrange = w => w.Write(Release, ReleaseJson().Replace("\"registry\":", "\"registry\" ", StringComparison.Ordinal)),
             Expected = w => [$"{w.PathOf(Release)}:5:15: not a valid release manifest: '\"' is invalid after a property name. Expected a ':'."],
         },
-        new("release-json-version-climbs-out", DryRunStaging, 1)
+        new("release-json-version-climbs-out", DryRunStaging, 2)
         {
             Script = CosignV2,
             Arrange = w => w.Write(Release, ReleaseJson(version: "../../../x")),
@@ -134,7 +134,7 @@ public static partial class HostileCorpus
         BadRelease("release-json-service-is-a-path", ReleaseJson(service: "../api"), "images[0].service \"../api\" is not a valid service name"),
         BadRelease("release-json-sbom-outside", ReleaseJson(sbom: "\"../../../etc/passwd\""), "images[0].sbom \"../../../etc/passwd\" is a path that climbs out with '..': an SBOM must be inside the manifest's directory"),
         BadRelease("release-json-repository-poses-as-an-option", ReleaseJson(repository: "--key=/tmp/evil.key"), "images[0].repository \"--key=/tmp/evil.key\" is not an image repository"),
-        new("release-json-invalid-utf8", DryRunStaging, 1)
+        new("release-json-invalid-utf8", DryRunStaging, 2)
         {
             Script = CosignV2,
             Arrange = w => w.WriteBytes(Release, [.. Encoding.UTF8.GetBytes(ReleaseJson()[..20]), 0xFF, .. Encoding.UTF8.GetBytes(ReleaseJson()[20..])]),
@@ -184,12 +184,12 @@ public static partial class HostileCorpus
         },
 
         // The canary in progress: Promote, Abort and a resumed Canary act on it.
-        new("canary-state-out-of-range", AbortProd, 1)
+        new("canary-state-out-of-range", AbortProd, 2)
         {
             Arrange = w => w.Write(CanaryStateFile, CanaryState(weight: 400)),
             Expected = w => [$"{w.PathOf(CanaryStateFile)} (the canary in progress) cannot be read: a step, weight, count or time is out of range."],
         },
-        new("canary-state-version-climbs-out", AbortProd, 1)
+        new("canary-state-version-climbs-out", AbortProd, 2)
         {
             Arrange = w => w.Write(CanaryStateFile, CanaryState(version: "../../x")),
             Expected = w => [$"{w.PathOf(CanaryStateFile)} (the canary in progress) cannot be read: its release is not a version with image references."],
@@ -198,13 +198,13 @@ public static partial class HostileCorpus
 
         // Saved infra plans: InfraApply applies only what it can trust.
         NotAFile("saved-plan-is-a-fifo", ApplyProd, PlanRecord, directory: false, GitAtHead, path => $"{path} is not a saved-plan record (is a FIFO (named pipe), not a regular file; only regular files are read): run InfraPlan again."),
-        new("saved-plan-stack-outside", ApplyProd, 1)
+        new("saved-plan-stack-outside", ApplyProd, 2)
         {
             Arrange = w => w.Write(PlanRecord, PlanJson(stack: "../../../etc")),
             Script = GitAtHead,
             Expected = w => [$"{w.PathOf(PlanRecord)} is not a saved-plan record (its stack is a path that climbs out with '..'): run InfraPlan again."],
         },
-        new("saved-plan-is-garbage", ApplyProd, 1)
+        new("saved-plan-is-garbage", ApplyProd, 2)
         {
             Arrange = w => w.Write(PlanRecord, "{\"environment\": [1, 2"),
             Script = GitAtHead,
