@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Slipway.Processes;
 
@@ -39,10 +38,10 @@ public sealed record ReleaseRevision(string Id, string ConfigurationHash)
         Field(config, "configuration", configuration);
         foreach (var (name, secret) in secrets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            Field(config, "secret " + name, Sha256(secret.Reveal()));
+            Field(config, "secret " + name, ContentHash.Hex(secret.Reveal()));
         }
 
-        var configurationHash = Sha256(config.ToString());
+        var configurationHash = ContentHash.Hex(config.ToString());
         var identity = new StringBuilder();
         foreach (var (service, image) in images.OrderBy(i => i.Key, StringComparer.Ordinal))
         {
@@ -50,7 +49,7 @@ public sealed record ReleaseRevision(string Id, string ConfigurationHash)
         }
 
         Field(identity, "configuration", configurationHash);
-        return new ReleaseRevision(Sha256(identity.ToString())[..IdLength], configurationHash);
+        return new ReleaseRevision(ContentHash.Hex(identity.ToString())[..IdLength], configurationHash);
     }
 
     /// <summary>True when <paramref name="value"/> looks like a revision <see cref="Id"/> (so it is safe in a file name).</summary>
@@ -59,6 +58,4 @@ public sealed record ReleaseRevision(string Id, string ConfigurationHash)
 
     private static void Field(StringBuilder text, string name, string value) =>
         text.Append(name.Length).Append(':').Append(name).Append('=').Append(value.Length).Append(':').Append(value).Append('\n');
-
-    private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

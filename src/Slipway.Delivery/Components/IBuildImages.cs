@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Slipway.Environments;
 using Slipway.Processes;
@@ -112,8 +110,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
                 ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
             contentHash = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId]);
             // The content hash read every input file once; the build arguments (the version among them) extend it.
-            inputs = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                string.Join('\n', [contentHash, .. arguments.Select(a => $"{a.Key}={a.Value}")]))));
+            inputs = ContentHash.Prefixed(string.Join('\n', [contentHash, .. arguments.Select(a => $"{a.Key}={a.Value}")]));
 
             var previous = StepRecord.Read<BuildState>(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), ctx.Warning);
             var existing = previous?.Inputs == inputs ? DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine))) : null;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Slipway.Delivery.SupplyChain;
@@ -210,7 +209,7 @@ public interface ISupplyChain : IBuildImages
                 .Append(StepRecord.FileHash(ctx.PathOf(ReleaseArtifacts.ImageSbom(service.Name))) ?? "no image SBOM").Append('\n');
         }
 
-        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs.ToString())));
+        var hash = ContentHash.Prefixed(inputs.ToString());
         return new ScanRecord(hash, $".NET SDK {sdk}, {imageScanner}", DateOnly.FromDateTime(DateTime.UtcNow).ToString("O", CultureInfo.InvariantCulture));
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
@@ -104,14 +103,12 @@ public sealed partial class ComposeDeployer
 
         foreach (var (name, value) in _deployment.Project.Variables)
         {
-            var shown = value is SecretValue ? "secret " + Hash(value.Reveal()) : value.Reveal();
+            var shown = value is SecretValue ? "secret " + ContentHash.Hex(value.Reveal()) : value.Reveal();
             text.Append("variable ").Append(name).Append(' ').Append(shown.Length).Append(':').Append(shown).Append('\n');
         }
 
-        return Hash(text.ToString());
+        return ContentHash.Hex(text.ToString());
     }
-
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
 
 /// <summary>The revision a Compose deployer last deployed successfully, and the stack it deployed it with.</summary>

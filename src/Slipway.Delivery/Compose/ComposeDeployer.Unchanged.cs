@@ -48,7 +48,7 @@ public sealed partial class ComposeDeployer
         {
             if (release.Images.GetValueOrDefault(service.Name) is { } image && ConfigurationOf(overrideFile, service.Name) is { } configuration)
             {
-                fingerprints[service.Name] = Hash($"{stack}\n{image.Length}:{image}\n{configuration}");
+                fingerprints[service.Name] = ContentHash.Hex($"{stack}\n{image.Length}:{image}\n{configuration}");
             }
         }
 
