@@ -342,8 +342,7 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
     /// The log of the dev stack's proxy: a client timeout on this busy machine counts as a failure only when the proxy
     /// did not log the request answered in time (<see cref="ProxyVerdict"/>, as the delivery stories judge theirs).
     /// </summary>
-    private string ProxyLog() => HostProcess.Run("docker", ["--host", DockerHost, "logs",
-        Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={Prefix}-dev", "--filter", "label=com.docker.compose.service=proxy").Trim()], TestPaths.RepositoryRoot);
+    private string ProxyLog() => ProxyExposure.Log(DockerHost, $"{Prefix}-dev");
 
     private static string Docker(params string[] args) => HostProcess.Run("docker", ["--host", DockerHost, .. args], TestPaths.RepositoryRoot);
 

@@ -33,8 +33,14 @@ public static partial class ProxyExposure
     public static string Log(DockerWorkspace workspace, string project)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        var proxy = workspace.Docker("ps", "--quiet", "--filter", $"label=com.docker.compose.project={project}", "--filter", "label=com.docker.compose.service=proxy").Trim();
-        return HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", workspace.DockerHost));
+        return Log(workspace.DockerHost, project);
+    }
+
+    /// <summary>The log of the proxy of Compose project <paramref name="project"/> on the engine at <paramref name="dockerHost"/>.</summary>
+    public static string Log(string dockerHost, string project)
+    {
+        var proxy = HostProcess.Run("docker", ["ps", "--quiet", "--filter", $"label=com.docker.compose.project={project}", "--filter", "label=com.docker.compose.service=proxy"], null, ("DOCKER_HOST", dockerHost)).Trim();
+        return HostProcess.Run("docker", ["logs", proxy], null, ("DOCKER_HOST", dockerHost));
     }
 
     private static int Milliseconds(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
