@@ -18,6 +18,18 @@ public interface IDotNetTests : IDotNet
     /// <summary>Hook: the tests that need the real tools; by convention every <c>*IntegrationTests.csproj</c>.</summary>
     IEnumerable<string> IntegrationTestProjects => TestProjects.Where(IsIntegrationTestProject);
 
+    /// <summary>
+    /// Hook: how long a unit test project may go without a test starting or finishing before its test host is dumped and
+    /// stopped, which fails the run and names the test that was running. A unit test that runs this long is hung.
+    /// </summary>
+    TimeSpan UnitTestHangTimeout => TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Hook: the same for the integration tests, whose longest single test (a delivery story under load) takes minutes on
+    /// a busy two-core machine.
+    /// </summary>
+    TimeSpan IntegrationTestHangTimeout => TimeSpan.FromMinutes(30);
+
     /// <summary>Runs the unit tests.</summary>
     Target UnitTest => _ => _
         .Describe("Run the unit tests in parallel; TRX results under artifacts/test-results")
@@ -33,8 +45,7 @@ public interface IDotNetTests : IDotNet
 
             Directory.CreateDirectory(directory);
         }))
-        .ForEach(() => UnitTestProjects, (project, ctx) => ctx.RunAsync(
-            DotNetCli.Test(project, Configuration.ToString(), TestResultsDirectory, TrxName(project))),
+        .ForEach(() => UnitTestProjects, (project, ctx) => RunTestsAsync(ctx, project, UnitTestHangTimeout, dockerHost: null),
             name: project => Path.GetFileNameWithoutExtension(project));
 
     /// <summary>Runs the integration tests against the real engine and tools.</summary>
@@ -44,9 +55,7 @@ public interface IDotNetTests : IDotNet
         .After<IMachine>(x => x.Provision)
         .After(UnitTest)
         .OnlyWhen(() => Ci || (this as IDockerEngine)?.Engine.Host is not null, "no Docker engine configured: run with --provision, or set DOCKER_HOST")
-        .ForEach(() => IntegrationTestProjects, (project, ctx) => ctx.RunAsync(
-            DotNetCli.Test(project, Configuration.ToString(), TestResultsDirectory, TrxName(project))
-                .WithEnvironment("DOCKER_HOST", (this as IDockerEngine)?.Engine.Host ?? string.Empty)),
+        .ForEach(() => IntegrationTestProjects, (project, ctx) => RunTestsAsync(ctx, project, IntegrationTestHangTimeout, dockerHost: (this as IDockerEngine)?.Engine.Host ?? string.Empty),
             name: project => Path.GetFileNameWithoutExtension(project));
 
     /// <summary>Every test, then the summary line CI systems read.</summary>
@@ -55,6 +64,30 @@ public interface IDotNetTests : IDotNet
         .DependsOn(UnitTest, IntegrationTest)
         .Produces(TestResultsDirectory)
         .Executes(ctx => ctx.DoAsync("summarise test results", () => SummariseTests(ctx, [.. UnitTestProjects, .. IntegrationTestProjects])));
+
+    // dotnet test exits 1 both when tests failed (the TRX names them; the summary reports them) and when the run was
+    // aborted: a test host that crashed, or that the blame collector stopped on a hang. The TRX of an aborted run can
+    // count every test it saw as passed, so an exit code 1 without a failed test is a failure of its own.
+    private async Task RunTestsAsync(TargetContext ctx, string project, TimeSpan hangTimeout, string? dockerHost)
+    {
+        var test = DotNetCli.Test(project, Configuration.ToString(), TestResultsDirectory, TrxName(project), hangTimeout: hangTimeout);
+        var result = await ctx.RunAsync(dockerHost is null ? test : test.WithEnvironment("DOCKER_HOST", dockerHost));
+        if (result.ExitCode != 1)
+        {
+            return;
+        }
+
+        var trx = ctx.PathOf(Path.Combine(TestResultsDirectory, TrxName(project)));
+        if (File.Exists(trx) && TestResults.FromTrx(File.ReadAllText(trx)).Failed > 0)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(
+            $"{Path.GetFileNameWithoutExtension(project)}: dotnet test exited 1 and {TestResultsDirectory}/{TrxName(project)} names no failed test, " +
+            $"so the test run was aborted: the test host crashed, or no test started or finished for {hangTimeout.TotalMinutes:0.#} min and it was stopped. " +
+            $"The blame files under {TestResultsDirectory} (Sequence_*.xml, and a dump after a hang) name the test that was running; dotnet test's output above says which.");
+    }
 
     private IEnumerable<string> TestProjects => RepositoryFiles.Find(RootDirectory, "*Tests.csproj");
 

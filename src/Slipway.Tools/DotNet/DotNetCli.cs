@@ -18,13 +18,16 @@ public static class DotNetCli
         ToolInvocation.Of("dotnet").WithArguments("build", project, "--configuration", configuration, "--no-restore").WithNoLogo();
 
     /// <summary>
-    /// <c>dotnet test PROJECT --no-build</c> writing a TRX file. Exit code 1 (tests failed) is accepted so
-    /// the caller can read the TRX and name the failing tests.
+    /// <c>dotnet test PROJECT --no-build</c> writing a TRX file. Exit code 1 (tests failed, or the run was aborted) is
+    /// accepted so the caller can read the TRX and name the failing tests. With <paramref name="hangTimeout"/>, the blame
+    /// collector stops a test host in which no test started or finished for that long (<c>--blame-hang-timeout</c>),
+    /// after a full dump, and writes the tests that were running (<c>Sequence_*.xml</c>) beside the TRX.
     /// </summary>
-    public static ToolInvocation Test(string project, string configuration, string resultsDirectory, string trxFileName, string? filter = null) =>
+    public static ToolInvocation Test(string project, string configuration, string resultsDirectory, string trxFileName, string? filter = null, TimeSpan? hangTimeout = null) =>
         ToolInvocation.Of("dotnet")
             .WithArguments("test", project, "--configuration", configuration, "--no-build", "--results-directory", resultsDirectory, "--logger", $"trx;LogFileName={trxFileName}")
             .WithOption("--filter", filter)
+            .WithHangTimeout(hangTimeout)
             .WithNoLogo()
             .WithSuccessExitCodes(0, 1);
 
@@ -40,6 +43,22 @@ public static class DotNetCli
         ToolInvocation.Of("dotnet")
             .WithArguments("pack", project, "--configuration", configuration, "--output", output, $"-p:Version={version}", "-p:IncludeSymbols=false")
             .WithNoLogo();
+
+    private static ToolInvocation WithHangTimeout(this ToolInvocation invocation, TimeSpan? timeout)
+    {
+        if (timeout is not { } value)
+        {
+            return invocation;
+        }
+
+        if (value < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), value, "A hang timeout is at least a second.");
+        }
+
+        // dotnet test reads "90s" or "15m"; whole seconds are exact for every timeout a caller can mean.
+        return invocation.WithArguments("--blame-hang-timeout", $"{(long)value.TotalSeconds}s", "--blame-hang-dump-type", "full");
+    }
 
     private static ToolInvocation WithNoLogo(this ToolInvocation invocation) =>
         invocation.WithArguments("--nologo")

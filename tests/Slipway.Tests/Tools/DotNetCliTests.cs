@@ -25,6 +25,17 @@ public sealed class DotNetCliTests
     }
 
     [Fact]
+    public void A_hang_timeout_asks_the_blame_collector_for_a_full_dump_and_a_stop()
+    {
+        var invocation = DotNetCli.Test("t.csproj", "Release", "artifacts/test-results", "t.trx", hangTimeout: TimeSpan.FromMinutes(10));
+
+        Assert.Equal(
+            ["test", "t.csproj", "--configuration", "Release", "--no-build", "--results-directory", "artifacts/test-results", "--logger", "trx;LogFileName=t.trx", "--blame-hang-timeout", "600s", "--blame-hang-dump-type", "full", "--nologo"],
+            invocation.Arguments.Select(a => a.Reveal()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DotNetCli.Test("t.csproj", "Release", "r", "t.trx", hangTimeout: TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
     public void Trx_results_are_counted_and_failing_tests_named()
     {
         const string trx = """
