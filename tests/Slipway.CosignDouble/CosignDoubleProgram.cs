@@ -215,7 +215,7 @@ public static class CosignDoubleProgram
     private static int Verify(Context context, IEnumerable<string> arguments, string? attestationType)
     {
         var attestations = attestationType is not null;
-        HashSet<string> strings = ["key", "certificate-identity", "certificate-oidc-issuer"];
+        HashSet<string> strings = ["key", "certificate-identity", "certificate-identity-regexp", "certificate-oidc-issuer"];
         if (attestations)
         {
             strings.Add("type");
@@ -223,7 +223,9 @@ public static class CosignDoubleProgram
 
         var line = DoubleCommandLine.Parse(arguments, strings, new HashSet<string>(StringComparer.Ordinal) { "insecure-ignore-tlog" });
         var key = line.Value("key");
-        var identity = line.Value("certificate-identity");
+        var identity = line.Value("certificate-identity") is { } exact
+            ? IdentityMatcher.Exact(exact)
+            : line.Value("certificate-identity-regexp") is { } pattern ? IdentityMatcher.Regexp(pattern) : null;
         var issuer = line.Value("certificate-oidc-issuer");
         if (key is null && identity is null)
         {
@@ -306,7 +308,7 @@ public static class CosignDoubleProgram
         return false;
     }
 
-    private static string? Mismatch(StoredSignature signature, string? fingerprint, string? identity, string? issuer, bool ignoreTlog)
+    private static string? Mismatch(StoredSignature signature, string? fingerprint, IdentityMatcher? identity, string? issuer, bool ignoreTlog)
     {
         if (fingerprint is not null && signature.Fingerprint != fingerprint)
         {
@@ -318,7 +320,7 @@ public static class CosignDoubleProgram
             return "no certificate found on signature";
         }
 
-        if (fingerprint is null && (signature.Identity != identity || signature.Issuer != issuer))
+        if (fingerprint is null && (identity?.Matches(signature.Identity) != true || signature.Issuer != issuer))
         {
             return $"none of the expected identities matched what was in the certificate, got subjects [{signature.Identity}] with issuer {signature.Issuer}";
         }
@@ -398,4 +400,29 @@ public static class CosignDoubleProgram
                 ? state
                 : throw new DoubleFailure("COSIGN_DOUBLE_STATE is not set: the test double keeps signatures in that directory, standing in for the registry"));
     }
+}
+
+/// <summary>
+/// cosign's identity check: <c>--certificate-identity</c> is compared exactly; <c>--certificate-identity-regexp</c> is a
+/// Go regular expression that must match somewhere in the certificate's SAN (Go's <c>MatchString</c>: unanchored, so a
+/// caller anchors it with <c>^…$</c>). .NET reads the RE2 subset such a pattern uses the same way.
+/// </summary>
+internal sealed record IdentityMatcher(string? Identity, System.Text.RegularExpressions.Regex? Pattern)
+{
+    public static IdentityMatcher Exact(string identity) => new(identity, null);
+
+    public static IdentityMatcher Regexp(string pattern)
+    {
+        try
+        {
+            return new(null, new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        }
+        catch (ArgumentException e)
+        {
+            throw new DoubleFailure($"invalid certificate identity regexp '{pattern}': {e.Message}");
+        }
+    }
+
+    public bool Matches(string? identity) =>
+        identity is not null && (Pattern?.IsMatch(identity) ?? string.Equals(identity, Identity, StringComparison.Ordinal));
 }

@@ -246,6 +246,26 @@ public sealed class CosignCliTests
     }
 
     [Fact]
+    public void A_glob_identity_is_verified_as_an_anchored_regexp_with_every_other_character_literal()
+    {
+        var policy = CosignVerification.WithIdentity(
+            "https://github.com/acme/shop-2/.github/workflows/release.yml@refs/tags/v*",
+            "https://token.actions.githubusercontent.com");
+
+        Assert.Equal(
+            [
+                "verify",
+                "--certificate-identity-regexp", @"^https://github\.com/acme/shop-2/\.github/workflows/release\.yml@refs/tags/v[^/]*$",
+                "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com",
+                Image,
+            ],
+            Tokens(CosignCli.Verify(Image, policy, V3)));
+        Assert.Contains(
+            @"^https://github\.com/acme/.*/release\.yml@refs/tags/v[^/]*$",
+            Tokens(CosignCli.VerifyAttestation(Image, "cyclonedx", CosignVerification.WithIdentity("https://github.com/acme/**/release.yml@refs/tags/v*", "https://issuer.example"), V2)));
+    }
+
+    [Fact]
     public void Verify_takes_a_kms_public_key() =>
         Assert.Equal(["verify", "--key", "awskms:///alias/slipway", Image], Tokens(CosignCli.Verify(Image, CosignVerification.WithPublicKey("awskms:///alias/slipway"), V3)));
 

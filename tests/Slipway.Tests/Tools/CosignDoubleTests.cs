@@ -247,6 +247,27 @@ public sealed class CosignDoubleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_release_tag_glob_verifies_the_signature_of_any_tag_of_that_workflow_and_nothing_else()
+    {
+        var sign = CosignCli.Sign(Image, CosignSigning.Keyless(), V2)
+            .WithEnvironment("SLIPWAY_COSIGN_DOUBLE_IDENTITY", "https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1.4.2")
+            .WithEnvironment("SLIPWAY_COSIGN_DOUBLE_ISSUER", "https://token.actions.githubusercontent.com");
+        Assert.Equal(0, (await RunAsync(sign)).ExitCode);
+
+        async Task<int> VerifyAsync(string identity) =>
+            (await RunAsync(CosignCli.Verify(Image, CosignVerification.WithIdentity(identity, "https://token.actions.githubusercontent.com"), V2))).ExitCode;
+
+        // prod's policy (environments/prod.yml): any v* tag of release.yml. The exact glob text is no identity of its own.
+        Assert.Equal(0, await VerifyAsync("https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v*"));
+        Assert.Equal(CosignFailure.NoMatchingSignatureExitCode, await VerifyAsync("https://github.com/acme/shop/.github/workflows/ci.yml@refs/tags/v*"));
+        Assert.Equal(CosignFailure.NoMatchingSignatureExitCode, await VerifyAsync("https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v2*"));
+        // '.' is literal, and the pattern is anchored: another host or a longer SAN does not slip through.
+        Assert.Equal(CosignFailure.NoMatchingSignatureExitCode, await VerifyAsync("https://github.com/acme/shop/.github/workflows/release*yml@refs/heads/*"));
+        Assert.Equal(CosignFailure.NoMatchingSignatureExitCode, await VerifyAsync("https://github.com/acme/*/.github/workflows/release.yml@refs/tags/v1"));
+        Assert.Equal(0, await VerifyAsync("https://github.com/acme/*/.github/workflows/release.yml@refs/tags/v1.4.2"));
+    }
+
+    [Fact]
     public async Task A_tag_is_accepted_with_cosign_s_warning_and_resolved_to_its_digest()
     {
         var tagged = ToolInvocation.Of("cosign")
