@@ -33,6 +33,8 @@ export POSTGRES_PASSWORD=bench-only PROXY_PORT=$bare_port PROXY_STATS_PORT=0
 git diff --quiet -- "$program" "$worker_program" || { echo "$program or $worker_program has uncommitted changes: commit or stash them first" >&2; exit 2; }
 cleanup() {
   git checkout -q -- "$program" "$worker_program"
+  # The dev stack the last round deployed: left running, it would stop .ci/runner-emulation.sh on this engine.
+  if declare -F dev_reset >/dev/null; then dev_reset || true; fi
   API_IMAGE=none WORKER_IMAGE=none PROXY_CONFIG=/dev/null $bare --profile migrate down -v -t 5 >/dev/null 2>&1 || true
   docker images -q 'slipway-bench-bare/api' | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
