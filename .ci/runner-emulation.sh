@@ -3,13 +3,14 @@
 # ran it green in 989 s), as root, with the engine and the tools Provision started in .slipway/. What a hosted runner has is made here, for the time of the run:
 #   a non-root user with passwordless sudo, in the docker group; an engine on /var/run/docker.sock (a link to the
 #   engine .ci/run started, when nothing is there); the Compose v2 plugin only (~/.docker/cli-plugins/docker-compose,
-#   no docker-compose on PATH); helm and kubectl on PATH; cosign on PATH once cosign-installer ran.
+#   no docker-compose on PATH); helm and kubectl on PATH (the kube double's for release.yml's deploy-prod: no
+#   Kubernetes API server can run here); cosign on PATH once cosign-installer ran.
 # Each job of the committed workflows, read by .ci/WorkflowJobs (YamlDotNet), runs its steps in order in its own fresh
 # clone, as that user, with the GITHUB_* variables and real $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_STEP_SUMMARY files
 # (.ci/runner-job.sh). Only what the workflow uploads passes between jobs (release.json, the SBOMs; upload/download-artifact are copies).
 # Then it asserts: images published once, signed, staging deployed, a second runner's History shows the first's
-# deploys, two runners deploying at once serialise, and rollback.yml from another clone returns staging to the
-# previous revision. Everything it made (user, sudoers file, socket link, sudo package, stack) is removed at the end.
+# deploys, two runners deploying at once serialise, rollback.yml from another clone returns staging to the
+# previous revision, and release.yml on a tag publishes and signs under prod's prefix and runs deploy-prod (below). Everything it made (user, sudoers file, socket link, sudo package, stack) is removed at the end.
 # Usage: .ci/runner-emulation.sh  (exit 0 green, 1 an assertion or a job failed, 2 cannot run here)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -115,6 +116,18 @@ if [ -z "$double" ]; then
   double=tests/Slipway.CosignDouble/bin/Release/net10.0
 fi
 cp -a "$double/." "$emu/toolcache/cosign/"
+# prod is a Helm release on Kubernetes, and no Kubernetes API server can run here: release.yml's deploy-prod job
+# finds the repository's kube double (tests/Slipway.KubeDouble, "not Helm, not kubectl") as helm and kubectl on its
+# PATH, its pretend cluster in $emu/kube-double/cluster, and the real helm behind it for `helm template`.
+kube_double="$(ls -d tests/Slipway.KubeDouble/bin/*/net10.0 2>/dev/null | head -n 1 || true)"
+if [ -z "$kube_double" ]; then
+  dotnet build tests/Slipway.KubeDouble --configuration Release --nologo --verbosity quiet >"$emu/kube-double.log" 2>&1 || { cat "$emu/kube-double.log" >&2; cannot "the kube double did not build"; }
+  kube_double=tests/Slipway.KubeDouble/bin/Release/net10.0
+fi
+mkdir -p "$emu/kube-double/bin" "$emu/kube-double/cluster"
+cp -a "$kube_double/." "$emu/kube-double/bin/"
+real_helm="$(readlink -f .slipway/tools/bin/helm)"
+[ -x "$real_helm" ] || cannot "no helm in .slipway/tools/bin for the kube double's helm template (run ./build.sh --target Provision)"
 dotnet_path="$(readlink -f "$(command -v dotnet)")"
 
 # The repository as GitHub holds it: the commit under test on main.
@@ -125,7 +138,7 @@ origin_git update-ref refs/heads/main "$(git rev-parse HEAD)"
 mkdir -p "$emu/nuget"
 if [ -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}" ]; then cp -a "${NUGET_PACKAGES:-$HOME/.nuget/packages}/." "$emu/nuget/"; fi
 mkdir -p "$emu/work" "$emu/artifacts" "$emu/logs" "$emu/jobs" "$emu/cosign-signatures" "$emu/host-cache"
-chown -R "$user:$user" "$emu/home" "$emu/toolcache" "$emu/origin.git" "$emu/nuget" "$emu/work" "$emu/artifacts" "$emu/logs" "$emu/cosign-signatures" "$emu/host-cache"
+chown -R "$user:$user" "$emu/home" "$emu/toolcache" "$emu/kube-double" "$emu/origin.git" "$emu/nuget" "$emu/work" "$emu/artifacts" "$emu/logs" "$emu/cosign-signatures" "$emu/host-cache"
 
 # ---------------------------------------------------------------- the table of vars, secrets and the run's context
 table=(
@@ -135,7 +148,21 @@ table=(
   "secrets.STAGING_POSTGRES_PASSWORD=emulated-staging-postgres-7c1e"
   # The local registry asks for no login; staging's registry section requires both secrets set.
   "secrets.REGISTRY_USERNAME=emulated-runner" "secrets.REGISTRY_PASSWORD=emulated-registry-password-2b9d"
+  # release.yml's deploy-prod: the kube double's context (a name without "double" it refuses), prod's secrets.
+  "vars.KUBE_CONTEXT=kube-double"
+  "secrets.KUBECONFIG_DATA=apiVersion: v1
+kind: Config
+current-context: kube-double
+contexts: [{name: kube-double, context: {cluster: kube-double, user: emulated-runner}}]
+clusters: [{name: kube-double, cluster: {server: 'https://kube-double.invalid'}}]
+users: [{name: emulated-runner, user: {token: emulated-kube-token-5e1a}}]"
+  "secrets.PROD_POSTGRES_CONNECTION=Host=postgres.prod.invalid;Database=orders;Username=slipway;Password=Emulated-Prod-Db-7b2f9c41e8d3a6"
+  "secrets.PROD_REDIS_CONNECTION=redis.prod.invalid:6380,password=Emulated-Prod-Redis-3c8e1f6a92d4,ssl=true"
 )
+# prod's TLS pair: a self-signed certificate made for this run.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=slipway.prod.invalid" \
+  -keyout "$emu/prod-tls.key" -out "$emu/prod-tls.crt" >"$emu/openssl.log" 2>&1 || { cat "$emu/openssl.log" >&2; cannot "openssl could not make prod's test certificate"; }
+table+=("secrets.PROD_TLS_CERTIFICATE=$(cat "$emu/prod-tls.crt")" "secrets.PROD_TLS_KEY=$(cat "$emu/prod-tls.key")")
 run_id=1000
 # The machine's TLS trust settings (a proxy's authority for the npm and NuGet registries), as a runner image has its own.
 trust=()
@@ -162,7 +189,7 @@ run_job() {
   key="$(host_key "$sha")"
   mkdir -p "$emu/runner-temp-$label" && chown "$user:$user" "$emu/runner-temp-$label"
   as_runner env -i \
-    "${trust[@]}" HOME="$emu/home" USER="$user" PATH="$emu/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 \
+    "${trust[@]}" HOME="$emu/home" USER="$user" PATH="${EMULATION_PATH_PREFIX:+$EMULATION_PATH_PREFIX:}$emu/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 \
     CI=true GITHUB_ACTIONS=true GITHUB_REPOSITORY="$repository" GITHUB_REPOSITORY_OWNER="${repository%%/*}" \
     GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com GITHUB_RUN_ID="$run" GITHUB_RUN_NUMBER="$run" \
     GITHUB_RUN_ATTEMPT=1 GITHUB_SHA="$sha" GITHUB_REF="${EMULATION_REF:-refs/heads/main}" GITHUB_REF_NAME="${EMULATION_REF_NAME:-main}" \
@@ -174,6 +201,7 @@ run_job() {
     DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 NO_COLOR=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER=1 \
     EMULATION_ORIGIN="$emu/origin.git" EMULATION_ARTIFACTS="$emu/artifacts/$run" EMULATION_HOST_CACHE="$emu/host-cache/$key" \
     EMULATION_DOTNET_DIR="$(dirname "$dotnet_path")" EMULATION_DOTNET_ROOT="$(dirname "$dotnet_path")" \
+    KUBE_DOUBLE_STATE="$emu/kube-double/cluster" KUBE_DOUBLE_REAL_HELM="$real_helm" \
     COSIGN_DOUBLE_STATE="$emu/cosign-signatures" SLIPWAY_COSIGN_DOUBLE_IDENTITY="https://github.com/$repository/.github/workflows/$workflow@${EMULATION_REF:-refs/heads/main}" SLIPWAY_COSIGN_DOUBLE_ISSUER="$issuer" \
     bash "$root/.ci/runner-job.sh" "$emu/jobs/$label.sh" >"$emu/logs/$label.log" 2>&1
 }
@@ -211,7 +239,6 @@ release_images() { jq -r '.images[] | "\(.repository)@\(.digest)"' "$emu/artifac
 export DOCKER_HOST="unix://$engine_socket"
 
 say "ci.yml job 'test' skipped: it is .ci/run's own test command (./build.sh --target Test --provision), which ran before"
-say "release.yml's deploy-prod (prod on a Kubernetes cluster) is not run here: see README"
 
 # Phases to run (EMULATION_PHASES, space-separated; all by default): pr, push (push, History, rollback), tag.
 phases=" ${EMULATION_PHASES:-pr push tag} "
@@ -324,9 +351,8 @@ say "push phase green: published once and signed (both pushes), staging deployed
 fi
 
 # ---------------------------------------------------------------- a release tag
-# release.yml's publish and sign jobs on a tag v1.0.N (checked out detached): the tag's version, the prod registry
-# prefix, signed keylessly for release.yml's identity at that tag. Its deploy-prod job needs a Kubernetes cluster and
-# prod's maintenance window: not run here (README).
+# release.yml's publish, sign and deploy-prod jobs on a tag v1.0.N (checked out detached): the tag's version, the prod
+# registry prefix, signed keylessly for release.yml's identity at that tag, then deploy-prod on the kube double.
 if [[ "$phases" == *" tag "* ]]; then
 # A version of its own per run: a registry kept between runs (a developer's) refuses to overwrite a published one.
 tag_version="1.0.$(date +%s)"
@@ -344,6 +370,48 @@ for image in $(jq -r '.images[] | "\(.repository)@\(.digest)"' "$tag_release"); 
     { cat "$emu/verify.log" >&2; fail "$image is not signed for release.yml at refs/tags/v$tag_version"; }
 done
 if grep -qE '(^|[ /])docker (image )?push ' "$emu/logs/tag-sign.log"; then fail "release.yml's sign job pushed an image: only publish pushes"; fi
-say "tag phase green: release.yml published $tag_version under prod's prefix and signed it for release.yml@refs/tags/v$tag_version"
+
+# release.yml's deploy-prod, on the kube double (above). What it must do depends on prod's maintenance window
+# (environments/prod.yml: Sunday 02:00 UTC for 2 h), because the tag is prod's first release and may bring migrations.
+# Outside it (166 of the week's 168 hours), after the kubeconfig, the download of release.json, provisioning, the ref
+# check and Verify of release.yml's signatures, it must refuse before the lock, name the window and change nothing.
+# Inside it, it deploys through Helm and then probes prod's public URL (https://slipway.example), which nothing
+# answers here, since the kube double runs no pods: the job must get that far, and fail there with the failure in
+# the ledger (checked once under libfaketime at Sunday 02:30 UTC, 2026-12-04).
+kube_path="$emu/kube-double/bin"
+log="$emu/logs/tag-deploy-prod.log"
+expect_in_log() {
+  local expected
+  for expected in "$@"; do
+    grep -qF -- "$expected" "$log" || { tail -n 60 "$log" >&2; fail "deploy-prod's log lacks '$expected'"; }
+  done
+}
+if [ "$(date -u +%u)" = 7 ] && [ "$(date -u +%H)" -ge 2 ] && [ "$(date -u +%H)" -lt 4 ]; then
+  say "job tag-deploy-prod: deploy-prod of release.yml in a fresh clone as $user, inside prod's maintenance window: deploys, then fails its probes"
+  if EMULATION_PATH_PREFIX="$kube_path" EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag \
+    run_job tag-deploy-prod release.yml deploy-prod "$sha1" "$run5"; then
+    fail "deploy-prod succeeded although no server answers prod's URL here: what did its probes reach?"
+  fi
+  expect_in_log "Verify succeeded" "Deploying $tag_version to prod (Helm release slipway in namespace slipway, context kube-double)" \
+    "STATUS: deployed" 'deployment "slipway-api" successfully rolled out' "Deploy of $tag_version failed (the SLO probes)" '\u0022action\u0022:\u0022Failed\u0022'
+  say "deploy-prod inside prod's maintenance window: $tag_version deployed to the kube double's cluster, then its probes of prod's URL failed as they must here"
+else
+  say "job tag-deploy-prod: deploy-prod of release.yml in a fresh clone as $user, outside prod's maintenance window: must be refused"
+  if EMULATION_PATH_PREFIX="$kube_path" EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag \
+    run_job tag-deploy-prod release.yml deploy-prod "$sha1" "$run5"; then
+    tail -n 40 "$log" >&2; fail "deploy-prod succeeded outside prod's maintenance window"
+  fi
+  expect_in_log "Verify succeeded" "maintenance window (environments/prod.yml data.maintenance_window: Sunday 02:00 UTC for 2h) is closed" "Nothing was changed"
+  grep -qE 'helm[^ ]* (upgrade|install)|kubectl[^ ]* apply' "$log" && fail "deploy-prod ran helm upgrade or kubectl apply although the window refused it"
+  # The double's own bookkeeping (calls.log, its state lock) aside, nothing may be in its cluster or its releases.
+  calls="$emu/kube-double/cluster/calls.log"
+  say "the kube double saw: $( [ -f "$calls" ] && tr '\n' ';' <"$calls" || echo nothing)"
+  if [ -e "$emu/kube-double/cluster/releases" ] || [ -e "$emu/kube-double/cluster/cluster" ] ||
+    { [ -f "$calls" ] && grep -qE '(upgrade|install|rollback|uninstall|apply|create|replace|patch|delete)( |$)' "$calls"; }; then
+    fail "deploy-prod changed the kube double's cluster although the window refused it: $(ls -R "$emu/kube-double/cluster" | head -n 20 | tr '\n' ' ')"
+  fi
+  say "deploy-prod refused outside prod's maintenance window, after Verify passed, with nothing applied to the cluster"
+fi
+say "tag phase green: release.yml published $tag_version under prod's prefix, signed it for release.yml@refs/tags/v$tag_version, and ran deploy-prod"
 fi
 say "green: phases$phases"
