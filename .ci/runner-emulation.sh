@@ -380,6 +380,11 @@ if grep -qE '(^|[ /])docker (image )?push ' "$emu/logs/tag-sign.log"; then fail 
 # the ledger (checked once under libfaketime at Sunday 02:30 UTC, 2026-12-04).
 kube_path="$emu/kube-double/bin"
 log="$emu/logs/tag-deploy-prod.log"
+# The job as `tagged` runs it, with the kube double first on PATH; its exit status is the caller's to judge.
+run_deploy_prod() {
+  EMULATION_PATH_PREFIX="$kube_path" EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag \
+    run_job tag-deploy-prod release.yml deploy-prod "$sha1" "$run5"
+}
 expect_in_log() {
   local expected
   for expected in "$@"; do
@@ -388,8 +393,7 @@ expect_in_log() {
 }
 if [ "$(date -u +%u)" = 7 ] && [ "$(date -u +%H)" -ge 2 ] && [ "$(date -u +%H)" -lt 4 ]; then
   say "job tag-deploy-prod: deploy-prod of release.yml in a fresh clone as $user, inside prod's maintenance window: deploys, then fails its probes"
-  if EMULATION_PATH_PREFIX="$kube_path" EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag \
-    run_job tag-deploy-prod release.yml deploy-prod "$sha1" "$run5"; then
+  if run_deploy_prod; then
     fail "deploy-prod succeeded although no server answers prod's URL here: what did its probes reach?"
   fi
   expect_in_log "Verify succeeded" "Deploying $tag_version to prod (Helm release slipway in namespace slipway, context kube-double)" \
@@ -397,8 +401,7 @@ if [ "$(date -u +%u)" = 7 ] && [ "$(date -u +%H)" -ge 2 ] && [ "$(date -u +%H)" 
   say "deploy-prod inside prod's maintenance window: $tag_version deployed to the kube double's cluster, then its probes of prod's URL failed as they must here"
 else
   say "job tag-deploy-prod: deploy-prod of release.yml in a fresh clone as $user, outside prod's maintenance window: must be refused"
-  if EMULATION_PATH_PREFIX="$kube_path" EMULATION_REF="refs/tags/v$tag_version" EMULATION_REF_NAME="v$tag_version" EMULATION_REF_TYPE=tag \
-    run_job tag-deploy-prod release.yml deploy-prod "$sha1" "$run5"; then
+  if run_deploy_prod; then
     tail -n 40 "$log" >&2; fail "deploy-prod succeeded outside prod's maintenance window"
   fi
   expect_in_log "Verify succeeded" "maintenance window (environments/prod.yml data.maintenance_window: Sunday 02:00 UTC for 2h) is closed" "Nothing was changed"

@@ -85,51 +85,9 @@ public static class RefProtectionGate
     }
 
     /// <summary>
-    /// True when <paramref name="gitRef"/> matches the glob <paramref name="pattern"/>: <c>*</c> is any run of characters
-    /// other than <c>/</c>, <c>**</c> any run at all, everything else literal (GitHub's branch and tag filters).
+    /// True when <paramref name="gitRef"/> matches the glob <paramref name="pattern"/> (<see cref="RefGlob"/>).
     /// </summary>
-    public static bool Matches(string pattern, string gitRef)
-    {
-        ArgumentNullException.ThrowIfNull(pattern);
-        ArgumentNullException.ThrowIfNull(gitRef);
-        return MatchesAt(pattern, 0, gitRef, 0);
-    }
-
-    private static bool MatchesAt(string pattern, int p, string text, int t)
-    {
-        while (p < pattern.Length)
-        {
-            if (pattern[p] == '*')
-            {
-                var crossesSlash = p + 1 < pattern.Length && pattern[p + 1] == '*';
-                var rest = p + (crossesSlash ? 2 : 1);
-                for (var end = t; end <= text.Length; end++)
-                {
-                    if (MatchesAt(pattern, rest, text, end))
-                    {
-                        return true;
-                    }
-
-                    if (end < text.Length && text[end] == '/' && !crossesSlash)
-                    {
-                        return false;
-                    }
-                }
-
-                return false;
-            }
-
-            if (t >= text.Length || pattern[p] != text[t])
-            {
-                return false;
-            }
-
-            p++;
-            t++;
-        }
-
-        return t == text.Length;
-    }
+    public static bool Matches(string pattern, string gitRef) => RefGlob.Matches(pattern, gitRef);
 
     /// <summary>
     /// True when <c>--override-protection</c> may pass the refusals: the matrix says so in <c>protection.allow_override</c>,

@@ -157,7 +157,7 @@ public static partial class CosignCli
             // Same flag on v2 and v3: an offline signature has no log entry, and cosign would fail looking for one.
             .WithFlag("--insecure-ignore-tlog=true", key.Offline),
         CosignIdentityVerification identity => (identity.IsPattern
-                ? invocation.WithOption("--certificate-identity-regexp", identity.IdentityRegexp())
+                ? invocation.WithOption("--certificate-identity-regexp", Git.RefGlob.ToRegexp(identity.CertificateIdentity))
                 : invocation.WithOption("--certificate-identity", identity.CertificateIdentity))
             .WithOption("--certificate-oidc-issuer", identity.CertificateOidcIssuer),
         _ => throw new ArgumentException($"Unknown verification {verification.GetType().Name}.", nameof(verification)),

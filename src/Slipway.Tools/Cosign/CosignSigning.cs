@@ -150,45 +150,13 @@ public sealed record CosignIdentityVerification : CosignVerification
     }
 
     /// <summary>
-    /// The identity (the certificate's SAN) a signature must carry: exact, or a glob in GitHub's ref-filter syntax
-    /// (<c>…/release.yml@refs/tags/v*</c>: <c>*</c> is any run of characters but <c>/</c>, <c>**</c> any run at all),
-    /// which is verified with <c>--certificate-identity-regexp</c>.
+    /// The identity (the certificate's SAN) a signature must carry: exact, or a <see cref="Git.RefGlob"/>
+    /// (<c>…/release.yml@refs/tags/v*</c>), which is verified with <c>--certificate-identity-regexp</c>.
     /// </summary>
     public string CertificateIdentity { get; }
 
     /// <summary>True when <see cref="CertificateIdentity"/> is a glob rather than one identity.</summary>
-    internal bool IsPattern => CertificateIdentity.Contains('*', StringComparison.Ordinal);
-
-    /// <summary>
-    /// <see cref="CertificateIdentity"/> as the anchored Go (RE2) regular expression cosign's
-    /// <c>--certificate-identity-regexp</c> takes: every character literal but the glob's stars.
-    /// </summary>
-    internal string IdentityRegexp()
-    {
-        var pattern = new System.Text.StringBuilder("^");
-        for (var i = 0; i < CertificateIdentity.Length; i++)
-        {
-            var c = CertificateIdentity[i];
-            if (c == '*')
-            {
-                var crossesSlash = i + 1 < CertificateIdentity.Length && CertificateIdentity[i + 1] == '*';
-                pattern.Append(crossesSlash ? ".*" : "[^/]*");
-                i += crossesSlash ? 1 : 0;
-            }
-            else
-            {
-                // RE2 takes a backslash before any punctuation as that character; nothing else needs one in a URL.
-                if (@"\.+?()|[]{}^$".Contains(c, StringComparison.Ordinal))
-                {
-                    pattern.Append('\\');
-                }
-
-                pattern.Append(c);
-            }
-        }
-
-        return pattern.Append('$').ToString();
-    }
+    internal bool IsPattern => Git.RefGlob.IsPattern(CertificateIdentity);
 
     /// <summary>The exact OIDC issuer a signature's certificate must name.</summary>
     public string CertificateOidcIssuer { get; }
