@@ -133,5 +133,14 @@ public sealed class SbomTests(DockerWorkspace workspace)
         Assert.Contains(sbom.WithPurlPrefix("pkg:deb/debian/"), c => c.Name == "libc6");
         Assert.Contains(sbom.WithPurlPrefix("pkg:deb/debian/"), c => c.Name == "base-files");
         Assert.True(sbom.HasComponent(name => name == "Npgsql"), "the application's NuGet packages");
+
+        // Made from the SBOM of the base image, inventoried once for both services: above its base, the sample's
+        // Dockerfile only copies the published application and sets metadata.
+        var properties = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(workspace.Root, image.Sbom!)))!["metadata"]!["properties"]!.AsArray()
+            .Select(p => ((string)p!["name"]!, (string)p["value"]!)).Where(p => p.Item1.StartsWith("slipway:", StringComparison.Ordinal) || p.Item1 == "oci:image:Id")
+            .ToDictionary(p => p.Item1, p => p.Item2);
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", properties["slipway:base-image:reference"]);
+        Assert.Equal(workspace.ImageId("mcr.microsoft.com/dotnet/aspnet:10.0"), properties["slipway:base-image:id"]);
+        Assert.Equal(workspace.ImageId($"{image.Repository}:{image.Tag}"), properties["oci:image:Id"]);
     }
 }

@@ -102,11 +102,12 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         var tags = ImageTags(service);
         var inputs = string.Empty;
         var contentHash = string.Empty;
+        string? baseImage = null, baseId = null;
         if (!ctx.IsDryRun)
         {
             var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
-            var baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
-            var baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
+            baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
+            baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
                 ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
             contentHash = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId]);
             // The content hash read every input file once; the build arguments (the version among them) extend it.
@@ -145,7 +146,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
             await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
-                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id, contentHash, identity.Version), ctx.Warning));
+                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id, contentHash, identity.Version, baseImage, baseId), ctx.Warning));
         }
     }
 
@@ -263,7 +264,8 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             ? new RegistryCredentials(Delivery.Resolve(username, dryRun).Reveal(), Delivery.Resolve(password, dryRun))
             : null;
 
-    private static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";
+    /// <summary>Where the last successful build of <paramref name="service"/> is recorded (<see cref="BuildState"/>).</summary>
+    internal static string BuildStatePath(Service service) => $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.json";
 
     /// <summary>
     /// The version each selected service's image carries in its labels and APP_VERSION: the release's, or, for an image
@@ -280,4 +282,6 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
 /// <param name="ImageId">The image it made.</param>
 /// <param name="Content">What the build read besides the version (project, Dockerfile, base image); null in records of older Slipways.</param>
 /// <param name="BuiltAs">The version the image was built as (its labels); null in records of older Slipways.</param>
-internal sealed record BuildState(string Inputs, string ImageId, string? Content = null, string? BuiltAs = null);
+/// <param name="BaseImage">The image the Dockerfile's final stage is built FROM, as written there; null FROM scratch and in records of older Slipways.</param>
+/// <param name="BaseImageId">The ID <paramref name="BaseImage"/> had when the image was built (Sbom reuses the base's SBOM by it).</param>
+internal sealed record BuildState(string Inputs, string ImageId, string? Content = null, string? BuiltAs = null, string? BaseImage = null, string? BaseImageId = null);

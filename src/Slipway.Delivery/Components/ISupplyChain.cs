@@ -101,7 +101,10 @@ public interface ISupplyChain : IBuildImages
         var scratch = ctx.PathOf(Path.Combine(Pipeline.StateDirectoryName, "tmp", $"sbom-{service.Name}"));
         try
         {
-            await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host, ctx.IsDryRun ? null : scratch), echoOutput: ctx.IsVerbose);
+            if (ctx.IsDryRun || !await ImageSbomFromBaseAsync(service, ctx, imageSbom, made!.Cdxgen, scratch))
+            {
+                await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host, ctx.IsDryRun ? null : scratch), echoOutput: ctx.IsVerbose);
+            }
         }
         finally
         {
@@ -134,6 +137,98 @@ public interface ISupplyChain : IBuildImages
             var record = made! with { ImageSbom = StepRecord.FileHash(ctx.PathOf(imageSbom)) ?? string.Empty, ProjectSbom = StepRecord.FileHash(ctx.PathOf(projectSbom)) ?? string.Empty };
             await ctx.DoAsync($"record the SBOMs of {service.Name}", () => StepRecord.Write(ctx.PathOf(recordPath), recordPath, record, ctx.Warning));
         }
+    }
+
+    /// <summary>
+    /// Writes the image SBOM of <paramref name="service"/> from the SBOM of its base image when
+    /// <see cref="BaseImageSbom.WhyNotReusable"/> allows (the base's is made once per base image ID and cdxgen version,
+    /// under build-state/base-sbom); returns false, saying why, when cdxgen must inventory the whole image.
+    /// </summary>
+    private async Task<bool> ImageSbomFromBaseAsync(Service service, TargetContext ctx, string imageSbom, string cdxgen, string scratch)
+    {
+        var tag = ImageTags(service)[0];
+        var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tag, Engine)))
+            ?? throw new InvalidOperationException($"{tag} is not on the Docker engine: run Build first.");
+        var built = StepRecord.Read<BuildState>(ctx.PathOf(IBuildImages.BuildStatePath(service)), IBuildImages.BuildStatePath(service), ctx.Warning);
+        string? why = null;
+        DockerImage? baseImage = null;
+        if (built is null)
+        {
+            why = "no build record names its base image (it was built outside Build)";
+        }
+        else if (built.ImageId != image.Id)
+        {
+            why = "its build record describes another image (it was rebuilt outside Build)";
+        }
+        else if (built.BaseImage is not { } baseReference || built.BaseImageId is not { } baseId)
+        {
+            why = "its build record names no base image (FROM scratch, or an older Slipway built it)";
+        }
+        else
+        {
+            baseImage = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseReference, Engine)));
+            if (baseImage is null || baseImage.Id != baseId || !IsImageId(baseImage.Id))
+            {
+                why = $"its base image {baseReference} is no longer the {baseId[..Math.Min(19, baseId.Length)]} it was built from";
+            }
+        }
+
+        if (why is null)
+        {
+            try
+            {
+                why = BaseImageSbom.WhyNotReusable(
+                    image,
+                    DockerImageHistory.Parse((await ctx.QueryAsync(DockerCli.ImageHistory(image.Id, Engine))).StandardOutput),
+                    baseImage!,
+                    DockerImageHistory.Parse((await ctx.QueryAsync(DockerCli.ImageHistory(baseImage!.Id, Engine))).StandardOutput));
+            }
+            catch (FormatException e)
+            {
+                why = e.Message.TrimEnd('.');
+            }
+        }
+
+        if (why is not null)
+        {
+            ctx.Info($"{imageSbom}: cdxgen inventories the whole image: {why}.");
+            return false;
+        }
+
+        var baseSbom = await RunState(() => new SupplyChainState()).BaseImageSbomAsync(baseImage!.Id, () => BaseImageSbomAsync(ctx, built!.BaseImage!, baseImage.Id, cdxgen, scratch));
+        await ctx.DoAsync($"write {imageSbom} from the SBOM of its base image {built!.BaseImage} (above it the Dockerfile only copies files and sets metadata)", async token =>
+            await File.WriteAllTextAsync(
+                ctx.PathOf(imageSbom),
+                BaseImageSbom.Rebase(await File.ReadAllTextAsync(ctx.PathOf(baseSbom), token), image, tag, baseImage, built.BaseImage!, DateTimeOffset.UtcNow),
+                token));
+        return true;
+    }
+
+    /// <summary>A local image ID, <c>sha256:</c> and 64 lower-case hex digits (it names the base SBOM's file).</summary>
+    private static bool IsImageId(string id) =>
+        id.Length == 71 && id.StartsWith("sha256:", StringComparison.Ordinal) && id[7..].All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    /// <summary>The SBOM of a base image (its path): made by cdxgen once per image ID and cdxgen version, then reused.</summary>
+    private async Task<string> BaseImageSbomAsync(TargetContext ctx, string baseReference, string baseId, string cdxgen, string scratch)
+    {
+        var directory = $"{ReleaseArtifacts.BuildStateDirectory}/base-sbom";
+        var hex = baseId["sha256:".Length..];
+        var (sbomPath, recordPath) = ($"{directory}/{hex}.cdx.json", $"{directory}/{hex}.json");
+        var made = new BaseSbomRecord(baseId, cdxgen, string.Empty);
+        var previous = StepRecord.Read<BaseSbomRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
+        if (previous is not null && previous == made with { Sbom = previous.Sbom } && StepRecord.FileHash(ctx.PathOf(sbomPath)) == previous.Sbom)
+        {
+            ctx.Info($"Reusing the SBOM of base image {baseReference} ({baseId[..19]}) that cdxgen {FirstLine(cdxgen)} made ({sbomPath}).");
+            return sbomPath;
+        }
+
+        await ctx.DoAsync($"create {directory}", () => Directory.CreateDirectory(ctx.PathOf(directory)));
+        await ctx.RunAsync(CdxgenCli.ImageSbom(baseReference, sbomPath, Engine.Host, scratch), echoOutput: ctx.IsVerbose);
+        var document = CycloneDxDocument.Load(ctx.PathOf(sbomPath));
+        ctx.Info($"{sbomPath}: the SBOM of base image {baseReference} ({baseId[..19]}), CycloneDX {document.SpecVersion}, {document.ComponentCount} components; reused for every image built on it.");
+        await ctx.DoAsync($"record the SBOM of base image {baseReference}", () =>
+            StepRecord.Write(ctx.PathOf(recordPath), recordPath, made with { Sbom = StepRecord.FileHash(ctx.PathOf(sbomPath)) ?? string.Empty }, ctx.Warning));
+        return sbomPath;
     }
 
     private async Task ScanAsync(TargetContext ctx)
@@ -264,6 +359,9 @@ public interface ISupplyChain : IBuildImages
     }
 }
 
+/// <summary>The SBOM cdxgen made of a base image: which image, which cdxgen, and the file's hash.</summary>
+internal sealed record BaseSbomRecord(string BaseImageId, string Cdxgen, string Sbom);
+
 /// <summary>What the SBOMs of a service were made from (image ID, project inputs, cdxgen's version) and the files' hashes.</summary>
 internal sealed record SbomRecord(string ImageId, string ProjectInputs, string Cdxgen, string ImageSbom, string ProjectSbom);
 
@@ -274,9 +372,24 @@ internal sealed record ScanRecord(string Inputs, string Scanners, string Day);
 internal sealed class SupplyChainState
 {
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, Task<string>> _baseImageSboms = new(StringComparer.Ordinal);
     private Task<string>? _cdxgenVersion;
 
     public CosignGate? Gate { get; set; }
+
+    /// <summary>The SBOM of a base image, made once per run however many services are built on it (they run at once).</summary>
+    public Task<string> BaseImageSbomAsync(string baseImageId, Func<Task<string>> make)
+    {
+        lock (_lock)
+        {
+            if (!_baseImageSboms.TryGetValue(baseImageId, out var sbom))
+            {
+                _baseImageSboms[baseImageId] = sbom = make();
+            }
+
+            return sbom;
+        }
+    }
 
     /// <summary><c>cdxgen --version</c>, asked once per run however many services' SBOMs need it (a Node start costs seconds).</summary>
     public Task<string> CdxgenVersionAsync(TargetContext ctx)

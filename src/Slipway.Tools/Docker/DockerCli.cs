@@ -66,6 +66,13 @@ public static partial class DockerCli
     public static ToolInvocation ImageInspect(string reference, DockerEndpoint? endpoint = null) =>
         Docker(endpoint, "image", "inspect").WithOption("--format", JsonFormat).WithArguments(reference).WithSuccessExitCodes(0, 1);
 
+    /// <summary>
+    /// <c>docker image history --no-trunc --format {{json .}} REFERENCE</c>: one JSON object per instruction that made the
+    /// image, newest first (read with <see cref="DockerImageHistory.Parse"/>).
+    /// </summary>
+    public static ToolInvocation ImageHistory(string reference, DockerEndpoint? endpoint = null) =>
+        Docker(endpoint, "image", "history", "--no-trunc").WithOption("--format", JsonFormat).WithArguments(reference);
+
     /// <summary><c>docker image rm [--force] REFERENCE</c>.</summary>
     public static ToolInvocation ImageRemove(string reference, bool force = false, DockerEndpoint? endpoint = null) =>
         Docker(endpoint, "image", "rm").WithFlag("--force", force).WithArguments(reference);

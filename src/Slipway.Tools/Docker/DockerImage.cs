@@ -22,6 +22,12 @@ public sealed record DockerImage(
     public ImmutableSortedDictionary<string, string> Environment { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     /// <summary>
+    /// The image's layers, lowest first (<c>RootFS.Layers</c>: the diff IDs, content digests of each uncompressed layer).
+    /// An image built FROM another starts with all of that image's layers.
+    /// </summary>
+    public ImmutableArray<string> Layers { get; init; } = [];
+
+    /// <summary>
     /// Parses the output of <c>docker image inspect --format {{json .}}</c> (one object per line; the first is
     /// read) or of plain <c>docker image inspect</c> (an array; the first element is read).
     /// </summary>
@@ -87,6 +93,7 @@ public sealed record DockerImage(
                     : default)
             {
                 Environment = environment.ToImmutable(),
+                Layers = root.TryGetProperty("RootFS", out var rootFs) && rootFs.ValueKind == JsonValueKind.Object ? Strings(rootFs, nameof(Layers)) : [],
             };
         }
         catch (JsonException e)

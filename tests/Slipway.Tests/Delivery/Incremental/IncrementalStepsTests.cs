@@ -66,11 +66,16 @@ public sealed class IncrementalStepsTests : IDisposable
             var args when args.StartsWith("list ", StringComparison.Ordinal) => Ok(CleanDotNetReport),
             _ => Ok(string.Empty),
         })
-        .Script("docker", invocation => Args(invocation).StartsWith("push ", StringComparison.Ordinal)
-            ? Pushed(invocation)
-            : Args(invocation).Contains("inspect", StringComparison.Ordinal)
-            ? Ok("[{\"Id\":\"" + Image + "\",\"RepoTags\":[],\"RepoDigests\":[],\"Created\":\"2026-03-08T09:00:00Z\",\"Config\":{\"Env\":[\"DOTNET_VERSION=10.0.0\"],\"Labels\":{}}}]")
-            : Ok(string.Empty))
+        .Script("docker", invocation => Args(invocation) switch
+        {
+            var args when args.StartsWith("push ", StringComparison.Ordinal) => Pushed(invocation),
+            var args when args.Contains("history", StringComparison.Ordinal) =>
+                Ok(string.Concat((args.EndsWith(BaseId, StringComparison.Ordinal) ? BaseSteps : [.. StepsAboveBase, .. BaseSteps]).Select(step => $"{{\"CreatedBy\":{System.Text.Json.JsonSerializer.Serialize(step)}}}\n"))),
+            var args when args.Contains("inspect", StringComparison.Ordinal) && (args.EndsWith(BaseImage, StringComparison.Ordinal) || args.EndsWith(BaseId, StringComparison.Ordinal)) =>
+                Ok(Inspect(BaseId, BaseLayers)),
+            var args when args.Contains("inspect", StringComparison.Ordinal) => Ok(Inspect(Image, [.. BaseLayers, "sha256:app"])),
+            _ => Ok(string.Empty),
+        })
         .Script("cdxgen", invocation =>
         {
             var tokens = invocation.Arguments.Select(a => a.Reveal()).ToList();
@@ -91,6 +96,21 @@ public sealed class IncrementalStepsTests : IDisposable
             return Ok(string.Empty);
         })
         .Script("grype", invocation => Args(invocation) == "version" ? Ok(Grype + "\n") : Ok(CleanGrypeReport));
+
+    private const string BaseImage = "mcr.microsoft.com/dotnet/aspnet:10.0";
+
+    private const string BaseId = "sha256:c32966e60fbf0a131adeaad51d70a6a289023a83d48268de7b9cd87da0dc4516";
+
+    private static readonly string[] BaseLayers = ["sha256:debian", "sha256:dotnet"];
+
+    private static readonly string[] BaseSteps = ["/bin/sh -c #(nop) COPY dir:96087622 in /usr/share/dotnet/ ", "/bin/sh -c apt-get install -y libicu72", string.Empty];
+
+    /// <summary>What the services' Dockerfile did above its base, newest first, as the classic builder records it.</summary>
+    private string[] StepsAboveBase { get; set; } = ["/bin/sh -c #(nop)  USER 64198", "/bin/sh -c #(nop) COPY dir:afa2d004 in /app/ ", "/bin/sh -c #(nop)  ARG VERSION="];
+
+    private static string Inspect(string id, string[] layers) =>
+        "[{\"Id\":\"" + id + "\",\"RepoTags\":[],\"RepoDigests\":[],\"Created\":\"2026-03-08T09:00:00Z\",\"Config\":{\"Env\":[\"DOTNET_VERSION=10.0.0\"],\"Labels\":{}},\"RootFS\":{\"Type\":\"layers\",\"Layers\":"
+        + System.Text.Json.JsonSerializer.Serialize(layers) + "}}]";
 
     /// <summary>The <c>CDXGEN_TEMP_DIR</c> of every image SBOM made.</summary>
     private List<string> CdxgenScratchDirectories { get; } = [];
@@ -177,11 +197,7 @@ public sealed class IncrementalStepsTests : IDisposable
     [Fact]
     public async Task Build_skips_a_service_whose_inputs_and_image_are_unchanged_and_rebuilds_the_one_whose_source_changed()
     {
-        foreach (var service in new[] { "Api", "Worker" })
-        {
-            _workspace.Write($"samples/{service}/Dockerfile", "ARG BASE_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0\nFROM ${BASE_IMAGE}\nARG VERSION=\"\"\nCOPY . /app/\n");
-        }
-
+        WriteDockerfiles();
         var (_, first) = await RunAsync("Build");
         Assert.Equal(2, Count(first, "docker build"));
         Assert.Equal(2, Count(first, "dotnet publish"));
@@ -234,6 +250,59 @@ public sealed class IncrementalStepsTests : IDisposable
         // An SBOM changed behind Slipway's back is made again.
         _workspace.Write("artifacts/sbom/api.image.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
         Assert.Equal(2, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+    }
+
+    [Fact]
+    public async Task Sbom_inventories_a_base_image_once_and_makes_the_sbom_of_each_image_that_only_copied_files_above_it_from_that()
+    {
+        WriteDockerfiles();
+        await RunAsync("Build");
+        var (first, made) = await RunAsync("Sbom");
+        Assert.Single(made.CommandLines, c => c.Contains("cdxgen -t docker", StringComparison.Ordinal));
+        Assert.Single(made.CommandLines, c => c.Contains($"cdxgen -t docker {BaseImage} -o .slipway/build-state/base-sbom/{BaseId[7..]}.cdx.json", StringComparison.Ordinal));
+        Assert.Equal(2, Count(made, "cdxgen -t dotnet"));
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_workspace.PathOf($"artifacts/sbom/{service}.image.cdx.json")))!;
+            var properties = sbom["metadata"]!["properties"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => (string)p!["value"]!);
+            Assert.Equal(BaseId, properties["slipway:base-image:id"]);
+            Assert.Equal(ImageId, properties["oci:image:Id"]);
+            Assert.Contains(sbom["components"]!.AsArray(), c => (string?)c!["name"] == "zlib1g");
+        }
+
+        Assert.Contains($"the SBOM of base image {BaseImage} (sha256:c32966e60fbf)", first.Out, StringComparison.Ordinal);
+
+        // The api rebuilt on the same base: its SBOM is made from the base's, which is not inventoried again.
+        Image = OtherImageId;
+        await RunAsync("Build");
+        var (second, again) = await RunAsync("Sbom");
+        Assert.Equal(0, Count(again, "cdxgen -t docker"));
+        Assert.Equal(2, Count(again, "cdxgen -t dotnet"));
+        Assert.Contains($"Reusing the SBOM of base image {BaseImage} (sha256:c32966e60fbf) that cdxgen 12.8.4 made", second.Out, StringComparison.Ordinal);
+
+        // A Dockerfile that runs a command above its base: each image is inventoried whole, and the output says why.
+        StepsAboveBase = ["/bin/sh -c #(nop) COPY dir:afa2d004 in /app/ ", "/bin/sh -c apt-get install -y curl"];
+        Image = ImageId;
+        await RunAsync("Build");
+        var (third, whole) = await RunAsync("Sbom");
+        Assert.Equal(2, Count(whole, "cdxgen -t docker 127.0.0.1"));
+        Assert.Equal(0, Count(whole, $"cdxgen -t docker {BaseImage}"));
+        Assert.Contains("cdxgen inventories the whole image: its Dockerfile runs a command above the base image (/bin/sh -c apt-get install -y curl)", third.Out, StringComparison.Ordinal);
+
+        // A base SBOM changed behind Slipway's back is made again.
+        StepsAboveBase = ["/bin/sh -c #(nop) COPY dir:afa2d004 in /app/ "];
+        Image = OtherImageId;
+        await RunAsync("Build");
+        _workspace.Write($".slipway/build-state/base-sbom/{BaseId[7..]}.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
+        Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, $"cdxgen -t docker {BaseImage}"));
+    }
+
+    private void WriteDockerfiles()
+    {
+        foreach (var service in new[] { "Api", "Worker" })
+        {
+            _workspace.Write($"samples/{service}/Dockerfile", $"ARG BASE_IMAGE={BaseImage}\nFROM ${{BASE_IMAGE}}\nARG VERSION=\"\"\nCOPY . /app/\n");
+        }
     }
 
     [Fact]
