@@ -164,6 +164,11 @@ public interface ISupplyChain : IBuildImages
         {
             why = "its build record names no base image (FROM scratch, or an older Slipway built it)";
         }
+        else if (!RecordedValue.IsImageReference(baseReference))
+        {
+            // The record is a file anyone could edit: what it names goes to docker and cdxgen as an argument.
+            why = $"its build record ({IBuildImages.BuildStatePath(service)}) names a base image that is not an image reference";
+        }
         else
         {
             baseImage = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseReference, Engine)));

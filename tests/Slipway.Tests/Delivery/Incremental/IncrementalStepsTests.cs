@@ -295,6 +295,16 @@ public sealed class IncrementalStepsTests : IDisposable
         await RunAsync("Build");
         _workspace.Write($".slipway/build-state/base-sbom/{BaseId[7..]}.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
         Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, $"cdxgen -t docker {BaseImage}"));
+
+        // A build record edited to name an option as its base image: never handed to docker or cdxgen.
+        Image = ImageId;
+        await RunAsync("Build");
+        var record = _workspace.PathOf(".slipway/build-state/api.json");
+        File.WriteAllText(record, File.ReadAllText(record).Replace($"\"{BaseImage}\"", "\"--output=/tmp/owned\"", StringComparison.Ordinal));
+        var (hostile, refused) = await RunAsync("Sbom");
+        Assert.DoesNotContain(refused.CommandLines, c => c.Contains("--output=/tmp/owned", StringComparison.Ordinal));
+        Assert.Contains("names a base image that is not an image reference", hostile.Out, StringComparison.Ordinal);
+        Assert.Equal(1, Count(refused, "cdxgen -t docker 127.0.0.1"));
     }
 
     private void WriteDockerfiles()
