@@ -7,6 +7,7 @@ using Slipway.Tools.Docker;
 using Slipway.Tools.DotNet;
 using Slipway.Tools.Git;
 using Slipway.Tools.Registry;
+using Slipway.Tools.Sbom;
 
 namespace Slipway.Delivery.Components;
 
@@ -102,13 +103,14 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
         var tags = ImageTags(service);
         var inputs = string.Empty;
         var contentHash = string.Empty;
-        string? baseImage = null, baseId = null;
+        string? baseImage = null, baseId = null, notOnlyFromContext = null;
         if (!ctx.IsDryRun)
         {
             var dockerfile = await File.ReadAllTextAsync(ctx.PathOf(definition.Dockerfile), ctx.CancellationToken);
             baseImage = DockerfileBaseImage.Resolve(dockerfile, arguments);
             baseId = baseImage is null ? "scratch" : DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseImage, Engine)))?.Id
                 ?? throw new InvalidOperationException($"The base image {baseImage} of {definition.Dockerfile} is not on the Docker engine ({Engine.Host ?? "default"}): run with --provision, or docker pull {baseImage}.");
+            notOnlyFromContext = BaseImageSbom.WhyNotOnlyFromContext(dockerfile);
             contentHash = ProjectInputs.Hash(RootDirectory, project, [definition.Dockerfile, dockerfile, baseId]);
             // The content hash read every input file once; the build arguments (the version among them) extend it.
             inputs = ContentHash.Prefixed(string.Join('\n', [contentHash, .. arguments.Select(a => $"{a.Key}={a.Value}")]));
@@ -146,7 +148,7 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
             var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tags[0], Engine)))
                 ?? throw new InvalidOperationException($"docker build succeeded but {tags[0]} is not on the engine.");
             await ctx.DoAsync($"record the build of {service.Name} ({image.Id[..19]})", () =>
-                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id, contentHash, identity.Version, baseImage, baseId), ctx.Warning));
+                StepRecord.Write(ctx.PathOf(BuildStatePath(service)), BuildStatePath(service), new BuildState(inputs, image.Id, contentHash, identity.Version, baseImage, baseId, notOnlyFromContext), ctx.Warning));
         }
     }
 
@@ -284,4 +286,5 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
 /// <param name="BuiltAs">The version the image was built as (its labels); null in records of older Slipways.</param>
 /// <param name="BaseImage">The image the Dockerfile's final stage is built FROM, as written there; null FROM scratch and in records of older Slipways.</param>
 /// <param name="BaseImageId">The ID <paramref name="BaseImage"/> had when the image was built (Sbom reuses the base's SBOM by it).</param>
-internal sealed record BuildState(string Inputs, string ImageId, string? Content = null, string? BuiltAs = null, string? BaseImage = null, string? BaseImageId = null);
+/// <param name="NotOnlyFromContext">Why the Dockerfile may put more than its build context into the image (an ADD, a COPY --from), or null (<see cref="BaseImageSbom.WhyNotOnlyFromContext"/>).</param>
+internal sealed record BuildState(string Inputs, string ImageId, string? Content = null, string? BuiltAs = null, string? BaseImage = null, string? BaseImageId = null, string? NotOnlyFromContext = null);

@@ -164,6 +164,10 @@ public interface ISupplyChain : IBuildImages
         {
             why = "its build record names no base image (FROM scratch, or an older Slipway built it)";
         }
+        else if (built.NotOnlyFromContext is { } notOnlyFromContext)
+        {
+            why = notOnlyFromContext;
+        }
         else if (!RecordedValue.IsImageReference(baseReference))
         {
             // The record is a file anyone could edit: what it names goes to docker and cdxgen as an argument.

@@ -57,6 +57,47 @@ public static class BaseImageSbom
     }
 
     /// <summary>
+    /// Why the files a Dockerfile puts into its image may be more than its build context (the <c>dotnet publish</c> output the
+    /// project SBOM describes), or null when they cannot: an <c>ADD</c> (it fetches URLs and unpacks archives) or a
+    /// <c>COPY --from</c> (files of another image or stage) anywhere in it. Image history cannot tell these apart from a
+    /// plain COPY, so <see cref="WhyNotReusable"/> alone is not enough; read the Dockerfile the image was built from.
+    /// </summary>
+    public static string? WhyNotOnlyFromContext(string dockerfile)
+    {
+        ArgumentNullException.ThrowIfNull(dockerfile);
+        var lines = dockerfile.ReplaceLineEndings("\n").Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var number = i + 1;
+            var instruction = lines[i].Trim();
+            if (instruction.Length == 0 || instruction[0] == '#')
+            {
+                continue;
+            }
+
+            // A continued instruction: its flags are on its first line, but a later line may hold one as well.
+            while (instruction.EndsWith('\\') && i + 1 < lines.Length)
+            {
+                instruction = instruction[..^1] + " " + lines[++i].Trim();
+            }
+
+            var words = instruction.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var keyword = words[0].ToUpperInvariant();
+            if (keyword == "ADD")
+            {
+                return $"its Dockerfile's ADD (line {number.ToString(CultureInfo.InvariantCulture)}) can fetch URLs and unpack archives";
+            }
+
+            if (keyword == "COPY" && words.Skip(1).TakeWhile(w => w.StartsWith("--", StringComparison.Ordinal)).FirstOrDefault(w => w.StartsWith("--from", StringComparison.OrdinalIgnoreCase)) is { } from)
+            {
+                return $"its Dockerfile's COPY {Shorten(from)} (line {number.ToString(CultureInfo.InvariantCulture)}) copies files of another image or stage";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The instruction of a history step without the classic builder's <c>/bin/sh -c #(nop)</c> prefix and BuildKit's
     /// <c># buildkit</c> suffix: <c>COPY dir:… in /app/</c>, <c>RUN /bin/sh -c make</c>, <c>/bin/sh -c make</c> (a classic RUN).
     /// </summary>

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Slipway.Tools.Docker;
+using Slipway.Tests.Support;
 using Slipway.Tools.Sbom;
 
 namespace Slipway.Tests.Tools;
@@ -136,6 +137,24 @@ public sealed class BaseImageSbomTests
     {
         Assert.Throws<FormatException>(() => BaseImageSbom.Rebase("[1]", Api, "api:1", Base, "base:1", DateTimeOffset.UnixEpoch));
         Assert.Throws<FormatException>(() => BaseImageSbom.Rebase("{ not json", Api, "api:1", Base, "base:1", DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void A_dockerfile_that_only_copies_its_build_context_passes_and_ADD_or_COPY_from_is_named_with_its_line()
+    {
+        Assert.Null(BaseImageSbom.WhyNotOnlyFromContext(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "samples", "Api", "Dockerfile"))));
+        Assert.Null(BaseImageSbom.WhyNotOnlyFromContext("FROM base\n# ADD is mentioned in a comment\nCOPY --chown=1000 . /app/\n"));
+
+        Assert.Equal(
+            "its Dockerfile's ADD (line 3) can fetch URLs and unpack archives",
+            BaseImageSbom.WhyNotOnlyFromContext("FROM base\nENV A=1\nadd https://example.test/tool.tgz /opt/\n"));
+        Assert.Equal(
+            "its Dockerfile's COPY --from=busybox:1.36 (line 2) copies files of another image or stage",
+            BaseImageSbom.WhyNotOnlyFromContext("FROM base\r\nCOPY --chown=1000 --from=busybox:1.36 /bin/busybox /bin/\r\n"));
+        // A flag on a continued line counts, and the line named is where the instruction starts.
+        Assert.Equal(
+            "its Dockerfile's COPY --from=build (line 2) copies files of another image or stage",
+            BaseImageSbom.WhyNotOnlyFromContext("FROM base\nCOPY \\\n  --from=build /src/out /app/\nUSER 1000\n"));
     }
 
     [Fact]

@@ -296,6 +296,19 @@ public sealed class IncrementalStepsTests : IDisposable
         _workspace.Write($".slipway/build-state/base-sbom/{BaseId[7..]}.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
         Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, $"cdxgen -t docker {BaseImage}"));
 
+        // A Dockerfile that copies files of another image: its history looks like a plain COPY, so Build reads the
+        // Dockerfile and Sbom inventories the image whole.
+        _workspace.Write("samples/Api/Dockerfile", $"ARG BASE_IMAGE={BaseImage}\nFROM ${{BASE_IMAGE}}\nARG VERSION=\"\"\nCOPY --from=busybox:1.36 /bin/busybox /bin/\nCOPY . /app/\n");
+        Image = ImageId;
+        await RunAsync("Build");
+        var (copiesOtherImage, inventoried) = await RunAsync("Sbom");
+        Assert.Contains("api.image.cdx.json: cdxgen inventories the whole image: its Dockerfile's COPY --from=busybox:1.36 (line 4) copies files of another image or stage.", copiesOtherImage.Out, StringComparison.Ordinal);
+        Assert.Equal(1, Count(inventoried, "cdxgen -t docker 127.0.0.1"));
+        WriteDockerfiles();
+        Image = OtherImageId;
+        await RunAsync("Build");
+        await RunAsync("Sbom");
+
         // A build record edited to name an option as its base image: never handed to docker or cdxgen.
         Image = ImageId;
         await RunAsync("Build");
