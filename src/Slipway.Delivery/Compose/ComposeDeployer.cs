@@ -21,6 +21,13 @@ namespace Slipway.Delivery.Compose;
 public sealed partial class ComposeDeployer
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// <c>docker pause</c> fails now and then with runc's "unable to freeze" when a process of the container is between
+    /// states the cgroup freezer can stop (a fork, an uninterruptible wait); the next try succeeds. Seen in CI on deploy 5 of
+    /// the staging story, where it failed the rollout. Any other answer (not running, already paused) is final.
+    /// </summary>
+    internal static readonly RetryPolicy FreezeRace = new(4, TimeSpan.FromMilliseconds(500), result => result.StandardError.Contains("unable to freeze", StringComparison.Ordinal));
     private readonly ComposeDeployment _deployment;
     private readonly IToolSession _session;
     private readonly ReleaseLedger _ledger;
@@ -434,9 +441,10 @@ public sealed partial class ComposeDeployer
                 // A worker's traffic is its queue: the previous containers would keep taking the jobs, and the probes would
                 // judge them instead of the new release. Paused, they keep their memory and resume in a moment on a switch
                 // back. One a killed run left paused is already so; it is resumed with the others.
-                if (working.Where(c => c.Status == "running").Select(c => c.Id).ToList() is { Count: > 0 } running)
+                // One container per command: a retry after a freezer race must not meet a container the first try paused.
+                foreach (var id in working.Where(c => c.Status == "running").Select(c => c.Id))
                 {
-                    await _session.RunAsync(DockerCli.Pause(running, Endpoint), echoOutput: false);
+                    await _session.RunAsync(DockerCli.Pause([id], Endpoint).WithRetry(FreezeRace), echoOutput: false);
                 }
 
                 step.PausedOld = [.. working.Select(c => c.Id)];

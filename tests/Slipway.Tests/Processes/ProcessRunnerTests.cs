@@ -196,6 +196,23 @@ public sealed class RetryTests
         Assert.Equal("1", await File.ReadAllTextAsync(counter));
     }
 
+    [Fact]
+    public async Task A_pause_that_met_runcs_freezer_race_is_retried_and_one_refused_for_the_containers_state_is_not()
+    {
+        var policy = Slipway.Delivery.Compose.ComposeDeployer.FreezeRace with { BaseDelay = TimeSpan.FromMilliseconds(10) };
+        var raced = Path.Combine(TestPaths.NewTempDirectory(), "count");
+        var result = await Runner.RunAsync(
+            Flaky(raced, 2, "Error response from daemon: Cannot pause container 9300e579636e: OCI runtime pause failed: unable to freeze: unknown").WithRetry(policy),
+            NullToolOutput.Instance,
+            CancellationToken.None);
+        Assert.Contains("succeeded on call 3", result.StandardOutput, StringComparison.Ordinal);
+
+        var refused = Path.Combine(TestPaths.NewTempDirectory(), "count");
+        await Assert.ThrowsAsync<ToolFailedException>(() => Runner.RunAsync(
+            Flaky(refused, 1, "Error response from daemon: container 9300e579636e is paused, not running").WithRetry(policy), NullToolOutput.Instance, CancellationToken.None));
+        Assert.Equal("1", await File.ReadAllTextAsync(refused));
+    }
+
     private sealed class CollectingOutput(List<string> errors) : IToolOutput
     {
         public void StandardOutput(string line)

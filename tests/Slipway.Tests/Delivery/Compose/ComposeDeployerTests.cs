@@ -297,6 +297,9 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.InRange(paused, effects.IndexOf("compose up --detach --no-deps --no-recreate --scale worker=2 worker") + 1, effects.IndexOf("probes") - 1);
         Assert.InRange(resumed, effects.IndexOf("probes") + 1, effects.FindIndex(e => e.StartsWith("docker container stop", StringComparison.Ordinal)) - 1);
         Assert.Contains(_session.Messages, m => m == "worker: the 1 previous container(s) resumed and take the work again");
+        // The pause is one command per container and retried when runc's freezer raced (seen in CI), not otherwise.
+        var pause = _session.Runs.Single(r => Short(r) == $"docker container pause {oldWorker[0]}");
+        Assert.Same(ComposeDeployer.FreezeRace, pause.Retry);
 
         Assert.Equal(
             [("1.0.0", LedgerAction.Deployed, (string?)null), ("1.1.0", LedgerAction.Failed, null), ("1.1.0", LedgerAction.RolledBack, "1.0.0")],
