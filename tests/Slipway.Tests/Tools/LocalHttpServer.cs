@@ -18,7 +18,7 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, string?
 /// </summary>
 public sealed class LocalHttpServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<ReceivedRequest, CannedResponse> _respond;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private readonly ConcurrentBag<Task> _answers = [];
@@ -28,9 +28,7 @@ public sealed class LocalHttpServer : IAsyncDisposable
     public LocalHttpServer(Func<ReceivedRequest, CannedResponse> respond)
     {
         _respond = respond;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = Listen();
         _loop = Task.Run(ServeAsync);
     }
 
@@ -59,6 +57,29 @@ public sealed class LocalHttpServer : IAsyncDisposable
 
         await Task.WhenAll(_answers);
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// A listener on a free port. The port is free when asked for and taken when listened on: a parallel test (another
+    /// server of this class, a TcpListener) may take it in between, so a port that cannot be listened on is replaced.
+    /// </summary>
+    private static (HttpListener Listener, int Port) Listen()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener.Close();
+            }
+        }
     }
 
     private static int FreePort()
