@@ -42,6 +42,13 @@ internal static class RecordedValue
         value is { Length: > 0 and <= 128 } && (char.IsAsciiLetterOrDigit(value[0]) || value[0] == '_')
         && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
+    /// <summary>
+    /// A SHA-256 digest as Docker and Slipway write it, <c>sha256:</c> and 64 lower-case hex digits: a local image ID, a
+    /// file's hash in a record. It is safe in a file name once the prefix is dropped.
+    /// </summary>
+    public static bool IsSha256Digest(string? value) =>
+        value is { Length: 71 } && value.StartsWith("sha256:", StringComparison.Ordinal) && value[7..].All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
     /// <summary>A service name (<see cref="ResourceName"/>).</summary>
     public static bool IsService(string? value) => ResourceName.IsValid(value);
 }

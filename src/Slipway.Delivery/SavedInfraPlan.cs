@@ -78,8 +78,8 @@ public sealed record SavedInfraPlan(string Environment, string Stack, string Com
         !ResourceName.IsValid(record.Environment) ? "its environment is not an environment name"
         : ContainedPath.LexicalProblem(record.Stack) is { } outside ? $"its stack is {outside}"
         : !record.Commit.All(char.IsAsciiHexDigit) ? "its commit is not a commit id"
-        : record.PlanSha256 is { } hash && !(hash.StartsWith("sha256:", StringComparison.Ordinal) && hash.Length is > 7 and <= 135 && hash[7..].All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
-            ? "its planSha256 is not sha256: and lowercase hex digits"
+        : record.PlanSha256 is { } hash && !RecordedValue.IsSha256Digest(hash)
+            ? "its planSha256 is not sha256: and 64 lowercase hex digits"
         : null;
 
     /// <summary>System.Text.Json's reason without its "Path: … | LineNumber: …" tail.</summary>

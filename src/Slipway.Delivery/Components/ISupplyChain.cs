@@ -82,10 +82,11 @@ public interface ISupplyChain : IBuildImages
         var (imageSbom, projectSbom) = (ReleaseArtifacts.ImageSbom(service.Name), ReleaseArtifacts.ProjectSbom(service.Name));
         var recordPath = $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.sbom.json";
         SbomRecord? made = null;
+        DockerImage? built = null;
         if (!ctx.IsDryRun)
         {
             // An SBOM describes an image (by its ID) and a project, as one cdxgen saw them: the same three make the same SBOM.
-            var built = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(ImageTags(service)[0], Engine)))
+            built = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(ImageTags(service)[0], Engine)))
                 ?? throw new InvalidOperationException($"{ImageTags(service)[0]} is not on the Docker engine: run Build first.");
             var cdxgen = await RunState(() => new SupplyChainState()).CdxgenVersionAsync(ctx);
             made = new SbomRecord(built.Id, ProjectInputs.Hash(RootDirectory, project, []), cdxgen, string.Empty, string.Empty);
@@ -101,7 +102,7 @@ public interface ISupplyChain : IBuildImages
         var scratch = ctx.PathOf(Path.Combine(Pipeline.StateDirectoryName, "tmp", $"sbom-{service.Name}"));
         try
         {
-            if (ctx.IsDryRun || !await ImageSbomFromBaseAsync(service, ctx, imageSbom, made!.Cdxgen, scratch))
+            if (ctx.IsDryRun || !await ImageSbomFromBaseAsync(service, built!, ctx, imageSbom, made!.Cdxgen, scratch))
             {
                 await ctx.RunAsync(CdxgenCli.ImageSbom(ImageTags(service)[0], imageSbom, Engine.Host, ctx.IsDryRun ? null : scratch), echoOutput: ctx.IsVerbose);
             }
@@ -118,14 +119,13 @@ public interface ISupplyChain : IBuildImages
         if (!ctx.IsDryRun)
         {
             // cdxgen sees the image's Debian packages but not the .NET runtime or the app's packages.
-            var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(ImageTags(service)[0], Engine)))!;
             await ctx.DoAsync($"add the .NET runtime and the application's packages to {imageSbom}", async token =>
                 await File.WriteAllTextAsync(
                     ctx.PathOf(imageSbom),
                     ImageSbomEnrichment.Enrich(
                         await File.ReadAllTextAsync(ctx.PathOf(imageSbom), token),
                         await File.ReadAllTextAsync(ctx.PathOf(projectSbom), token),
-                        ImageSbomEnrichment.RuntimeComponents(image.Environment)),
+                        ImageSbomEnrichment.RuntimeComponents(built!.Environment)),
                     token));
 
             foreach (var path in new[] { imageSbom, projectSbom })
@@ -140,15 +140,13 @@ public interface ISupplyChain : IBuildImages
     }
 
     /// <summary>
-    /// Writes the image SBOM of <paramref name="service"/> from the SBOM of its base image when
+    /// Writes the image SBOM of <paramref name="service"/> (its built <paramref name="image"/>) from the SBOM of its base image when
     /// <see cref="BaseImageSbom.WhyNotReusable"/> allows (the base's is made once per base image ID and cdxgen version,
     /// under build-state/base-sbom); returns false, saying why, when cdxgen must inventory the whole image.
     /// </summary>
-    private async Task<bool> ImageSbomFromBaseAsync(Service service, TargetContext ctx, string imageSbom, string cdxgen, string scratch)
+    private async Task<bool> ImageSbomFromBaseAsync(Service service, DockerImage image, TargetContext ctx, string imageSbom, string cdxgen, string scratch)
     {
         var tag = ImageTags(service)[0];
-        var image = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(tag, Engine)))
-            ?? throw new InvalidOperationException($"{tag} is not on the Docker engine: run Build first.");
         var built = StepRecord.Read<BuildState>(ctx.PathOf(IBuildImages.BuildStatePath(service)), IBuildImages.BuildStatePath(service), ctx.Warning);
         string? why = null;
         DockerImage? baseImage = null;
@@ -176,7 +174,7 @@ public interface ISupplyChain : IBuildImages
         else
         {
             baseImage = DockerImage.TryParseInspect(await ctx.QueryAsync(DockerCli.ImageInspect(baseReference, Engine)));
-            if (baseImage is null || baseImage.Id != baseId || !IsImageId(baseImage.Id))
+            if (baseImage is null || baseImage.Id != baseId || !RecordedValue.IsSha256Digest(baseImage.Id))
             {
                 why = $"its base image {baseReference} is no longer the {baseId[..Math.Min(19, baseId.Length)]} it was built from";
             }
@@ -212,10 +210,6 @@ public interface ISupplyChain : IBuildImages
                 token));
         return true;
     }
-
-    /// <summary>A local image ID, <c>sha256:</c> and 64 lower-case hex digits (it names the base SBOM's file).</summary>
-    private static bool IsImageId(string id) =>
-        id.Length == 71 && id.StartsWith("sha256:", StringComparison.Ordinal) && id[7..].All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
     /// <summary>The SBOM of a base image (its path): made by cdxgen once per image ID and cdxgen version, then reused.</summary>
     private async Task<string> BaseImageSbomAsync(TargetContext ctx, string baseReference, string baseId, string cdxgen, string scratch)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Slipway.Processes;
 
 namespace Slipway.Tools.Docker;
 
@@ -24,16 +25,15 @@ public static class DockerImageHistory
                 steps.Add(document.RootElement is { ValueKind: JsonValueKind.Object } step
                     && step.TryGetProperty("CreatedBy", out var createdBy) && createdBy.ValueKind == JsonValueKind.String
                         ? createdBy.GetString()!
-                        : throw new FormatException($"docker image history printed a step without \"CreatedBy\": {Shorten(line)}"));
+                        : throw new FormatException($"docker image history printed a step without \"CreatedBy\": {PrintableText.Quote(line)}"));
             }
             catch (JsonException e)
             {
-                throw new FormatException($"docker image history printed a line that is not JSON: {Shorten(line)}", e);
+                throw new FormatException($"docker image history printed a line that is not JSON: {PrintableText.Quote(line)}", e);
             }
         }
 
         return steps.ToImmutable();
     }
 
-    private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";
 }

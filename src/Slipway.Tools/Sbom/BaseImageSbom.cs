@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Slipway.Processes;
 using Slipway.Tools.Docker;
 
 namespace Slipway.Tools.Sbom;
@@ -9,11 +10,13 @@ namespace Slipway.Tools.Sbom;
 /// <summary>
 /// An image's SBOM made from the SBOM of the image it was built FROM. cdxgen inventories an image by unpacking all of it:
 /// for an application on a 270 MB runtime image that is half a minute, spent again on every build for the same base
-/// packages. When everything the Dockerfile did above its base only copied files in or set metadata (COPY, ADD, ENV,
-/// LABEL, USER, …), the base's SBOM, made once per base image ID, describes the operating system and runtime exactly,
-/// and the files copied in are the published application that the project SBOM describes
+/// packages. When everything the Dockerfile did above its base only copied its build context in or set metadata (COPY,
+/// ENV, LABEL, USER, …), the base's SBOM, made once per base image ID, describes the operating system and runtime
+/// exactly, and the files copied in are the published application that the project SBOM describes
 /// (<see cref="ImageSbomEnrichment.Enrich"/> adds it). An instruction that runs a command (RUN) can install anything, so
-/// an image with one above its base is inventoried whole; so is one whose layers or history do not continue its base's.
+/// an image with one above its base is inventoried whole; so is one whose layers or history do not continue its base's,
+/// and one whose Dockerfile has an ADD or a COPY --from (<see cref="WhyNotOnlyFromContext"/>: its history cannot tell
+/// them from a plain COPY, yet they bring in files of a URL, an archive or another image).
 /// </summary>
 public static class BaseImageSbom
 {
@@ -52,7 +55,7 @@ public static class BaseImageSbom
         }
 
         return imageHistory.Take(above).FirstOrDefault(step => !CopiesFilesOrSetsMetadata(step)) is { } command
-            ? $"its Dockerfile runs a command above the base image ({Shorten(Instruction(command))})"
+            ? $"its Dockerfile runs a command above the base image: {PrintableText.Quote(Instruction(command))}"
             : null;
     }
 
@@ -90,7 +93,7 @@ public static class BaseImageSbom
 
             if (keyword == "COPY" && words.Skip(1).TakeWhile(w => w.StartsWith("--", StringComparison.Ordinal)).FirstOrDefault(w => w.StartsWith("--from", StringComparison.OrdinalIgnoreCase)) is { } from)
             {
-                return $"its Dockerfile's COPY {Shorten(from)} (line {number.ToString(CultureInfo.InvariantCulture)}) copies files of another image or stage";
+                return $"its Dockerfile's COPY {PrintableText.Quote(from)} (line {number.ToString(CultureInfo.InvariantCulture)}) copies files of another image or stage";
             }
         }
 
@@ -174,6 +177,4 @@ public static class BaseImageSbom
     }
 
     private static string Short(string id) => id.Length > 19 ? id[..19] : id;
-
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -12,7 +12,7 @@ public sealed class SavedInfraPlanTests
         var directory = TestPaths.NewTempDirectory();
         var path = Path.Combine(directory, "infra", "plan.json");
         var created = new DateTimeOffset(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
-        var saved = new SavedInfraPlan("prod", "infra/production", "0123456789abcdef", "sha256:ab", created, []);
+        var saved = new SavedInfraPlan("prod", "infra/production", "0123456789abcdef", "sha256:" + new string('a', 64), created, []);
         saved.Write(path);
 
         var read = SavedInfraPlan.ReadOrNull(path)!;

@@ -60,7 +60,12 @@ public sealed class BaseImageSbomTests
         Assert.Null(BaseImageSbom.WhyNotReusable(Api, [.. buildKit, .. BaseHistory], Base, BaseHistory));
 
         var run = BaseImageSbom.WhyNotReusable(Api, ["COPY . /app/ # buildkit", "RUN /bin/sh -c apt-get install -y curl # buildkit", .. BaseHistory], Base, BaseHistory);
-        Assert.Equal("its Dockerfile runs a command above the base image (RUN /bin/sh -c apt-get install -y curl)", run);
+        Assert.Equal("its Dockerfile runs a command above the base image: \"RUN /bin/sh -c apt-get install -y curl\"", run);
+
+        // The history is the engine's text: a control character in it is escaped, and a long step is cut.
+        var hostile = BaseImageSbom.WhyNotReusable(Api, ["RUN /bin/sh -c echo \u001b[2J" + new string('x', 200) + " # buildkit", .. BaseHistory], Base, BaseHistory);
+        Assert.StartsWith("its Dockerfile runs a command above the base image: \"RUN /bin/sh -c echo \\e[2Jxxx", hostile, StringComparison.Ordinal);
+        Assert.EndsWith("x…\"", hostile, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -71,7 +76,7 @@ public sealed class BaseImageSbomTests
     public void A_step_that_runs_a_command_or_is_unknown_above_the_base_means_the_whole_image_is_inventoried(string step)
     {
         var why = BaseImageSbom.WhyNotReusable(Api, [ApiSteps[0], step, .. ApiSteps[1..], .. BaseHistory], Base, BaseHistory);
-        Assert.StartsWith("its Dockerfile runs a command above the base image (", why, StringComparison.Ordinal);
+        Assert.StartsWith("its Dockerfile runs a command above the base image: \"", why, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -149,11 +154,11 @@ public sealed class BaseImageSbomTests
             "its Dockerfile's ADD (line 3) can fetch URLs and unpack archives",
             BaseImageSbom.WhyNotOnlyFromContext("FROM base\nENV A=1\nadd https://example.test/tool.tgz /opt/\n"));
         Assert.Equal(
-            "its Dockerfile's COPY --from=busybox:1.36 (line 2) copies files of another image or stage",
+            "its Dockerfile's COPY \"--from=busybox:1.36\" (line 2) copies files of another image or stage",
             BaseImageSbom.WhyNotOnlyFromContext("FROM base\r\nCOPY --chown=1000 --from=busybox:1.36 /bin/busybox /bin/\r\n"));
         // A flag on a continued line counts, and the line named is where the instruction starts.
         Assert.Equal(
-            "its Dockerfile's COPY --from=build (line 2) copies files of another image or stage",
+            "its Dockerfile's COPY \"--from=build\" (line 2) copies files of another image or stage",
             BaseImageSbom.WhyNotOnlyFromContext("FROM base\nCOPY \\\n  --from=build /src/out /app/\nUSER 1000\n"));
     }
 
