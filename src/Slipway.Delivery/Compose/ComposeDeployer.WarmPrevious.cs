@@ -1,4 +1,5 @@
 using System.Globalization;
+using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tools.Compose;
 using Slipway.Tools.Docker;
@@ -68,22 +69,102 @@ public sealed partial class ComposeDeployer
             step.OldSlots = [.. servers.Where(s => s.Address is not null && previous.Contains(s.Address)).Select(s => s.Name)];
             if (guarded && _deployment.MaxErrorRateAfterTraffic is { } budget)
             {
-                var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value);
+                // A rolling deploy of one service moves its traffic in two steps, the second sent by the guard; blue/green
+                // moves every service at once, as it promises.
+                var first = steps.Count == 1 && step.OldSlots.Count > 0 && step.NewSlots.Count > 0 && _deployment.Rollout.Strategy == RolloutStrategy.Rolling
+                    ? new FirstStep(FirstStepPercent, FirstStepAnswers, FirstStepLimit, AllTrafficCommand(step))
+                    : null;
+                var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value, first);
                 var baseline = guard.Count(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true));
-                step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, Guid.NewGuid().ToString("N")[..12], baseline), echoOutput: false);
+                step.GuardId = Guid.NewGuid().ToString("N")[..12];
+                step.FirstStep = first;
+                step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, step.GuardId, baseline), echoOutput: false);
             }
         }
 
         // Stamped as the command leaves: no request can reach a new slot before this time.
         var moved = Stamp(_time.GetUtcNow());
-        await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([
-            .. steps.SelectMany(step => step.NewSlots).Select(s => HaproxyRuntimeApi.Ready(backend, s)),
-            .. steps.SelectMany(step => step.OldSlots).Select(s => HaproxyRuntimeApi.Drain(backend, s)),
-        ]), readOnly: false);
+        await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([.. steps.SelectMany(step => step.FirstStep is null ? AllTraffic(step) : FirstStepTraffic(step))]), readOnly: false);
         foreach (var step in steps)
         {
-            _session.Info($"{step.Service.Name}: traffic moved at {moved} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running"
-                + (step.Guard is null ? string.Empty : $"; the proxy switches back by itself if the new answers break the error budget ({_deployment.MaxErrorRateAfterTraffic!.Value.ToString("0.###", CultureInfo.InvariantCulture)})"));
+            var guard = step.Guard is null ? string.Empty : $"; the proxy switches back by itself if the new answers break the error budget ({_deployment.MaxErrorRateAfterTraffic!.Value.ToString("0.###", CultureInfo.InvariantCulture)})";
+            if (step.FirstStep is not { } first)
+            {
+                _session.Info($"{step.Service.Name}: traffic moved at {moved} to {string.Join(", ", step.NewSlots)} (new); {string.Join(", ", step.OldSlots)} (previous) drained, kept running{guard}");
+                continue;
+            }
+
+            _session.Info($"{step.Service.Name}: traffic moved at {moved} to {string.Join(", ", step.NewSlots)} (new), {first.Percent} % first: the proxy moves the rest once they answered {first.Answers} requests or after {first.Limit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s{guard}");
+            await WaitForTheRestAsync(step);
+        }
+    }
+
+    /// <summary>The new containers' share of the first traffic step of a guarded rolling deploy, and how long it lasts at most.</summary>
+    private const int FirstStepPercent = 20;
+
+    private const int FirstStepAnswers = 5;
+
+    private static readonly TimeSpan FirstStepLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// New slots ready at their configured weight (a first step, or one a killed run left, may have changed it), previous
+    /// ones drained. A slot is readied only by a command that sets its weight too, so a drained slot's weight does not matter.
+    /// </summary>
+    private IEnumerable<string> AllTraffic(RolloutStep step) => [
+        .. step.NewSlots.Select(s => HaproxyRuntimeApi.ResetWeight(_deployment.ProxyBackend, s)),
+        .. step.NewSlots.Select(s => HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, s)),
+        .. step.OldSlots.Select(s => HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, s)),
+    ];
+
+    private string AllTrafficCommand(RolloutStep step) => HaproxyRuntimeApi.Batch(AllTraffic(step));
+
+    /// <summary>Weights that give the new slots <see cref="FirstStepPercent"/> % beside the previous ones, then the new slots ready.</summary>
+    private IEnumerable<string> FirstStepTraffic(RolloutStep step)
+    {
+        var weights = CanaryWeights.For(step.FirstStep!.Percent, step.OldSlots.Count, step.NewSlots.Count);
+        return [
+            .. step.OldSlots.Select(s => HaproxyRuntimeApi.SetWeight(_deployment.ProxyBackend, s, weights.Stable)),
+            .. step.NewSlots.Select(s => HaproxyRuntimeApi.SetWeight(_deployment.ProxyBackend, s, weights.Canary)),
+            .. step.NewSlots.Select(s => HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, s)),
+        ];
+    }
+
+    /// <summary>
+    /// Waits until the guard moved the rest of the traffic (the probes after traffic must judge the new containers with
+    /// all of it). A guard that tripped is reported by the probes' wait, like a trip after the move; one that ended
+    /// without moving it (its time limit) leaves nothing else moving traffic, so the deployer sends the rest itself.
+    /// </summary>
+    private async Task WaitForTheRestAsync(RolloutStep step)
+    {
+        var file = ProxyTrafficGuard.RestMovedFileOf(_deployment.ProxyBackend);
+        var waited = _time.GetTimestamp();
+        while (true)
+        {
+            // Read before asking whether the guard ended: it may have moved the rest, then tripped or stopped.
+            var read = await _session.QueryAsync(DockerCli.Exec(step.Proxy!.Id, ["cat", file], Endpoint).AcceptingAnyExitCode());
+            if (read.ExitCode == 0 && ProxyTrafficGuard.MovedTheRest(read.StandardOutput, step.GuardId!))
+            {
+                _session.Info($"{step.Service.Name}: the proxy moved the rest of the traffic at {read.StandardOutput.Split(' ')[1]}; {string.Join(", ", step.OldSlots)} (previous) drained, kept running");
+                return;
+            }
+
+            if (step.Guard!.IsCompleted)
+            {
+                if (!ProxyTrafficGuard.Parse(await step.Guard).Tripped)
+                {
+                    await RuntimeApiAsync(step.Proxy!, step.FirstStep!.Rest, readOnly: false);
+                    _session.Info($"{step.Service.Name}: the guard ended before it moved the rest of the traffic; moved now, {string.Join(", ", step.OldSlots)} (previous) drained, kept running");
+                }
+
+                return;
+            }
+
+            if (_time.GetElapsedTime(waited) > step.FirstStep!.Limit + _deployment.Rollout.HealthTimeout.Value)
+            {
+                throw new DeployStepException($"{step.Service.Name}: the proxy's guard did not move the rest of the traffic within {step.FirstStep.Limit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s + {_deployment.Rollout.HealthTimeout} (rollout.health_timeout)");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, _session.CancellationToken);
         }
     }
 
@@ -238,10 +319,14 @@ public sealed partial class ComposeDeployer
             + $"{string.Join(", ", step.NewSlots)} (new) in maintenance");
     }
 
-    /// <summary>Previous slots ready first, then the new ones in maintenance: at no point has the backend no server.</summary>
+    /// <summary>
+    /// Previous slots ready first, then the new ones in maintenance: at no point has the backend no server. The previous
+    /// slots' weights go back to the configured ones after (a first traffic step raised them).
+    /// </summary>
     private string SwitchBackCommand(RolloutStep step) => HaproxyRuntimeApi.Batch([
         .. step.OldSlots.Select(s => HaproxyRuntimeApi.Ready(_deployment.ProxyBackend, s)),
         .. step.NewSlots.Select(s => HaproxyRuntimeApi.Maint(_deployment.ProxyBackend, s)),
+        .. step.OldSlots.Select(s => HaproxyRuntimeApi.ResetWeight(_deployment.ProxyBackend, s)),
     ]);
 
     /// <summary>Ends the step's guard (its marker removed) and keeps what it saw; a guard that already ended is only read.</summary>
@@ -299,6 +384,12 @@ public sealed partial class ComposeDeployer
         public List<string> PausedOld { get; set; } = [];
 
         public Task<ToolResult>? Guard { get; set; }
+
+        /// <summary>The running guard's id (what it writes beside what it did).</summary>
+        public string? GuardId { get; set; }
+
+        /// <summary>The first of two traffic steps, when the guard sends the second.</summary>
+        public FirstStep? FirstStep { get; set; }
 
         /// <summary>When its new containers started (a timestamp of the deployer's clock), and of which version.</summary>
         public long Started { get; init; }

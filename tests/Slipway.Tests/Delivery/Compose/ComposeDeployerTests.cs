@@ -198,7 +198,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "compose up --detach --no-deps proxy",
                 Socat(proxy.Id, "set server app/api3 state maint; set server app/api4 state maint; set server app/api5 state maint; set server app/api6 state maint; set server app/api7 state maint; set server app/api8 state maint"),
                 "compose up --detach --no-deps --no-recreate --scale api=4 api",
-                Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
+                Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
                 "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
 
                 // The worker's traffic is its queue: the previous worker is paused, so the probes judge the new one alone.
@@ -280,7 +280,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         // No redeploy: the previous containers never stopped; one command gave them the traffic back, before the new
         // ones were removed. Nothing was started, backed up or migrated again.
         var effects = Effects();
-        var switchBack = effects.IndexOf(Socat(proxy.Id, "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint"));
+        var switchBack = effects.IndexOf(Socat(proxy.Id, "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint; set server app/api1 weight 100%; set server app/api2 weight 100%"));
         Assert.InRange(switchBack, effects.IndexOf("probes") + 1, effects.FindIndex(e => e.StartsWith("docker container stop", StringComparison.Ordinal)) - 1);
         Assert.Single(effects, e => e.StartsWith("compose up --detach --no-deps --no-recreate --scale api=", StringComparison.Ordinal));
         Assert.Single(effects, e => e == "probes");
@@ -499,7 +499,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var outcome = await Deployer().DeployAsync(V110, "ci@runner");
 
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
-        Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
+        Assert.Contains(Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
         Assert.DoesNotContain("api3", _stack.Maintenance);
     }
 
@@ -558,14 +558,70 @@ public sealed partial class ComposeDeployerTests : IDisposable
         // switch back it sends itself; the deployer sends it no second time.
         var guard = Assert.Single(_stack.Guards);
         Assert.Equal(["app", "/var/run/haproxy/admin.sock", "0", "0", "80", "/tmp/slipway-guard-app"], guard[..6]);
-        Assert.Equal(["600", "api3,api4", "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint"], guard[7..]);
+        Assert.Equal(
+            [
+                "600", "api3,api4",
+                "set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint; set server app/api1 weight 100%; set server app/api2 weight 100%",
+                "1000", "5",
+                "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain",
+            ],
+            guard[7..]);
         Assert.Equal(1, _stack.Commands.Count(c => c == "set server app/api1 state ready"));
+
+        // It tripped in the first traffic step (20 %: two previous slots at weight 4, two new at 1): the rest never moved,
+        // and the previous slots serve at their configured weight again.
+        Assert.Equal(["set server app/api1 weight 4", "set server app/api2 weight 4", "set server app/api3 weight 1", "set server app/api4 weight 1", "set server app/api3 state ready"], _stack.Commands.SkipWhile(c => !c.EndsWith("weight 4", StringComparison.Ordinal)).Take(5));
         var moved = _stack.Commands.IndexOf("set server app/api3 state ready");
         Assert.True(moved > 0 && _stack.Commands.LastIndexOf("set server app/api3 state maint") > moved);
+        Assert.DoesNotContain("set server app/api1 state drain", _stack.Commands);
+        Assert.Equal("100%", _stack.Weights["api1"]);
 
         Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
         Assert.Contains("0.020 s after the decision", Entries[^1].Details, StringComparison.Ordinal);
         Assert.Equal((LedgerAction.RolledBack, "1.0.0"), (Entries[^1].Action, Entries[^1].RolledBackTo));
+    }
+
+    [Fact]
+    public async Task A_guarded_rolling_deploy_moves_a_fifth_of_the_traffic_first_and_the_guard_moves_the_rest()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+
+        var outcome = await Deployer(deployment: Deployment with { MaxErrorRateAfterTraffic = 0 }).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+
+        // The deployer sends the first step; the guard, which alone could switch back meanwhile, sends the rest: the
+        // probes after traffic start only once it did.
+        Assert.Contains(Socat(proxy.Id, "set server app/api1 weight 4; set server app/api2 weight 4; set server app/api3 weight 1; set server app/api4 weight 1; set server app/api3 state ready; set server app/api4 state ready"), Effects());
+        Assert.DoesNotContain(Effects(), e => e.Contains(" socat stdio ", StringComparison.Ordinal) && e.Contains("state drain; ", StringComparison.Ordinal));
+        var rest = _stack.Commands.IndexOf("set server app/api1 state drain");
+        Assert.True(rest > _stack.Commands.IndexOf("set server app/api3 state ready"), string.Join("\n", _stack.Commands));
+        Assert.Equal(("100%", "100%"), (_stack.Weights["api3"], _stack.Weights["api4"]));
+        var said = _session.Messages.ToList();
+        var first = said.FindIndex(m => m.StartsWith("api: traffic moved at ", StringComparison.Ordinal) && m.Contains("to api3, api4 (new), 20 % first: the proxy moves the rest once they answered 5 requests or after 1 s", StringComparison.Ordinal));
+        var second = said.IndexOf("api: the proxy moved the rest of the traffic at 2026-03-08T09:00:10.050Z; api1, api2 (previous) drained, kept running");
+        Assert.True(first >= 0 && second > first, string.Join("\n", said));
+        var read = Timeline().FindIndex(e => e.EndsWith(" cat /tmp/slipway-guard-app.rest", StringComparison.Ordinal));
+        Assert.True(read > 0 && Timeline().IndexOf("probes") > read, string.Join("\n", Timeline()));
+    }
+
+    [Fact]
+    public async Task A_rest_file_left_by_an_earlier_guard_does_not_count_and_a_guard_that_ended_leaves_the_deployer_to_move_the_rest()
+    {
+        Assert.True(ProxyTrafficGuard.MovedTheRest("abc123 2026-03-08T09:00:10.050Z 5 \n", "abc123"));
+        Assert.False(ProxyTrafficGuard.MovedTheRest("0ld0ld 2026-03-08T09:00:10.050Z 5 \n", "abc123"));
+        Assert.False(ProxyTrafficGuard.MovedTheRest(string.Empty, "abc123"));
+
+        Running(V100);
+        _stack.GuardLeavesTheRest = true;
+
+        var outcome = await Deployer(deployment: Deployment with { MaxErrorRateAfterTraffic = 0 }).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        Assert.Contains("api: the guard ended before it moved the rest of the traffic; moved now, api1, api2 (previous) drained, kept running", _session.Messages);
+        Assert.Equal(("100%", "100%"), (_stack.Weights["api3"], _stack.Weights["api4"]));
+        Assert.Contains("set server app/api1 state drain", _stack.Commands);
     }
 
     [Fact]
@@ -587,7 +643,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
         Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat((c, "GET /health/ready HTTP/1.0"), 3)), _stack.DirectRequests);
         Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)], _time.Delays.Take(2));
-        Assert.Contains(Socat(proxy.Id, "set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
+        Assert.Contains(Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
     }
 
     [Fact]

@@ -28,6 +28,11 @@ internal sealed class FakeComposeStack
     private int _created;
     private string? _pendingSwitchBack;
 
+    // A first traffic step's rest, which the guard sends once the step is over (after the step's own command), and the
+    // file it writes then.
+    private string? _pendingRest;
+    private string? _restMovedFile;
+
     /// <summary>The health new containers of a service report; "healthy" when not set, null for no healthcheck.</summary>
     public Dictionary<string, string?> HealthOfNew { get; } = new(StringComparer.Ordinal);
 
@@ -36,6 +41,12 @@ internal sealed class FakeComposeStack
 
     /// <summary>When true, the guard the rollout starts in the proxy switches traffic back as soon as it starts (the new answers fail).</summary>
     public bool GuardTrips { get; set; }
+
+    /// <summary>When true, a guard with a first traffic step ends without moving the rest (as at its time limit).</summary>
+    public bool GuardLeavesTheRest { get; set; }
+
+    /// <summary>The weights the runtime API set, by server (<c>1</c>, or <c>100%</c> for the configured one).</summary>
+    public Dictionary<string, string> Weights { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The guards started in the proxy, as their arguments after the script (backend, socket, budget, …).</summary>
     public List<string[]> Guards { get; } = [];
@@ -99,6 +110,7 @@ internal sealed class FakeComposeStack
             .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
             .On(@"^docker exec (?<id>\S+) bash -c ", (i, _) => Guard(Tokens(i)))
             .On(@"^docker exec (?<id>\S+) rm -f /tmp/slipway-guard-", (_, _) => Ok())
+            .On(@"^docker exec (?<id>\S+) cat /tmp/slipway-guard-\S+\.rest$", (_, _) => _restMovedFile is { } moved ? Ok(moved) : ScriptedToolSession.Result(1, stderr: "cat: /tmp/slipway-guard-app.rest: No such file or directory\n"))
             .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
     }
 
@@ -233,13 +245,23 @@ internal sealed class FakeComposeStack
     {
         var arguments = tokens[(Array.IndexOf(tokens, "slipway-guard") + 1)..];
         Guards.Add(arguments);
+        var (switchBack, rest) = (arguments[9], arguments.Length > 12 ? arguments[12] : string.Empty);
+        _restMovedFile = null;
         if (!GuardTrips)
         {
+            if (rest.Length > 0 && !GuardLeavesTheRest)
+            {
+                // The new answers are good: the rest of the traffic moves after the first step.
+                _pendingRest = rest;
+                _restMovedFile = $"{arguments[6]} 2026-03-08T09:00:10.050Z 5 \n";
+            }
+
             return Ok("stopped ok 0 0\n");
         }
 
-        // The real guard trips on answers that come after traffic moved: its switch back lands after the next command.
-        _pendingSwitchBack = arguments[^1];
+        // The real guard trips on answers that come after traffic moved (in a first step, if there is one): its switch
+        // back lands after the next command.
+        _pendingSwitchBack = switchBack;
         return ScriptedToolSession.Result(3, "tripped 3 4 2026-03-08T09:00:10.100Z 2026-03-08T09:00:10.120Z\n");
     }
 
@@ -250,6 +272,12 @@ internal sealed class FakeComposeStack
         {
             _pendingSwitchBack = null;
             RuntimeApiCommands(switchBack);
+        }
+
+        if (_pendingRest is { } rest && command.Contains("state ready", StringComparison.Ordinal))
+        {
+            _pendingRest = null;
+            RuntimeApiCommands(rest);
         }
 
         return answer;
@@ -278,6 +306,9 @@ internal sealed class FakeComposeStack
                 return Ok(ServersState());
             case ["show", "stat"]:
                 return Ok(Stat());
+            case ["set", "server", var target, "weight", var weight] when target.StartsWith(Backend + "/", StringComparison.Ordinal):
+                Weights[target[(Backend.Length + 1)..]] = weight;
+                return Ok();
             case ["set", "server", var target, "state", var state] when target.StartsWith(Backend + "/", StringComparison.Ordinal):
                 var server = target[(Backend.Length + 1)..];
                 switch (state)
