@@ -144,7 +144,7 @@ public sealed partial class ComposeDeployer
             var read = await _session.QueryAsync(DockerCli.Exec(step.Proxy!.Id, ["cat", file], Endpoint).AcceptingAnyExitCode());
             if (read.ExitCode == 0 && ProxyTrafficGuard.MovedTheRest(read.StandardOutput, step.GuardId!))
             {
-                _session.Info($"{step.Service.Name}: the proxy moved the rest of the traffic at {read.StandardOutput.Split(' ')[1]}; {string.Join(", ", step.OldSlots)} (previous) drained, kept running");
+                _session.Info($"{step.Service.Name}: the proxy moved the rest of the traffic at {(ProxyTrafficGuard.RestMovedAt(read.StandardOutput) is { } at ? Stamp(at) : "a time it did not say")}; {string.Join(", ", step.OldSlots)} (previous) drained, kept running");
                 return;
             }
 

@@ -96,6 +96,13 @@ internal sealed record ProxyTrafficGuard(string Backend, string Socket, double M
         return restMovedFile.Split(' ', 2)[0].Trim() == id;
     }
 
+    /// <summary>When the guard says it moved the rest (the second word of <see cref="RestMovedFileOf"/>), or null when it is not a time.</summary>
+    public static DateTimeOffset? RestMovedAt(string restMovedFile)
+    {
+        ArgumentNullException.ThrowIfNull(restMovedFile);
+        return restMovedFile.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var at, ..] ? Time(at) : null;
+    }
+
     /// <summary>
     /// The new servers' 5xx and all their responses so far, from <c>show stat</c>: the baseline the guard counts from
     /// (a slot's counters carry the answers of every container that held it before).
