@@ -99,11 +99,13 @@ public sealed partial class ComposeDeployer
         }
     }
 
-    /// <summary>The new containers' share of the first traffic step of a guarded rolling deploy, and how long it lasts at most.</summary>
+    /// <summary>The new containers' share of the first traffic step of a guarded rolling deploy.</summary>
     private const int FirstStepPercent = 20;
 
+    /// <summary>How many answers of the new containers within the error budget end the first step.</summary>
     private const int FirstStepAnswers = 5;
 
+    /// <summary>How long the first step lasts at most.</summary>
     private static readonly TimeSpan FirstStepLimit = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -161,6 +163,10 @@ public sealed partial class ComposeDeployer
 
             if (_time.GetElapsedTime(waited) > step.FirstStep!.Limit + _deployment.Rollout.HealthTimeout.Value)
             {
+                // The new slots still hold the first step's share: the guard stops first (it could still move the rest),
+                // then the previous slots take all the traffic back, before the new containers are removed.
+                await StopGuardAsync(step);
+                await RuntimeApiAsync(step.Proxy, SwitchBackCommand(step), readOnly: false);
                 throw new DeployStepException($"{step.Service.Name}: the proxy's guard did not move the rest of the traffic within {step.FirstStep.Limit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s + {_deployment.Rollout.HealthTimeout} (rollout.health_timeout)");
             }
 
