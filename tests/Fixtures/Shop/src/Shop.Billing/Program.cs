@@ -19,6 +19,20 @@ if (args is ["migrate", ..])
 var version = Environment.GetEnvironmentVariable("APP_VERSION") is { Length: > 0 } v ? v : "dev";
 var app = builder.Build();
 
+// Warm before listening: a new container joins the network's DNS when it starts, before it is healthy, and web calls
+// billing by that name. Until Kestrel listens, a connection to it is refused and the caller's connect moves on to the
+// next address, an older container; so open the pool and run the read once first, and the first request routed here
+// does not pay for them.
+try
+{
+    using var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+    await ReadInvoicesAsync(database, 1, warmUp.Token);
+}
+catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+{
+    Console.WriteLine($"billing: not warmed ({ex.Message}); /healthz says when the database answers");
+}
+
 // Ready when Postgres answers: the proxy and the rollout route only to a billing that can serve.
 app.MapGet("/healthz", async () =>
 {
@@ -34,19 +48,7 @@ app.MapGet("/healthz", async () =>
     }
 });
 app.MapGet("/version", () => Results.Ok(new { service = "billing", version }));
-app.MapGet("/invoices", async (int? limit) =>
-{
-    await using var query = database.CreateCommand("SELECT id, customer, amount FROM invoices ORDER BY id DESC LIMIT $1");
-    query.Parameters.AddWithValue(Math.Clamp(limit ?? 10, 1, 100));
-    await using var reader = await query.ExecuteReaderAsync();
-    var invoices = new List<Invoice>();
-    while (await reader.ReadAsync())
-    {
-        invoices.Add(new Invoice(reader.GetInt64(0), reader.GetString(1), reader.GetDecimal(2)));
-    }
-
-    return Results.Ok(invoices);
-});
+app.MapGet("/invoices", async (int? limit) => Results.Ok(await ReadInvoicesAsync(database, Math.Clamp(limit ?? 10, 1, 100), CancellationToken.None)));
 app.MapPost("/invoices", async (NewInvoice invoice) =>
 {
     if (string.IsNullOrWhiteSpace(invoice.Customer) || invoice.Amount <= 0)
@@ -63,6 +65,20 @@ app.MapPost("/invoices", async (NewInvoice invoice) =>
 
 await app.RunAsync();
 return 0;
+
+static async Task<List<Invoice>> ReadInvoicesAsync(NpgsqlDataSource database, int limit, CancellationToken cancellation)
+{
+    await using var query = database.CreateCommand("SELECT id, customer, amount FROM invoices ORDER BY id DESC LIMIT $1");
+    query.Parameters.AddWithValue(limit);
+    await using var reader = await query.ExecuteReaderAsync(cancellation);
+    var invoices = new List<Invoice>();
+    while (await reader.ReadAsync(cancellation))
+    {
+        invoices.Add(new Invoice(reader.GetInt64(0), reader.GetString(1), reader.GetDecimal(2)));
+    }
+
+    return invoices;
+}
 
 internal sealed record Invoice(long Id, string Customer, decimal Amount);
 
