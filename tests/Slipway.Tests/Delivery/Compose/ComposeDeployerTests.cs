@@ -53,7 +53,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         StateDirectory = Path.Combine(_directory, "state"),
     };
 
-    private ComposeDeployer Deployer(bool dryRun = false, ComposeDeployment? deployment = null)
+    private ComposeDeployer Deployer(bool dryRun = false, ComposeDeployment? deployment = null, Func<IToolSession, IToolSession>? around = null)
     {
         _session = new ScriptedToolSession { IsDryRun = dryRun };
         _stack.Attach(_session);
@@ -69,7 +69,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 session.Mark("probes");
                 return Task.FromResult(_verdicts.TryDequeue(out var verdict) ? verdict : new ProbeVerdict(true, "api-ready  10/10  p95 12 ms  ok\n", []));
             });
-        return new ComposeDeployer(deployment ?? Deployment, session, Ledger, checks, _time);
+        return new ComposeDeployer(deployment ?? Deployment, around?.Invoke(session) ?? session, Ledger, checks, _time);
     }
 
     /// <summary>The stack as release <paramref name="release"/> left it, and the ledger saying so.</summary>
@@ -625,6 +625,33 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_guard_that_neither_moves_the_rest_nor_ends_is_stopped_and_the_traffic_switched_back_before_the_deploy_fails()
+    {
+        Running(V100);
+        var oldApi = _stack.Running("api").Select(c => c.Id).ToList();
+        _stack.GuardLeavesTheRest = true;
+        var deployment = Deployment with { MaxErrorRateAfterTraffic = 0, Rollout = new RolloutSettings { HealthTimeout = Duration.Parse("5s") } };
+
+        var outcome = await Deployer(deployment: deployment, around: session => new GuardThatKeepsRunning(session)).DeployAsync(V110, "ci@runner");
+
+        Assert.NotEqual(LedgerAction.Deployed, outcome.Action);
+        Assert.Contains("api: the proxy's guard did not move the rest of the traffic within 1 s + 5s (rollout.health_timeout)", outcome.Summary, StringComparison.Ordinal);
+
+        // It waited 1 s + the health timeout, polling the rest file every 100 ms; then stopped the guard (it could still
+        // have moved the rest), and only then switched back: the previous slots ready at their configured weight, the new
+        // ones in maintenance, before the new containers went.
+        Assert.InRange(Timeline().Count(e => e.EndsWith(" cat /tmp/slipway-guard-app.rest", StringComparison.Ordinal)), 60, 62);
+        var effects = Effects();
+        var stopped = effects.FindIndex(e => e.Contains(" rm -f /tmp/slipway-guard-app", StringComparison.Ordinal));
+        var switchedBack = effects.FindIndex(e => e.StartsWith("docker exec --interactive ", StringComparison.Ordinal) && e.Contains("set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint; set server app/api1 weight 100%; set server app/api2 weight 100%", StringComparison.Ordinal));
+        var removed = effects.FindIndex(e => e.Contains("container rm", StringComparison.Ordinal));
+        Assert.True(stopped >= 0 && switchedBack > stopped && removed > switchedBack, string.Join("\n", effects));
+        Assert.DoesNotContain("set server app/api1 state drain", _stack.Commands);
+        Assert.Equal(("100%", "100%"), (_stack.Weights["api1"], _stack.Weights["api2"]));
+        Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task Traffic_moves_only_once_each_new_container_answers_the_proxy_check_path_twice_in_a_row()
     {
         Running(V100);
@@ -716,4 +743,42 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(12, _stack.DirectRequests.Count);
         Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Info && e.Text.StartsWith("api: checks before traffic passed: 2 probe(s) on each of 2 new container(s)", StringComparison.Ordinal));
     }
+}
+
+/// <summary>
+/// The guard as it runs when it hangs: started, it neither moves the rest of the traffic nor ends until its marker is
+/// removed; every other command goes to the scripted session.
+/// </summary>
+internal sealed class GuardThatKeepsRunning(IToolSession inner) : IToolSession
+{
+    private readonly TaskCompletionSource<ToolResult> _guard = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsDryRun => inner.IsDryRun;
+
+    public CancellationToken CancellationToken => inner.CancellationToken;
+
+    public async Task<ToolResult> RunAsync(ToolInvocation invocation, bool echoOutput = true)
+    {
+        var result = await inner.RunAsync(invocation, echoOutput);
+        var command = invocation.ToDisplayString(includeEnvironment: false);
+        if (command.Contains("slipway-guard ", StringComparison.Ordinal) && !command.Contains(" rm -f ", StringComparison.Ordinal))
+        {
+            return await _guard.Task;
+        }
+
+        if (command.Contains(" rm -f /tmp/slipway-guard-", StringComparison.Ordinal))
+        {
+            _guard.TrySetResult(ScriptedToolSession.Result(0, "stopped ok 0 0\n"));
+        }
+
+        return result;
+    }
+
+    public Task<ToolResult> QueryAsync(ToolInvocation invocation) => inner.QueryAsync(invocation);
+
+    public Task DoAsync(string description, Func<CancellationToken, Task> effect) => inner.DoAsync(description, effect);
+
+    public void Info(string message) => inner.Info(message);
+
+    public void Warning(string message) => inner.Warning(message);
 }
