@@ -125,8 +125,8 @@ public sealed record DeliveryEnvironment
 
     /// <summary>
     /// The release to deploy: release.json, or in a dry run without one, placeholders naming where each value comes from;
-    /// with the migrations it carries as <c>data.migrations.directory</c> declares them (read from this checkout, the
-    /// one Publish built release.json from).
+    /// with the migrations it carries: as release.json records them (Publish read them when it built the images), else
+    /// as <c>data.migrations.directory</c> declares them in this checkout.
     /// </summary>
     /// <exception cref="InvalidOperationException">A migration script declares itself wrongly (the targets check this before anything runs).</exception>
     public DeliveryRelease ReleaseToDeploy(bool dryRun)
@@ -134,6 +134,18 @@ public sealed record DeliveryEnvironment
         var release = ReleaseOrNull(dryRun) is { } manifest
             ? DeliveryRelease.From(manifest)
             : new DeliveryRelease("<version from Publish>", "<commit>", Environment.Services.Keys.ToDictionary(s => s, s => ImageNames.Placeholder(Environment, s), StringComparer.Ordinal));
+        if (Environment.Data.Migrations is not { Enabled: true, Directory: not null })
+        {
+            // This environment runs none, whatever the images carry.
+            return release with { Migrations = null, MigrationsFromManifest = false };
+        }
+
+        if (release.MigrationsFromManifest)
+        {
+            // What Publish read when it built the images: this checkout may have moved on since.
+            return release;
+        }
+
         var (migrations, errors) = DeclaredMigrations();
         return errors.Count == 0 ? release with { Migrations = migrations } : throw new InvalidOperationException(string.Join(System.Environment.NewLine, errors));
     }
@@ -183,11 +195,21 @@ public sealed record DeliveryRelease(string Version, string Commit, IReadOnlyDic
     /// </summary>
     public IReadOnlyList<DeclaredMigration>? Migrations { get; init; }
 
-    /// <summary>The release release.json describes.</summary>
+    /// <summary>
+    /// True when <see cref="Migrations"/> are what release.json records of the images Publish built; false when they
+    /// were read from the checkout that deploys (which may differ from the one that built), or there are none.
+    /// </summary>
+    public bool MigrationsFromManifest { get; init; }
+
+    /// <summary>The release release.json describes, with the migrations it records.</summary>
     public static DeliveryRelease From(ReleaseManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return new(manifest.Version, manifest.Commit, manifest.Images.ToDictionary(i => i.Service, i => i.Reference, StringComparer.Ordinal));
+        return new(manifest.Version, manifest.Commit, manifest.Images.ToDictionary(i => i.Service, i => i.Reference, StringComparer.Ordinal))
+        {
+            Migrations = manifest.Migrations?.Select(m => m.ToDeclared()).ToList(),
+            MigrationsFromManifest = manifest.Migrations is not null,
+        };
     }
 
     /// <summary>The release a ledger entry recorded.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -19,6 +20,15 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
 {
     /// <summary>Where the pipeline keeps the manifest, relative to the repository root.</summary>
     public const string DefaultPath = "artifacts/release.json";
+
+    /// <summary>
+    /// The migrations the release's images carry, each as its script declares itself: <c>data.migrations.directory</c>
+    /// as Publish read it when it built them. Null (and absent from the file) when the environment declares none, its
+    /// scripts did not declare themselves, or an older Slipway published the release. A deploy trusts only this list,
+    /// not the checkout it runs in, to decide that a release brings no migration the running one did not run.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ReleasedMigration>? Migrations { get; init; }
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -166,7 +176,52 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
             problems.Add(new("images", $"images lists service '{PrintableText.Escape(duplicate.Key)}' {duplicate.Count()} times"));
         }
 
+        CheckMigrations(problems, manifest.Migrations);
         return problems;
+    }
+
+    /// <summary>Ids that name a script of the migrations directory, kinds a script can declare, each id once.</summary>
+    private static void CheckMigrations(List<Problem> problems, IReadOnlyList<ReleasedMigration>? migrations)
+    {
+        if (migrations is null)
+        {
+            return;
+        }
+
+        if (migrations.Count > MigrationDeclarations.MaxScripts)
+        {
+            problems.Add(new("migrations", $"migrations lists {migrations.Count} entries; a migrations directory holds at most {MigrationDeclarations.MaxScripts}"));
+            return;
+        }
+
+        for (var i = 0; i < migrations.Count; i++)
+        {
+            var at = $"migrations[{i}]";
+            if (migrations[i] is not { } migration)
+            {
+                problems.Add(new(at, $"{at} is null"));
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(migration.Id))
+            {
+                problems.Add(new(at + ".id", $"{at}.id is missing"));
+            }
+            else if (!MigrationDeclarations.IsId(migration.Id))
+            {
+                problems.Add(new(at + ".id", $"{at}.id {PrintableText.Quote(migration.Id)} is not a migration id: {MigrationDeclarations.IdRule}"));
+            }
+
+            if (ReleasedMigration.KindOf(migration.Kind) is null)
+            {
+                problems.Add(new(at + ".kind", $"{at}.kind {(migration.Kind is null ? "is missing" : PrintableText.Quote(migration.Kind) + " is neither")}: it is 'expand' or 'contract'"));
+            }
+        }
+
+        foreach (var duplicate in migrations.Where(m => m?.Id is not null).GroupBy(m => m.Id, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add(new("migrations", $"migrations lists '{PrintableText.Escape(duplicate.Key)}' {duplicate.Count()} times"));
+        }
     }
 
     /// <summary>The values that become paths, tool arguments and variables: a service name, a repository, a tag, an SBOM path.</summary>
@@ -219,6 +274,30 @@ public sealed record ReleasedImage(string Service, string Repository, string Tag
     /// <summary><c>REPOSITORY@DIGEST</c>: the immutable reference every later target must use, never the tag.</summary>
     [JsonIgnore]
     public string Reference => $"{Repository}@{Digest}";
+}
+
+/// <summary>One migration a release's images carry, as its script declares itself.</summary>
+/// <param name="Id">The script's file name without <c>.sql</c>, e.g. <c>0002_add_orders_processed_by</c>.</param>
+/// <param name="Kind"><c>expand</c> or <c>contract</c>.</param>
+public sealed record ReleasedMigration(string Id, string Kind)
+{
+    /// <summary>The entry for <paramref name="migration"/>.</summary>
+    public static ReleasedMigration From(DeclaredMigration migration)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        return new(migration.Id, migration.Kind == MigrationKind.Contract ? "contract" : "expand");
+    }
+
+    /// <summary>The declaration this entry records; only for an entry <see cref="ReleaseManifest.Read"/> accepted.</summary>
+    public DeclaredMigration ToDeclared() => new(Id, KindOf(Kind) ?? throw new InvalidOperationException($"'{Kind}' is not a migration kind"));
+
+    /// <summary>The kind <paramref name="kind"/> names (<c>expand</c> or <c>contract</c>, exactly), or null.</summary>
+    internal static MigrationKind? KindOf(string? kind) => kind switch
+    {
+        "expand" => MigrationKind.Expand,
+        "contract" => MigrationKind.Contract,
+        _ => null,
+    };
 }
 
 /// <summary>

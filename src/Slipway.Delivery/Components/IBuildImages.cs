@@ -255,7 +255,12 @@ public interface IBuildImages : IVersioning, IEnvironmentMatrix, IDotNet, IDocke
                 VersionTag,
                 Digests[s.Name].Value,
                 File.Exists(ctx.PathOf(ReleaseArtifacts.ImageSbom(s.Name))) ? ReleaseArtifacts.ImageSbom(s.Name) : null)).ToList();
-            var release = new ReleaseManifest(ReleaseIdentity.Version, ReleaseIdentity.Commit, ReleaseIdentity.Created, registry, images);
+            var release = new ReleaseManifest(ReleaseIdentity.Version, ReleaseIdentity.Commit, ReleaseIdentity.Created, registry, images)
+            {
+                // The scripts the images were just built with; with a declaration problem, none are recorded and the
+                // deploy reads (and refuses) the checkout's.
+                Migrations = Delivery.DeclaredMigrations() is ({ } declared, []) ? [.. declared.Select(ReleasedMigration.From)] : null,
+            };
             Directory.CreateDirectory(ctx.PathOf("artifacts"));
             release.Write(ctx.PathOf(ReleaseFile));
             ctx.SetOutput("version", release.Version);

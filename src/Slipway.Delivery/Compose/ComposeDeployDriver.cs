@@ -100,11 +100,11 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
     {
         ArgumentNullException.ThrowIfNull(release);
         var deployment = await DeploymentAsync();
-        if (Environment.Data.Postgres?.Backup is { BeforeDeploy: true, EveryDeploy: false } && MaintenanceWindowGate.PendingMigrations(_environment, release) is null)
+        if (Environment.Data.Postgres?.Backup is { BeforeDeploy: true, EveryDeploy: false } && MaintenanceWindowGate.PendingMigrations(_environment, release) is (null, var none))
         {
-            // The schema cannot change: the image that runs the migrations is the one running now.
+            // The schema cannot change: the release brings no migration the running one did not run.
             deployment = deployment with { BackupBeforeDeploy = false };
-            _session.Info($"Backup: not needed, {release.Version} brings no migrations (the image that runs them is the one running now); data.postgres.backup.every_deploy: true backs up every deploy.");
+            _session.Info($"Backup: not needed, {release.Version} brings no migrations ({none}); data.postgres.backup.every_deploy: true backs up every deploy.");
         }
 
         var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);

@@ -15,7 +15,7 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
     {
         var settings = environment.Environment;
         if (settings.Data.MaintenanceWindow is not { } window || !settings.Data.Migrations.Enabled
-            || PendingMigrations(environment, release) is not { } pending)
+            || PendingMigrations(environment, release).Pending is not { } pending)
         {
             return;
         }
@@ -53,24 +53,39 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
     }
 
     /// <summary>
-    /// Why <paramref name="release"/> may carry migrations, or null when it cannot: the migrations ship in the image of the
-    /// routed service (<c>ingress.backend</c>, every service without an ingress), so a release whose image is the one
-    /// running (the ledger's last good release) brings none; the first release of an environment may.
+    /// Why <paramref name="release"/> may bring migrations the running release did not run (<c>Pending</c>), or, when it
+    /// cannot, why not (<c>NoneBecause</c>). The migrations ship in the image of the routed service (<c>ingress.backend</c>,
+    /// every service without an ingress), so a release whose image is the one running (the ledger's last good release)
+    /// brings none. A new image brings none either when release.json records the migrations Publish built it with and the
+    /// running release's deploy recorded every one of them as run. The first release of an environment may bring some.
     /// </summary>
-    public static string? PendingMigrations(DeliveryEnvironment environment, DeliveryRelease release)
+    public static (string? Pending, string NoneBecause) PendingMigrations(DeliveryEnvironment environment, DeliveryRelease release)
     {
         var running = environment.Ledger().LastGood();
         if (running is null)
         {
-            return $"{release.Version} is the first release here, so its migrations may be pending";
+            return ($"{release.Version} is the first release here, so its migrations may be pending", string.Empty);
         }
 
         var carriers = environment.Environment.Ingress?.Backend is { } backend ? [backend] : release.Images.Keys.ToList();
         var changed = carriers
             .Where(s => !string.Equals(release.Images.GetValueOrDefault(s), running.Images.GetValueOrDefault(s), StringComparison.Ordinal))
             .ToList();
-        return changed.Count == 0
-            ? null
-            : $"{release.Version} may bring migrations ({string.Join(", ", changed)}, which runs them, is a new image since {running.Version})";
+        if (changed.Count == 0)
+        {
+            return (null, "the image that runs them is the one running now");
+        }
+
+        // Only what Publish recorded of the images counts: the checkout that deploys may not be the one that built them.
+        if (release is { MigrationsFromManifest: true, Migrations: { } carried } && running.Migrations is { } ran)
+        {
+            var ids = ran.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            var added = carried.Where(m => !ids.Contains(m.Id)).ToList();
+            return added.Count == 0
+                ? (null, $"each of the {carried.Count} its images carry ran with {running.Describe()}")
+                : ($"{release.Version} brings {added.Count} migration(s) {running.Version} did not run: {string.Join(", ", added.Take(3).Select(m => m.Id))}{(added.Count > 3 ? ", …" : string.Empty)}", string.Empty);
+        }
+
+        return ($"{release.Version} may bring migrations ({string.Join(", ", changed)}, which runs them, is a new image since {running.Version})", string.Empty);
     }
 }

@@ -146,4 +146,10 @@ public static partial class MigrationDeclarations
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,123}\.sql$", RegexOptions.CultureInvariant)]
     private static partial Regex ScriptName();
+
+    /// <summary>What a migration id is, for messages.</summary>
+    internal const string IdRule = "ASCII letters, digits, '_', '-' and '.', starting with a letter or digit, at most 124 characters (a script's name without .sql)";
+
+    /// <summary>True when <paramref name="id"/> is a script's name without <c>.sql</c>, as <see cref="Read"/> records it.</summary>
+    internal static bool IsId(string id) => ScriptName().IsMatch(id + ".sql");
 }

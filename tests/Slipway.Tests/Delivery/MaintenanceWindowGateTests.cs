@@ -1,6 +1,7 @@
 using Slipway.Delivery;
 using Slipway.Delivery.Canary;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Tests.Environments;
 using Slipway.Tests.Support;
@@ -127,6 +128,21 @@ public sealed class MaintenanceWindowGateTests : IDisposable
 
         Assert.Contains("1.1.0 may bring migrations (api, which runs them, is a new image since 1.0.0)", failure.Message, StringComparison.Ordinal);
         Assert.Equal(0, _driver.Deploys);
+    }
+
+    [Fact]
+    public async Task A_new_migrating_image_is_gated_by_the_recorded_migrations_the_running_release_did_not_run()
+    {
+        DeclaredMigration[] ran = [new("0001_create_orders", MigrationKind.Expand)];
+        Environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", new string('c', 40), Release("1.0.0", "a1").Images, "tester", Thursday, LedgerAction.Deployed, "ok", TimeSpan.Zero, Migrations: ran));
+
+        // The same migrations in a new api image: nothing to wait for. One more: refused, naming it.
+        await Run(new InstantDelays(frozen: true, at: Thursday)).DeployAsync(Release("1.1.0", "b2") with { Migrations = ran, MigrationsFromManifest = true });
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Run(new InstantDelays(frozen: true, at: Thursday))
+            .DeployAsync(Release("1.2.0", "c3") with { Migrations = [.. ran, new("0002_add_orders_processed_by", MigrationKind.Expand)], MigrationsFromManifest = true }));
+
+        Assert.Equal(1, _driver.Deploys);
+        Assert.Contains("1.2.0 brings 1 migration(s) 1.0.0 did not run: 0002_add_orders_processed_by", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -147,4 +147,54 @@ public sealed class ReleaseManifestTests
         Assert.Throws<InvalidOperationException>(() => manifest.Write(path));
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public void The_migrations_the_images_carry_round_trip_as_expand_or_contract_and_are_absent_when_there_are_none()
+    {
+        var path = NewPath();
+        var manifest = Sample() with { Migrations = [new("0001_create_orders", "expand"), new("0003_drop_legacy_status", "contract")] };
+
+        manifest.Write(path);
+        var read = ReleaseManifest.Read(path);
+        var release = DeliveryRelease.From(read);
+
+        Assert.Contains("\"kind\": \"contract\"", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.Equal(["0001_create_orders (expand)", "0003_drop_legacy_status (contract)"], release.Migrations!.Select(m => m.ToString()));
+        Assert.True(release.MigrationsFromManifest);
+
+        Sample().Write(path);
+        Assert.DoesNotContain("migrations", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.False(DeliveryRelease.From(ReleaseManifest.Read(path)).MigrationsFromManifest);
+    }
+
+    [Fact]
+    public void A_hostile_migration_entry_is_named_with_what_is_wrong()
+    {
+        var path = NewPath();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, $$"""
+            {
+              "version": "1.4.0",
+              "commit": "9f86d08",
+              "created": "2025-06-01T10:30:00Z",
+              "registry": "127.0.0.1:5000",
+              "images": [{ "service": "api", "repository": "127.0.0.1:5000/slipway/api", "tag": "1.4.0", "digest": "{{ApiDigest}}" }],
+              "migrations": [
+                { "id": "../../etc/passwd", "kind": "expand" },
+                { "id": "0002_ok", "kind": "Expand" },
+                { "id": "0003_ok" },
+                null,
+                { "id": "0002_ok", "kind": "contract" }
+              ]
+            }
+            """);
+
+        var error = Assert.Throws<ReleaseManifestException>(() => ReleaseManifest.Read(path));
+
+        Assert.Equal(["migrations[0].id", "migrations[1].kind", "migrations[2].kind", "migrations[3]", "migrations"], error.Fields);
+        Assert.Contains("migrations[0].id \"../../etc/passwd\" is not a migration id", error.Message, StringComparison.Ordinal);
+        Assert.Contains("migrations[1].kind \"Expand\" is neither: it is 'expand' or 'contract'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("migrations[2].kind is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("migrations lists '0002_ok' 2 times", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,5 +1,6 @@
 using Slipway.Delivery;
 using Slipway.Delivery.Compose;
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tests.Environments;
@@ -50,7 +51,13 @@ public sealed class BackupDecisionTests
         ["billing"] = "127.0.0.1:5000/shop/billing@sha256:" + new string('2', 64),
     };
 
-    private static async Task<IReadOnlyList<string>> DeployMessagesAsync(bool everyDeploy, IReadOnlyDictionary<string, string>? running, IReadOnlyDictionary<string, string> images)
+    private static readonly DeclaredMigration[] Applied = [new("0001_create_invoices", MigrationKind.Expand), new("0002_add_invoice_due", MigrationKind.Expand)];
+
+    private static readonly Dictionary<string, string> NewWeb = new(Running) { ["web"] = "127.0.0.1:5000/shop/web@sha256:" + new string('4', 64) };
+
+    private static async Task<IReadOnlyList<string>> DeployMessagesAsync(
+        bool everyDeploy, IReadOnlyDictionary<string, string>? running, IReadOnlyDictionary<string, string> images,
+        IReadOnlyList<DeclaredMigration>? ranWithRunning = null, IReadOnlyList<DeclaredMigration>? carried = null, bool fromManifest = true)
     {
         using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal)));
         var session = new ScriptedToolSession { IsDryRun = true };
@@ -64,10 +71,10 @@ public sealed class BackupDecisionTests
         };
         if (running is not null)
         {
-            environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1)));
+            environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1), Migrations: ranWithRunning));
         }
 
-        await new ComposeDeployDriver(environment, session, session, TimeProvider.System).DeployAsync(new DeliveryRelease("1.1.0", "def5678", images), "ci@runner");
+        await new ComposeDeployDriver(environment, session, session, TimeProvider.System).DeployAsync(new DeliveryRelease("1.1.0", "def5678", images) { Migrations = carried, MigrationsFromManifest = fromManifest && carried is not null }, "ci@runner");
         return session.Messages;
     }
 
@@ -90,6 +97,28 @@ public sealed class BackupDecisionTests
 
         Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, changed)));
         Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, running: null, Running)));
+    }
+
+    [Fact]
+    public async Task A_new_migrating_image_whose_recorded_migrations_all_ran_with_the_running_release_is_not_backed_up()
+    {
+        var messages = await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: Applied);
+
+        Assert.False(BacksUp(messages), string.Join('\n', messages));
+        Assert.Contains("Backup: not needed, 1.1.0 brings no migrations (each of the 2 its images carry ran with 1.0.0); data.postgres.backup.every_deploy: true backs up every deploy.", messages);
+    }
+
+    [Fact]
+    public async Task A_new_migration_a_running_release_that_recorded_none_or_migrations_read_from_the_checkout_are_backed_up()
+    {
+        DeclaredMigration[] carried = [.. Applied, new("0003_drop_invoice_legacy", MigrationKind.Contract)];
+
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: carried)));
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: null, carried: Applied)));
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: null)));
+
+        // The checkout that deploys is not proof of what the images were built with.
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: Applied, fromManifest: false)));
     }
 
     [Fact]
