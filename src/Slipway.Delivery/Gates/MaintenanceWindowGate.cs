@@ -57,7 +57,7 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
     /// cannot, why not (<c>NoneBecause</c>). The migrations ship in the image of the routed service (<c>ingress.backend</c>,
     /// every service without an ingress), so a release whose image is the one running (the ledger's last good release)
     /// brings none. A new image brings none either when release.json records the migrations Publish built it with and the
-    /// running release's deploy recorded every one of them as run. The first release of an environment may bring some.
+    /// newest ledger entry that recorded migrations lists every one of them. The first release of an environment may bring some.
     /// </summary>
     public static (string? Pending, string NoneBecause) PendingMigrations(DeliveryEnvironment environment, DeliveryRelease release)
     {
@@ -77,13 +77,16 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
         }
 
         // Only what Publish recorded of the images counts: the checkout that deploys may not be the one that built them.
-        if (release is { MigrationsFromManifest: true, Migrations: { } carried } && running.Migrations is { } ran)
+        // What the database holds is what the newest entry that recorded migrations says (a migrate step ran, or a
+        // restore put a revision's data back); entries after it (already live, rollbacks) ran no migration.
+        if (release is { MigrationsFromManifest: true, Migrations: { } carried }
+            && environment.Ledger().ReadAll().Entries.LastOrDefault(e => e.Migrations is not null) is { Migrations: { } ran } recorder)
         {
             var ids = ran.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
             var added = carried.Where(m => !ids.Contains(m.Id)).ToList();
             return added.Count == 0
-                ? (null, $"each of the {carried.Count} its images carry ran with {running.Describe()}")
-                : ($"{release.Version} brings {added.Count} migration(s) {running.Version} did not run: {string.Join(", ", added.Take(3).Select(m => m.Id))}{(added.Count > 3 ? ", …" : string.Empty)}", string.Empty);
+                ? (null, $"each of the {carried.Count} its images carry ran with {recorder.Describe()}")
+                : ($"{release.Version} brings {added.Count} migration(s) that {recorder.Version} did not run: {string.Join(", ", added.Take(3).Select(m => m.Id))}{(added.Count > 3 ? ", …" : string.Empty)}", string.Empty);
         }
 
         return ($"{release.Version} may bring migrations ({string.Join(", ", changed)}, which runs them, is a new image since {running.Version})", string.Empty);

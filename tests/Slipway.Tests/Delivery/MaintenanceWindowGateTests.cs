@@ -142,7 +142,7 @@ public sealed class MaintenanceWindowGateTests : IDisposable
             .DeployAsync(Release("1.2.0", "c3") with { Migrations = [.. ran, new("0002_add_orders_processed_by", MigrationKind.Expand)], MigrationsFromManifest = true }));
 
         Assert.Equal(1, _driver.Deploys);
-        Assert.Contains("1.2.0 brings 1 migration(s) 1.0.0 did not run: 0002_add_orders_processed_by", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("1.2.0 brings 1 migration(s) that 1.0.0 did not run: 0002_add_orders_processed_by", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

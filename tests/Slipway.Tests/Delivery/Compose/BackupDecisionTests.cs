@@ -57,7 +57,7 @@ public sealed class BackupDecisionTests
 
     private static async Task<IReadOnlyList<string>> DeployMessagesAsync(
         bool everyDeploy, IReadOnlyDictionary<string, string>? running, IReadOnlyDictionary<string, string> images,
-        IReadOnlyList<DeclaredMigration>? ranWithRunning = null, IReadOnlyList<DeclaredMigration>? carried = null, bool fromManifest = true)
+        IReadOnlyList<DeclaredMigration>? ranWithRunning = null, IReadOnlyList<DeclaredMigration>? carried = null, bool fromManifest = true, bool alreadyLiveSince = false)
     {
         using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal)));
         var session = new ScriptedToolSession { IsDryRun = true };
@@ -72,6 +72,11 @@ public sealed class BackupDecisionTests
         if (running is not null)
         {
             environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1), Migrations: ranWithRunning));
+            if (alreadyLiveSince)
+            {
+                // The same release deployed again with nothing changed: no migrate step ran, so none are recorded.
+                environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch.AddMinutes(5), LedgerAction.Deployed, "already live: nothing redeployed; probes passed", TimeSpan.FromSeconds(5)));
+            }
         }
 
         await new ComposeDeployDriver(environment, session, session, TimeProvider.System).DeployAsync(new DeliveryRelease("1.1.0", "def5678", images) { Migrations = carried, MigrationsFromManifest = fromManifest && carried is not null }, "ci@runner");
@@ -106,6 +111,15 @@ public sealed class BackupDecisionTests
 
         Assert.False(BacksUp(messages), string.Join('\n', messages));
         Assert.Contains("Backup: not needed, 1.1.0 brings no migrations (each of the 2 its images carry ran with 1.0.0); data.postgres.backup.every_deploy: true backs up every deploy.", messages);
+    }
+
+    [Fact]
+    public async Task An_already_live_deploy_since_the_one_that_ran_them_does_not_hide_the_migrations_the_database_holds()
+    {
+        var messages = await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: Applied, alreadyLiveSince: true);
+
+        Assert.False(BacksUp(messages), string.Join('\n', messages));
+        Assert.Contains(messages, m => m.StartsWith("Backup: not needed, 1.1.0 brings no migrations (each of the 2 its images carry ran with 1.0.0)", StringComparison.Ordinal));
     }
 
     [Fact]
