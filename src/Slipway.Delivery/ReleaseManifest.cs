@@ -212,7 +212,7 @@ public sealed partial record ReleaseManifest(string Version, string Commit, Date
                 problems.Add(new(at + ".id", $"{at}.id {PrintableText.Quote(migration.Id)} is not a migration id: {MigrationDeclarations.IdRule}"));
             }
 
-            if (ReleasedMigration.KindOf(migration.Kind) is null)
+            if (MigrationDeclarations.KindNamed(migration.Kind) is null)
             {
                 problems.Add(new(at + ".kind", $"{at}.kind {(migration.Kind is null ? "is missing" : PrintableText.Quote(migration.Kind) + " is neither")}: it is 'expand' or 'contract'"));
             }
@@ -285,19 +285,11 @@ public sealed record ReleasedMigration(string Id, string Kind)
     public static ReleasedMigration From(DeclaredMigration migration)
     {
         ArgumentNullException.ThrowIfNull(migration);
-        return new(migration.Id, migration.Kind == MigrationKind.Contract ? "contract" : "expand");
+        return new(migration.Id, MigrationDeclarations.NameOf(migration.Kind));
     }
 
     /// <summary>The declaration this entry records; only for an entry <see cref="ReleaseManifest.Read"/> accepted.</summary>
-    public DeclaredMigration ToDeclared() => new(Id, KindOf(Kind) ?? throw new InvalidOperationException($"'{Kind}' is not a migration kind"));
-
-    /// <summary>The kind <paramref name="kind"/> names (<c>expand</c> or <c>contract</c>, exactly), or null.</summary>
-    internal static MigrationKind? KindOf(string? kind) => kind switch
-    {
-        "expand" => MigrationKind.Expand,
-        "contract" => MigrationKind.Contract,
-        _ => null,
-    };
+    public DeclaredMigration ToDeclared() => new(Id, MigrationDeclarations.KindNamed(Kind) ?? throw new InvalidOperationException($"'{Kind}' is not a migration kind"));
 }
 
 /// <summary>

@@ -22,5 +22,5 @@ public enum MigrationKind
 public sealed record DeclaredMigration(string Id, MigrationKind Kind)
 {
     /// <summary><c>0003_drop_legacy_status (contract)</c>.</summary>
-    public override string ToString() => $"{Id} ({Kind.ToString().ToLowerInvariant()})";
+    public override string ToString() => $"{Id} ({MigrationDeclarations.NameOf(Kind)})";
 }

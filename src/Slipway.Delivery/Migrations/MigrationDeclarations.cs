@@ -127,12 +127,7 @@ public static partial class MigrationDeclarations
 
             // The first word is the kind; the rest of the line may say why ("-- slipway: expand (a new nullable column)").
             var word = value.Split([' ', '\t', '('], 2)[0];
-            kind = word.ToLowerInvariant() switch
-            {
-                "expand" => MigrationKind.Expand,
-                "contract" => MigrationKind.Contract,
-                _ => null,
-            };
+            kind = KindNamed(word.ToLowerInvariant());
             if (kind is null)
             {
                 return (null, $"{shown}:{i + 1}:{column}: '{PrintableText.Escape(word.Length > 40 ? word[..40] + "…" : word)}' is not a migration kind: {Fix}");
@@ -146,6 +141,17 @@ public static partial class MigrationDeclarations
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,123}\.sql$", RegexOptions.CultureInvariant)]
     private static partial Regex ScriptName();
+
+    /// <summary>The kind <paramref name="name"/> names (<c>expand</c> or <c>contract</c>, exactly), or null.</summary>
+    internal static MigrationKind? KindNamed(string? name) => name switch
+    {
+        "expand" => MigrationKind.Expand,
+        "contract" => MigrationKind.Contract,
+        _ => null,
+    };
+
+    /// <summary>The name a declaration and release.json give <paramref name="kind"/>: <c>expand</c> or <c>contract</c>.</summary>
+    internal static string NameOf(MigrationKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>What a migration id is, for messages.</summary>
     internal const string IdRule = "ASCII letters, digits, '_', '-' and '.', starting with a letter or digit, at most 124 characters (a script's name without .sql)";

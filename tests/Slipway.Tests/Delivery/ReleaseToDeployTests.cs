@@ -1,8 +1,5 @@
 using Slipway.Delivery;
-using Slipway.Environments;
-using Slipway.Processes;
 using Slipway.Tests.Environments;
-using Slipway.Tools.Docker;
 
 namespace Slipway.Tests.Delivery;
 
@@ -50,14 +47,7 @@ public sealed class ReleaseToDeployTests
         File.WriteAllText(Path.Combine(scripts, "0001_create_orders.sql"), "-- slipway: expand\nCREATE TABLE orders (id int);\n");
         File.WriteAllText(Path.Combine(scripts, "0002_drop_orders.sql"), "-- slipway: contract\nDROP TABLE orders;\n");
         manifest.Write(Path.Combine(scratch.Root, ReleaseManifest.DefaultPath));
-        var environment = new DeliveryEnvironment
-        {
-            Environment = scratch.LoadValid("dev"),
-            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
-            RootDirectory = scratch.Root,
-            EnvironmentFile = "environments/dev.yml",
-            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
-        };
+        var environment = scratch.Delivery("dev");
         return environment.ReleaseToDeploy(dryRun: false);
     }
 

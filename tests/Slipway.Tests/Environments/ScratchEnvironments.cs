@@ -1,4 +1,6 @@
+using Slipway.Delivery;
 using Slipway.Environments;
+using Slipway.Tools.Docker;
 
 namespace Slipway.Tests.Environments;
 
@@ -43,6 +45,16 @@ internal sealed class ScratchEnvironments : IDisposable
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         return result.Environment!;
     }
+
+    /// <summary>The delivery's view of <paramref name="name"/>: its matrix, no secrets, this root, the local engine's default socket.</summary>
+    public DeliveryEnvironment Delivery(string name) => new()
+    {
+        Environment = LoadValid(name),
+        Secrets = SecretResolver.Create(new Dictionary<string, string>(), Root),
+        RootDirectory = Root,
+        EnvironmentFile = $"environments/{name}.yml",
+        LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
+    };
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

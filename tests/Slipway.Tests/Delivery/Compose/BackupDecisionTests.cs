@@ -4,7 +4,6 @@ using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 using Slipway.Tests.Environments;
-using Slipway.Tools.Docker;
 
 namespace Slipway.Tests.Delivery.Compose;
 
@@ -61,14 +60,7 @@ public sealed class BackupDecisionTests
     {
         using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal)));
         var session = new ScriptedToolSession { IsDryRun = true };
-        var environment = new DeliveryEnvironment
-        {
-            Environment = scratch.LoadValid("dev"),
-            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
-            RootDirectory = scratch.Root,
-            EnvironmentFile = "environments/dev.yml",
-            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
-        };
+        var environment = scratch.Delivery("dev");
         if (running is not null)
         {
             environment.Ledger().Append(new LedgerEntry("dev", "1.0.0", "abc1234", running, "ci@runner", DateTimeOffset.UnixEpoch, LedgerAction.Deployed, "probes passed", TimeSpan.FromMinutes(1), Migrations: ranWithRunning));

@@ -101,14 +101,7 @@ public sealed class ConventionTests
     {
         using var scratch = new ScratchEnvironments(("dev", OtherApplication));
         var session = new ScriptedToolSession { IsDryRun = true };
-        var environment = new DeliveryEnvironment
-        {
-            Environment = scratch.LoadValid("dev"),
-            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
-            RootDirectory = scratch.Root,
-            EnvironmentFile = "environments/dev.yml",
-            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
-        };
+        var environment = scratch.Delivery("dev");
 
         var deployment = await new ComposeDeployDriver(environment, session, session, TimeProvider.System).DeploymentAsync();
 

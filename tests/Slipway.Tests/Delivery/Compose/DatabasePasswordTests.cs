@@ -3,7 +3,6 @@ using Slipway.Delivery.Compose;
 using Slipway.Environments;
 using Slipway.Testing;
 using Slipway.Tests.Environments;
-using Slipway.Tools.Docker;
 
 namespace Slipway.Tests.Delivery.Compose;
 
@@ -45,15 +44,7 @@ public sealed class DatabasePasswordTests
     private static (ScratchEnvironments Scratch, ComposeDeployDriver Driver, string PasswordFile) Driver(ScriptedToolSession session, bool withEnvironment)
     {
         var scratch = new ScratchEnvironments(("dev", Matrix.Replace("STATE", withEnvironment ? "state: environment" : "state: local", StringComparison.Ordinal)));
-        var environment = new DeliveryEnvironment
-        {
-            Environment = scratch.LoadValid("dev"),
-            Secrets = SecretResolver.Create(new Dictionary<string, string>(), scratch.Root),
-            RootDirectory = scratch.Root,
-            EnvironmentFile = "environments/dev.yml",
-            LocalEngine = DockerEndpoint.ForHost("unix:///var/run/docker.sock"),
-            StateSession = session,
-        };
+        var environment = scratch.Delivery("dev") with { StateSession = session };
         return (scratch, new ComposeDeployDriver(environment, session, session, TimeProvider.System), Path.Combine(scratch.Root, ".slipway", "state", "dev", "postgres-password"));
     }
 
