@@ -107,6 +107,11 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             _session.Info($"Backup: not needed, {release.Version} brings no migrations ({none}); data.postgres.backup.every_deploy: true backs up every deploy.");
         }
 
+        if (Environment.Data.Migrations.Enabled && MaintenanceWindowGate.MigrationsRanWith(_environment, release) is { } ran)
+        {
+            deployment = deployment with { MigrationsRanBecause = ran.Because };
+        }
+
         var rendered = ComposeOverride.Render(Environment, release.Version, _environment.Secrets);
         var revision = ReleaseRevision.Of(release.Images, rendered.Yaml, rendered.SecretVariables);
         await KeptOverride.WriteAsync(_session, deployment.OverrideFileOf(release.Version, revision.Id), rendered.Yaml, _environment.Relative);

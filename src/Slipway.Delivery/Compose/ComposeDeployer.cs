@@ -306,7 +306,19 @@ public sealed partial class ComposeDeployer
             }
         }
 
-        if (migrate)
+        if (migrate && _deployment.MigrationsRanBecause is { } planned && _session.IsDryRun)
+        {
+            _session.Info($"Migrations: the database holds them ({planned}): the {_deployment.MigrationService} one-off below runs only if {_deployment.DatabaseService} is not running then.");
+        }
+
+        if (migrate && _deployment.MigrationsRanBecause is { } ran && database is not null)
+        {
+            // What the ledger says the database holds, and the same database (it ran before this deploy): the one-off
+            // would find nothing to do, and costs a container start.
+            _session.Info($"Migrations: not run, the database holds them ({ran}; {_deployment.DatabaseService} was running before this deploy).");
+            attempt.Migrated = true;
+        }
+        else if (migrate)
         {
             attempt.Stage = Stage.Migrations;
             var result = await _session.RunAsync(ComposeCli.Run(project, _deployment.MigrationService, [_deployment.MigrationService]).AcceptingAnyExitCode());
@@ -658,7 +670,10 @@ public sealed partial class ComposeDeployer
 
         public bool TrafficMoved { get; set; }
 
-        /// <summary>The migrate step ran and succeeded: the database holds the release's migrations.</summary>
+        /// <summary>
+        /// The database holds the release's migrations: its migrate step ran and succeeded, or each had run before
+        /// (<see cref="ComposeDeployment.MigrationsRanBecause"/>).
+        /// </summary>
         public bool Migrated { get; set; }
 
         /// <summary>False when a failure after traffic moved must leave the new release serving (rollout.rollback_on_failure off).</summary>

@@ -37,6 +37,13 @@ public sealed record ComposeDeployment
     /// <summary>The one-off migration service and the profile it is in.</summary>
     public string MigrationService { get; init; } = "migrate";
 
+    /// <summary>
+    /// Why the database already holds every migration the release carries (each ran with an earlier deploy, as the ledger
+    /// says); null when it may not. The migrate one-off is then skipped, unless the database service was not running
+    /// before the deploy: one this deploy starts may be new, and empty.
+    /// </summary>
+    internal string? MigrationsRanBecause { get; init; }
+
     /// <summary>Rollout timeouts and whether a failure rolls back.</summary>
     public required RolloutSettings Rollout { get; init; }
 

@@ -1,3 +1,4 @@
+using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
 
@@ -54,10 +55,11 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
 
     /// <summary>
     /// Why <paramref name="release"/> may bring migrations the running release did not run (<c>Pending</c>), or, when it
-    /// cannot, why not (<c>NoneBecause</c>). The migrations ship in the image of the routed service (<c>ingress.backend</c>,
-    /// every service without an ingress), so a release whose image is the one running (the ledger's last good release)
-    /// brings none. A new image brings none either when release.json records the migrations Publish built it with and the
-    /// newest ledger entry that recorded migrations lists every one of them. The first release of an environment may bring some.
+    /// cannot, why not (<c>NoneBecause</c>). The migrations ship in the image of <c>data.migrations.image_of</c> (by
+    /// default the routed service, <c>ingress.backend</c>; every service without either), so a release whose image is the
+    /// one running (the ledger's last good release) brings none. A new image brings none either when every migration
+    /// release.json records for it ran already (<see cref="MigrationsRanWith"/>). The first release of an environment may
+    /// bring some.
     /// </summary>
     public static (string? Pending, string NoneBecause) PendingMigrations(DeliveryEnvironment environment, DeliveryRelease release)
     {
@@ -67,7 +69,8 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
             return ($"{release.Version} is the first release here, so its migrations may be pending", string.Empty);
         }
 
-        var carriers = environment.Environment.Ingress?.Backend is { } backend ? [backend] : release.Images.Keys.ToList();
+        var settings = environment.Environment;
+        var carriers = (settings.Data.Migrations.ImageOf ?? settings.Ingress?.Backend) is { } carrier ? [carrier] : release.Images.Keys.ToList();
         var changed = carriers
             .Where(s => !string.Equals(release.Images.GetValueOrDefault(s), running.Images.GetValueOrDefault(s), StringComparison.Ordinal))
             .ToList();
@@ -76,19 +79,35 @@ internal sealed class MaintenanceWindowGate(DeliveryEnvironment environment, ITo
             return (null, "the image that runs them is the one running now");
         }
 
-        // Only what Publish recorded of the images counts: the checkout that deploys may not be the one that built them.
-        // What the database holds is what the newest entry that recorded migrations says (a migrate step ran, or a
-        // restore put a revision's data back); entries after it (already live, rollbacks) ran no migration.
-        if (release is { MigrationsFromManifest: true, Migrations: { } carried }
-            && environment.Ledger().ReadAll().Entries.LastOrDefault(e => e.Migrations is not null) is { Migrations: { } ran } recorder)
+        if (AgainstLedger(environment, release) is { } compared)
         {
-            var ids = ran.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-            var added = carried.Where(m => !ids.Contains(m.Id)).ToList();
-            return added.Count == 0
-                ? (null, $"each of the {carried.Count} its images carry ran with {recorder.Describe()}")
-                : ($"{release.Version} brings {added.Count} migration(s) that {recorder.Version} did not run: {string.Join(", ", added.Take(3).Select(m => m.Id))}{(added.Count > 3 ? ", …" : string.Empty)}", string.Empty);
+            return compared.Missing.Count == 0
+                ? (null, compared.Because)
+                : ($"{release.Version} brings {compared.Missing.Count} migration(s) that {compared.Recorder.Version} did not run: {string.Join(", ", compared.Missing.Take(3).Select(m => m.Id))}{(compared.Missing.Count > 3 ? ", …" : string.Empty)}", string.Empty);
         }
 
         return ($"{release.Version} may bring migrations ({string.Join(", ", changed)}, which runs them, is a new image since {running.Version})", string.Empty);
+    }
+
+    /// <summary>
+    /// The ledger entry after which the database holds every migration <paramref name="release"/>'s images carry, and that
+    /// reason in words; null when one may be missing or the release does not say which it carries. Only what Publish
+    /// recorded in release.json counts: the checkout that deploys may not be the one that built the images. What the
+    /// database holds is what the newest entry that recorded migrations says (a migrate step ran, or a restore put a
+    /// revision's data back); entries after it (already live, rollbacks) ran none.
+    /// </summary>
+    public static (LedgerEntry Entry, string Because)? MigrationsRanWith(DeliveryEnvironment environment, DeliveryRelease release) =>
+        AgainstLedger(environment, release) is { Missing.Count: 0 } compared ? (compared.Recorder, compared.Because) : null;
+
+    private static (LedgerEntry Recorder, List<DeclaredMigration> Missing, string Because)? AgainstLedger(DeliveryEnvironment environment, DeliveryRelease release)
+    {
+        if (release is not { MigrationsFromManifest: true, Migrations: { } carried }
+            || environment.Ledger().ReadAll().Entries.LastOrDefault(e => e.Migrations is not null) is not { Migrations: { } applied } recorder)
+        {
+            return null;
+        }
+
+        var ids = applied.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        return (recorder, [.. carried.Where(m => !ids.Contains(m.Id))], $"each of the {carried.Count} its images carry ran with {recorder.Describe()}");
     }
 }

@@ -41,6 +41,8 @@ public sealed class BackupDecisionTests
             backup:
               before_deploy: true
               every_deploy: EVERY
+          migrations:
+            image_of: CARRIER
         state_directory: .slipway/state/dev
         """;
 
@@ -56,9 +58,10 @@ public sealed class BackupDecisionTests
 
     private static async Task<IReadOnlyList<string>> DeployMessagesAsync(
         bool everyDeploy, IReadOnlyDictionary<string, string>? running, IReadOnlyDictionary<string, string> images,
-        IReadOnlyList<DeclaredMigration>? ranWithRunning = null, IReadOnlyList<DeclaredMigration>? carried = null, bool fromManifest = true, bool alreadyLiveSince = false)
+        IReadOnlyList<DeclaredMigration>? ranWithRunning = null, IReadOnlyList<DeclaredMigration>? carried = null, bool fromManifest = true, bool alreadyLiveSince = false,
+        string carrier = "web")
     {
-        using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal)));
+        using var scratch = new ScratchEnvironments(("dev", Matrix.Replace("EVERY", everyDeploy ? "true" : "false", StringComparison.Ordinal).Replace("CARRIER", carrier, StringComparison.Ordinal)));
         var session = new ScriptedToolSession { IsDryRun = true };
         var environment = scratch.Delivery("dev");
         if (running is not null)
@@ -88,6 +91,15 @@ public sealed class BackupDecisionTests
     }
 
     [Fact]
+    public async Task The_image_that_runs_the_migrations_is_the_one_data_migrations_image_of_names()
+    {
+        var newBilling = new Dictionary<string, string>(Running) { ["billing"] = "127.0.0.1:5000/shop/billing@sha256:" + new string('3', 64) };
+
+        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, newBilling, carrier: "billing")));
+        Assert.False(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, carrier: "billing")));
+    }
+
+    [Fact]
     public async Task A_new_migrating_image_or_a_first_release_is_backed_up()
     {
         var changed = new Dictionary<string, string>(Running) { ["web"] = "127.0.0.1:5000/shop/web@sha256:" + new string('4', 64) };
@@ -103,6 +115,9 @@ public sealed class BackupDecisionTests
 
         Assert.False(BacksUp(messages), string.Join('\n', messages));
         Assert.Contains("Backup: not needed, 1.1.0 brings no migrations (each of the 2 its images carry ran with 1.0.0); data.postgres.backup.every_deploy: true backs up every deploy.", messages);
+
+        // Nor is the migrate one-off needed, as long as the database that ran them still runs.
+        Assert.Contains("Migrations: the database holds them (each of the 2 its images carry ran with 1.0.0): the migrate one-off below runs only if postgres is not running then.", messages);
     }
 
     [Fact]
@@ -124,7 +139,9 @@ public sealed class BackupDecisionTests
         Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: null)));
 
         // The checkout that deploys is not proof of what the images were built with.
-        Assert.True(BacksUp(await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: Applied, fromManifest: false)));
+        var fromCheckout = await DeployMessagesAsync(everyDeploy: false, Running, NewWeb, ranWithRunning: Applied, carried: Applied, fromManifest: false);
+        Assert.True(BacksUp(fromCheckout));
+        Assert.DoesNotContain(fromCheckout, m => m.StartsWith("Migrations: the database holds them", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -55,4 +55,34 @@ public sealed partial class ComposeDeployerTests
         Assert.Equal(LedgerAction.RolledBack, outcome.Action);
         Assert.Equal([V100.Images["api"], V100.Images["api"]], _stack.Running("api").Select(c => c.Image));
     }
+
+    [Fact]
+    public async Task A_deploy_whose_migrations_all_ran_before_skips_the_migrate_one_off_while_the_database_runs_and_still_records_them()
+    {
+        Assert.True((await Deployer().DeployAsync(V100 with { Migrations = [CreateOrders] }, "ci@runner")).Succeeded);
+        var ran = Deployment with { MigrationsRanBecause = "each of the 1 its images carry ran with 1.0.0" };
+
+        var outcome = await Deployer(deployment: ran).DeployAsync(V110 with { Migrations = [CreateOrders] }, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.DoesNotContain("compose --profile migrate run --rm migrate", Effects());
+        Assert.Contains("Migrations: not run, the database holds them (each of the 1 its images carry ran with 1.0.0; postgres was running before this deploy).", _session.Messages);
+        Assert.Equal([V110.Images["api"], V110.Images["api"]], _stack.Running("api").Select(c => c.Image));
+
+        // What the database holds is still what the ledger says, for the next deploy's decisions and a rollback's.
+        Assert.Equal([CreateOrders], Entries[^1].Migrations);
+    }
+
+    [Fact]
+    public async Task A_database_that_this_deploy_starts_is_migrated_whatever_the_ledger_says()
+    {
+        // Its volume may be new (a `compose down -v`): only a database that ran before the deploy holds what the ledger says.
+        var ran = Deployment with { MigrationsRanBecause = "each of the 1 its images carry ran with 0.9.0" };
+
+        var outcome = await Deployer(deployment: ran).DeployAsync(V100 with { Migrations = [CreateOrders] }, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.Equal(1, Effects().Count(e => e == "compose --profile migrate run --rm migrate"));
+        Assert.DoesNotContain(_session.Messages, m => m.StartsWith("Migrations: not run", StringComparison.Ordinal));
+    }
 }
