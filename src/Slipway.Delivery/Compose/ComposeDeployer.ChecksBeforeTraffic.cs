@@ -70,35 +70,68 @@ public sealed partial class ComposeDeployer
     /// Waits until each new container answers the proxy's check path 200 twice in a row, straight from the proxy's
     /// container: its slot is held in maintenance, where HAProxy's own checks pause, and a server leaving maintenance is
     /// up at once; so this is the proxy's <c>rise 2</c>, done before traffic moves. Docker's "healthy" is not enough: on
-    /// a busy host the readiness of a container that just started may still flap.
+    /// a busy host the readiness of a container that just started may still flap. Nor is it awaited here: Docker runs a
+    /// healthcheck first one interval after the start (3 s in the sample stack), while these checks poll every 500 ms
+    /// from the moment the container runs. A container that stops or that Docker finds unhealthy meanwhile fails the
+    /// wait at once; Docker's own verdict is awaited after the probes (<see cref="WaitUntilDockerCallsHealthyAsync"/>).
+    /// Returns the containers as last inspected, with their addresses.
     /// </summary>
-    private async Task WaitUntilAnswersReadyAsync(DockerContainer proxy, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
+    private async Task<IReadOnlyList<DockerContainer>> WaitUntilAnswersReadyAsync(DockerContainer proxy, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
     {
-        if (_deployment.ReadinessPath is not { } path || _deployment.RoutedPort is not { } port)
-        {
-            return;
-        }
-
+        var path = _deployment.ReadinessPath!;
+        var port = _deployment.RoutedPort!.Value;
         var started = _time.GetTimestamp();
+        var ready = new List<DockerContainer>();
         foreach (var container in fresh)
         {
-            var address = container.Addresses.Values.FirstOrDefault()
-                ?? throw new DeployStepException($"{service.Name}: container {container.Name} has no network address for the proxy to check");
-            var (inRow, last) = (0, string.Empty);
+            var (inRow, last, current) = (0, string.Empty, container);
             while (inRow < 2)
             {
-                last = await DirectGetAsync(proxy, address, port, path);
+                if (current.Status != "running" || current.Addresses.Count == 0)
+                {
+                    current = await InspectOneAsync(current, service.Name);
+                }
+
+                var address = current.Addresses.Values.FirstOrDefault();
+                last = current.Status != "running" ? current.Status : address is null ? "no network address yet" : await DirectGetAsync(proxy, address, port, path);
                 inRow = last == "200" ? inRow + 1 : 0;
                 if (inRow < 2 && _time.GetElapsedTime(started) > _deployment.Rollout.HealthTimeout.Value)
                 {
-                    throw new DeployStepException($"{service.Name}: {container.Name} did not answer GET {path} with 200 twice in a row within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout); last answer: {last}");
+                    throw new DeployStepException($"{service.Name}: {current.Name} did not answer GET {path} with 200 twice in a row within {_deployment.Rollout.HealthTimeout} (rollout.health_timeout); last answer: {last}");
                 }
 
                 if (inRow == 0)
                 {
                     await Task.Delay(PollInterval, _time, _session.CancellationToken);
+                    current = await InspectOneAsync(current, service.Name);
                 }
             }
+
+            ready.Add(current);
+        }
+
+        return ready;
+    }
+
+    /// <summary>The container inspected again; a step failure when it stopped or Docker found it unhealthy.</summary>
+    private async Task<DockerContainer> InspectOneAsync(DockerContainer container, string what)
+    {
+        var current = (await InspectAsync([container.Id])).SingleOrDefault()
+            ?? throw new DeployStepException($"{what}: container {container.Name} is gone. See: docker logs {container.Name}");
+        return current.HasFailed ? throw new DeployStepException(FailedText(current, what)) : current;
+    }
+
+    /// <summary>
+    /// After the probes: Docker's own healthcheck must call each new container of <paramref name="steps"/> healthy too
+    /// (it has usually run by then), so "every service healthy" stays true; one it finds unhealthy fails the deploy,
+    /// which switches the traffic back.
+    /// </summary>
+    private async Task WaitUntilDockerCallsHealthyAsync(IEnumerable<RolloutStep> steps)
+    {
+        foreach (var step in steps.Where(s => s.HealthAwaited))
+        {
+            step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, step.Service.Name)];
+            step.HealthAwaited = false;
         }
     }
 

@@ -214,6 +214,8 @@ public sealed partial class ComposeDeployer
                 throw new DeployStepException(GuardFailure(step));
             }
         }
+
+        await WaitUntilDockerCallsHealthyAsync(attempt.Steps);
     }
 
     /// <summary>The probes passed: drain (already) and stop the previous containers of every service.</summary>
@@ -388,6 +390,9 @@ public sealed partial class ComposeDeployer
 
         /// <summary>The previous containers of a service that is not routed, while they are paused (they take no work).</summary>
         public List<string> PausedOld { get; set; } = [];
+
+        /// <summary>The new containers took traffic once they answered the proxy's check, before Docker's healthcheck called them healthy.</summary>
+        public bool HealthAwaited { get; set; }
 
         public Task<ToolResult>? Guard { get; set; }
 

@@ -418,14 +418,19 @@ public sealed partial class ComposeDeployer
             throw new DeployStepException($"{service.Name}: Compose started {step.Fresh.Count} new container(s), expected {service.Replicas}");
         }
 
-        step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, service.Name)];
+        if (service.Routed && proxy is not null && _deployment is { ReadinessPath: not null, RoutedPort: not null })
+        {
+            // The proxy's own check, polled from the start; Docker's healthcheck verdict is awaited after the probes.
+            step.Fresh = [.. await WaitUntilAnswersReadyAsync(proxy, service, step.Fresh)];
+            step.HealthAwaited = step.Fresh.Any(c => !c.IsReady);
+        }
+        else
+        {
+            step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, service.Name)];
+        }
+
         if (service.Routed)
         {
-            if (proxy is not null)
-            {
-                await WaitUntilAnswersReadyAsync(proxy, service, step.Fresh);
-            }
-
             await CheckBeforeTrafficAsync(project, service, step.Fresh);
         }
 
@@ -616,9 +621,7 @@ public sealed partial class ComposeDeployer
             var current = await InspectAsync(containers.Select(c => c.Id));
             if (current.FirstOrDefault(c => c.HasFailed) is { } failed)
             {
-                throw new DeployStepException($"{what}: container {failed.Name} is {failed.Health ?? failed.Status}{(failed.Status == "exited" ? $" (exit code {failed.ExitCode})" : string.Empty)}"
-                    + (failed.LastHealthOutput is { Length: > 0 } output ? $"; last health check: {output}" : string.Empty)
-                    + $". See: docker logs {failed.Name}");
+                throw new DeployStepException(FailedText(failed, what));
             }
 
             if (current.Count == containers.Count && current.All(c => c.IsReady))
@@ -635,6 +638,11 @@ public sealed partial class ComposeDeployer
             await Task.Delay(PollInterval, _time, _session.CancellationToken);
         }
     }
+
+    private static string FailedText(DockerContainer failed, string what) =>
+        $"{what}: container {failed.Name} is {failed.Health ?? failed.Status}{(failed.Status == "exited" ? $" (exit code {failed.ExitCode})" : string.Empty)}"
+        + (failed.LastHealthOutput is { Length: > 0 } output ? $"; last health check: {output}" : string.Empty)
+        + $". See: docker logs {failed.Name}";
 
     private Task RemoveAsync(IReadOnlyList<DockerContainer> containers, string why) => RemoveByIdAsync([.. containers.Select(c => c.Id)], why);
 

@@ -674,6 +674,45 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task Traffic_moves_once_the_proxy_check_passes_without_waiting_for_Docker_whose_verdict_still_decides_after_the_probes()
+    {
+        Running(V100);
+        var proxy = _stack.Running("proxy")[0];
+        var oldApi = _stack.Running("api").Select(c => c.Id).ToList();
+
+        // Docker's healthcheck has not run yet (its first run is one interval after the start), and here never does.
+        _stack.HealthOfNew["api"] = "starting";
+        var deployment = Deployment with { ReadinessPath = "/health/ready", RoutedPort = 8080, Rollout = new RolloutSettings { HealthTimeout = Duration.Parse("30s") } };
+
+        var outcome = await Deployer(deployment: deployment).DeployAsync(V110, "ci@runner");
+
+        var effects = Effects();
+        var moved = effects.IndexOf(Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"));
+        Assert.InRange(moved, 0, effects.IndexOf("probes") - 1);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).ToList();
+        Assert.Equal(LedgerAction.RolledBack, outcome.Action);
+        Assert.Contains($"api: not healthy within 30s (rollout.health_timeout): {fresh[0].Name} (starting)", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal(oldApi, _stack.Running("api").Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_new_container_Docker_finds_unhealthy_fails_the_proxy_check_wait_at_once()
+    {
+        Running(V100);
+        _stack.HealthOfNew["api"] = "unhealthy";
+        _stack.DirectStatus = (_, _) => 503;
+
+        var outcome = await Deployer(deployment: Deployment with { ReadinessPath = "/health/ready", RoutedPort = 8080 }).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).ToList();
+        Assert.Contains($"No traffic moved", outcome.Summary, StringComparison.Ordinal);
+        Assert.Contains($"container {fresh[0].Name} is unhealthy", outcome.Summary, StringComparison.Ordinal);
+        Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Delays);
+        Assert.All(fresh, c => Assert.True(c.Removed));
+    }
+
+    [Fact]
     public async Task A_first_deploy_that_fails_its_probes_leaves_its_containers_running_since_nothing_came_before_it()
     {
         _verdicts.Enqueue(new ProbeVerdict(false, "api-orders FAILED\n", ["api-orders: p95 1125 ms exceeds 1000 ms"]));
