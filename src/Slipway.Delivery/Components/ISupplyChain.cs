@@ -239,9 +239,11 @@ public interface ISupplyChain : IBuildImages
         var policy = CurrentEnvironment.SupplyChain;
         var recordPath = $"{ReleaseArtifacts.BuildStateDirectory}/scan-{EnvironmentName}.json";
         ScanRecord? passed = null;
+        var sdk = string.Empty;
         if (!ctx.IsDryRun)
         {
-            passed = await ScanInputsAsync(ctx, policy);
+            sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+            passed = await ScanInputsAsync(ctx, policy, sdk);
             var previous = StepRecord.Read<ScanRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
             if (previous is not null && previous == passed)
             {
@@ -250,12 +252,41 @@ public interface ISupplyChain : IBuildImages
         }
 
         // One `dotnet list package --vulnerable` per project, all at once (each is a ~2 s .NET start that mostly waits);
-        // the commands are printed in service order as they start, and the findings are kept in that order.
+        // the commands are printed in service order as they start, and the findings are kept in that order. A project
+        // whose resolved packages were listed today already is not listed again (a code change in the inner loop).
         var reports = await Task.WhenAll(SelectedServices.Select(async service =>
         {
             var project = service.Definition.Project!;
+            var recordPath = PackageScan.RecordPath(service.Name);
+            var inputs = ctx.IsDryRun ? null : PackageScan.Inputs(RootDirectory, project, sdk, DateOnly.FromDateTime(DateTime.UtcNow));
+            if (inputs is not null && StepRecord.Read<PackageScanRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning) is { } listed && listed.Inputs == inputs)
+            {
+                try
+                {
+                    var kept = DotNetVulnerabilityReport.Parse(listed.Report, project).ToList();
+                    ctx.Info($"[{service.Name}] .NET dependencies: today's list of {project}'s vulnerable packages is reused: its resolved packages (obj/project.assets.json) and SDK {sdk} are unchanged ({recordPath}).");
+                    return kept;
+                }
+                catch (ScanReportException e)
+                {
+                    ctx.Warning($"{recordPath} does not hold a report Slipway kept ({e.Message}): the list runs again.");
+                }
+            }
+
             var report = await ctx.RunAsync(ScanCli.DotNetVulnerable(project), echoOutput: false);
-            return ctx.IsDryRun ? [] : DotNetVulnerabilityReport.Parse(report.StandardOutput, project).ToList();
+            if (ctx.IsDryRun)
+            {
+                return [];
+            }
+
+            var findings = DotNetVulnerabilityReport.Parse(report.StandardOutput, project).ToList();
+            if (inputs is not null && report.StandardOutput.Length <= PackageScan.MaxReportLength)
+            {
+                await ctx.DoAsync($"record the list of {project}'s vulnerable packages", () =>
+                    StepRecord.Write(ctx.PathOf(recordPath), recordPath, new PackageScanRecord(inputs, report.StandardOutput), ctx.Warning));
+            }
+
+            return findings;
         }));
         var findings = reports.SelectMany(r => r).ToList();
 
@@ -280,9 +311,8 @@ public interface ISupplyChain : IBuildImages
     /// What a scan's verdict depends on: each service's image SBOM and project, the policy (threshold and allow-list), the
     /// scanners' versions (their vulnerability data comes with them), and the day (allowances expire, advisories appear).
     /// </summary>
-    private async Task<ScanRecord> ScanInputsAsync(TargetContext ctx, SupplyChainPolicy policy)
+    private async Task<ScanRecord> ScanInputsAsync(TargetContext ctx, SupplyChainPolicy policy, string sdk)
     {
-        var sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
         var imageScanner = "no image scanner";
         foreach (var (scanner, version) in new (string, ToolInvocation)[] { ("grype", ScanCli.GrypeVersion()), ("trivy", ScanCli.TrivyVersion()) })
         {

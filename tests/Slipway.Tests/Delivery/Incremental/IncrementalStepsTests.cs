@@ -365,6 +365,35 @@ public sealed class IncrementalStepsTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_of_a_code_change_reuses_today_s_package_lists_of_projects_whose_resolved_packages_did_not_change()
+    {
+        await RunAsync("Sbom");
+        Assert.Equal(2, Count((await RunAsync("Scan")).Runner, "dotnet list"));
+
+        // A one-line code change: a new image, so the scan runs again, but no package changed.
+        _workspace.Edit("samples/Api/Program.cs", "return 0;", "return 1;");
+        Image = OtherImageId;
+        await RunAsync("Sbom");
+        var (changed, runner) = await RunAsync("Scan");
+        Assert.Equal(0, Count(runner, "dotnet list"));
+        Assert.Equal(2, Count(runner, "grype sbom:"));
+        Assert.Contains("[api] .NET dependencies: today's list of samples/Api/Api.csproj's vulnerable packages is reused: its resolved packages (obj/project.assets.json) and SDK 10.0.100 are unchanged (.slipway/build-state/scan-packages/api.json).", changed.Out, StringComparison.Ordinal);
+
+        // A package added to the api (and a code change, so the scan runs): its list runs again, the worker's is still reused.
+        _workspace.Write("samples/Api/obj/project.assets.json", "{ \"libraries\": { \"Newtonsoft.Json/13.0.1\": {} } }\n");
+        _workspace.Edit("samples/Api/Program.cs", "return 1;", "return 2;");
+        var added = (await RunAsync("Scan")).Runner;
+        Assert.Equal((1, 0), (Count(added, "dotnet list samples/Api/Api.csproj"), Count(added, "dotnet list samples/Worker/Worker.csproj")));
+
+        // A kept list that is not a report is not trusted: a warning, and the list runs again.
+        _workspace.Write(".slipway/build-state/scan-packages/worker.json", System.Text.Json.JsonSerializer.Serialize(new { Inputs = System.Text.Json.JsonDocument.Parse(_workspace.Read(".slipway/build-state/scan-packages/worker.json")).RootElement.GetProperty("Inputs").GetString(), Report = "{}" }));
+        _workspace.Edit("samples/Api/Program.cs", "return 2;", "return 3;");
+        var (tampered, rerun) = await RunAsync("Scan");
+        Assert.Equal(1, Count(rerun, "dotnet list samples/Worker/Worker.csproj"));
+        Assert.Contains(".slipway/build-state/scan-packages/worker.json does not hold a report Slipway kept", tampered.Out + tampered.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Publish_pushes_nothing_the_registry_already_has_under_both_tags_and_still_writes_release_json()
     {
         await using var registry = new LocalHttpServer(Manifest);
