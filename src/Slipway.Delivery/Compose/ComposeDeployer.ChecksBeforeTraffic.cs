@@ -21,14 +21,14 @@ public sealed partial class ComposeDeployer
     /// the runtime API already needs), past the proxy's backend. Judged on status and error rate; latency is left to
     /// the probes through the proxy, since a <c>docker exec</c> per request says more about the host than the release.
     /// </summary>
-    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
+    private async Task CheckBeforeTrafficAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<DockerContainer> fresh, DockerContainer? runningProxy)
     {
         if (_session.IsDryRun || _deployment.ChecksBeforeTraffic.Count == 0 || _deployment.RoutedPort is not { } port)
         {
             return;
         }
 
-        var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
+        var proxy = runningProxy ?? (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
         if (proxy is null)
         {
             _session.Info($"{service.Name}: no proxy runs yet (first deploy), so no user request can reach the new containers: the probes through the proxy decide.");
@@ -41,13 +41,12 @@ public sealed partial class ComposeDeployer
         {
             var address = container.Addresses.Values.FirstOrDefault()
                 ?? throw new DeployStepException($"{service.Name}: container {container.Name} has no network address to check before traffic");
+            // Every request to this container at once: each is a `docker exec` whose start costs more than the answer.
+            var sent = await Task.WhenAll(_deployment.ChecksBeforeTraffic.SelectMany(probe =>
+                Enumerable.Range(0, Math.Min(DirectSamples, probe.Samples)).Select(async _ => (probe, answer: await DirectGetAsync(proxy, address, port, probe.Path)))));
             foreach (var probe in _deployment.ChecksBeforeTraffic)
             {
-                var answers = new List<string>();
-                for (var i = 0; i < Math.Min(DirectSamples, probe.Samples); i++)
-                {
-                    answers.Add(await DirectGetAsync(proxy, address, port, probe.Path));
-                }
+                var answers = sent.Where(s => ReferenceEquals(s.probe, probe)).Select(s => s.answer).ToList();
 
                 var expected = probe.ExpectedStatus.ToString(CultureInfo.InvariantCulture);
                 var failed = answers.Count(a => a != expected);

@@ -431,7 +431,7 @@ public sealed partial class ComposeDeployer
 
         if (service.Routed)
         {
-            await CheckBeforeTrafficAsync(project, service, step.Fresh);
+            await CheckBeforeTrafficAsync(project, service, step.Fresh, proxy);
         }
 
         return step;
