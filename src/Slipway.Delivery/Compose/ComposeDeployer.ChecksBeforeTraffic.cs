@@ -86,11 +86,7 @@ public sealed partial class ComposeDeployer
             var (inRow, last, current) = (0, string.Empty, container);
             while (inRow < 2)
             {
-                if (current.Status != "running" || current.Addresses.Count == 0)
-                {
-                    current = await InspectOneAsync(current, service.Name);
-                }
-
+                // Not running yet, or no address yet: no request; the inspect after the pause below looks again.
                 var address = current.Addresses.Values.FirstOrDefault();
                 last = current.Status != "running" ? current.Status : address is null ? "no network address yet" : await DirectGetAsync(proxy, address, port, path);
                 inRow = last == "200" ? inRow + 1 : 0;
@@ -127,10 +123,9 @@ public sealed partial class ComposeDeployer
     /// </summary>
     private async Task WaitUntilDockerCallsHealthyAsync(IEnumerable<RolloutStep> steps)
     {
-        foreach (var step in steps.Where(s => s.HealthAwaited))
+        foreach (var step in steps.Where(s => s.Fresh.Any(c => !c.IsReady)))
         {
             step.Fresh = [.. await WaitUntilReadyAsync(step.Fresh, step.Service.Name)];
-            step.HealthAwaited = false;
         }
     }
 

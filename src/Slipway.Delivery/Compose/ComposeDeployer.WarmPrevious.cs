@@ -391,9 +391,6 @@ public sealed partial class ComposeDeployer
         /// <summary>The previous containers of a service that is not routed, while they are paused (they take no work).</summary>
         public List<string> PausedOld { get; set; } = [];
 
-        /// <summary>The new containers took traffic once they answered the proxy's check, before Docker's healthcheck called them healthy.</summary>
-        public bool HealthAwaited { get; set; }
-
         public Task<ToolResult>? Guard { get; set; }
 
         /// <summary>The running guard's id (what it writes beside what it did).</summary>

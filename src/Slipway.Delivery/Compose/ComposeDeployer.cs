@@ -422,7 +422,6 @@ public sealed partial class ComposeDeployer
         {
             // The proxy's own check, polled from the start; Docker's healthcheck verdict is awaited after the probes.
             step.Fresh = [.. await WaitUntilAnswersReadyAsync(proxy, service, step.Fresh)];
-            step.HealthAwaited = step.Fresh.Any(c => !c.IsReady);
         }
         else
         {
