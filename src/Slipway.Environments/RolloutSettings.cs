@@ -24,7 +24,8 @@ public sealed record RolloutSettings
 
     /// <summary>
     /// How long the previous release's containers stay running, drained, after the probes passed: a <c>Rollback</c> to it
-    /// within that window is a switch of traffic at the proxy, not a redeploy. Absent: they stop once the probes pass.
+    /// within that window is a switch of traffic at the proxy (on Helm: of the Services and the route), not a redeploy.
+    /// Absent: they stop once the probes pass.
     /// </summary>
     public Duration? KeepPrevious { get; init; }
 

@@ -97,8 +97,31 @@ public sealed class HelmDeployDriver : IDeployDriver
     }
 
     /// <inheritdoc />
-    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who) =>
-        await (await DeployerAsync(_session)).RollbackAsync(target, current?.Version, who);
+    /// <remarks>
+    /// On a blue/green environment, a rollback to the release kept warm inside its <c>rollout.keep_previous</c> window is
+    /// a switch of the Services and route back to its track; any other is <c>helm rollback</c> to the ledger's revision.
+    /// </remarks>
+    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, LedgerEntry? current, string who)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var deployer = await DeployerAsync(_session);
+        return Environment.Rollout.Strategy == RolloutStrategy.BlueGreen && Environment.Ingress?.Backend is not null
+            ? await deployer.RollbackBlueGreenAsync(target, current, BlueGreenSetup(ManifestOf(target)), who)
+            : await deployer.RollbackAsync(target, current?.Version, who);
+    }
+
+    /// <summary>
+    /// The release a ledger entry recorded, as the chart's base values need it (a rollback renders the release it returns
+    /// to, whatever release.json now holds).
+    /// </summary>
+    private static ReleaseManifest ManifestOf(LedgerEntry entry) =>
+        new(entry.Version, entry.Commit, entry.When, string.Empty, [.. entry.Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i =>
+        {
+            var at = i.Value.LastIndexOf('@');
+            return at > 0
+                ? new ReleasedImage(i.Key, i.Value[..at], entry.Version, i.Value[(at + 1)..])
+                : new ReleasedImage(i.Key, i.Value, entry.Version, string.Empty);
+        })]);
 
     /// <summary>
     /// Values for the new release on both tracks, the canary as its own Helm release, the split on the stable release's
@@ -148,13 +171,14 @@ public sealed class HelmDeployDriver : IDeployDriver
 
     /// <summary>
     /// Blue/green on this environment: every service as a track, the Services with ports switched (the routed one last),
-    /// the HTTPRoute when Gateway API routes, and the values written per set of tracks to <c>artifacts/helm/ENV/values.yaml</c>.
+    /// the HTTPRoute when Gateway API routes, and the values written per set of tracks to <c>artifacts/helm/ENV/values.yaml</c>
+    /// on the base of <paramref name="release"/> (default: release.json).
     /// </summary>
-    private HelmBlueGreenSetup BlueGreenSetup()
+    private HelmBlueGreenSetup BlueGreenSetup(ReleaseManifest? release = null)
     {
         var routed = Environment.Ingress?.Backend ?? throw new InvalidOperationException($"{_environment.EnvironmentFile} has no ingress.backend: blue/green switches the routed service.");
         var withPorts = Environment.Services.Where(s => s.Value.Ports.Count > 0).Select(s => s.Key).OrderBy(s => s == routed ? 1 : 0).ThenBy(s => s, StringComparer.Ordinal);
-        var manifest = _session.IsDryRun && !File.Exists(_environment.PathOf(_environment.ReleaseFile)) ? null : ReleaseManifest.Read(_environment.PathOf(_environment.ReleaseFile));
+        var manifest = release ?? (_session.IsDryRun && !File.Exists(_environment.PathOf(_environment.ReleaseFile)) ? null : ReleaseManifest.Read(_environment.PathOf(_environment.ReleaseFile)));
         return new HelmBlueGreenSetup
         {
             Services = [.. Environment.Services.Keys.Order(StringComparer.Ordinal)],

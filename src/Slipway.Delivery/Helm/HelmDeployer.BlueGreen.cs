@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Slipway.Delivery.Compose;
 using Slipway.Processes;
@@ -33,20 +34,29 @@ public sealed partial class HelmDeployer
 {
     private const string TrackLabel = "slipway.dev/track";
 
+    /// <summary>On the routed Service while a keep window runs: the track kept warm (as Argo Rollouts marks a ReplicaSet's scale-down deadline).</summary>
+    private const string WarmTrackAnnotation = "slipway.dev/warm-track";
+
+    /// <summary>On the routed Service while a keep window runs: when it ends (UTC, ISO 8601).</summary>
+    private const string WarmUntilAnnotation = "slipway.dev/warm-until";
+
     /// <summary>
     /// Deploys <paramref name="release"/> as the idle track beside the serving one (<c>helm upgrade</c> with both tracks,
     /// the Services still on the old), checks it before traffic (<c>kubectl rollout status</c> of every Deployment of the
     /// new track: their readiness probes, before any user request), then switches every Service's selector and the
     /// HTTPRoute's backend to it at once (<c>kubectl patch</c>), runs the SLO probes with the old track still running,
-    /// and only then removes the old track (<c>helm upgrade</c> with the new one alone). A failure before traffic removes
-    /// the new track (the old never stopped serving); a failure after the switch switches back first, then removes it.
+    /// and only then removes the old track (<c>helm upgrade</c> with the new one alone; with <c>rollout.keep_previous</c>,
+    /// with both, the new one active, and the old one marked warm on the routed Service until the window ends). A failure
+    /// before traffic removes the new track (the old never stopped serving); a failure after the switch switches back
+    /// first, then removes it.
     /// </summary>
     public async Task<DeployOutcome> DeployBlueGreenAsync(DeliveryRelease release, HelmBlueGreenSetup setup, string who)
     {
         ArgumentNullException.ThrowIfNull(release);
         ArgumentNullException.ThrowIfNull(setup);
         var started = _time.GetTimestamp();
-        var serving = _session.IsDryRun ? null : await ServingTrackAsync(setup.RoutedService);
+        var routed = _session.IsDryRun ? null : await RoutedStateAsync(setup.RoutedService);
+        var serving = routed?.Track;
         var previous = serving is null ? null : _ledger.LastGood();
         if (serving is null || previous is null)
         {
@@ -62,6 +72,13 @@ public sealed partial class HelmDeployer
 
         var old = serving;
         var oldRelease = DeliveryRelease.From(previous);
+        if (routed!.WarmTrack is { } warm)
+        {
+            // The track kept warm by the last deploy is the idle one this deploy replaces: its window ends now.
+            _session.Info($"The {warm} track kept warm by the last deploy (rollout.keep_previous, until {routed.WarmUntilText}) is replaced by {release.Version}.");
+            await ForgetWarmAsync(setup.RoutedService, routed);
+        }
+
         _session.Info($"Blue/green: {release.Version} goes to the {next} track beside {old} ({previous.Version}), which keeps serving until {next} passed its checks before traffic.");
         var beside = await DeployTracksAsync(old, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [old] = oldRelease, [next] = release }, setup, next, probe: false);
         if (_session.IsDryRun)
@@ -98,26 +115,179 @@ public sealed partial class HelmDeployer
                 $"Deploy of {release.Version} failed ({failure}). Switched back: {previous.Version} serves again from the warm {old} track{removed}.", null);
         }
 
-        // The keep window ends with the probes passed: the old track goes.
-        var cleanup = new Attempt { Stage = HelmStage.Upgrade, UpgradeStarted = true };
+        // The probes passed. Without rollout.keep_previous the old track goes now; with it, it stays, without traffic, for
+        // that long. Either way Helm renders the tracks as they now serve (next active), so its revision is what runs.
+        var keep = _deployment.Rollout.KeepPrevious?.Value;
+        var until = keep is { } window ? _time.GetUtcNow() + window : (DateTimeOffset?)null;
+        var rendered = new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [next] = release };
+        if (until is not null)
+        {
+            rendered[old] = oldRelease;
+        }
+
+        string? cleanupFailure = null;
         try
         {
-            await UpgradeAsync(await setup.WriteValuesAsync(next, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [next] = release }));
+            await UpgradeAsync(await setup.WriteValuesAsync(next, rendered));
         }
         catch (DeployStepException e)
         {
-            _session.Warning($"{release.Version} serves from the {next} track and passed its probes, but removing the {old} track failed: {e.Message}. The next deploy renders the tracks again.");
-            cleanup.Failure = e.Message;
+            _session.Warning($"{release.Version} serves from the {next} track and passed its probes, but the helm upgrade that {(until is null ? $"removes the {old} track" : $"renders {next} as the serving track")} failed: {e.Message}. The next deploy renders the tracks again.");
+            cleanupFailure = e.Message;
+        }
+
+        var kept = string.Empty;
+        if (until is { } end && cleanupFailure is null)
+        {
+            await MarkWarmAsync(setup.RoutedService, old, end);
+            kept = $", {old} ({previous.Version}) kept warm until {Stamp(end)} (rollout.keep_previous)";
+            _session.Info($"The {old} track ({previous.Version}) stays running, without traffic, until {Stamp(end)} (rollout.keep_previous): Rollback to it before then switches the Services back; the next deploy replaces it.");
         }
 
         var revision = await CurrentRevisionAsync();
+        var oldTrack = cleanupFailure is not null ? $", {old} not removed" : until is null ? $", {old} removed" : kept;
         Record(release.Version, release.Commit, release.Images, LedgerAction.Deployed,
-            $"blue/green: {next} track checked before traffic, switched from {old} ({previous.Version}), probes passed; revision {Text(revision)}{(cleanup.Failure is null ? $", {old} removed" : $", {old} not removed")}", started, who, revision: revision);
-        return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {Where} from the {next} track (revision {Text(revision)}): checked before traffic, switched at once, probes passed.", null);
+            $"blue/green: {next} track checked before traffic, switched from {old} ({previous.Version}), probes passed; revision {Text(revision)}{oldTrack}", started, who, revision: revision);
+        return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {Where} from the {next} track (revision {Text(revision)}): checked before traffic, switched at once, probes passed{kept}.", null);
     }
 
-    /// <summary>The track the routed Service selects now; null when there is none (no release, or a rolling one).</summary>
-    private async Task<string?> ServingTrackAsync(string service)
+    /// <summary>
+    /// A rollback on a blue/green environment: to the release kept warm, inside its window (<c>rollout.keep_previous</c>),
+    /// it is a switch of the Services and the HTTPRoute back to the warm track, then the other track goes (a helm upgrade
+    /// that renders the warm one alone) and the probes run; otherwise <see cref="RollbackAsync(LedgerEntry, string?, string)"/> (helm rollback).
+    /// </summary>
+    public async Task<DeployOutcome> RollbackBlueGreenAsync(LedgerEntry target, LedgerEntry? current, HelmBlueGreenSetup setup, string who)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(setup);
+        var started = _time.GetTimestamp();
+        var warm = _session.IsDryRun ? null : await WarmTrackOfAsync(target, setup);
+        if (warm is null)
+        {
+            return await HelmRollbackAsync(target, current, setup, who);
+        }
+
+        var (track, state) = warm.Value;
+        var from = state.Track!;
+        var targetRelease = DeliveryRelease.From(target);
+
+        // The values that render the warm track alone are written before anything moves: a release that cannot be rendered
+        // (a service the environment has gained since) is found before the switch, not after it.
+        IReadOnlyList<string> values;
+        try
+        {
+            values = await setup.WriteValuesAsync(track, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [track] = targetRelease });
+        }
+        catch (InvalidOperationException e)
+        {
+            _session.Info($"The {track} track runs {target.Version}, but its values cannot be rendered ({e.Message}): helm rollback instead.");
+            return await HelmRollbackAsync(target, current, setup, who);
+        }
+
+        _session.Info($"Rolling {Where} back to {target.Version} inside its keep window (until {state.WarmUntilText}): switching the Services back to the warm {track} track");
+        var decided = _time.GetUtcNow();
+        await SwitchAsync(setup, track);
+        var switched = _time.GetUtcNow();
+        var within = (switched - decided).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+        _session.Info($"Traffic switched from {from} back to {track} ({target.Version}): decided at {Stamp(decided)}, every Service and route patched at {Stamp(switched)} ({within} ms).");
+
+        // Traffic first; then the window's marks and the track rolled back from go.
+        await ForgetWarmAsync(setup.RoutedService, state);
+        var attempt = new Attempt { Stage = HelmStage.Upgrade, UpgradeStarted = true };
+        try
+        {
+            await UpgradeAsync(values);
+            await WaitAndProbeAsync(attempt, setup.Services.Select(service => $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{track}"), probe: true);
+        }
+        catch (DeployStepException e)
+        {
+            attempt.Failure = e.Message;
+        }
+
+        var revision = await CurrentRevisionAsync();
+        var taken = current ?? target;
+        if (attempt.Failure is not null)
+        {
+            Record(taken.Version, taken.Commit, taken.Images, LedgerAction.Failed,
+                $"manual rollback to {target.Version} inside the keep window: traffic switched back to the warm {track} track in {within} ms, but {attempt.Stage.Describe()} failed: {attempt.Failure}", started, who, revision: revision);
+            return new DeployOutcome(LedgerAction.Failed, $"Traffic is on {target.Version} again (the warm {track} track, switched in {within} ms), but {attempt.Stage.Describe()} failed: {attempt.Failure}.", null);
+        }
+
+        Record(taken.Version, taken.Commit, taken.Images, LedgerAction.RolledBack,
+            $"manual rollback to {target.Version} inside the keep window (rollout.keep_previous, until {state.WarmUntilText}): every Service and the route switched back to the warm {track} track, {within} ms after the decision; the {from} track removed (revision {Text(revision)}); probes passed",
+            started, who, rolledBackTo: target.Version, revision: revision);
+        return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Version} again: traffic switched back to its warm {track} track ({within} ms), the {from} track removed (revision {Text(revision)}), probes passed.", null);
+    }
+
+    /// <summary><c>helm rollback</c> to the target's revision, then the rollout of the track that revision serves.</summary>
+    private Task<DeployOutcome> HelmRollbackAsync(LedgerEntry target, LedgerEntry? current, HelmBlueGreenSetup setup, string who) =>
+        RollbackAsync(target, current?.Version, who, async () => (await RoutedStateAsync(setup.RoutedService))?.Track is { } track
+            ? setup.Services.Select(service => $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{track}")
+            : _deployment.Deployments);
+
+    /// <summary>
+    /// The warm track that runs <paramref name="target"/> inside its keep window, with the routed Service's state; null
+    /// (saying why, when there was a window) when the rollback cannot be a switch.
+    /// </summary>
+    private async Task<(string Track, RoutedServiceState State)?> WarmTrackOfAsync(LedgerEntry target, HelmBlueGreenSetup setup)
+    {
+        var state = await RoutedStateAsync(setup.RoutedService);
+        if (state?.WarmTrack is not { } track || state.Track is null)
+        {
+            return null;
+        }
+
+        if (state.WarmUntil is not { } until)
+        {
+            _session.Warning($"The Service {setup.RoutedService} says the {track} track is kept warm until \"{state.WarmUntilText}\", which is not a time: helm rollback instead.");
+            return null;
+        }
+
+        if (until <= _time.GetUtcNow())
+        {
+            _session.Info($"The keep window of the {track} track ended at {Stamp(until)} (rollout.keep_previous): helm rollback instead.");
+            return null;
+        }
+
+        foreach (var service in setup.Services)
+        {
+            var name = $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{track}";
+            var got = await _session.QueryAsync(KubectlCli.Get(_deployment.Scope, "deployment", name).WithArguments("--ignore-not-found").AcceptingAnyExitCode());
+            var image = got.ExitCode == 0 && !string.IsNullOrWhiteSpace(got.StandardOutput)
+                ? JsonNode.Parse(got.StandardOutput)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>()
+                : null;
+            if (image is null || !target.Images.TryGetValue(service, out var wanted) || !SameImage(image, wanted))
+            {
+                _session.Info($"The warm {track} track does not run {target.Version}'s {service} ({(image is null ? $"no Deployment {name}" : image)}): helm rollback instead.");
+                return null;
+            }
+
+            var ready = await _session.QueryAsync(KubectlCli.RolloutStatus(_deployment.Scope, name, WarmReadyTimeout).AcceptingAnyExitCode());
+            if (ready.ExitCode != 0)
+            {
+                _session.Info($"The warm Deployment {name} is not ready ({ready.Reason}): helm rollback instead.");
+                return null;
+            }
+        }
+
+        return (track, state);
+    }
+
+    /// <summary>How long a rollback waits for a warm Deployment to say it is rolled out; one that was kept ready answers at once.</summary>
+    private static readonly TimeSpan WarmReadyTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Images are compared by digest when the ledger has one (the chart may name another registry's repository).</summary>
+    private static bool SameImage(string running, string recorded)
+    {
+        var at = recorded.LastIndexOf('@');
+        return at > 0 ? running.EndsWith(recorded[at..], StringComparison.Ordinal) : string.Equals(running, recorded, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The routed Service as it is now: the track it selects (null when there is none: no release, or a rolling one) and
+    /// the keep window's marks; null when the Service does not exist.
+    /// </summary>
+    private async Task<RoutedServiceState?> RoutedStateAsync(string service)
     {
         var got = await _session.QueryAsync(KubectlCli.Get(_deployment.Scope, "service", service).WithArguments("--ignore-not-found").AcceptingAnyExitCode());
         if (got.ExitCode != 0 || string.IsNullOrWhiteSpace(got.StandardOutput))
@@ -125,9 +295,54 @@ public sealed partial class HelmDeployer
             return got.ExitCode == 0 ? null : throw new InvalidOperationException($"Could not read the Service {service} of {Where}: {got.Reason}");
         }
 
-        var track = JsonNode.Parse(got.StandardOutput)?["spec"]?["selector"]?[TrackLabel]?.GetValue<string>();
-        return track is HelmBlueGreenValues.Blue or HelmBlueGreenValues.Green ? track : null;
+        var node = JsonNode.Parse(got.StandardOutput);
+        static string? Track(string? text) => text is HelmBlueGreenValues.Blue or HelmBlueGreenValues.Green ? text : null;
+        var annotations = node?["metadata"]?["annotations"] as JsonObject;
+        var track = Track(node?["spec"]?["selector"]?[TrackLabel]?.GetValue<string>());
+        var warm = Track(annotations?[WarmTrackAnnotation]?.GetValue<string>());
+        var untilText = annotations?[WarmUntilAnnotation]?.GetValue<string>();
+        return new RoutedServiceState(
+            track,
+            warm == track ? null : warm,
+            untilText,
+            DateTimeOffset.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until) ? until : null,
+            annotations is not null,
+            annotations?.ContainsKey(WarmTrackAnnotation) == true,
+            annotations?.ContainsKey(WarmUntilAnnotation) == true);
     }
+
+    /// <summary>Marks the routed Service with the keep window: which track is warm, and until when.</summary>
+    private async Task MarkWarmAsync(string service, string track, DateTimeOffset until)
+    {
+        // A JSON patch adds to an existing annotations map key by key (the chart's own annotations stay), or adds the map.
+        var marks = new JsonObject { [WarmTrackAnnotation] = track, [WarmUntilAnnotation] = Stamp(until) };
+        var operations = (await RoutedStateAsync(service))?.HasAnnotations == true
+            ? new JsonArray([.. marks.Select(m => (JsonNode)new JsonObject { ["op"] = "add", ["path"] = $"/metadata/annotations/{Pointer(m.Key)}", ["value"] = m.Value!.DeepClone() })])
+            : new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/metadata/annotations", ["value"] = marks });
+        await _session.RunCheckedAsync(KubectlCli.PatchJson(_deployment.Scope, "service", service, operations.ToJsonString()));
+    }
+
+    /// <summary>Removes the keep window's marks from the routed Service (the warm track is replaced or taken back).</summary>
+    private async Task ForgetWarmAsync(string service, RoutedServiceState state)
+    {
+        var operations = new JsonArray();
+        foreach (var (key, present) in new[] { (WarmTrackAnnotation, state.HasWarmTrack), (WarmUntilAnnotation, state.HasWarmUntil) })
+        {
+            if (present)
+            {
+                operations.Add(new JsonObject { ["op"] = "remove", ["path"] = $"/metadata/annotations/{Pointer(key)}" });
+            }
+        }
+
+        if (operations.Count > 0)
+        {
+            await _session.RunCheckedAsync(KubectlCli.PatchJson(_deployment.Scope, "service", service, operations.ToJsonString()));
+        }
+    }
+
+    private static string Pointer(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Secrets, <c>helm upgrade</c> with <paramref name="tracks"/> (<paramref name="active"/> serving), rollout status of <paramref name="checkedTrack"/>, and the probes when asked.</summary>
     private Task<Attempt> DeployTracksAsync(string active, Dictionary<string, DeliveryRelease> tracks, HelmBlueGreenSetup setup, string checkedTrack, bool probe) =>
@@ -185,3 +400,6 @@ public sealed partial class HelmDeployer
     private static string Patch(string path, string value) =>
         new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = path, ["value"] = value }).ToJsonString();
 }
+
+/// <summary>The routed Service of a blue/green release: the track it selects and the keep window's marks.</summary>
+internal sealed record RoutedServiceState(string? Track, string? WarmTrack, string? WarmUntilText, DateTimeOffset? WarmUntil, bool HasAnnotations, bool HasWarmTrack, bool HasWarmUntil);

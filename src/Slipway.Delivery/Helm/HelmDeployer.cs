@@ -104,12 +104,20 @@ public sealed partial class HelmDeployer
     /// Returns the environment to <paramref name="target"/> (a Deployed or Promoted ledger entry with its Helm revision)
     /// with <c>helm rollback</c>, then rollout status and probes; <paramref name="current"/> is the version taken away.
     /// </summary>
-    public async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who)
+    public Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who) =>
+        RollbackAsync(target, current, who, servedDeployments: null);
+
+    /// <summary>
+    /// <see cref="RollbackAsync(LedgerEntry, string?, string)"/>, waiting after <c>helm rollback</c> for the Deployments
+    /// <paramref name="servedDeployments"/> names (read after the rollback: a blue/green revision serves from one track's),
+    /// by default the rolling release's.
+    /// </summary>
+    private async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who, Func<Task<IEnumerable<string>>>? servedDeployments)
     {
         ArgumentNullException.ThrowIfNull(target);
         var started = _time.GetTimestamp();
         _session.Info($"Rolling {Where} back to {target.Version} (revision {Text(target.Revision)}){(current is null ? string.Empty : $" from {current}")}");
-        var attempt = await RollBackToAsync(target);
+        var attempt = await RollBackToAsync(target, servedDeployments);
         if (_session.IsDryRun)
         {
             return new DeployOutcome(LedgerAction.RolledBack, "dry run: nothing rolled back", null);
@@ -182,7 +190,7 @@ public sealed partial class HelmDeployer
             RollbackOnFailure = _deployment.Rollout.RollbackOnFailure,
         }, _helm));
 
-    private async Task<Attempt> RollBackToAsync(LedgerEntry target)
+    private async Task<Attempt> RollBackToAsync(LedgerEntry target, Func<Task<IEnumerable<string>>>? servedDeployments = null)
     {
         var attempt = new Attempt { Stage = HelmStage.Rollback, UpgradeStarted = true };
         try
@@ -204,7 +212,7 @@ public sealed partial class HelmDeployer
             }
 
             await _session.RunCheckedAsync(HelmCli.Rollback(_deployment.Release, revision, _deployment.Rollout.Timeout.Value, _deployment.HistoryMax, _helm));
-            await WaitAndProbeAsync(attempt, _deployment.Deployments, probe: true);
+            await WaitAndProbeAsync(attempt, servedDeployments is null || _session.IsDryRun ? _deployment.Deployments : await servedDeployments(), probe: true);
         }
         catch (DeployStepException e)
         {

@@ -17,7 +17,8 @@ namespace Slipway.IntegrationTests.Helm;
 /// probes against a loopback server of the test's own that answers 500 while a "faulty" digest is in the double's cluster.
 /// A deploy, a second one, one whose probes fail (rolled back automatically), one whose Deployment never gets ready
 /// (Helm rolls back, then Slipway returns to the ledger's revision), a manual Rollback, and the ledger agreeing with
-/// helm history throughout; for Helm 3 and Helm 4.
+/// helm history throughout; for Helm 3 and Helm 4. Blue/green: the switch, the switch back, and with
+/// <c>rollout.keep_previous</c> a Rollback inside the window that is the switch back, outside it helm rollback.
 /// </summary>
 [Collection(SerialKubeDoubleTests.Name)]
 #pragma warning disable CA1001 // xunit disposes the probe server through IAsyncLifetime.DisposeAsync, which CA1001 does not see.
@@ -456,6 +457,75 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         Assert.Equal("green", ServedTrack());
         Assert.Null(ClusterObject("deployment", "slipway-api-blue"));
         Assert.Equal((LedgerAction.Failed, "1.3.0"), (Ledger()[^1].Action, Ledger()[^1].Version));
+    }
+
+    [Fact]
+    public async Task Blue_green_with_keep_previous_keeps_the_old_track_warm_and_a_Rollback_inside_the_window_is_a_switch_back()
+    {
+        var environment = Path.Combine(_root, "environments", "staging.yml");
+        await File.WriteAllTextAsync(environment, (await File.ReadAllTextAsync(environment)).Replace("rollout:\n", "rollout:\n  strategy: blue_green\n  keep_previous: 10m\n", StringComparison.Ordinal));
+        Publish("1.0.0", '1');
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+
+        // 1.1.0 takes the traffic; blue (1.0.0) keeps running without it, and the routed Service says until when.
+        Publish("1.1.0", '3');
+        var deployed = DateTimeOffset.UtcNow;
+        var second = await RunAsync("4", "--target", "DeployStaging");
+        Assert.True(second.ExitCode == 0, second.Out + second.Error);
+        Assert.Equal("green", ServedTrack());
+        Assert.Equal([("slipway-api-green", 100)], RouteBackends());
+        Assert.EndsWith("@" + Digest('1'), ApiImage("slipway-api-blue"), StringComparison.Ordinal);
+        var (warmTrack, warmUntil) = WarmMarks();
+        Assert.Equal("blue", warmTrack);
+        Assert.InRange(warmUntil!.Value, deployed.AddMinutes(10), DateTimeOffset.UtcNow.AddMinutes(10));
+        Assert.Contains("blue (1.0.0) kept warm until", Ledger()[^1].Details, StringComparison.Ordinal);
+        AssertLedgerAgreesWithHelm();
+
+        // Rollback inside the window: the Services and the route switch back first, the green track goes after.
+        var before = CallCount();
+        var rollback = await RunAsync("4", "--target", "Rollback", "--env", "staging");
+        Assert.True(rollback.ExitCode == 0, rollback.Out + rollback.Error);
+        var calls = CallsSince(before);
+        var switchService = calls.FindIndex(c => c.Contains("patch service slipway-api ", StringComparison.Ordinal) && c.Contains("slipway.dev~1track", StringComparison.Ordinal));
+        var switchRoute = calls.FindIndex(c => c.Contains("patch httproute slipway-api ", StringComparison.Ordinal));
+        var removeGreen = calls.FindIndex(c => c.Contains("helm upgrade --install slipway ", StringComparison.Ordinal));
+
+        // The switch is the patches alone, one after the other (the time they take is the cluster's: the ledger says it).
+        Assert.True(switchService >= 0 && switchRoute == switchService + 1 && switchRoute < removeGreen, string.Join("\n", calls));
+        Assert.DoesNotContain(calls, c => c.Contains("helm rollback", StringComparison.Ordinal));
+        Assert.Equal("blue", ServedTrack());
+        Assert.Equal([("slipway-api-blue", 100)], RouteBackends());
+        Assert.Null(ClusterObject("deployment", "slipway-api-green"));
+        Assert.Equal((null, null), WarmMarks());
+        var rolledBack = Ledger()[^1];
+        Assert.Equal((LedgerAction.RolledBack, "1.1.0", "1.0.0"), (rolledBack.Action, rolledBack.Version, rolledBack.RolledBackTo));
+        Assert.Contains("inside the keep window", rolledBack.Details, StringComparison.Ordinal);
+        Assert.Matches(@"switched back to the warm blue track, \d+ ms after the decision; the green track removed", rolledBack.Details);
+        AssertLedgerAgreesWithHelm();
+
+        // 1.2.0 goes to green beside blue and keeps blue warm again; its window then ends (the mark is moved into the past,
+        // as time would): Rollback is helm rollback to 1.0.0's revision, not a switch.
+        Publish("1.2.0", '5');
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+        Assert.Equal(("green", "blue"), (ServedTrack(), WarmMarks().Track));
+        var service = Path.Combine(State, "cluster", Namespace, "service", "slipway-api.json");
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(service))!;
+        node["metadata"]!["annotations"]!["slipway.dev/warm-until"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(service, node.ToJsonString());
+        var late = await RunAsync("4", "--target", "Rollback", "--env", "staging");
+        Assert.True(late.ExitCode == 0, late.Out + late.Error);
+        Assert.Contains("The keep window of the blue track ended at", late.Out, StringComparison.Ordinal);
+        Assert.Equal("Rollback to " + Ledger().Last(e => e.Version == "1.0.0" && e.Action == LedgerAction.Deployed).Revision, History().Current!.Description);
+        Assert.DoesNotContain("inside the keep window", Ledger()[^1].Details, StringComparison.Ordinal);
+        AssertLedgerAgreesWithHelm();
+    }
+
+    /// <summary>The keep window's marks on the routed Service: the warm track and until when (nulls when none).</summary>
+    private (string? Track, DateTimeOffset? Until) WarmMarks()
+    {
+        var annotations = ClusterObject("service", "slipway-api")?["metadata"]?["annotations"];
+        var until = (string?)annotations?["slipway.dev/warm-until"];
+        return ((string?)annotations?["slipway.dev/warm-track"], until is null ? null : DateTimeOffset.Parse(until, CultureInfo.InvariantCulture));
     }
 
     [Fact]
