@@ -86,14 +86,41 @@ public sealed class HelmDeployDriver : IDeployDriver
     public async Task<DeployOutcome> DeployAsync(DeliveryRelease release, string who)
     {
         ArgumentNullException.ThrowIfNull(release);
+        var secrets = Secrets();
+        var revision = await RevisionOfAsync(release, secrets);
         if (Environment.Rollout.Strategy == RolloutStrategy.BlueGreen)
         {
-            return await (await DeployerAsync(_session)).DeployBlueGreenAsync(release, BlueGreenSetup(), who);
+            return await (await DeployerAsync(_session, secrets)).DeployBlueGreenAsync(release, BlueGreenSetup() with { Revision = revision }, who);
         }
 
         var values = await WriteValuesAsync(_session, _environment);
-        var helmRelease = new HelmRelease(release.Version, release.Commit, release.Images, [.. Settings.ValuesFiles.Select(_environment.PathOf), _environment.PathOf(values)]);
-        return await (await DeployerAsync(_session)).DeployAsync(helmRelease, who);
+        var helmRelease = new HelmRelease(release.Version, release.Commit, release.Images, [.. Settings.ValuesFiles.Select(_environment.PathOf), _environment.PathOf(values)])
+        {
+            Revision = revision,
+        };
+        return await (await DeployerAsync(_session, secrets)).DeployAsync(helmRelease, who);
+    }
+
+    /// <summary>
+    /// The revision a deploy of <paramref name="release"/> makes: its images, the environment's values files and the
+    /// values Slipway generates for it (one release, whatever the strategy), and a hash of each Secret value. Null in a
+    /// dry run, which resolves no secret.
+    /// </summary>
+    private async Task<ReleaseRevision?> RevisionOfAsync(DeliveryRelease release, IReadOnlyList<HelmSecret> secrets)
+    {
+        if (_session.IsDryRun)
+        {
+            return null;
+        }
+
+        var configuration = new System.Text.StringBuilder();
+        foreach (var file in Settings.ValuesFiles)
+        {
+            configuration.Append("# ").AppendLine(file).AppendLine(await File.ReadAllTextAsync(_environment.PathOf(file)));
+        }
+
+        configuration.Append(ChartValues.Create(Environment, ReleaseManifest.Read(_environment.PathOf(_environment.ReleaseFile))).ToYaml());
+        return ReleaseRevision.Of(release.Images, configuration.ToString(), secrets.SelectMany(s => s.Values.Select(v => KeyValuePair.Create($"{s.Name}/{v.Key}", v.Value))));
     }
 
     /// <inheritdoc />
@@ -107,7 +134,7 @@ public sealed class HelmDeployDriver : IDeployDriver
         var deployer = await DeployerAsync(_session);
         return Environment.Rollout.Strategy == RolloutStrategy.BlueGreen && Environment.Ingress?.Backend is not null
             ? await deployer.RollbackBlueGreenAsync(target, current, BlueGreenSetup(ManifestOf(target)), who)
-            : await deployer.RollbackAsync(target, current?.Version, who);
+            : await deployer.RollbackFromAsync(target, current, who);
     }
 
     /// <summary>
@@ -200,7 +227,7 @@ public sealed class HelmDeployDriver : IDeployDriver
         };
     }
 
-    private async Task<HelmDeployer> DeployerAsync(IToolSession session)
+    private async Task<HelmDeployer> DeployerAsync(IToolSession session, IReadOnlyList<HelmSecret>? secrets = null)
     {
         var deployment = new HelmDeployment
         {
@@ -208,7 +235,7 @@ public sealed class HelmDeployDriver : IDeployDriver
             Release = new HelmReleaseName(ReleaseName, Namespace, Settings.KubeContext),
             Chart = _environment.PathOf(Settings.Chart),
             Deployments = [.. Environment.Services.Keys.Order(StringComparer.Ordinal).Select(s => ChartValues.ResourceName(ReleaseName, s))],
-            Secrets = Secrets(),
+            Secrets = secrets ?? Secrets(),
             Rollout = Environment.Rollout,
             HistoryMax = HistoryMax,
         };

@@ -25,6 +25,12 @@ public sealed record HelmBlueGreenSetup
     /// <summary>The routed Service, <c>&lt;release&gt;-&lt;service&gt;</c>: its selector says which track serves now.</summary>
     public required string RoutedService { get; init; }
 
+    /// <summary>
+    /// The revision of the release deployed (its images, the environment's values for it alone, its secrets' value
+    /// hashes), recorded in the ledger; null when not known (a rollback, or a caller from before revisions).
+    /// </summary>
+    public ReleaseRevision? Revision { get; init; }
+
     /// <summary>Writes the chart values for an active track and the release of each track; returns the values files for helm.</summary>
     public required Func<string, IReadOnlyDictionary<string, DeliveryRelease>, Task<IReadOnlyList<string>>> WriteValuesAsync { get; init; }
 }
@@ -65,7 +71,7 @@ public sealed partial class HelmDeployer
             var track = serving ?? HelmBlueGreenValues.Blue;
             _session.Info($"Blue/green: {release.Version} goes to the {track} track of {Where}; no earlier track to keep warm, so it takes the traffic as it rolls out.");
             var first = await DeployTracksAsync(track, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [track] = release }, setup, track, probe: true);
-            return await OutcomeAsync(release, first, started, who, $"blue/green: {track} track");
+            return await OutcomeAsync(release, setup.Revision, first, started, who, $"blue/green: {track} track");
         }
 
         var next = HelmBlueGreenValues.Other(serving);
@@ -92,7 +98,7 @@ public sealed partial class HelmDeployer
         if (beside.Failure is not null)
         {
             var removed = await RemoveTrackAsync(old, only, setup);
-            return await OutcomeAsync(release, beside, started, who,
+            return await OutcomeAsync(release, setup.Revision, beside, started, who,
                 $"failed before traffic: the {next} track never took a request; {old} ({previous.Version}) kept serving{removed}");
         }
 
@@ -107,10 +113,10 @@ public sealed partial class HelmDeployer
             await SwitchAsync(setup, old);
             var back = _time.GetElapsedTime(switched);
             var failure = $"the SLO probes failed after the switch: {string.Join("; ", verdict.Failures)}";
-            Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, $"blue/green: {failure}", started, who, revision: await LatestRevisionAsync());
+            Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, $"blue/green: {failure}", started, who, revision: await LatestRevisionAsync(), identity: setup.Revision);
             var removed = await RemoveTrackAsync(old, only, setup);
             Record(release.Version, release.Commit, release.Images, LedgerAction.RolledBack,
-                $"automatic: switched back to the warm {old} track ({previous.Version}) {back.TotalSeconds:0.0} s after the switch{removed}", started, who, rolledBackTo: previous.Version, revision: await CurrentRevisionAsync());
+                $"automatic: switched back to the warm {old} track ({previous.Version}) {back.TotalSeconds:0.0} s after the switch{removed}", started, who, rolledBackTo: previous, revision: await CurrentRevisionAsync(), identity: setup.Revision);
             return new DeployOutcome(LedgerAction.RolledBack,
                 $"Deploy of {release.Version} failed ({failure}). Switched back: {previous.Version} serves again from the warm {old} track{removed}.", null);
         }
@@ -147,7 +153,7 @@ public sealed partial class HelmDeployer
         var revision = await CurrentRevisionAsync();
         var oldTrack = cleanupFailure is not null ? $", {old} not removed" : until is null ? $", {old} removed" : kept;
         Record(release.Version, release.Commit, release.Images, LedgerAction.Deployed,
-            $"blue/green: {next} track checked before traffic, switched from {old} ({previous.Version}), probes passed; revision {Text(revision)}{oldTrack}", started, who, revision: revision);
+            $"blue/green: {next} track checked before traffic, switched from {old} ({previous.Version}), probes passed; revision {Text(revision)}{oldTrack}", started, who, revision: revision, identity: setup.Revision);
         return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {Where} from the {next} track (revision {Text(revision)}): checked before traffic, switched at once, probes passed{kept}.", null);
     }
 
@@ -209,19 +215,19 @@ public sealed partial class HelmDeployer
         if (attempt.Failure is not null)
         {
             Record(taken.Version, taken.Commit, taken.Images, LedgerAction.Failed,
-                $"manual rollback to {target.Version} inside the keep window: traffic switched back to the warm {track} track in {within} ms, but {attempt.Stage.Describe()} failed: {attempt.Failure}", started, who, revision: revision);
+                $"manual rollback to {target.Version} inside the keep window: traffic switched back to the warm {track} track in {within} ms, but {attempt.Stage.Describe()} failed: {attempt.Failure}", started, who, revision: revision, identity: IdentityOf(taken));
             return new DeployOutcome(LedgerAction.Failed, $"Traffic is on {target.Version} again (the warm {track} track, switched in {within} ms), but {attempt.Stage.Describe()} failed: {attempt.Failure}.", null);
         }
 
         Record(taken.Version, taken.Commit, taken.Images, LedgerAction.RolledBack,
             $"manual rollback to {target.Version} inside the keep window (rollout.keep_previous, until {state.WarmUntilText}): every Service and the route switched back to the warm {track} track, {within} ms after the decision; the {from} track removed (revision {Text(revision)}); probes passed",
-            started, who, rolledBackTo: target.Version, revision: revision);
+            started, who, rolledBackTo: target, revision: revision, identity: IdentityOf(taken));
         return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Version} again: traffic switched back to its warm {track} track ({within} ms), the {from} track removed (revision {Text(revision)}), probes passed.", null);
     }
 
     /// <summary><c>helm rollback</c> to the target's revision, then the rollout of the track that revision serves.</summary>
     private Task<DeployOutcome> HelmRollbackAsync(LedgerEntry target, LedgerEntry? current, HelmBlueGreenSetup setup, string who) =>
-        RollbackAsync(target, current?.Version, who, async () => (await RoutedStateAsync(setup.RoutedService))?.Track is { } track
+        RollbackAsync(target, current?.Version, current, who, async () => (await RoutedStateAsync(setup.RoutedService))?.Track is { } track
             ? setup.Services.Select(service => $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{track}")
             : _deployment.Deployments);
 
@@ -378,7 +384,7 @@ public sealed partial class HelmDeployer
         }
     }
 
-    private async Task<DeployOutcome> OutcomeAsync(DeliveryRelease release, Attempt attempt, long started, string who, string details)
+    private async Task<DeployOutcome> OutcomeAsync(DeliveryRelease release, ReleaseRevision? identity, Attempt attempt, long started, string who, string details)
     {
         if (_session.IsDryRun)
         {
@@ -388,12 +394,12 @@ public sealed partial class HelmDeployer
         if (attempt.Failure is null)
         {
             var revision = await CurrentRevisionAsync();
-            Record(release.Version, release.Commit, release.Images, LedgerAction.Deployed, $"{details}; revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision);
+            Record(release.Version, release.Commit, release.Images, LedgerAction.Deployed, $"{details}; revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision, identity: identity);
             return new DeployOutcome(LedgerAction.Deployed, $"{release.Version} is live on {Where} as revision {Text(revision)}: every Deployment rolled out, probes passed.", null);
         }
 
         var failed = $"{attempt.Stage.Describe()} failed: {attempt.Failure}";
-        Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, $"{failed}; {details}", started, who, revision: await LatestRevisionAsync());
+        Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, $"{failed}; {details}", started, who, revision: await LatestRevisionAsync(), identity: identity);
         return new DeployOutcome(LedgerAction.Failed, $"Deploy of {release.Version} failed ({failed}): {details}.", null);
     }
 

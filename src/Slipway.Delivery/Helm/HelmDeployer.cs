@@ -62,19 +62,20 @@ public sealed partial class HelmDeployer
         var revision = await CurrentRevisionAsync();
         if (attempt.Failure is null)
         {
-            Record(release.Version, release.Commit, release.Images, success, $"{(promotion ? "canary promoted; " : string.Empty)}revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision);
+            Record(release.Version, release.Commit, release.Images, success, $"{(promotion ? "canary promoted; " : string.Empty)}revision {Text(revision)}; rollout complete, probes passed", started, who, revision: revision, identity: release.Revision);
             return new DeployOutcome(success, $"{release.Version} is live on {Where} as revision {Text(revision)}: every Deployment rolled out, probes passed.", null);
         }
 
         var failed = $"{attempt.Stage.Describe()} failed: {attempt.Failure}";
         var latest = await LatestRevisionAsync();
-        Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, failed, started, who, revision: latest);
+        Record(release.Version, release.Commit, release.Images, LedgerAction.Failed, failed, started, who, revision: latest, identity: release.Revision);
         if (!attempt.UpgradeStarted)
         {
             return new DeployOutcome(LedgerAction.Failed, $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Helm was not run: the previous release keeps serving.", null);
         }
 
-        var lastGood = _ledger.LastGoodExcept(release.Version);
+        // The previous good revision: of another version, or of this one with its previous configuration or secrets.
+        var lastGood = release.Revision is { } identity ? _ledger.LastGoodOtherThan(release.Version, identity.Id) : _ledger.LastGoodExcept(release.Version);
         if (!_deployment.Rollout.RollbackOnFailure || lastGood is null)
         {
             var why = lastGood is null ? "there is no earlier good release in the ledger to return to" : "rollout.rollback_on_failure is off";
@@ -82,19 +83,20 @@ public sealed partial class HelmDeployer
                 $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Not rolled back by Slipway: {why}. See: helm history {_deployment.Release.Name} -n {_deployment.Release.Namespace}", null);
         }
 
-        _session.Warning($"{failed}. Rolling back to {lastGood.Version}, the last good release.");
+        var sameVersion = lastGood.Version == release.Version ? $" (rev {lastGood.RevisionId}: the same version with its previous configuration)" : string.Empty;
+        _session.Warning($"{failed}. Rolling back to {lastGood.Version}{sameVersion}, the last good release.");
         var rollbackStarted = _time.GetTimestamp();
         var rollback = await RollBackToAsync(lastGood);
         if (rollback.Failure is null)
         {
             Record(release.Version, release.Commit, release.Images, LedgerAction.RolledBack,
                 $"automatic: {failed}; helm rollback to revision {lastGood.Revision} ({lastGood.Version}) made revision {Text(rollback.Revision)}, its probes passed",
-                rollbackStarted, who, rolledBackTo: lastGood.Version, revision: rollback.Revision);
+                rollbackStarted, who, rolledBackTo: lastGood, revision: rollback.Revision, identity: release.Revision);
             return new DeployOutcome(LedgerAction.RolledBack,
-                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: {lastGood.Version} (revision {lastGood.Revision}) serves again as revision {Text(rollback.Revision)} and passed its probes.", null);
+                $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. Rolled back automatically: {lastGood.Version} (revision {lastGood.Revision}){sameVersion} serves again as revision {Text(rollback.Revision)} and passed its probes.", null);
         }
 
-        Record(lastGood.Version, lastGood.Commit, lastGood.Images, LedgerAction.Failed, $"automatic rollback from {release.Version} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who, revision: await LatestRevisionAsync());
+        Record(lastGood.Version, lastGood.Commit, lastGood.Images, LedgerAction.Failed, $"automatic rollback from {release.Version} failed: {rollback.Stage.Describe()}: {rollback.Failure}", rollbackStarted, who, revision: await LatestRevisionAsync(), identity: IdentityOf(lastGood));
         return new DeployOutcome(LedgerAction.Failed,
             $"Deploy of {release.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}. The automatic rollback to {lastGood.Version} failed too ({rollback.Stage.Describe()}): {rollback.Failure}. "
             + $"Inspect the release (helm history {_deployment.Release.Name} -n {_deployment.Release.Namespace}) and run Rollback --to VERSION.", null);
@@ -105,14 +107,20 @@ public sealed partial class HelmDeployer
     /// with <c>helm rollback</c>, then rollout status and probes; <paramref name="current"/> is the version taken away.
     /// </summary>
     public Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who) =>
-        RollbackAsync(target, current, who, servedDeployments: null);
+        RollbackAsync(target, current, current is not null && _ledger.Find(current) is { Count: > 0 } entries ? entries[^1] : null, who, servedDeployments: null);
 
     /// <summary>
-    /// <see cref="RollbackAsync(LedgerEntry, string?, string)"/>, waiting after <c>helm rollback</c> for the Deployments
-    /// <paramref name="servedDeployments"/> names (read after the rollback: a blue/green revision serves from one track's),
-    /// by default the rolling release's.
+    /// <see cref="RollbackAsync(LedgerEntry, string?, string)"/> from the release <paramref name="current"/> recorded (its
+    /// revision, not only its version, goes into the ledger's RolledBack entry).
     /// </summary>
-    private async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, string who, Func<Task<IEnumerable<string>>>? servedDeployments)
+    internal Task<DeployOutcome> RollbackFromAsync(LedgerEntry target, LedgerEntry? current, string who) =>
+        RollbackAsync(target, current?.Version, current, who, servedDeployments: null);
+
+    /// <summary>
+    /// The rollback, waiting after <c>helm rollback</c> for the Deployments <paramref name="servedDeployments"/> names
+    /// (read after the rollback: a blue/green revision serves from one track's), by default the rolling release's.
+    /// </summary>
+    private async Task<DeployOutcome> RollbackAsync(LedgerEntry target, string? current, LedgerEntry? currentEntry, string who, Func<Task<IEnumerable<string>>>? servedDeployments)
     {
         ArgumentNullException.ThrowIfNull(target);
         var started = _time.GetTimestamp();
@@ -125,13 +133,13 @@ public sealed partial class HelmDeployer
 
         if (attempt.Failure is null)
         {
-            var taken = current is not null && _ledger.Find(current) is { Count: > 0 } entries ? entries[^1] : target;
+            var taken = currentEntry ?? target;
             Record(current ?? target.Version, taken.Commit, taken.Images, LedgerAction.RolledBack,
-                $"manual: helm rollback to revision {target.Revision} made revision {Text(attempt.Revision)}; probes passed", started, who, rolledBackTo: target.Version, revision: attempt.Revision);
+                $"manual: helm rollback to revision {target.Revision} made revision {Text(attempt.Revision)}; probes passed", started, who, rolledBackTo: target, revision: attempt.Revision, identity: IdentityOf(taken));
             return new DeployOutcome(LedgerAction.RolledBack, $"{_deployment.Environment} runs {target.Version} again (revision {Text(attempt.Revision)}): every Deployment rolled out, probes passed.", null);
         }
 
-        Record(target.Version, target.Commit, target.Images, LedgerAction.Failed, $"rollback to {target.Version} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who, revision: await LatestRevisionAsync());
+        Record(target.Version, target.Commit, target.Images, LedgerAction.Failed, $"rollback to {target.Version} failed: {attempt.Stage.Describe()}: {attempt.Failure}", started, who, revision: await LatestRevisionAsync(), identity: IdentityOf(target));
         return new DeployOutcome(LedgerAction.Failed, $"Rollback to {target.Version} failed ({attempt.Stage.Describe()}): {attempt.Failure}.", null);
     }
 
@@ -291,8 +299,13 @@ public sealed partial class HelmDeployer
         }
     }
 
-    private void Record(string version, string commit, IReadOnlyDictionary<string, string> images, LedgerAction action, string details, long started, string who, string? rolledBackTo = null, int? revision = null) =>
-        _ledger.Append(new LedgerEntry(_deployment.Environment, version, commit, images, who, _time.GetUtcNow(), action, details, _time.GetElapsedTime(started), rolledBackTo, revision));
+    /// <summary>Appends an entry; <paramref name="identity"/> is the release revision it is about, <paramref name="rolledBackTo"/> the entry of the release a rollback returned to.</summary>
+    private void Record(string version, string commit, IReadOnlyDictionary<string, string> images, LedgerAction action, string details, long started, string who, LedgerEntry? rolledBackTo = null, int? revision = null, ReleaseRevision? identity = null) =>
+        _ledger.Append(new LedgerEntry(_deployment.Environment, version, commit, images, who, _time.GetUtcNow(), action, details, _time.GetElapsedTime(started), rolledBackTo?.Version, revision,
+            identity?.Id, identity?.ConfigurationHash, rolledBackTo?.RevisionId));
+
+    /// <summary>The release revision a ledger entry recorded; null for an entry from before revisions.</summary>
+    private static ReleaseRevision? IdentityOf(LedgerEntry entry) => entry.RevisionId is { } id ? new ReleaseRevision(id, entry.ConfigurationHash ?? string.Empty) : null;
 
     private static string Text(int? revision) => revision?.ToString(CultureInfo.InvariantCulture) ?? "?";
 

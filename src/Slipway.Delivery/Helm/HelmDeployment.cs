@@ -47,4 +47,11 @@ public sealed record HelmSecret(string Name, IReadOnlyDictionary<string, Secret>
 /// <param name="Commit">Its commit.</param>
 /// <param name="Images">Image reference by digest (<c>repo@sha256:…</c>) per service.</param>
 /// <param name="ValuesFiles">The values files of this release, in order (the environment's, then the release's own).</param>
-public sealed record HelmRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images, IReadOnlyList<string> ValuesFiles);
+public sealed record HelmRelease(string Version, string Commit, IReadOnlyDictionary<string, string> Images, IReadOnlyList<string> ValuesFiles)
+{
+    /// <summary>
+    /// The release revision: its images, the text of its values files, its secrets' value hashes. Recorded in the
+    /// ledger, so a failed deploy of the same version with another configuration returns to the previous revision.
+    /// </summary>
+    public ReleaseRevision? Revision { get; init; }
+}

@@ -118,6 +118,12 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
     /// </summary>
     private bool ServesFaultyRelease()
     {
+        // A configuration-only fault: the rolling release's ConfigMap tells the api FAULT_MODE=errors.
+        if ((string?)ClusterObject("configmap", "slipway-api")?["data"]?["FAULT_MODE"] == "errors")
+        {
+            return true;
+        }
+
         if (!File.Exists(FaultyFile))
         {
             return false;
@@ -526,6 +532,36 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         var annotations = ClusterObject("service", "slipway-api")?["metadata"]?["annotations"];
         var until = (string?)annotations?["slipway.dev/warm-until"];
         return ((string?)annotations?["slipway.dev/warm-track"], until is null ? null : DateTimeOffset.Parse(until, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_configuration_only_change_that_fails_its_probes_returns_to_the_same_versions_previous_revision()
+    {
+        Publish("1.0.0", '1');
+        var first = await RunAsync("4", "--target", "DeployStaging");
+        Assert.True(first.ExitCode == 0, first.Out + first.Error);
+        var good = Ledger()[^1];
+        Assert.True(ReleaseRevision.IsId(good.RevisionId), good.RevisionId);
+
+        // The same version and images, one variable more, which makes the api fail: a revision of its own.
+        var environment = Path.Combine(_root, "environments", "staging.yml");
+        var text = await File.ReadAllTextAsync(environment);
+        await File.WriteAllTextAsync(environment, text.Replace("  api:\n    secrets:", "  api:\n    env:\n      FAULT_MODE: errors\n    secrets:", StringComparison.Ordinal));
+        var faulty = await RunAsync("4", "--target", "DeployStaging");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains($"Rolled back automatically: 1.0.0 (revision {good.Revision}) (rev {good.RevisionId}: the same version with its previous configuration) serves again", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Null(ClusterObject("configmap", "slipway-api")?["data"]?["FAULT_MODE"]);
+        var (failed, rolledBack) = (Ledger()[^2], Ledger()[^1]);
+        Assert.Equal((LedgerAction.Failed, "1.0.0"), (failed.Action, failed.Version));
+        Assert.NotEqual(good.RevisionId, failed.RevisionId);
+        Assert.NotEqual(good.ConfigurationHash, failed.ConfigurationHash);
+        Assert.Equal((LedgerAction.RolledBack, "1.0.0", good.RevisionId, failed.RevisionId), (rolledBack.Action, rolledBack.RolledBackTo, rolledBack.RolledBackToRevision, rolledBack.RevisionId));
+        AssertLedgerAgreesWithHelm();
+
+        // The good configuration again: the same revision as the first deploy.
+        await File.WriteAllTextAsync(environment, text);
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+        Assert.Equal(good.RevisionId, Ledger()[^1].RevisionId);
     }
 
     [Fact]
