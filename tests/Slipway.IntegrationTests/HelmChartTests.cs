@@ -167,7 +167,38 @@ public sealed class HelmChartTests : IDisposable
 
         Assert.Equal(["slipway-api-green", "slipway-worker-green"], Kind(greenOnly, "Deployment").Select(NameOf).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(Kind(greenOnly, "Service"), s => NameOf(s)!.EndsWith("-blue", StringComparison.Ordinal));
+
+        // Each track reads its own ConfigMap. Blue keeps the variables it runs with (read from its ConfigMap by the
+        // deployer), so a configuration change deployed to green leaves blue's pods, and its checksum, as they were.
+        var blueRuns = new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["api"] = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["OLD_ONLY"] = "1" },
+            ["worker"] = new Dictionary<string, string>(),
+        };
+        var kept = await RenderAsync(helm, values.WithBlueGreen("blue", tracks).WithKeptConfig("blue", blueRuns), environment);
+        YamlMappingNode ConfigMap(List<YamlMappingNode> manifests, string name) => Kind(manifests, "ConfigMap").Single(c => NameOf(c) == name);
+        string? Checksum(List<YamlMappingNode> manifests, string deployment) =>
+            Scalar(Kind(manifests, "Deployment").Single(d => NameOf(d) == deployment), "spec", "template", "metadata", "annotations", "checksum/config");
+        Assert.Equal("slipway-api-blue", Scalar(Node(Containers(Kind(kept, "Deployment").Single(d => NameOf(d) == "slipway-api-blue")).Single(), "envFrom")!.AllNodes.OfType<YamlMappingNode>().Last(), "name"));
+        Assert.Equal(("1", null), (Scalar(ConfigMap(kept, "slipway-api-blue"), "data", "OLD_ONLY"), Scalar(ConfigMap(kept, "slipway-api-green"), "data", "OLD_ONLY")));
+        Assert.Equal("Production", Scalar(ConfigMap(kept, "slipway-api-green"), "data", "ASPNETCORE_ENVIRONMENT"));
+        Assert.NotEqual(Checksum(kept, "slipway-api-blue"), Checksum(onBlue, "slipway-api-blue"));
+        Assert.Equal(Checksum(onBlue, "slipway-api-green"), Checksum(kept, "slipway-api-green"));
+
+        // Keeping exactly what the environment renders changes nothing: the same text, the same checksum, no restart.
+        var same = await RenderAsync(helm, values.WithBlueGreen("blue", tracks).WithKeptConfig("blue", new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["api"] = Data(ConfigMap(onBlue, "slipway-api-blue")),
+            ["worker"] = Data(ConfigMap(onBlue, "slipway-worker-blue")),
+        }), environment);
+        Assert.Equal(Checksum(onBlue, "slipway-api-blue"), Checksum(same, "slipway-api-blue"));
+        Assert.Throws<InvalidOperationException>(() => values.WithBlueGreen("green", new Dictionary<string, DeliveryRelease> { ["green"] = next }).WithKeptConfig("blue", blueRuns));
     }
+
+    private static Dictionary<string, string> Data(YamlMappingNode configMap) =>
+        Node(configMap, "data") is YamlMappingNode data
+            ? data.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ((YamlScalarNode)c.Value).Value ?? string.Empty, StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
 
     [Theory]
     [MemberData(nameof(HelmBinaries))]

@@ -23,14 +23,20 @@ slipway.dev/track: {{ .track | default .root.Values.track }}
 
 {{/*
 Blue/green: the tracks a service's Deployments run as. Without blueGreen.enabled, one unnamed track (the release's own
-Deployment). With it, one dict per track in blueGreen.tracks: {name, version, commit, image}. Call with $ctx.
+Deployment). With it, one dict per track in blueGreen.tracks: {name, version, commit, image}, and config when the
+track keeps the variables it runs with (blueGreen.tracks.<track>.config.<service>). Call with $ctx.
 */}}
 {{- define "app.tracks" -}}
 {{- $tracks := list -}}
 {{- if .root.Values.blueGreen.enabled -}}
 {{- range $track, $spec := .root.Values.blueGreen.tracks -}}
 {{- $images := $spec.images | default dict -}}
-{{- $tracks = append $tracks (dict "name" $track "version" ($spec.version | default "") "commit" ($spec.commit | default "") "image" (index $images $.name)) -}}
+{{- $entry := dict "name" $track "version" ($spec.version | default "") "commit" ($spec.commit | default "") "image" (index $images $.name) -}}
+{{- $configs := $spec.config | default dict -}}
+{{- if hasKey $configs $.name -}}
+{{- $_ := set $entry "config" ((index $configs $.name) | default dict) -}}
+{{- end -}}
+{{- $tracks = append $tracks $entry -}}
 {{- end -}}
 {{- else -}}
 {{- $tracks = append $tracks (dict "name" "") -}}
@@ -118,13 +124,25 @@ seccompProfile:
 {{- end }}
 {{- end }}
 
-{{/* The ConfigMap's data: env and FeatureFlags__<flag>, as Compose passes them. */}}
+{{/*
+The ConfigMap's data: env and FeatureFlags__<flag>, as Compose passes them; a blue/green track that keeps the
+variables it runs with ($ctx.config) has those instead, so deploying the other track never changes its pods.
+*/}}
 {{- define "app.configData" -}}
-{{- range $key, $value := .service.env | default dict }}
+{{- $data := dict -}}
+{{- if hasKey . "config" -}}
+{{- $data = .config | default dict -}}
+{{- else -}}
+{{- range $key, $value := .service.env | default dict -}}
+{{- $_ := set $data $key (toString $value) -}}
+{{- end -}}
+{{- range $flag, $on := .service.featureFlags | default dict -}}
+{{- $_ := set $data (printf "FeatureFlags__%s" $flag) (toString $on) -}}
+{{- end -}}
+{{- end -}}
+{{- /* One sorted map either way: a track keeping its variables renders the same text, and checksum, as when it was deployed. */}}
+{{- range $key, $value := $data }}
 {{ $key }}: {{ toString $value | quote }}
-{{- end }}
-{{- range $flag, $on := .service.featureFlags | default dict }}
-{{ printf "FeatureFlags__%s" $flag }}: {{ toString $on | quote }}
 {{- end }}
 {{- end }}
 

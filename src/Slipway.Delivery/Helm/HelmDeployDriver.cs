@@ -212,12 +212,24 @@ public sealed class HelmDeployDriver : IDeployDriver
             SwitchedServices = [.. withPorts.Select(s => ChartValues.ResourceName(ReleaseName, s))],
             RoutedService = ChartValues.ResourceName(ReleaseName, routed),
             Route = Environment.Ingress.Router == IngressRouter.Gateway && Environment.Ingress.Gateway?.Name is not null ? ChartValues.ResourceName(ReleaseName, routed) : null,
-            WriteValuesAsync = async (active, tracks) =>
+            WriteValuesAsync = async (active, tracks, fresh) =>
             {
                 var path = ValuesPath(_environment.Name);
+
+                // Every track but the fresh one keeps the variables it runs with: read before the values are written.
+                var kept = new Dictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal);
+                foreach (var track in tracks.Keys.Where(t => t != fresh && !_session.IsDryRun))
+                {
+                    if (await RunningConfigAsync(track) is { } variables)
+                    {
+                        kept[track] = variables;
+                    }
+                }
+
                 await _session.DoAsync($"write {path} (blue/green: {string.Join(" and ", tracks.Keys.Order(StringComparer.Ordinal))}, {active} serving)", async cancellationToken =>
                 {
                     var values = ChartValues.Create(Environment, manifest ?? throw new InvalidOperationException($"{_environment.ReleaseFile} is missing: run Publish first.")).WithBlueGreen(active, tracks);
+                    values = kept.Aggregate(values, (current, track) => current.WithKeptConfig(track.Key, track.Value));
                     var file = _environment.PathOf(path);
                     Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                     await File.WriteAllTextAsync(file, values.ToYaml(), cancellationToken);
@@ -225,6 +237,40 @@ public sealed class HelmDeployDriver : IDeployDriver
                 return [.. Settings.ValuesFiles.Select(_environment.PathOf), _environment.PathOf(path)];
             },
         };
+    }
+
+    /// <summary>
+    /// The variables each service of <paramref name="track"/> runs with: its ConfigMap <c>&lt;release&gt;-&lt;service&gt;-&lt;track&gt;</c>,
+    /// else the shared <c>&lt;release&gt;-&lt;service&gt;</c> a chart from before per-track ConfigMaps rendered; null when
+    /// a service has neither (nothing runs there to keep).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>?> RunningConfigAsync(string track)
+    {
+        var scope = new Slipway.Tools.Kubectl.KubeScope(Namespace, Settings.KubeContext);
+        var services = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var service in Environment.Services.Keys)
+        {
+            Dictionary<string, string>? variables = null;
+            foreach (var name in new[] { $"{ChartValues.ResourceName(ReleaseName, service)}-{track}", ChartValues.ResourceName(ReleaseName, service) })
+            {
+                var got = await _session.QueryAsync(Slipway.Tools.Kubectl.KubectlCli.Get(scope, "configmap", name).WithArguments("--ignore-not-found").AcceptingAnyExitCode());
+                if (got.ExitCode == 0 && !string.IsNullOrWhiteSpace(got.StandardOutput))
+                {
+                    var data = System.Text.Json.Nodes.JsonNode.Parse(got.StandardOutput)?["data"] as System.Text.Json.Nodes.JsonObject;
+                    variables = data?.ToDictionary(v => v.Key, v => v.Value?.GetValue<string>() ?? string.Empty, StringComparer.Ordinal) ?? new(StringComparer.Ordinal);
+                    break;
+                }
+            }
+
+            if (variables is null)
+            {
+                return null;
+            }
+
+            services[service] = variables;
+        }
+
+        return services;
     }
 
     private async Task<HelmDeployer> DeployerAsync(IToolSession session, IReadOnlyList<HelmSecret>? secrets = null)

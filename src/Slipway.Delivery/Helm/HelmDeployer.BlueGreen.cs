@@ -31,8 +31,12 @@ public sealed record HelmBlueGreenSetup
     /// </summary>
     public ReleaseRevision? Revision { get; init; }
 
-    /// <summary>Writes the chart values for an active track and the release of each track; returns the values files for helm.</summary>
-    public required Func<string, IReadOnlyDictionary<string, DeliveryRelease>, Task<IReadOnlyList<string>>> WriteValuesAsync { get; init; }
+    /// <summary>
+    /// Writes the chart values for an active track, the release of each track and the fresh track (the one that gets the
+    /// environment's current variables; every other keeps the variables it runs with, null for none); returns the values
+    /// files for helm.
+    /// </summary>
+    public required Func<string, IReadOnlyDictionary<string, DeliveryRelease>, string?, Task<IReadOnlyList<string>>> WriteValuesAsync { get; init; }
 }
 
 /// <summary>Blue/green on Kubernetes (<c>rollout.strategy: blue_green</c>).</summary>
@@ -134,7 +138,7 @@ public sealed partial class HelmDeployer
         string? cleanupFailure = null;
         try
         {
-            await UpgradeAsync(await setup.WriteValuesAsync(next, rendered));
+            await UpgradeAsync(await setup.WriteValuesAsync(next, rendered, next));
         }
         catch (DeployStepException e)
         {
@@ -182,7 +186,7 @@ public sealed partial class HelmDeployer
         IReadOnlyList<string> values;
         try
         {
-            values = await setup.WriteValuesAsync(track, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [track] = targetRelease });
+            values = await setup.WriteValuesAsync(track, new Dictionary<string, DeliveryRelease>(StringComparer.Ordinal) { [track] = targetRelease }, null);
         }
         catch (InvalidOperationException e)
         {
@@ -350,9 +354,12 @@ public sealed partial class HelmDeployer
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Secrets, <c>helm upgrade</c> with <paramref name="tracks"/> (<paramref name="active"/> serving), rollout status of <paramref name="checkedTrack"/>, and the probes when asked.</summary>
+    /// <summary>
+    /// Secrets, <c>helm upgrade</c> with <paramref name="tracks"/> (<paramref name="active"/> serving, <paramref name="checkedTrack"/>
+    /// with the environment's variables, the other with its own), rollout status of <paramref name="checkedTrack"/>, and the probes when asked.
+    /// </summary>
     private Task<Attempt> DeployTracksAsync(string active, Dictionary<string, DeliveryRelease> tracks, HelmBlueGreenSetup setup, string checkedTrack, bool probe) =>
-        InstallAsync(() => setup.WriteValuesAsync(active, tracks),
+        InstallAsync(() => setup.WriteValuesAsync(active, tracks, checkedTrack),
             setup.Services.Select(service => $"{HelmValues.ResourceName(_deployment.Release.Name, service)}-{checkedTrack}"), probe);
 
     /// <summary>Every switched Service's selector, then the HTTPRoute's backend, to <paramref name="track"/>: one patch each.</summary>
@@ -374,7 +381,7 @@ public sealed partial class HelmDeployer
     {
         try
         {
-            await UpgradeAsync(await setup.WriteValuesAsync(active, tracks));
+            await UpgradeAsync(await setup.WriteValuesAsync(active, tracks, null));
             return "; the new track was removed";
         }
         catch (DeployStepException e)

@@ -202,6 +202,23 @@ public sealed partial record HelmValues
             : throw new ArgumentException($"The tracks are blue and green, and the active one ({active}) must be among them ({string.Join(", ", tracks.Keys)}).", nameof(tracks));
     }
 
+    /// <summary>
+    /// The same blue/green values with <paramref name="track"/> keeping the variables it runs with (service → its
+    /// ConfigMap's data), not the environment's current ones: deploying the other track then never changes its pods, so
+    /// a configuration change that fails is switched back to a track that still runs the previous configuration.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The values are not blue/green, or <paramref name="track"/> is not one of their tracks.</exception>
+    public HelmValues WithKeptConfig(string track, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> variables)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(track);
+        ArgumentNullException.ThrowIfNull(variables);
+        var blueGreen = BlueGreen is { } values && values.Tracks.ContainsKey(track)
+            ? values
+            : throw new InvalidOperationException($"The {track} track is not among the blue/green tracks of these values: call WithBlueGreen with it first.");
+        var kept = new Dictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(blueGreen.KeptConfig, StringComparer.Ordinal) { [track] = variables };
+        return this with { BlueGreen = blueGreen with { KeptConfig = kept } };
+    }
+
     /// <summary>The same values for the canary release: only the routed service, no autoscaler, budget, hook or route.</summary>
     public HelmValues AsCanary() => this with { Track = HelmTrack.Canary };
 
@@ -421,17 +438,38 @@ public sealed record HelmBlueGreenValues(string Active, IReadOnlyDictionary<stri
     /// <summary>The other track of <paramref name="track"/>: green for blue, blue for anything else.</summary>
     public static string Other(string? track) => track == Blue ? Green : Blue;
 
+    /// <summary>
+    /// Tracks that keep the variables they run with (track → service → variables, <c>blueGreen.tracks.&lt;track&gt;.config</c>);
+    /// a track not here gets the environment's current variables.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> KeptConfig { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal);
+
     internal Dictionary<string, object?> ToValues() => new()
     {
         ["enabled"] = true,
         ["active"] = Active,
-        ["tracks"] = Tracks.OrderBy(t => t.Key, StringComparer.Ordinal).ToDictionary(t => t.Key, t => (object?)new Dictionary<string, object?>
-        {
-            ["version"] = t.Value.Version,
-            ["commit"] = t.Value.Commit,
-            ["images"] = t.Value.Images.OrderBy(i => i.Key, StringComparer.Ordinal).ToDictionary(i => i.Key, i => (object?)ImageValues(i.Value), StringComparer.Ordinal),
-        }, StringComparer.Ordinal),
+        ["tracks"] = Tracks.OrderBy(t => t.Key, StringComparer.Ordinal).ToDictionary(t => t.Key, t => (object?)TrackValues(t.Key, t.Value), StringComparer.Ordinal),
     };
+
+    private Dictionary<string, object?> TrackValues(string track, DeliveryRelease release)
+    {
+        var values = new Dictionary<string, object?>
+        {
+            ["version"] = release.Version,
+            ["commit"] = release.Commit,
+            ["images"] = release.Images.OrderBy(i => i.Key, StringComparer.Ordinal).ToDictionary(i => i.Key, i => (object?)ImageValues(i.Value), StringComparer.Ordinal),
+        };
+        if (KeptConfig.TryGetValue(track, out var kept))
+        {
+            values["config"] = kept.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(
+                s => s.Key,
+                s => (object?)s.Value.OrderBy(v => v.Key, StringComparer.Ordinal).ToDictionary(v => v.Key, v => (object?)v.Value, StringComparer.Ordinal),
+                StringComparer.Ordinal);
+        }
+
+        return values;
+    }
 
     /// <summary><c>repo@sha256:…</c> as the chart's <c>{repository, digest}</c>.</summary>
     private static Dictionary<string, object?> ImageValues(string reference)

@@ -118,8 +118,10 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
     /// </summary>
     private bool ServesFaultyRelease()
     {
-        // A configuration-only fault: the rolling release's ConfigMap tells the api FAULT_MODE=errors.
-        if ((string?)ClusterObject("configmap", "slipway-api")?["data"]?["FAULT_MODE"] == "errors")
+        // A configuration-only fault: the ConfigMap of the api pods that serve (the rolling release's, or the track's the
+        // Service selects) tells them FAULT_MODE=errors.
+        var served = (string?)ClusterObject("service", "slipway-api")?["spec"]?["selector"]?["slipway.dev/track"];
+        if ((string?)ClusterObject("configmap", served is "blue" or "green" ? $"slipway-api-{served}" : "slipway-api")?["data"]?["FAULT_MODE"] == "errors")
         {
             return true;
         }
@@ -523,6 +525,36 @@ public sealed class HelmDeployStoryTests : IAsyncLifetime
         Assert.Contains("The keep window of the blue track ended at", late.Out, StringComparison.Ordinal);
         Assert.Equal("Rollback to " + Ledger().Last(e => e.Version == "1.0.0" && e.Action == LedgerAction.Deployed).Revision, History().Current!.Description);
         Assert.DoesNotContain("inside the keep window", Ledger()[^1].Details, StringComparison.Ordinal);
+        AssertLedgerAgreesWithHelm();
+    }
+
+    [Fact]
+    public async Task Blue_green_a_configuration_only_change_that_fails_switches_back_to_a_track_still_on_the_previous_configuration()
+    {
+        var environment = Path.Combine(_root, "environments", "staging.yml");
+        var text = (await File.ReadAllTextAsync(environment)).Replace("rollout:\n", "rollout:\n  strategy: blue_green\n", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(environment, text);
+        Publish("1.0.0", '1');
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+        Publish("1.1.0", '3');
+        Assert.Equal(0, (await RunAsync("4", "--target", "DeployStaging")).ExitCode);
+        Assert.Equal("green", ServedTrack());
+        var greenPods = (string?)ClusterObject("deployment", "slipway-api-green")!["spec"]!["template"]!["metadata"]!["annotations"]!["checksum/config"];
+
+        // The same 1.1.0 with one variable that breaks the api: it goes to blue, fails after the switch, and green, which
+        // kept its own variables (and pods) through the deploy, serves again.
+        await File.WriteAllTextAsync(environment, text.Replace("  api:\n    secrets:", "  api:\n    env:\n      FAULT_MODE: errors\n    secrets:", StringComparison.Ordinal));
+        var faulty = await RunAsync("4", "--target", "DeployStaging");
+        Assert.Equal(1, faulty.ExitCode);
+        Assert.Contains("Switched back: 1.1.0 serves again from the warm green track", faulty.Out + faulty.Error, StringComparison.Ordinal);
+        Assert.Equal("green", ServedTrack());
+        Assert.Null(ClusterObject("configmap", "slipway-api-green")!["data"]?["FAULT_MODE"]);
+        Assert.Equal(greenPods, (string?)ClusterObject("deployment", "slipway-api-green")!["spec"]!["template"]!["metadata"]!["annotations"]!["checksum/config"]);
+        Assert.False(ServesFaultyRelease());
+        var (failed, rolledBack) = (Ledger()[^2], Ledger()[^1]);
+        Assert.Equal((LedgerAction.Failed, LedgerAction.RolledBack), (failed.Action, rolledBack.Action));
+        Assert.Equal(Ledger()[^3].RevisionId, rolledBack.RolledBackToRevision);
+        Assert.NotEqual(failed.RevisionId, rolledBack.RolledBackToRevision);
         AssertLedgerAgreesWithHelm();
     }
 
