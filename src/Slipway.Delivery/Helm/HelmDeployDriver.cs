@@ -116,7 +116,9 @@ public sealed class HelmDeployDriver : IDeployDriver
         var configuration = new System.Text.StringBuilder();
         foreach (var file in Settings.ValuesFiles)
         {
-            configuration.Append("# ").AppendLine(file).AppendLine(await File.ReadAllTextAsync(_environment.PathOf(file)));
+            // A values file that is not there is Helm's to report, naming it; the revision just says so.
+            var path = _environment.PathOf(file);
+            configuration.Append("# ").AppendLine(file).AppendLine(File.Exists(path) ? await File.ReadAllTextAsync(path) : "(missing)");
         }
 
         configuration.Append(ChartValues.Create(Environment, ReleaseManifest.Read(_environment.PathOf(_environment.ReleaseFile))).ToYaml());
