@@ -26,9 +26,10 @@ public sealed class DeployPlanTests
         var steps = new[]
         {
             "would take the lock",
-            "config --quiet",
+            "config --format json",
             "up --detach --no-deps postgres redis",
             "run --rm migrate",
+            "api, worker: a deploy starts their new containers together where their depends_on allows",
             "up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 1 from compose ps>' api",
             "up --detach --no-deps proxy",
             "container stop --time 30 '<ids of the api containers running then from compose ps>'",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Slipway.Delivery.Migrations;
 using Slipway.Environments;
 using Slipway.Processes;
@@ -226,8 +227,17 @@ public sealed partial class ComposeDeployer
             {
                 await RollOutBlueGreenAsync(project, changed, release.Version, attempt);
             }
+            else if (changed.Count > 1 && attempt.Dependencies is { } dependencies && !_session.IsDryRun)
+            {
+                await RollOutTogetherAsync(project, changed, dependencies, release.Version, attempt);
+            }
             else
             {
+                if (_session.IsDryRun && changed.Count > 1 && !project.Driver.IsV1)
+                {
+                    _session.Info($"{string.Join(", ", changed.Select(s => s.Name))}: a deploy starts their new containers together where their depends_on allows (from the model docker compose config prints then); the commands below show them one service after another");
+                }
+
                 foreach (var service in changed)
                 {
                     await RollOutAsync(project, service, release.Version, attempt);
@@ -284,8 +294,12 @@ public sealed partial class ComposeDeployer
         attempt.Stage = Stage.Preparation;
         ForgetLive();
         await RetireWarmAsync();
-        await RunAsync(ComposeCli.Config(project, _deployment.MigrationService));
-        var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
+        // The resolved model holds the interpolated secrets: never echoed. The database's containers are asked for meanwhile.
+        var configured = _session.RunAsync(ComposeCli.ResolvedConfig(project, _deployment.MigrationService), echoOutput: false);
+        var databaseLookup = ContainersAsync(project, _deployment.DatabaseService);
+        await Task.WhenAll(configured, databaseLookup);
+        attempt.Dependencies = !_session.IsDryRun && (await configured).StandardOutput is { Length: > 0 } model ? ComposeDependencies.Parse(model) : null;
+        var database = (await databaseLookup).FirstOrDefault(c => c.Status == "running");
         await StartDataServicesAsync(project);
 
         if (backup)
@@ -349,13 +363,8 @@ public sealed partial class ComposeDeployer
     {
         // Plain up: a data service is only recreated when its own configuration changed, never by a release.
         await RunAsync(ComposeCli.Up(project, _deployment.DataServices, noDeps: true));
-        var containers = new List<DockerContainer>();
-        foreach (var service in _deployment.DataServices)
-        {
-            containers.AddRange(await ContainersAsync(project, service));
-        }
-
-        await WaitUntilReadyAsync(containers, "data services");
+        var containers = await Task.WhenAll(_deployment.DataServices.Select(service => ContainersAsync(project, service)));
+        await WaitUntilReadyAsync([.. containers.SelectMany(c => c)], "data services");
     }
 
     /// <summary>
@@ -371,6 +380,45 @@ public sealed partial class ComposeDeployer
         }
 
         await TakeTrafficAsync(project, [await StartBesideAsync(project, service, version, attempt)], attempt);
+    }
+
+    /// <summary>
+    /// Rolling, several changed services: each starts its new containers beside the old as soon as the new containers of
+    /// the changed services it waits for (Compose's <c>depends_on</c>, directly or through others) are ready and checked,
+    /// so independent services start at once. Traffic moves only once every one of them is ready: a service that fails
+    /// before that leaves every service as it was. The proxy routes one backend, so at most one of them moves proxy traffic.
+    /// </summary>
+    private async Task RollOutTogetherAsync(ComposeProject project, IReadOnlyList<ComposeAppService> changed, ComposeDependencies dependencies, string version, Attempt attempt)
+    {
+        var byName = changed.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var order = dependencies.Order([.. changed.Select(s => s.Name)]);
+        var starts = new Dictionary<string, Task<RolloutStep>>(StringComparer.Ordinal);
+        var waits = order.Select(n => (Name: n, After: order.Where(dependencies.AllOf(n).Contains).ToList())).ToList();
+        _session.Info($"rolling out {string.Join(", ", order)} together"
+            + string.Concat(waits.Where(w => w.After.Count > 0).Select(w => $"; {w.Name} starts once the new {string.Join(", ", w.After)} are ready (depends_on)"))
+            + "; traffic moves once every new container is ready and checked");
+        foreach (var (name, after) in waits)
+        {
+            starts[name] = StartAfterAsync(project, byName[name], [.. after.Select(d => starts[d])], version, attempt);
+        }
+
+        try
+        {
+            await Task.WhenAll(starts.Values);
+        }
+        catch (Exception) when (starts.Values.Any(t => t.IsFaulted))
+        {
+            // The first in start order is the cause; those that waited for it failed with the same exception.
+            ExceptionDispatchInfo.Throw(order.Select(n => starts[n]).First(t => t.IsFaulted).Exception!.InnerException!);
+        }
+
+        await TakeTrafficAsync(project, [.. order.Select(n => starts[n].Result)], attempt);
+    }
+
+    private async Task<RolloutStep> StartAfterAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<Task<RolloutStep>> after, string version, Attempt attempt)
+    {
+        await Task.WhenAll(after);
+        return await StartBesideAsync(project, service, version, attempt);
     }
 
     /// <summary>
@@ -412,7 +460,7 @@ public sealed partial class ComposeDeployer
         await RunAsync(ComposeCli.Up(project, [service.Name], noDeps: true, noRecreate: old.Count > 0,
             scale: new Dictionary<string, int>(StringComparer.Ordinal) { [service.Name] = old.Count + service.Replicas }));
         var step = new RolloutStep(service, old) { Fresh = [.. (await ContainersAsync(project, service.Name)).Where(c => !oldIds.Contains(c.Id))], Proxy = proxy, Started = started, Version = version };
-        attempt.Steps.Add(step);
+        attempt.Add(step);
         if (step.Fresh.Count < service.Replicas)
         {
             throw new DeployStepException($"{service.Name}: Compose started {step.Fresh.Count} new container(s), expected {service.Replicas}");
@@ -693,6 +741,18 @@ public sealed partial class ComposeDeployer
         public TimeSpan? SwitchTime { get; set; }
 
         public List<RolloutStep> Steps { get; } = [];
+
+        /// <summary>The services' <c>depends_on</c>, when Compose printed its resolved model (v2; not in a dry run).</summary>
+        public ComposeDependencies? Dependencies { get; set; }
+
+        /// <summary>Adds a started step; services that start together add theirs at the same time.</summary>
+        public void Add(RolloutStep step)
+        {
+            lock (Steps)
+            {
+                Steps.Add(step);
+            }
+        }
 
         /// <summary>Probes still sending their bounded requests after a guard decided.</summary>
         public Task<ProbeVerdict>? PendingProbes { get; set; }

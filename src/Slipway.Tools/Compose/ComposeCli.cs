@@ -22,6 +22,19 @@ public static partial class ComposeCli
         Compose(project, profiles, "config").WithFlag("--quiet");
 
     /// <summary>
+    /// <c>config --format json</c>: validates like <see cref="Config"/> and prints the resolved model (every service's
+    /// <c>depends_on</c> in its long form). Compose v1 cannot print JSON: there it is <c>config --quiet</c>, which prints
+    /// nothing. The model holds the interpolated variables, secrets among them: never echo it.
+    /// </summary>
+    public static ToolInvocation ResolvedConfig(ComposeProject project, params IEnumerable<string> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return project.Driver.IsV1
+            ? Config(project, profiles)
+            : Compose(project, profiles, "config").WithOption("--format", "json");
+    }
+
+    /// <summary>
     /// <c>up --detach [--no-deps] [--no-recreate] [--scale S=N]… [SERVICE…]</c>. With <paramref name="noRecreate"/>,
     /// containers that exist are kept as they are even when their configuration changed, so scaling up starts the
     /// new configuration beside the old one: the first half of a zero-downtime replacement.

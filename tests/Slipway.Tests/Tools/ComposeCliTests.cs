@@ -24,6 +24,16 @@ public sealed class ComposeCliTests
     }
 
     [Fact]
+    public void The_resolved_configuration_is_printed_as_json_by_v2_and_only_validated_by_v1_which_cannot_print_it()
+    {
+        Assert.Equal(
+            ["compose", "--project-name", "slipway-dev", "--file", "compose/stack.yml", "--file", ".slipway/state/dev/compose.override.yml", "--profile", "migrate", "config", "--format", "json"],
+            Tokens(ComposeCli.ResolvedConfig(Project, "migrate")));
+        var v1 = new ComposeProject("p", ["stack.yml"]).WithDriver(ComposeDriver.Standalone(version: "1.29.2"));
+        Assert.Equal(["--project-name", "p", "--file", "stack.yml", "config", "--quiet"], Tokens(ComposeCli.ResolvedConfig(v1)));
+    }
+
+    [Fact]
     public void Up_for_a_side_by_side_replacement_keeps_existing_containers_and_scales()
     {
         var up = ComposeCli.Up(Project, ["api"], noDeps: true, noRecreate: true, scale: new Dictionary<string, int> { ["api"] = 4 });

@@ -133,18 +133,19 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(2, api.Count);
         Assert.Equal(
             [
-                "compose --profile migrate config --quiet",
+                "compose --profile migrate config --format json",
                 "compose up --detach --no-deps postgres redis",
                 "compose --profile migrate run --rm migrate",
                 "compose up --detach --no-deps --scale api=2 api",
-                "compose up --detach --no-deps proxy",
                 "compose up --detach --no-deps --scale worker=1 worker",
+                "compose up --detach --no-deps proxy",
                 "probes",
             ],
             Effects());
         Assert.Contains(_session.Messages, m => m.StartsWith("Backup: postgres was not running before this deploy (first deploy)", StringComparison.Ordinal));
 
-        // The new replicas are waited for before the proxy starts, and the proxy routes to both before the worker follows.
+        // api and worker wait only for the data services, so both start at once; the new api replicas are waited for
+        // before the proxy starts, and the proxy routes to both before the probes.
         var timeline = Timeline();
         // By the revealed arguments: the display string is scrubbed of every secret other tests registered, and a
         // random container ID can contain one.
@@ -152,7 +153,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
             e.Invocation?.Arguments.Select(a => a.Reveal()).ToList() is { } args && args.Contains("inspect") && args.Contains(api[0].Id) && args.Contains(api[1].Id));
         var proxyUp = timeline.IndexOf("compose up --detach --no-deps proxy");
         Assert.InRange(waited, timeline.IndexOf("compose up --detach --no-deps --scale api=2 api") + 1, proxyUp - 1);
-        Assert.InRange(timeline.LastIndexOf(Socat(_stack.Running("proxy")[0].Id, "show servers state app")), proxyUp + 1, timeline.IndexOf("compose up --detach --no-deps --scale worker=1 worker") - 1);
+        Assert.InRange(timeline.LastIndexOf(Socat(_stack.Running("proxy")[0].Id, "show servers state app")), proxyUp + 1, timeline.IndexOf("probes") - 1);
+        Assert.Contains(_session.Messages, m => m.StartsWith("rolling out api, worker together; traffic moves once every new container is ready and checked", StringComparison.Ordinal));
 
         // Every compose call sees the release's images and its override, and no call needs a drain on a first deploy.
         Assert.All(_session.Runs.Where(IsCompose), r =>
@@ -189,7 +191,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(["api1", "api2"], oldSlots);
         Assert.Equal(
             [
-                "compose --profile migrate config --quiet",
+                "compose --profile migrate config --format json",
                 "compose up --detach --no-deps postgres redis",
                 $"backup {database.Id}",
                 "compose --profile migrate run --rm migrate",
@@ -198,8 +200,11 @@ public sealed partial class ComposeDeployerTests : IDisposable
                 "compose up --detach --no-deps proxy",
                 Socat(proxy.Id, "set server app/api3 state maint; set server app/api4 state maint; set server app/api5 state maint; set server app/api6 state maint; set server app/api7 state maint; set server app/api8 state maint"),
                 "compose up --detach --no-deps --no-recreate --scale api=4 api",
-                Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
+
+                // The worker does not wait for the api (depends_on): its new container starts at once, and traffic moves
+                // once both are ready.
                 "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+                Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"),
 
                 // The worker's traffic is its queue: the previous worker is paused, so the probes judge the new one alone.
                 $"docker container pause {oldWorker.Id}",
@@ -247,7 +252,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(BackupOf("1.1.0"), outcome.Backup);
         Assert.Equal(
             [
-                "compose --profile migrate config --quiet",
+                "compose --profile migrate config --format json",
                 "compose up --detach --no-deps postgres redis",
                 $"backup {_stack.Running("postgres")[0].Id}",
                 "compose --profile migrate run --rm migrate",
@@ -369,16 +374,25 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var fresh = _stack.Containers.Where(c => c.Service == "api" && c.Image == V110.Images["api"]).ToList();
         Assert.Equal(2, fresh.Count);
         Assert.Contains($"container {fresh[0].Name} is unhealthy; last health check: Unhealthy: postgres: connection refused. See: docker logs {fresh[0].Name}", outcome.Summary, StringComparison.Ordinal);
+        // The worker started its new container at the same time (it does not wait for the api), and it goes too: the
+        // previous worker never stopped taking work.
+        var oldWorker = Assert.Single(_stack.Running("worker"), c => c.Image == V100.Images["worker"]);
+        var freshWorker = Assert.Single(_stack.Containers, c => c.Service == "worker" && c.Image == V110.Images["worker"]);
         Assert.Equal(
             [
                 "compose up --detach --no-deps --no-recreate --scale api=4 api",
+                "compose up --detach --no-deps --no-recreate --scale worker=2 worker",
+                $"docker container stop --time 30 {freshWorker.Id}",
+                $"docker container rm --force {freshWorker.Id}",
                 $"docker container stop --time 30 {fresh[0].Id} {fresh[1].Id}",
                 $"docker container rm --force {fresh[0].Id}",
                 $"docker container rm --force {fresh[1].Id}",
             ],
             Effects().SkipWhile(e => !e.StartsWith("compose up --detach --no-deps --no-recreate", StringComparison.Ordinal)));
-        Assert.All(fresh, c => Assert.True(c.Removed));
+        Assert.All(fresh.Append(freshWorker), c => Assert.True(c.Removed));
         Assert.Equal(old, _stack.Running("api"));
+        Assert.Equal([oldWorker], _stack.Running("worker"));
+        Assert.DoesNotContain(_session.Runs, r => r.Arguments.Any(a => a.Reveal() == "pause"));
         Assert.DoesNotContain(_session.Invocations, i => i.Arguments.Any(a => a.Reveal() is var id && old.Any(c => c.Id == id)) && i.Arguments.Any(a => a.Reveal() is "stop" or "rm"));
 
         Assert.Equal([("1.0.0", LedgerAction.Deployed), ("1.1.0", LedgerAction.Failed)], Entries.Select(e => (e.Version, e.Action)));
@@ -396,7 +410,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal("dry run: nothing deployed", outcome.Summary);
         Assert.Equal(
             [
-                "compose --profile migrate config --quiet",
+                "compose --profile migrate config --format json",
                 "compose up --detach --no-deps postgres redis",
                 "compose --profile migrate run --rm migrate",
                 "compose up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 2 from compose ps>' api",

@@ -98,6 +98,7 @@ internal sealed class FakeComposeStack
         session
             .On(@"^docker compose .* ps --all --quiet (?<service>\S+)$", (_, m) => Ok(string.Concat(Of(m.Groups["service"].Value).Select(c => c.Id + "\n"))))
             .On(@"^docker compose .* ps --all --quiet$", (_, _) => Ok(string.Concat(_containers.Where(c => !c.Removed).Select(c => c.Id + "\n"))))
+            .On(@"^docker compose .* config --format json$", (_, _) => Ok(ResolvedModel()))
             .On(@"^docker container inspect ", (i, _) => Inspect(Tokens(i).Skip(2)))
             .On(@"^docker compose .* up ", (i, _) => Up(i))
             .On(@"^docker compose .* run --rm migrate$", (_, _) => MigrationExitCode == 0
@@ -113,6 +114,28 @@ internal sealed class FakeComposeStack
             .On(@"^docker exec (?<id>\S+) cat /tmp/slipway-guard-\S+\.rest$", (_, _) => _restMovedFile is { } moved ? Ok(moved) : ScriptedToolSession.Result(1, stderr: "cat: /tmp/slipway-guard-app.rest: No such file or directory\n"))
             .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
     }
+
+    /// <summary>
+    /// Each service's <c>depends_on</c>, as <c>config --format json</c> prints it (the long form): the sample stack's by
+    /// default, where api and worker wait only for the data services, and the proxy for the api.
+    /// </summary>
+    public Dictionary<string, string[]> DependsOn { get; } = new(StringComparer.Ordinal)
+    {
+        ["postgres"] = [],
+        ["redis"] = [],
+        ["migrate"] = ["postgres"],
+        ["api"] = ["postgres", "redis"],
+        ["worker"] = ["postgres", "redis"],
+        ["proxy"] = ["api"],
+    };
+
+    private string ResolvedModel() => JsonSerializer.Serialize(new
+    {
+        name = ComposeDeployerTests.ProjectName,
+        services = DependsOn.ToDictionary(
+            s => s.Key,
+            s => new { image = $"{s.Key}:stock", depends_on = s.Value.ToDictionary(d => d, _ => new { condition = "service_healthy", required = true }) }),
+    });
 
     /// <summary>What a container answers to a request sent straight to it (a check before traffic): its HTTP status.</summary>
     public Func<FakeContainer, string, int> DirectStatus { get; set; } = (_, _) => 200;
