@@ -31,6 +31,12 @@ internal static class EnvironmentRules
             {
                 report.At($"slo.probes[{i}].direct", "the checks before traffic send only a GET of the path to each new container; a probe with another method or a follow_up runs through the proxy only: remove direct or set it to false");
             }
+
+            // A warm-up request is a sample whose answer is not judged: of a probe that changes something, it would change it.
+            if (probes[i].Warmup > 0 && (probes[i].Request is { IsSafe: false } || probes[i].FollowUp is not null))
+            {
+                report.At($"slo.probes[{i}].warmup", "only a probe that changes nothing (GET or HEAD, no follow_up) can be warmed up: its warm-up requests are sent like samples and not judged; remove warmup");
+            }
         }
     }
 

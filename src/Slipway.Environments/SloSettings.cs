@@ -47,6 +47,15 @@ public sealed record SloProbe
     [Range(1, 10_000)]
     public int MinLatencySamples { get; init; } = 20;
 
+    /// <summary>
+    /// Requests sent just before the samples whose answers are not judged: a release that has just taken traffic
+    /// answers its first requests through the proxy several times slower than the rest (new connections, empty pools,
+    /// code not yet compiled), which measures its start rather than its service level. Default 0; only for a probe
+    /// that changes nothing (no other method than GET or HEAD, no <see cref="FollowUp"/>).
+    /// </summary>
+    [Range(0, 100)]
+    public int Warmup { get; init; }
+
     /// <summary>The largest tolerated fraction of failed samples, from 0 to 1.</summary>
     [Range(0.0, 1.0)]
     public double MaxErrorRate { get; init; }

@@ -27,7 +27,7 @@ public sealed class ProbeReport
 
     /// <summary>
     /// A plain-text table for the console: one row per probe with its URL, samples taken (<c>3 of 20</c> when
-    /// stopped early, <c>20 (5 + 15 for p95)</c> when extended to judge the latency), errors, error rate and p95 each with their limit, p50, max, verdict and outcome counts;
+    /// stopped early, <c>20 (5 + 15 for p95)</c> when extended to judge the latency, <c>10 +1 warm-up</c> after warm-up requests), errors, error rate and p95 each with their limit, p50, max, verdict and outcome counts;
     /// then, after a blank line, the reason of each failed probe. Columns are padded with spaces; every line
     /// ends with <c>\n</c> and has no trailing spaces.
     /// </summary>
@@ -51,15 +51,16 @@ public sealed class ProbeReport
         return text.ToString();
     }
 
-    /// <summary><c>20</c>; <c>3 of 20</c> when stopped early; <c>20 (5 + 15 for p95)</c> when extended to judge the latency.</summary>
+    /// <summary><c>20</c>; <c>3 of 20</c> when stopped early; <c>20 (5 + 15 for p95)</c> when extended to judge the latency; <c>10 +1 warm-up</c> after warm-up requests.</summary>
     private static string SamplesCell(ProbeResult r)
     {
         var taken = r.StoppedEarly
             ? string.Create(CultureInfo.InvariantCulture, $"{r.Samples.Count} of {r.Planned}")
             : r.Samples.Count.ToString(CultureInfo.InvariantCulture);
-        return r.Planned > r.Probe.Samples
+        var extended = r.Planned > r.Probe.Samples
             ? string.Create(CultureInfo.InvariantCulture, $"{taken} ({r.Probe.Samples} + {r.Planned - r.Probe.Samples} for p95)")
             : taken;
+        return r.WarmedUp > 0 ? string.Create(CultureInfo.InvariantCulture, $"{extended} +{r.WarmedUp} warm-up") : extended;
     }
 
     private static string[] Cells(ProbeResult r) =>

@@ -52,6 +52,9 @@ public sealed class ProbeResult
     /// <summary>The URL the samples requested.</summary>
     public Uri Url { get; }
 
+    /// <summary>The warm-up requests sent before the samples, whose answers were not judged (<see cref="SloProbe.Warmup"/>).</summary>
+    public int WarmedUp { get; init; }
+
     /// <summary>The samples in the order they were taken.</summary>
     public IReadOnlyList<ProbeSample> Samples { get; }
 

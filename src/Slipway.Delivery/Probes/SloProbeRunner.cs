@@ -4,8 +4,8 @@ using Slipway.Environments;
 namespace Slipway.Delivery.Probes;
 
 /// <summary>
-/// Runs an environment's <see cref="SloProbe"/>s against a base URI, all probes at once: each takes
-/// <see cref="SloProbe.Samples"/> GET requests with <see cref="SloProbe.Interval"/> between them (more, up to
+/// Runs an environment's <see cref="SloProbe"/>s against a base URI, all probes at once: each sends its
+/// <see cref="SloProbe.Warmup"/> requests, which are not judged, then takes <see cref="SloProbe.Samples"/> GET requests with <see cref="SloProbe.Interval"/> between them (more, up to
 /// <see cref="SloProbe.MinLatencySamples"/>, when its latency would otherwise fail on too few), and is judged on its
 /// error rate and its p95 latency (<see cref="ProbeResult"/>; the rules are those of <see cref="ProbeSampling"/>).
 /// </summary>
@@ -107,6 +107,14 @@ public sealed class SloProbeRunner
         var timeout = RequestTimeout ?? DefaultRequestTimeout(probe);
         var sampling = new ProbeSampling(probe);
         var samples = new List<ProbeSample>(probe.Samples);
+
+        // Sent like samples, back to back, and not judged (SloProbe.Warmup): the first samples then measure the service,
+        // not its start.
+        for (var i = 0; i < probe.Warmup; i++)
+        {
+            await SampleOnceAsync(url, probe, timeout, cancellationToken);
+        }
+
         while (!sampling.Complete)
         {
             if (samples.Count > 0)
@@ -114,9 +122,7 @@ public sealed class SloProbeRunner
                 await Task.Delay(probe.Interval.Value, _time, cancellationToken);
             }
 
-            var sample = ProbeTransaction.Applies(probe)
-                ? await ProbeTransaction.SampleAsync(_http, url, probe, timeout, _time, Secrets, cancellationToken)
-                : await SampleAsync(url, timeout, cancellationToken);
+            var sample = await SampleOnceAsync(url, probe, timeout, cancellationToken);
             samples.Add(sample);
             sampling.Add(sample);
             if ((StopWhenFailed && sampling.FailureCertain) || (StopWhenPassed && sampling.PassCertain))
@@ -125,8 +131,13 @@ public sealed class SloProbeRunner
             }
         }
 
-        return new ProbeResult(probe, url, samples);
+        return new ProbeResult(probe, url, samples) { WarmedUp = probe.Warmup };
     }
+
+    private Task<ProbeSample> SampleOnceAsync(Uri url, SloProbe probe, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ProbeTransaction.Applies(probe)
+            ? ProbeTransaction.SampleAsync(_http, url, probe, timeout, _time, Secrets, cancellationToken)
+            : SampleAsync(url, timeout, cancellationToken);
 
     private async Task<ProbeSample> SampleAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {

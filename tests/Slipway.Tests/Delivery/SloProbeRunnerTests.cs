@@ -60,6 +60,30 @@ public sealed class SloProbeRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Warm_up_requests_go_first_and_their_answers_are_not_judged()
+    {
+        // A release that has just taken traffic: its first answer is an error here (slow, in practice).
+        var answered = 0;
+        await using var server = new LocalHttpServer(_ => Interlocked.Increment(ref answered) == 1 ? Broken : Ok);
+        var warmed = Probe(samples: 5) with { Warmup = 1 };
+
+        var report = await Runner(stopWhenFailed: true).RunAsync(BaseOf(server), [warmed]);
+
+        var result = Assert.Single(report.Results);
+        Assert.True(result.Passed, result.Reason);
+        Assert.Equal((6, 5, 0, 1), (server.Requests.Count, result.Samples.Count, result.Errors, result.WarmedUp));
+        Assert.Contains("5 +1 warm-up", report.RenderTable(), StringComparison.Ordinal);
+        // No pause between the warm-up and the first sample: only between samples.
+        Assert.Equal(Enumerable.Repeat(TimeSpan.FromSeconds(1), 4), _time.Delays);
+
+        // The same first answer, without a warm-up, is judged.
+        answered = 0;
+        var judged = Assert.Single((await Runner(stopWhenFailed: true).RunAsync(BaseOf(server), [warmed with { Warmup = 0 }])).Results);
+        Assert.False(judged.Passed);
+        Assert.Equal(0, judged.WarmedUp);
+    }
+
+    [Fact]
     public async Task A_probe_answered_with_500_fails_with_its_error_rate_and_status_counts()
     {
         await using var server = new LocalHttpServer(_ => Broken);
