@@ -182,7 +182,7 @@ public sealed class AdoptionTests(ITestOutputHelper output) : IAsyncLifetime
         var plan = Build("--target", "DeployStaging", "--dry-run");
         Assert.True(plan.ExitCode == 0, plan.Output + plan.Error);
         Assert.Contains("Dry run complete", plan.Output, StringComparison.Ordinal);
-        foreach (var command in new[] { "DOCKER_HOST=ssh://deploy@staging.internal", "POSTGRES_PASSWORD=***", $"--project-name {Prefix}-staging", "--profile migrate run --rm migrate", "--no-recreate --scale 'web=<count of the web containers running then + 2 from compose ps>' web", "--no-recreate --scale 'billing=<count of the billing containers running then + 2 from compose ps>' billing" })
+        foreach (var command in new[] { "DOCKER_HOST=ssh://deploy@staging.internal", "POSTGRES_PASSWORD=***", $"--project-name {Prefix}-staging", "--profile migrate run --rm migrate", "--no-recreate --scale 'web=<count of the web containers running then + 2 from docker container ls>' web", "--no-recreate --scale 'billing=<count of the billing containers running then + 2 from docker container ls>' billing" })
         {
             Assert.True(plan.Output.Contains(command, StringComparison.Ordinal), $"the staging plan lacks '{command}':\n{plan.Output}");
         }

@@ -30,10 +30,10 @@ public sealed class DeployPlanTests
             "up --detach --no-deps postgres redis",
             "run --rm migrate",
             "api, worker: a deploy starts their new containers together where their depends_on allows",
-            "up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 1 from compose ps>' api",
+            "up --detach --no-deps --no-recreate --scale 'api=<count of the api containers running then + 1 from docker container ls>' api",
             "up --detach --no-deps proxy",
-            "container stop --time 30 '<ids of the api containers running then from compose ps>'",
-            "up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from compose ps>' worker",
+            "container stop --time 30 '<ids of the api containers running then from docker container ls>'",
+            "up --detach --no-deps --no-recreate --scale 'worker=<count of the worker containers running then + 1 from docker container ls>' worker",
         };
         var at = -1;
         foreach (var step in steps)
@@ -44,7 +44,7 @@ public sealed class DeployPlanTests
         }
 
         Assert.Contains("--project-name slipway-dev", run.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(runner.Invocations, i => i.Arguments.Any(a => a.Reveal() is "up" or "run" or "ps" or "inspect"));
+        Assert.DoesNotContain(runner.Invocations, i => i.Arguments.Any(a => a.Reveal() is "up" or "run" or "ps" or "ls" or "inspect"));
     }
 
     [Fact]

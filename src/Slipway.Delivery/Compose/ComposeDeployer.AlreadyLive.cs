@@ -41,7 +41,7 @@ public sealed partial class ComposeDeployer
 
         // One listing and one inspect for the whole project, not two commands per service: this is the path of every
         // unchanged deploy, and each Compose command costs a CLI start.
-        var listed = DockerContainerIds.Parse((await _session.QueryAsync(ComposeCli.ContainerIds(ProjectFor(release)))).StandardOutput);
+        var listed = await ContainerIdsAsync(ProjectFor(release));
         var byService = (listed.Count == 0 ? [] : await InspectAsync(listed)).ToLookup(c => c.ComposeService, StringComparer.Ordinal);
         foreach (var (service, replicas, image) in _deployment.Services.Select(s => (s.Name, (int?)s.Replicas, release.Images.GetValueOrDefault(s.Name)))
             .Concat(_deployment.DataServices.Append(_deployment.ProxyService).Select(s => (s, (int?)null, (string?)null))))

@@ -531,8 +531,8 @@ public sealed partial class ComposeDeployer
     {
         var old = $"the {service.Name} containers running then";
         _session.Info($"{service.Name}: starting {service.Replicas} container(s) of {version} beside <{old}>, then waiting until they are healthy (rollout.health_timeout {_deployment.Rollout.HealthTimeout})");
-        await RunAsync(ComposeCli.UpBeside(project, service.Name, new Deferred($"count of {old} + {service.Replicas}", "compose ps")));
-        var oldIds = new Deferred($"ids of {old}", "compose ps").Placeholder;
+        await RunAsync(ComposeCli.UpBeside(project, service.Name, new Deferred($"count of {old} + {service.Replicas}", ListedBy)));
+        var oldIds = new Deferred($"ids of {old}", ListedBy).Placeholder;
         if (service.Routed)
         {
             await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
@@ -701,10 +701,28 @@ public sealed partial class ComposeDeployer
             return [];
         }
 
-        var listed = await _session.QueryAsync(ComposeCli.ContainerIds(project, service));
-        var ids = DockerContainerIds.Parse(listed.StandardOutput);
+        var ids = await ContainerIdsAsync(project, service);
         return ids.Count == 0 ? [] : await InspectAsync(ids);
     }
+
+    /// <summary>
+    /// The ids of the project's containers (of one service), oldest first: by their Compose labels (a <c>docker</c>
+    /// start, where <c>compose ps</c> first reads the project's files), or with <c>compose ps</c> on Compose v1, whose
+    /// labels carry a project name it normalised.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ContainerIdsAsync(ComposeProject project, string? service = null)
+    {
+        if (project.Driver.IsV1)
+        {
+            return DockerContainerIds.Parse((await _session.QueryAsync(ComposeCli.ContainerIds(project, service))).StandardOutput);
+        }
+
+        // docker container ls prints the newest first.
+        return [.. DockerContainerIds.Parse((await _session.QueryAsync(DockerCli.ComposeContainerIds(project.Name, service, Endpoint))).StandardOutput).Reverse()];
+    }
+
+    /// <summary>Where a dry run's placeholders of what runs then come from.</summary>
+    private string ListedBy => _deployment.Project.Driver.IsV1 ? "compose ps" : "docker container ls";
 
     private async Task<IReadOnlyList<DockerContainer>> InspectAsync(IEnumerable<string> ids)
     {

@@ -185,6 +185,31 @@ public static partial class DockerCli
     }
 
     /// <summary>
+    /// <c>docker container ls --all --quiet --no-trunc --filter label=com.docker.compose.project=P
+    /// [--filter label=com.docker.compose.service=S] --filter label=com.docker.compose.oneoff=False</c>: the full ids of a
+    /// Compose v2 project's service containers (of one service), running or not, one-off <c>run</c> containers left
+    /// out, newest first, by the labels Compose puts on them. The same answer as <c>docker compose ps --all --quiet</c>
+    /// without a Compose start, which reads and interpolates the project's files first. Compose v1 labels its containers
+    /// with a project name it normalised: use <c>compose ps</c> there.
+    /// </summary>
+    public static ToolInvocation ComposeContainerIds(string project, string? service = null, DockerEndpoint? endpoint = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(project);
+        var invocation = Docker(endpoint, "container", "ls")
+            .WithFlag("--all")
+            .WithFlag("--quiet")
+            .WithFlag("--no-trunc")
+            .WithOption("--filter", "label=com.docker.compose.project=" + project);
+        if (service is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(service);
+            invocation = invocation.WithOption("--filter", "label=com.docker.compose.service=" + service);
+        }
+
+        return invocation.WithOption("--filter", "label=com.docker.compose.oneoff=False");
+    }
+
+    /// <summary>
     /// <c>docker logs [--tail N] [--since T] [--until T] CONTAINER</c>; every line when <paramref name="tail"/> is null.
     /// <paramref name="since"/> and <paramref name="until"/> go as Unix timestamps with milliseconds, which the engine
     /// compares with each line's own time.

@@ -67,7 +67,7 @@ public sealed class WorkflowDryRunTests
         Assert.Contains("--no-recreate", scaleUp, StringComparison.Ordinal);
         Assert.Contains("worker=<count of the worker containers running then + ", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"set server \S+/<slot> state maint.*those of <the api containers running then> state drain", Line("kept running, drained"));
-        Assert.Contains("<ids of the api containers running then from compose ps>", Line("container stop"), StringComparison.Ordinal);
+        Assert.Contains("<ids of the api containers running then from docker container ls>", Line("container stop"), StringComparison.Ordinal);
         Assert.Contains("container rm", run.Out, StringComparison.Ordinal);
         Assert.True(Array.FindIndex(lines, l => l.Contains("cosign verify ", StringComparison.Ordinal)) < Array.FindIndex(lines, l => l.Contains("api=<count", StringComparison.Ordinal)),
             "Verify comes before the rollout");

@@ -156,6 +156,22 @@ public sealed class DockerCliTests
     }
 
     [Fact]
+    public void A_compose_projects_containers_are_listed_by_their_labels_without_one_off_runs()
+    {
+        Assert.Equal(
+            [
+                "--host", "unix:///run/dev.sock", "container", "ls", "--all", "--quiet", "--no-trunc",
+                "--filter", "label=com.docker.compose.project=slipway-dev",
+                "--filter", "label=com.docker.compose.service=api",
+                "--filter", "label=com.docker.compose.oneoff=False",
+            ],
+            Tokens(DockerCli.ComposeContainerIds("slipway-dev", "api", DockerEndpoint.ForHost("unix:///run/dev.sock"))));
+        Assert.Equal(
+            ["container", "ls", "--all", "--quiet", "--no-trunc", "--filter", "label=com.docker.compose.project=slipway-dev", "--filter", "label=com.docker.compose.oneoff=False"],
+            Tokens(DockerCli.ComposeContainerIds("slipway-dev")));
+    }
+
+    [Fact]
     public void Container_listing_parses_and_flags_containers_that_are_not_running_or_not_healthy()
     {
         var containers = ContainerStatus.ParseList(

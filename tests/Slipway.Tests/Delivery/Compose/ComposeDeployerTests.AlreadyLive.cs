@@ -25,10 +25,12 @@ public sealed partial class ComposeDeployerTests
 
         var outcome = await Deployer().DeployAsync(Live, "dev@laptop");
 
-        // The check is one listing of the project and one inspect, whatever the number of services: each command is a CLI start.
+        // The check is one listing of the project (by its labels, no Compose start) and one inspect, whatever the number
+        // of services: each command is a CLI start.
         var asked = _session.Invocations.Select(i => i.ToString()).ToList();
-        Assert.Single(asked, c => c.Contains(" ps ", StringComparison.Ordinal));
+        Assert.Single(asked, c => c.Contains("container ls", StringComparison.Ordinal) && c.Contains("label=com.docker.compose.project=slipway-test", StringComparison.Ordinal));
         Assert.Single(asked, c => c.Contains("container inspect", StringComparison.Ordinal));
+        Assert.DoesNotContain(_session.Invocations, i => i.Arguments.FirstOrDefault()?.Reveal() == "compose");
 
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
         Assert.Equal($"1.1.0 (rev {Live.Revision!.Id}) is already live on test: nothing to deploy; every service healthy, probes passed.", outcome.Summary);

@@ -1,6 +1,7 @@
 using Slipway.Delivery;
 using Slipway.Processes;
 using Slipway.Testing;
+using Slipway.Tools.Compose;
 
 namespace Slipway.Tests.Delivery.Compose;
 
@@ -66,6 +67,25 @@ public sealed partial class ComposeDeployerTests
         Assert.Equal(oldApi, _stack.Running("api"));
         Assert.Equal(oldWorker, _stack.Running("worker"));
         Assert.DoesNotContain(_session.Runs, r => r.Arguments.Any(a => a.Reveal() == "pause"));
+    }
+
+    [Fact]
+    public async Task Compose_v1_which_prints_no_resolved_model_rolls_out_one_service_after_another_and_lists_with_compose_ps()
+    {
+        Running(V100);
+        var v1 = Deployment with { Project = Deployment.Project.WithDriver(ComposeDriver.Standalone(version: "1.29.2")) };
+
+        var outcome = await Deployer(deployment: v1).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Succeeded, outcome.Summary);
+        var runs = _session.Runs.Select(r => r.ToDisplayString(includeEnvironment: false)).ToList();
+        Assert.Contains(runs, r => r.StartsWith("docker-compose ", StringComparison.Ordinal) && r.EndsWith(" --profile migrate config --quiet", StringComparison.Ordinal));
+        // The api's traffic moved before the worker's new container started.
+        var effects = Effects();
+        Assert.InRange(effects.FindIndex(e => e.Contains("state ready", StringComparison.Ordinal)), 0, effects.FindIndex(e => e.Contains("--scale worker=2 worker", StringComparison.Ordinal)) - 1);
+        Assert.DoesNotContain(_session.Messages, m => m.StartsWith("rolling out", StringComparison.Ordinal));
+        Assert.Contains(_session.Invocations, i => i.ToDisplayString(includeEnvironment: false).Contains(" ps --quiet api", StringComparison.Ordinal));
+        Assert.DoesNotContain(_session.Invocations, i => i.Arguments.Any(a => a.Reveal() == "ls"));
     }
 
     /// <summary>

@@ -96,12 +96,15 @@ internal sealed class FakeComposeStack
     {
         ArgumentNullException.ThrowIfNull(session);
         session
-            .On(@"^docker compose .* ps --all --quiet (?<service>\S+)$", (_, m) => Ok(string.Concat(Of(m.Groups["service"].Value).Select(c => c.Id + "\n"))))
-            .On(@"^docker compose .* ps --all --quiet$", (_, _) => Ok(string.Concat(_containers.Where(c => !c.Removed).Select(c => c.Id + "\n"))))
+            .On(@"^docker[ -]compose .* ps (--all )?--quiet (?<service>\S+)$", (_, m) => Ok(string.Concat(Of(m.Groups["service"].Value).Select(c => c.Id + "\n"))))
+            .On(@"^docker[ -]compose .* ps (--all )?--quiet$", (_, _) => Ok(string.Concat(_containers.Where(c => !c.Removed).Select(c => c.Id + "\n"))))
             .On(@"^docker compose .* config --format json$", (_, _) => Ok(ResolvedModel()))
+            // As the engine lists a Compose project's containers by their labels: newest first.
+            .On(@"^docker container ls --all --quiet --no-trunc --filter label=com\.docker\.compose\.project=(?<project>\S+)( --filter label=com\.docker\.compose\.service=(?<service>\S+))? --filter label=com\.docker\.compose\.oneoff=False$",
+                (_, m) => Ok(string.Concat(_containers.Where(c => !c.Removed && m.Groups["project"].Value == ComposeDeployerTests.ProjectName && (!m.Groups["service"].Success || c.Service == m.Groups["service"].Value)).Reverse().Select(c => c.Id + "\n"))))
             .On(@"^docker container inspect ", (i, _) => Inspect(Tokens(i).Skip(2)))
-            .On(@"^docker compose .* up ", (i, _) => Up(i))
-            .On(@"^docker compose .* run --rm migrate$", (_, _) => MigrationExitCode == 0
+            .On(@"^docker[ -]compose .* up ", (i, _) => Up(i))
+            .On(@"^docker[ -]compose .* run --rm migrate$", (_, _) => MigrationExitCode == 0
                 ? Ok("Applying migration 20260301_orders_status... done\n")
                 : ScriptedToolSession.Result(MigrationExitCode, "Applying migration 20260308_orders_index...\n", "Npgsql.PostgresException (0x80004005): 42P07: relation \"ix_orders_status\" already exists\n"))
             .On(@"^docker container stop --time \d+ ", (i, _) => Stop(Tokens(i).Skip(4)))
