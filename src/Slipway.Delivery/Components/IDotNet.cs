@@ -54,9 +54,10 @@ public interface IDotNet : IPipeline
     {
         // The skip decision asks the SDK for its version; a dry run shows the restore instead.
         var inputs = (string?)null;
+        var sdk = (string?)null;
         if (!ctx.IsDryRun)
         {
-            var sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+            sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
             (inputs, var missing) = RestoreInputs.Hash(RootDirectory, Solution, sdk, Ci);
             var previous = StepRecord.Read<RestoreRecord>(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, ctx.Warning);
             if (missing is not null)
@@ -70,6 +71,13 @@ public interface IDotNet : IPipeline
         }
 
         await ctx.RunAsync(DotNetCli.Restore(Solution, lockedMode: Ci));
+        if (inputs is null && sdk is not null)
+        {
+            // A restore that ran because an output was missing made it: what it read is recorded too, so the next run
+            // with nothing changed skips instead of restoring a second time.
+            (inputs, _) = RestoreInputs.Hash(RootDirectory, Solution, sdk, Ci);
+        }
+
         if (inputs is not null)
         {
             await ctx.DoAsync("record the restore", () => StepRecord.Write(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, new RestoreRecord(inputs), ctx.Warning));

@@ -63,6 +63,7 @@ public sealed class IncrementalStepsTests : IDisposable
         .Script("dotnet", invocation => Args(invocation) switch
         {
             "--version" => Ok(Sdk + "\n"),
+            var args when args.StartsWith("restore ", StringComparison.Ordinal) => Restored(),
             var args when args.StartsWith("list ", StringComparison.Ordinal) => Ok(CleanDotNetReport),
             _ => Ok(string.Empty),
         })
@@ -191,7 +192,37 @@ public sealed class IncrementalStepsTests : IDisposable
         Assert.Equal(0, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
 
         File.Delete(_workspace.PathOf("samples/Worker/obj/project.assets.json"));
-        Assert.Equal(1, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+        var (missing, restored) = await RunAsync("Restore");
+        Assert.Equal(1, Count(restored, "dotnet restore"));
+        Assert.Contains("samples/Worker/Worker.csproj has no restore output", missing.Out, StringComparison.Ordinal);
+
+        Assert.Equal(0, Count((await RunAsync("Restore")).Runner, "dotnet restore"));
+    }
+
+    [Fact]
+    public async Task A_fresh_clone_restores_once_and_its_second_run_skips()
+    {
+        // A fresh clone: no restore output, no record. The restore that made the outputs records what it read.
+        File.Delete(_workspace.PathOf("samples/Api/obj/project.assets.json"));
+        File.Delete(_workspace.PathOf("samples/Worker/obj/project.assets.json"));
+        var (first, restored) = await RunAsync("Restore");
+        Assert.Equal(1, Count(restored, "dotnet restore"));
+        Assert.Contains("has no restore output", first.Out, StringComparison.Ordinal);
+
+        var (second, again) = await RunAsync("Restore");
+        Assert.Equal(0, Count(again, "dotnet restore"));
+        Assert.Contains("unchanged since the last restore", second.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>What <c>dotnet restore</c> leaves: every project's restore output.</summary>
+    private ToolResult Restored()
+    {
+        foreach (var service in new[] { "Api", "Worker" })
+        {
+            _workspace.Write($"samples/{service}/obj/project.assets.json", "{}\n");
+        }
+
+        return Ok(string.Empty);
     }
 
     [Fact]
