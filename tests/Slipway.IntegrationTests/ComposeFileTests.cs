@@ -36,7 +36,8 @@ public sealed class ComposeFileTests
         Assert.Equal(["postgres", "redis"], dependencies.DirectOf("api").Order(StringComparer.Ordinal));
         Assert.Equal(["postgres", "redis"], dependencies.DirectOf("worker").Order(StringComparer.Ordinal));
         Assert.Equal(["api"], dependencies.DirectOf("proxy"));
-        Assert.Equal(["api", "worker"], dependencies.Order(["api", "worker"]));
+        Assert.Equal(["api", "worker"], dependencies.Order(["api", "worker"]).Select(s => s.Service));
+        Assert.All(dependencies.Order(["api", "worker"]), s => Assert.Empty(s.After));
         Assert.Contains("postgres", dependencies.AllOf("proxy"));
     }
 

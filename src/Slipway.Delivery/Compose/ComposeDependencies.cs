@@ -92,27 +92,31 @@ internal sealed class ComposeDependencies
 
     /// <summary>
     /// <paramref name="services"/> in an order where each comes after those of them it waits for (directly or through
-    /// others), otherwise as given.
+    /// others), otherwise as given; each with those of them it waits for, in that order.
     /// </summary>
     /// <exception cref="FormatException">Some of them wait for each other (Compose itself refuses such a model).</exception>
-    public IReadOnlyList<string> Order(IReadOnlyList<string> services)
+    public IReadOnlyList<ComposeStart> Order(IReadOnlyList<string> services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var waits = services.ToDictionary(s => s, s => AllOf(s).Where(services.Contains).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         if (services.FirstOrDefault(s => Reachable(s).Contains(s)) is { } cyclic)
         {
             throw new FormatException($"the Compose model's depends_on forms a cycle through '{cyclic}'");
         }
 
-        var ordered = new List<string>();
+        var waits = services.ToDictionary(s => s, AllOf, StringComparer.Ordinal);
+        var ordered = new List<ComposeStart>();
         var left = services.ToList();
         while (left.Count > 0)
         {
-            var ready = left.First(s => waits[s].All(ordered.Contains));
-            ordered.Add(ready);
+            // No cycle among them: some service left waits only for services already ordered.
+            var ready = left.First(s => waits[s].Where(services.Contains).All(w => ordered.Any(o => o.Service == w)));
+            ordered.Add(new ComposeStart(ready, [.. ordered.Select(o => o.Service).Where(waits[ready].Contains)]));
             left.Remove(ready);
         }
 
         return ordered;
     }
 }
+
+/// <summary>A service of a rollout, and those of the rolled-out services it waits for before it starts (depends_on).</summary>
+internal sealed record ComposeStart(string Service, IReadOnlyList<string> After);

@@ -393,11 +393,10 @@ public sealed partial class ComposeDeployer
         var byName = changed.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var order = dependencies.Order([.. changed.Select(s => s.Name)]);
         var starts = new Dictionary<string, Task<RolloutStep>>(StringComparer.Ordinal);
-        var waits = order.Select(n => (Name: n, After: order.Where(dependencies.AllOf(n).Contains).ToList())).ToList();
-        _session.Info($"rolling out {string.Join(", ", order)} together"
-            + string.Concat(waits.Where(w => w.After.Count > 0).Select(w => $"; {w.Name} starts once the new {string.Join(", ", w.After)} are ready (depends_on)"))
+        _session.Info($"rolling out {string.Join(", ", order.Select(s => s.Service))} together"
+            + string.Concat(order.Where(s => s.After.Count > 0).Select(s => $"; {s.Service} starts once the new {string.Join(", ", s.After)} are ready (depends_on)"))
             + "; traffic moves once every new container is ready and checked");
-        foreach (var (name, after) in waits)
+        foreach (var (name, after) in order)
         {
             starts[name] = StartAfterAsync(project, byName[name], [.. after.Select(d => starts[d])], version, attempt);
         }
@@ -409,10 +408,10 @@ public sealed partial class ComposeDeployer
         catch (Exception) when (starts.Values.Any(t => t.IsFaulted))
         {
             // The first in start order is the cause; those that waited for it failed with the same exception.
-            ExceptionDispatchInfo.Throw(order.Select(n => starts[n]).First(t => t.IsFaulted).Exception!.InnerException!);
+            ExceptionDispatchInfo.Throw(order.Select(s => starts[s.Service]).First(t => t.IsFaulted).Exception!.InnerException!);
         }
 
-        await TakeTrafficAsync(project, [.. order.Select(n => starts[n].Result)], attempt);
+        await TakeTrafficAsync(project, [.. order.Select(s => starts[s.Service].Result)], attempt);
     }
 
     private async Task<RolloutStep> StartAfterAsync(ComposeProject project, ComposeAppService service, IReadOnlyList<Task<RolloutStep>> after, string version, Attempt attempt)

@@ -41,15 +41,23 @@ public sealed class ComposeDependenciesTests
         Assert.DoesNotContain("worker", dependencies.AllOf("edge"));
     }
 
+    private static readonly IEqualityComparer<ComposeStart> StartComparer = EqualityComparer<ComposeStart>.Create(
+        (a, b) => a!.Service == b!.Service && a.After.SequenceEqual(b.After),
+        s => s.Service.GetHashCode(StringComparison.Ordinal));
+
     [Fact]
     public void The_order_puts_each_service_after_those_it_waits_for_and_keeps_the_given_order_otherwise()
     {
         var dependencies = ComposeDependencies.Parse(Stack);
 
-        Assert.Equal(["api", "edge", "worker"], dependencies.Order(["edge", "api", "worker"]));
-        Assert.Equal(["worker", "api"], dependencies.Order(["worker", "api"]));
+        Assert.Equal(
+            [new ComposeStart("api", []), new ComposeStart("edge", ["api"]), new ComposeStart("worker", [])],
+            dependencies.Order(["edge", "api", "worker"]),
+            StartComparer);
+        Assert.Equal(["worker", "api"], dependencies.Order(["worker", "api"]).Select(s => s.Service));
         // edge waits for api through the proxy, which is not among them.
-        Assert.Equal(["api", "edge"], dependencies.Order(["edge", "api"]));
+        Assert.Equal([new ComposeStart("api", []), new ComposeStart("edge", ["api"])], dependencies.Order(["edge", "api"]), StartComparer);
+        Assert.Equal([new ComposeStart("edge", [])], dependencies.Order(["edge"]), StartComparer);
     }
 
     [Fact]
@@ -60,7 +68,7 @@ public sealed class ComposeDependenciesTests
         var refused = Assert.Throws<FormatException>(() => dependencies.Order(["c", "a", "b"]));
 
         Assert.Contains("depends_on forms a cycle through 'a'", refused.Message, StringComparison.Ordinal);
-        Assert.Equal(["c"], dependencies.Order(["c"]));
+        Assert.Equal(["c"], dependencies.Order(["c"]).Select(s => s.Service));
     }
 
     [Theory]
