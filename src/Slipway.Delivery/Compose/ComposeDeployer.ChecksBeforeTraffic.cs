@@ -36,18 +36,21 @@ public sealed partial class ComposeDeployer
         }
 
         var started = _time.GetTimestamp();
-        var problems = new List<string>();
-        foreach (var container in fresh)
+        var requests = _deployment.ChecksBeforeTraffic.SelectMany(probe => Enumerable.Repeat(probe, Math.Min(DirectSamples, probe.Samples))).ToList();
+        // One `docker exec` per container sends all its requests (an exec's start costs more than the answers), and the
+        // containers are checked at once.
+        var sent = await Task.WhenAll(fresh.Select(async container =>
         {
             var address = container.Addresses.Values.FirstOrDefault()
                 ?? throw new DeployStepException($"{service.Name}: container {container.Name} has no network address to check before traffic");
-            // Every request to this container at once: each is a `docker exec` whose start costs more than the answer.
-            var sent = await Task.WhenAll(_deployment.ChecksBeforeTraffic.SelectMany(probe =>
-                Enumerable.Range(0, Math.Min(DirectSamples, probe.Samples)).Select(async _ => (probe, answer: await DirectGetAsync(proxy, address, port, probe.Path)))));
+            return (container, answers: await DirectGetAllAsync(proxy, address, port, [.. requests.Select(p => p.Path)]));
+        }));
+        var problems = new List<string>();
+        foreach (var (container, all) in sent)
+        {
             foreach (var probe in _deployment.ChecksBeforeTraffic)
             {
-                var answers = sent.Where(s => ReferenceEquals(s.probe, probe)).Select(s => s.answer).ToList();
-
+                var answers = all.Where((_, i) => ReferenceEquals(requests[i], probe)).ToList();
                 var expected = probe.ExpectedStatus.ToString(CultureInfo.InvariantCulture);
                 var failed = answers.Count(a => a != expected);
                 if (failed > probe.MaxErrorRate * answers.Count)
@@ -130,20 +133,56 @@ public sealed partial class ComposeDeployer
     }
 
     /// <summary>One GET straight to <paramref name="address"/>; the status code, or what came back instead.</summary>
+    /// <summary>
+    /// Sends GET <paramref name="paths"/> one after another to <paramref name="address"/> from inside the proxy container,
+    /// in one <c>docker exec</c>; returns each answer's status, or why there was none, in the order sent.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> DirectGetAllAsync(DockerContainer proxy, string address, int port, IReadOnlyList<string> paths)
+    {
+        // The paths are arguments, never script text, and escaped as URIs: a matrix value cannot add a header, a second
+        // request or a command. Each answer's first line is printed after the request's index.
+        const string Script = """
+            address=$1 port=$2
+            shift 2
+            n=0
+            for path in "$@"; do
+              line=$(printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: slipway-check-before-traffic\r\nConnection: close\r\n\r\n' "$path" "$address" \
+                | socat -t 10 -T 10 stdio "tcp:$address:$port,shut-none" 2>&1 | head -n 1 | tr -d '\r')
+              printf '%s %s\n' "$n" "$line"
+              n=$((n + 1))
+            done
+            """;
+        string[] command = ["sh", "-c", Script, "slipway-check-before-traffic", address, port.ToString(CultureInfo.InvariantCulture), .. paths.Select(RequestTarget)];
+        var result = await _session.QueryAsync(DockerCli.Exec(proxy.Id, command, Endpoint).AcceptingAnyExitCode());
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', 2))
+            .Where(parts => parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .ToDictionary(parts => int.Parse(parts[0], CultureInfo.InvariantCulture), parts => parts[1]);
+        return [.. paths.Select((_, i) => lines.TryGetValue(i, out var line)
+            ? StatusOf(line) ?? $"no HTTP answer ({(line.Length == 0 ? "nothing" : line)})"
+            : $"no HTTP answer (exit {result.ExitCode}{(result.Reason is { Length: > 0 } reason ? ": " + reason : string.Empty)})")];
+    }
+
+    /// <summary>The three-digit status of an HTTP status line, or null.</summary>
+    private static string? StatusOf(string statusLine)
+    {
+        var parts = statusLine.Trim().Split(' ', 3);
+        return parts.Length >= 2 && parts[0].StartsWith("HTTP/", StringComparison.Ordinal) && parts[1].Length == 3 && parts[1].All(char.IsAsciiDigit) ? parts[1] : null;
+    }
+
+    /// <summary>The path as a URI escapes it, so it cannot add a header or a second request.</summary>
+    private static string RequestTarget(string path) => new Uri(new Uri("http://container/"), path).PathAndQuery;
+
     private async Task<string> DirectGetAsync(DockerContainer proxy, string address, int port, string path)
     {
-        // The path as a URI escapes it: a matrix value cannot add a header or a second request.
-        var target = new Uri(new Uri("http://container/"), path).PathAndQuery;
+        var target = RequestTarget(path);
         // shut-none: at the end of the request socat must not half-close the connection, which Kestrel takes for the
         // client going away (it aborts the request and answers nothing); the server closes it after its answer instead.
         var invocation = DockerCli.Exec(proxy.Id, ["socat", "-t", "10", "-T", "10", "stdio", $"tcp:{address}:{port.ToString(CultureInfo.InvariantCulture)},shut-none"], Endpoint, interactive: true)
             .WithStandardInput($"GET {target} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: slipway-check-before-traffic\r\nConnection: close\r\n\r\n")
             .AcceptingAnyExitCode();
         var result = await _session.QueryAsync(invocation);
-        var statusLine = result.StandardOutput.Split('\n', 2)[0].Trim();
-        var parts = statusLine.Split(' ', 3);
-        return parts.Length >= 2 && parts[0].StartsWith("HTTP/", StringComparison.Ordinal) && parts[1].Length == 3 && parts[1].All(char.IsAsciiDigit)
-            ? parts[1]
-            : $"no HTTP answer (exit {result.ExitCode}{(result.Reason is { Length: > 0 } reason ? ": " + reason : string.Empty)})";
+        return StatusOf(result.StandardOutput.Split('\n', 2)[0])
+            ?? $"no HTTP answer (exit {result.ExitCode}{(result.Reason is { Length: > 0 } reason ? ": " + reason : string.Empty)})";
     }
 }

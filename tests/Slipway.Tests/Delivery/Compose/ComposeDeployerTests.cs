@@ -786,6 +786,19 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_container_that_answers_nothing_fails_its_checks_before_traffic_with_what_the_connection_said()
+    {
+        Running(V100);
+        _stack.DirectStatus = (container, _) => container.Image == V110.Images["api"] ? 0 : 200;
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Failed, outcome.Action);
+        Assert.Contains("No traffic moved: the previous release keeps serving.", outcome.Summary, StringComparison.Ordinal);
+        Assert.Matches(@"answered GET /health/ready with no HTTP answer \(\S+ \S+ socat\[42\] E connect\(5, AF=2 [0-9.]+:8080, 16\): Connection refused\)", outcome.Summary);
+    }
+
+    [Fact]
     public async Task A_release_that_passes_its_checks_before_traffic_rolls_out_as_usual()
     {
         Running(V100);

@@ -115,6 +115,8 @@ internal sealed class FakeComposeStack
             .On(@"^docker exec (?<id>\S+) bash -c ", (i, _) => Guard(Tokens(i)))
             .On(@"^docker exec (?<id>\S+) rm -f /tmp/slipway-guard-", (_, _) => Ok())
             .On(@"^docker exec (?<id>\S+) cat /tmp/slipway-guard-\S+\.rest$", (_, _) => _restMovedFile is { } moved ? Ok(moved) : ScriptedToolSession.Result(1, stderr: "cat: /tmp/slipway-guard-app.rest: No such file or directory\n"))
+            // The checks before traffic: one exec per container runs a script that sends each path and prints "INDEX STATUS-LINE".
+            .On(@"^docker exec (?<id>\S+) sh -c ", (i, _) => DirectAll(Tokens(i)))
             .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
     }
 
@@ -140,7 +142,7 @@ internal sealed class FakeComposeStack
             s => new { image = $"{s.Key}:stock", depends_on = s.Value.ToDictionary(d => d, _ => new { condition = "service_healthy", required = true }) }),
     });
 
-    /// <summary>What a container answers to a request sent straight to it (a check before traffic): its HTTP status.</summary>
+    /// <summary>What a container answers to a request sent straight to it (a check before traffic): its HTTP status, 0 for no answer.</summary>
     public Func<FakeContainer, string, int> DirectStatus { get; set; } = (_, _) => 200;
 
     /// <summary>The requests sent straight to containers, as (container name, request line).</summary>
@@ -153,6 +155,24 @@ internal sealed class FakeComposeStack
         DirectRequests.Add((container.Name, line));
         var status = DirectStatus(container, line.Split(' ')[1]);
         return Ok($"HTTP/1.1 {status} Whatever\r\nContent-Length: 0\r\n\r\n");
+    }
+
+    private ToolResult DirectAll(string[] tokens)
+    {
+        // exec ID sh -c SCRIPT slipway-check-before-traffic ADDRESS PORT PATH…
+        var at = Array.IndexOf(tokens, "slipway-check-before-traffic");
+        Assert.True(at > 0, $"a script run in the proxy container that is not the checks before traffic: {string.Join(' ', tokens)}");
+        var address = tokens[at + 1];
+        var container = _containers.Single(c => c.Address == address && !c.Removed);
+        var lines = tokens.Skip(at + 3).Select((path, n) =>
+        {
+            DirectRequests.Add((container.Name, $"GET {path} HTTP/1.0"));
+            // A status of 0: nothing listens, and socat's complaint is the line the script prints.
+            return DirectStatus(container, path) is 0 and var _
+                ? $"{n} 2026/12/05 10:00:00 socat[42] E connect(5, AF=2 {address}:{tokens[at + 2]}, 16): Connection refused\n"
+                : $"{n} HTTP/1.1 {DirectStatus(container, path)} Whatever\n";
+        });
+        return Ok(string.Concat(lines));
     }
 
     private static string[] Tokens(ToolInvocation invocation) => [.. invocation.Arguments.Select(a => a.Reveal())];
