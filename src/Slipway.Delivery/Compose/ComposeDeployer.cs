@@ -364,7 +364,7 @@ public sealed partial class ComposeDeployer
         // Plain up: a data service is only recreated when its own configuration changed, never by a release.
         await RunAsync(ComposeCli.Up(project, _deployment.DataServices, noDeps: true));
         var containers = await Task.WhenAll(_deployment.DataServices.Select(service => ContainersAsync(project, service)));
-        await WaitUntilReadyAsync([.. containers.SelectMany(c => c)], "data services");
+        await WaitUntilReadyAsync([.. containers.SelectMany(c => c)], "data services", justInspected: true);
     }
 
     /// <summary>
@@ -565,7 +565,7 @@ public sealed partial class ComposeDeployer
             return;
         }
 
-        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService)).Single();
+        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService, justInspected: true)).Single();
         var addresses = fresh.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var deadline = _time.GetTimestamp();
         IReadOnlyList<HaproxyServer> servers = [];
@@ -654,7 +654,7 @@ public sealed partial class ComposeDeployer
     }
 
     /// <summary>Polls until every container is running and healthy; fails at the first that cannot get there, or at the timeout.</summary>
-    private async Task<IReadOnlyList<DockerContainer>> WaitUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what)
+    private async Task<IReadOnlyList<DockerContainer>> WaitUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what, bool justInspected = false)
     {
         if (_session.IsDryRun || containers.Count == 0)
         {
@@ -662,9 +662,12 @@ public sealed partial class ComposeDeployer
         }
 
         var started = _time.GetTimestamp();
+        // Containers listed a moment ago need no second inspect to be judged.
+        var first = justInspected;
         while (true)
         {
-            var current = await InspectAsync(containers.Select(c => c.Id));
+            var current = first ? containers : await InspectAsync(containers.Select(c => c.Id));
+            first = false;
             if (current.FirstOrDefault(c => c.HasFailed) is { } failed)
             {
                 throw new DeployStepException(FailedText(failed, what));
