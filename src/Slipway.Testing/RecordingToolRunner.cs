@@ -12,6 +12,7 @@ public sealed class RecordingToolRunner : IToolRunner
 {
     private readonly ConcurrentQueue<ToolInvocation> _invocations = new();
     private readonly ConcurrentDictionary<string, Func<ToolInvocation, ToolResult>> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _locations = new(StringComparer.Ordinal);
 
     /// <summary>Every invocation run so far, in the order they started.</summary>
     public IReadOnlyList<ToolInvocation> Invocations => [.. _invocations];
@@ -29,6 +30,18 @@ public sealed class RecordingToolRunner : IToolRunner
     /// <summary>Answers invocations of <paramref name="tool"/> with a fixed exit code and output.</summary>
     public RecordingToolRunner Script(string tool, int exitCode, string stdout = "", string stderr = "") =>
         Script(tool, _ => new ToolResult(exitCode, stdout, stderr, TimeSpan.Zero));
+
+    /// <summary>Makes <see cref="Locate"/> answer <paramref name="path"/> for <paramref name="tool"/> (by default it knows no tool).</summary>
+    public RecordingToolRunner Installed(string tool, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tool);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _locations[tool] = path;
+        return this;
+    }
+
+    /// <inheritdoc />
+    public string? Locate(string tool) => _locations.GetValueOrDefault(tool);
 
     /// <inheritdoc />
     public Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken)

@@ -19,6 +19,12 @@ public interface IToolRunner
     /// <see cref="OperationCanceledException"/> after killing the process tree on cancellation.
     /// </summary>
     Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The executable <see cref="RunAsync"/> would start for <paramref name="tool"/>, or null when it is not installed or
+    /// this runner starts no process (the default). Lets a step key what it keeps on the tool's file, such as its version.
+    /// </summary>
+    string? Locate(string tool) => null;
 }
 
 /// <summary>Discards output.</summary>

@@ -22,6 +22,9 @@ public sealed class ProcessRunner : IToolRunner
     }
 
     /// <inheritdoc />
+    public string? Locate(string tool) => _resolver.TryResolve(tool);
+
+    /// <inheritdoc />
     public async Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);

@@ -146,6 +146,12 @@ public sealed class TargetContext : IToolSession
     /// </summary>
     public TargetContext WithCancellation(CancellationToken cancellationToken) => new(this, cancellationToken);
 
+    /// <summary>
+    /// The executable that would run for <paramref name="tool"/> (<c>SLIPWAY_&lt;TOOL&gt;</c>, PATH, the pipeline's tool
+    /// directories), or null when it is not installed or the runner starts no process.
+    /// </summary>
+    public string? LocateTool(string tool) => _runner.Locate(tool);
+
     /// <summary>Resolves <paramref name="path"/> against the repository root.</summary>
     public string PathOf(string path) => Path.GetFullPath(Path.Combine(RootDirectory, path));
 }
