@@ -115,7 +115,26 @@ public interface ISupplyChain : IBuildImages
             }
         }
 
-        await ctx.RunAsync(CdxgenCli.ProjectSbom(Path.GetDirectoryName(project)!, projectSbom), echoOutput: ctx.IsVerbose);
+        var projectRecordPath = $"{ReleaseArtifacts.BuildStateDirectory}/{service.Name}.project-sbom.json";
+        var projectMade = ctx.IsDryRun ? null : new ProjectSbomRecord(ProjectSbomInputs.Hash(RootDirectory, project), made!.Cdxgen, string.Empty);
+        if (projectMade is not null
+            && StepRecord.Read<ProjectSbomRecord>(ctx.PathOf(projectRecordPath), projectRecordPath, ctx.Warning) is { } previousProject
+            && previousProject with { Sbom = string.Empty } == projectMade
+            && StepRecord.FileHash(ctx.PathOf(projectSbom)) == previousProject.Sbom)
+        {
+            // A one-line change in the code rebuilds the image but names no new package: its project SBOM stands.
+            ctx.Info($"{projectSbom}: reused, the project's packages (project, lock and assets files) and cdxgen unchanged since it was made; only its code changed");
+        }
+        else
+        {
+            await ctx.RunAsync(CdxgenCli.ProjectSbom(Path.GetDirectoryName(project)!, projectSbom), echoOutput: ctx.IsVerbose);
+            if (projectMade is not null)
+            {
+                var projectRecord = projectMade with { Sbom = StepRecord.FileHash(ctx.PathOf(projectSbom)) ?? string.Empty };
+                await ctx.DoAsync($"record the project SBOM of {service.Name}", () => StepRecord.Write(ctx.PathOf(projectRecordPath), projectRecordPath, projectRecord, ctx.Warning));
+            }
+        }
+
         if (!ctx.IsDryRun)
         {
             // cdxgen sees the image's Debian packages but not the .NET runtime or the app's packages.
@@ -397,6 +416,41 @@ internal sealed record BaseSbomRecord(string BaseImageId, string Cdxgen, string 
 /// <summary>What the SBOMs of a service were made from (image ID, project inputs, cdxgen's version) and the files' hashes.</summary>
 internal sealed record SbomRecord(string ImageId, string ProjectInputs, string Cdxgen, string ImageSbom, string ProjectSbom);
 
+/// <summary>
+/// A tool's <c>--version</c> answer, kept with the identity of the file that gave it: its real path (links followed), size
+/// and last write time. An upgrade writes the file anew, so a different identity asks the tool again.
+/// </summary>
+internal sealed record ToolVersionRecord(string Executable, string Version)
+{
+    /// <summary>The identity of the file at <paramref name="path"/>, or null when there is none to key on.</summary>
+    public static string? Identify(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var file = new FileInfo(path);
+            if (file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+            {
+                file = target;
+            }
+
+            return file.Exists ? FormattableString.Invariant($"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}") : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A version answer worth keeping or reusing: short, printable text (a record is a file anyone can edit).</summary>
+    public static bool IsPlausible(string version) =>
+        version.Length is > 0 and <= 200 && !version.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t' or '\u001b'));
+}
+
 /// <summary>What the last passed scan of an environment read: the images and projects, the policy, the scanners, the day.</summary>
 internal sealed record ScanRecord(string Inputs, string Scanners, string Day);
 
@@ -423,7 +477,10 @@ internal sealed class SupplyChainState
         }
     }
 
-    /// <summary><c>cdxgen --version</c>, asked once per run however many services' SBOMs need it (a Node start costs seconds).</summary>
+    /// <summary>
+    /// <c>cdxgen --version</c>, asked once per run however many services' SBOMs need it (a Node start costs seconds), and
+    /// not at all while the file that runs as cdxgen is the one that answered last time (<see cref="ToolVersionRecord"/>).
+    /// </summary>
     public Task<string> CdxgenVersionAsync(TargetContext ctx)
     {
         lock (_lock)
@@ -431,6 +488,27 @@ internal sealed class SupplyChainState
             return _cdxgenVersion ??= Query(ctx);
         }
 
-        static async Task<string> Query(TargetContext ctx) => (await ctx.QueryAsync(CdxgenCli.Version())).StandardOutput.Trim();
+        static async Task<string> Query(TargetContext ctx)
+        {
+            const string RecordPath = ReleaseArtifacts.BuildStateDirectory + "/cdxgen-version.json";
+            // cdxgen is a Node script and names the Node that ran it in its answer: both files make the identity.
+            var executable = ctx.IsDryRun || ToolVersionRecord.Identify(ctx.LocateTool(CdxgenCli.Tool)) is not { } cdxgen
+                ? null
+                : cdxgen + " " + (ToolVersionRecord.Identify(ctx.LocateTool("node")) ?? "(node not found)");
+            if (executable is not null
+                && StepRecord.Read<ToolVersionRecord>(ctx.PathOf(RecordPath), RecordPath, ctx.Warning) is { } known
+                && known.Executable == executable && ToolVersionRecord.IsPlausible(known.Version))
+            {
+                return known.Version;
+            }
+
+            var version = (await ctx.QueryAsync(CdxgenCli.Version())).StandardOutput.Trim();
+            if (executable is not null && ToolVersionRecord.IsPlausible(version))
+            {
+                await ctx.DoAsync("record the cdxgen version", () => StepRecord.Write(ctx.PathOf(RecordPath), RecordPath, new ToolVersionRecord(executable, version), ctx.Warning));
+            }
+
+            return version;
+        }
     }
 }

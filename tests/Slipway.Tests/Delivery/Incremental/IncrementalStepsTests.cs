@@ -161,9 +161,17 @@ public sealed class IncrementalStepsTests : IDisposable
 
     private static ToolResult Ok(string stdout) => new(0, stdout, string.Empty, TimeSpan.Zero);
 
+    /// <summary>Where the runner says each tool's executable is (by default it knows none, like a runner that starts nothing).</summary>
+    private Dictionary<string, string> Installed { get; } = new(StringComparer.Ordinal);
+
     private async Task<(HostRun Run, RecordingToolRunner Runner)> RunAsync(string target)
     {
         var runner = Runner();
+        foreach (var (tool, path) in Installed)
+        {
+            runner.Installed(tool, path);
+        }
+
         var run = await InProcessHost.RunAsync(new SlipwayPipeline(), ["--target", target, "--exclusive"], runner, workingDirectory: _workspace.Root);
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
         return (run, runner);
@@ -272,15 +280,80 @@ public sealed class IncrementalStepsTests : IDisposable
         Assert.Equal(1, Count(again, "cdxgen --version"));   // once per run, not per service: each costs a Node start
         Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the SBOMs made for image sha256:4f1c9d3e7a2b are reused: image, project and cdxgen \(12\.8\.4\) unchanged", second.Out);
 
+        // A new image of the same packages: new image SBOMs, the project SBOMs stand.
         Image = OtherImageId;
-        Assert.Equal(4, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+        var (newImage, newImageRunner) = await RunAsync("Sbom");
+        Assert.Equal(2, Count(newImageRunner, "cdxgen -t docker"));
+        Assert.Equal(0, Count(newImageRunner, "cdxgen -t dotnet"));
+        Assert.Contains("artifacts/sbom/api.project.cdx.json: reused, the project's packages (project, lock and assets files) and cdxgen unchanged since it was made", newImage.Out, StringComparison.Ordinal);
 
         Cdxgen = "12.9.0";
         Assert.Equal(4, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
 
         // An SBOM changed behind Slipway's back is made again.
         _workspace.Write("artifacts/sbom/api.image.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
+        Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+        _workspace.Write("artifacts/sbom/api.project.cdx.json", Sbom.Replace("zlib1g", "tampered", StringComparison.Ordinal));
         Assert.Equal(2, Count((await RunAsync("Sbom")).Runner, "cdxgen -t"));
+    }
+
+    [Fact]
+    public async Task Sbom_asks_cdxgen_its_version_again_only_when_the_cdxgen_or_node_file_changed()
+    {
+        Installed["cdxgen"] = _workspace.Write("tools/cdxgen.js", "// cdxgen 12.8.4\n").PathOf("tools/cdxgen.js");
+        Installed["node"] = _workspace.Write("tools/node", "node 20\n").PathOf("tools/node");
+
+        Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, "cdxgen --version"));
+        var (kept, keptRunner) = await RunAsync("Sbom");
+        Assert.Equal(0, Count(keptRunner, "cdxgen --version"));
+        Assert.Matches(@"│   › api\s+│ Skipped\s+│[^│]*│ the SBOMs made for image \S+ are reused: image, project and cdxgen \(12\.8\.4\) unchanged", kept.Out);
+
+        // An upgrade writes the file anew: the version is asked, and the SBOMs are made again by the new cdxgen.
+        Cdxgen = "12.9.0";
+        _workspace.Write("tools/cdxgen.js", "// cdxgen 12.9.0, a longer file\n");
+        var (upgraded, upgradedRunner) = await RunAsync("Sbom");
+        Assert.Equal(1, Count(upgradedRunner, "cdxgen --version"));
+        Assert.Equal(4, Count(upgradedRunner, "cdxgen -t"));
+        Assert.Equal(0, Count((await RunAsync("Sbom")).Runner, "cdxgen --version"));
+
+        // Node is part of the answer, so a new node asks again; so does a record edited to say something unprintable.
+        File.SetLastWriteTimeUtc(Installed["node"], DateTime.UtcNow.AddMinutes(-5));
+        Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, "cdxgen --version"));
+        var record = _workspace.PathOf(".slipway/build-state/cdxgen-version.json");
+        File.WriteAllText(record, File.ReadAllText(record).Replace("12.9.0", "12.9.0\\u0000", StringComparison.Ordinal));
+        Assert.Equal(1, Count((await RunAsync("Sbom")).Runner, "cdxgen --version"));
+        Assert.Equal(0, Count((await RunAsync("Sbom")).Runner, "cdxgen --version"));
+    }
+
+    [Fact]
+    public async Task A_change_to_the_code_keeps_the_project_SBOM_and_a_change_to_its_packages_makes_it_again()
+    {
+        await RunAsync("Sbom");
+
+        // The one-line change of the inner loop: new code, a new image, the same packages.
+        _workspace.Write("samples/Api/Program.cs", "return 1;\n");
+        Image = OtherImageId;
+        var (_, code) = await RunAsync("Sbom");
+        Assert.Equal(0, Count(code, "cdxgen -t dotnet"));
+        Assert.Equal(2, Count(code, "cdxgen -t docker"));
+
+        // Its lock file, its restore's package graph, its project file: the api's project SBOM is made again, the worker's stands.
+        foreach (var (file, content, image) in new[] { ("samples/Api/packages.lock.json", "{ \"version\": 2 }\n", 'a'), ("samples/Api/obj/project.assets.json", "{ \"version\": 3 }\n", 'b'), ("samples/Api/Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />\n", 'c') })
+        {
+            // Each is a new build, so a new image.
+            _workspace.Write(file, content);
+            Image = "sha256:" + new string(image, 64);
+            var (packagesRun, packages) = await RunAsync("Sbom");
+            Assert.True(Count(packages, "cdxgen -t dotnet") == 1, packagesRun.Out + string.Join('\n', packages.CommandLines));
+            Assert.Equal(["cdxgen -t dotnet --no-install-deps --no-validate -o artifacts/sbom/api.project.cdx.json samples/Api"], packages.CommandLines.Where(c => c.Contains("cdxgen -t dotnet", StringComparison.Ordinal)).Select(c => c[c.IndexOf("cdxgen", StringComparison.Ordinal)..]));
+        }
+
+        // A corrupt record makes it again, with a warning, never a crash.
+        _workspace.Write(".slipway/build-state/api.project-sbom.json", "{ \"Inputs\": 7 }");
+        _workspace.Write("samples/Api/Program.cs", "return 2;\n");
+        var (corrupt, runner) = await RunAsync("Sbom");
+        Assert.Equal(1, Count(runner, "cdxgen -t dotnet"));
+        Assert.Contains(".slipway/build-state/api.project-sbom.json is not a record Slipway wrote", corrupt.Out + corrupt.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -308,7 +381,7 @@ public sealed class IncrementalStepsTests : IDisposable
         await RunAsync("Build");
         var (second, again) = await RunAsync("Sbom");
         Assert.Equal(0, Count(again, "cdxgen -t docker"));
-        Assert.Equal(2, Count(again, "cdxgen -t dotnet"));
+        Assert.Equal(0, Count(again, "cdxgen -t dotnet"));   // nor are the projects, whose packages did not change
         Assert.Contains($"Reusing the SBOM of base image {BaseImage} (sha256:c32966e60fbf) that cdxgen 12.8.4 made", second.Out, StringComparison.Ordinal);
 
         // A Dockerfile that runs a command above its base: each image is inventoried whole, and the output says why.
@@ -518,7 +591,7 @@ public sealed class IncrementalStepsTests : IDisposable
 
         Assert.Contains(".slipway/build-state/api.sbom.json is not a record Slipway wrote", run.Out + run.Error, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
-        Assert.Equal(2, Count(runner, "cdxgen -t"));
+        Assert.Equal(1, Count(runner, "cdxgen -t docker"));
         Assert.Contains(".slipway/build-state/api.sbom.json could not be written", run.Out + run.Error, StringComparison.Ordinal);
     }
 }
