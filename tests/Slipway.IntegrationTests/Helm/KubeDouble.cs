@@ -53,6 +53,8 @@ public sealed class EnvironmentAddingRunner(IToolRunner inner, IReadOnlyDictiona
 {
     public Task<ToolResult> RunAsync(ToolInvocation invocation, IToolOutput output, CancellationToken cancellationToken) =>
         inner.RunAsync(variables.Aggregate(invocation, (i, v) => i.WithEnvironment(v.Key, v.Value)), output, cancellationToken);
+
+    public string? Locate(string tool) => inner.Locate(tool);
 }
 
 /// <summary>
