@@ -287,7 +287,10 @@ public sealed partial class ComposeDeployDriver : IDeployDriver
             async (database, _) => await PostgresBackup.TakeAsync(
                 _session, database.Id, Environment.Data.Postgres!.Database, Environment.Data.Postgres.User, _environment.Name, withSecrets.Project.Endpoint,
                 BackupDirectory, Environment.Data.Postgres.Backup.Retention, _time, await DatabasePasswordAsync(), BackupCatalog.LabelFor(_environment.Ledger().LastGood())),
-            Probes);
+            Probes)
+        {
+            LiveProbeAsync = SloGate.AgainstLive(Url, Environment.Slo, ProbeClient, reference => _environment.Resolve(reference, dryRun: false)),
+        };
         return new ComposeDeployer(withSecrets, session, _environment.Ledger(), checks, _time);
     }
 

@@ -57,8 +57,8 @@ public sealed partial class ComposeDeployer
             }
         }
 
-        _session.Info($"{release.Describe()} already runs on {_deployment.Environment} as deployed (every container ready, from its images, with this configuration): probes only.");
-        var verdict = await _checks.ProbeAsync(_session.CancellationToken);
+        _session.Info($"{release.Describe()} already runs on {_deployment.Environment} as deployed (every container ready, from its images, with this configuration): probes only, their samples back to back.");
+        var verdict = await (_checks.LiveProbeAsync ?? _checks.ProbeAsync)(_session.CancellationToken);
         _session.Info(verdict.Report.TrimEnd('\n'));
         if (!verdict.Passed)
         {

@@ -174,4 +174,11 @@ public sealed record ProbeVerdict(bool Passed, string Report, IReadOnlyList<stri
 /// <param name="ProbeAsync">Probes the environment through its proxy.</param>
 public sealed record DeployChecks(
     Func<Tools.Docker.DockerContainer, CancellationToken, Task<string>> BackupAsync,
-    Func<CancellationToken, Task<ProbeVerdict>> ProbeAsync);
+    Func<CancellationToken, Task<ProbeVerdict>> ProbeAsync)
+{
+    /// <summary>
+    /// Probes a revision that already runs as it was deployed, when a deploy of it changes nothing (see
+    /// <see cref="Probes.SloGate.AgainstLive"/>); null to use <see cref="ProbeAsync"/> there too.
+    /// </summary>
+    public Func<CancellationToken, Task<ProbeVerdict>>? LiveProbeAsync { get; init; }
+}

@@ -17,11 +17,24 @@ public static class SloGate
     public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client) => Against(url, slo, client, secrets: null);
 
     /// <summary>As <see cref="Against(Uri, SloSettings?, Func{HttpClient})"/>, resolving transaction probes' secret headers through <paramref name="secrets"/>.</summary>
-    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets) => async cancellationToken =>
+    public static Func<CancellationToken, Task<ProbeVerdict>> Against(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets) =>
+        Gate(url, slo, client, secrets, backToBack: false);
+
+    /// <summary>
+    /// The probes of a release that already runs as it was deployed (an unchanged redeploy): as
+    /// <see cref="Against(Uri, SloSettings?, Func{HttpClient}, Func{SecretReference, Processes.Secret}?)"/>, with every
+    /// probe's samples sent back to back (<see cref="SloProbeRunner.BackToBack"/>). The same samples and objectives decide;
+    /// only the interval, which watches a change over time, is left out, since nothing changed.
+    /// </summary>
+    public static Func<CancellationToken, Task<ProbeVerdict>> AgainstLive(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets) =>
+        Gate(url, slo, client, secrets, backToBack: true);
+
+    private static Func<CancellationToken, Task<ProbeVerdict>> Gate(Uri url, SloSettings? slo, Func<HttpClient> client, Func<SecretReference, Processes.Secret>? secrets, bool backToBack) => async cancellationToken =>
     {
         ArgumentNullException.ThrowIfNull(client);
         using var http = client();
-        var report = await new SloProbeRunner(http) { StopWhenFailed = true, StopWhenPassed = true, Secrets = secrets }.RunAsync(url, slo?.Probes ?? [], cancellationToken);
+        var runner = new SloProbeRunner(http) { StopWhenFailed = true, StopWhenPassed = true, BackToBack = backToBack, Secrets = secrets };
+        var report = await runner.RunAsync(url, slo?.Probes ?? [], cancellationToken);
         return new ProbeVerdict(report.Passed || slo?.GateDeploy == false, report.RenderTable(), report.FailureReasons);
     };
 }

@@ -52,6 +52,14 @@ public sealed class SloProbeRunner
     public bool StopWhenPassed { get; init; }
 
     /// <summary>
+    /// When true, each probe sends its samples one after another, without its <see cref="SloProbe.Interval"/> between
+    /// them: the same samples, judged by the same rules, in a fraction of the time. For a release that has been live
+    /// since its own deploy was judged, where there is no change to watch over time (an unchanged redeploy). Off by
+    /// default: after a change, the interval spreads the samples over the seconds in which a new release fails.
+    /// </summary>
+    public bool BackToBack { get; init; }
+
+    /// <summary>
     /// The timeout of one request; null (the default) for <see cref="DefaultRequestTimeout"/> of each probe.
     /// </summary>
     public TimeSpan? RequestTimeout { get; init; }
@@ -117,7 +125,7 @@ public sealed class SloProbeRunner
 
         while (!sampling.Complete)
         {
-            if (samples.Count > 0)
+            if (samples.Count > 0 && !BackToBack)
             {
                 await Task.Delay(probe.Interval.Value, _time, cancellationToken);
             }

@@ -28,12 +28,14 @@ public sealed class SloProbeSamplingTests
         MinLatencySamples = minLatencySamples,
     };
 
-    private static async Task<(ProbeResult Result, int Requests)> RunAsync(SloProbe probe, Func<int, (int Status, TimeSpan Latency)> answer, bool stopWhenFailed = false, bool stopWhenPassed = false)
+    private static async Task<(ProbeResult Result, int Requests)> RunAsync(SloProbe probe, Func<int, (int Status, TimeSpan Latency)> answer, bool stopWhenFailed = false, bool stopWhenPassed = false) =>
+        await RunAsync(probe, answer, new InstantDelays(frozen: true), stopWhenFailed, stopWhenPassed);
+
+    private static async Task<(ProbeResult Result, int Requests)> RunAsync(SloProbe probe, Func<int, (int Status, TimeSpan Latency)> answer, InstantDelays time, bool stopWhenFailed = false, bool stopWhenPassed = false, bool backToBack = false)
     {
-        var time = new InstantDelays(frozen: true);
         using var handler = new ScriptedAnswers(answer, time);
         using var http = new HttpClient(handler);
-        var runner = new SloProbeRunner(http, time) { StopWhenFailed = stopWhenFailed, StopWhenPassed = stopWhenPassed };
+        var runner = new SloProbeRunner(http, time) { StopWhenFailed = stopWhenFailed, StopWhenPassed = stopWhenPassed, BackToBack = backToBack };
         var result = await runner.RunProbeAsync(Base, probe);
         return (result, handler.Requests);
     }
@@ -53,6 +55,28 @@ public sealed class SloProbeSamplingTests
         Assert.Equal(Fast, result.P95);
         Assert.Equal(TimeSpan.FromMilliseconds(1014), result.Max);
         Assert.Contains("api-ready  http://probe.test/health/ready  20 (5 + 15 for p95)  0 ", new ProbeReport([result]).RenderTable(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Back_to_back_a_probe_takes_the_same_samples_without_its_interval_and_is_judged_by_the_same_rules()
+    {
+        var spaced = new InstantDelays(frozen: true);
+        var (paced, pacedRequests) = await RunAsync(Probe(samples: 5), Ok, spaced);
+        var unspaced = new InstantDelays(frozen: true);
+        var (backToBack, requests) = await RunAsync(Probe(samples: 5), Ok, unspaced, backToBack: true);
+
+        Assert.True(backToBack.Passed, backToBack.Reason);
+        Assert.Equal((5, 5), (pacedRequests, requests));
+        Assert.Equal(4, spaced.Delays.Count(d => d == TimeSpan.FromMilliseconds(200)));
+        Assert.DoesNotContain(TimeSpan.FromMilliseconds(200), unspaced.Delays);
+
+        // A slow answer still takes the run to min_latency_samples, and a failing one still fails it.
+        var (slow, slowRequests) = await RunAsync(Probe(samples: 5), i => i == 2 ? (200, TimeSpan.FromMilliseconds(1014)) : (200, Fast), new InstantDelays(frozen: true), backToBack: true);
+        Assert.True(slow.Passed, slow.Reason);
+        Assert.Equal(20, slowRequests);
+        var (broken, _) = await RunAsync(Probe(samples: 5), _ => (503, Fast), new InstantDelays(frozen: true), stopWhenFailed: true, backToBack: true);
+        Assert.False(broken.Passed);
+        Assert.Equal(paced.Planned, backToBack.Planned);
     }
 
     [Fact]

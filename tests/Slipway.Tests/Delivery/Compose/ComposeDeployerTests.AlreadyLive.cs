@@ -34,7 +34,8 @@ public sealed partial class ComposeDeployerTests
 
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
         Assert.Equal($"1.1.0 (rev {Live.Revision!.Id}) is already live on test: nothing to deploy; every service healthy, probes passed.", outcome.Summary);
-        Assert.Equal(["probes"], Effects());
+        // The live probes (samples back to back: nothing changed to watch over time), not the gate of a rollout.
+        Assert.Equal(["probes back to back"], Effects());
         Assert.Equal(containers, _stack.Containers.Where(c => !c.Removed).Select(c => c.Id));
         var entry = Entries[^1];
         Assert.Equal((LedgerAction.Deployed, ComposeDeployer.AlreadyLiveDetails, Live.Revision.Id, "dev@laptop"), (entry.Action, entry.Details, entry.RevisionId, entry.Who));
@@ -99,6 +100,10 @@ public sealed partial class ComposeDeployerTests
         Assert.True(outcome.Succeeded);
         Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Warning && e.Text.Contains("runs as deployed but its probes fail", StringComparison.Ordinal));
         Assert.True(DeployedEverything, string.Join('\n', Effects()));
+
+        // The full deploy that follows is judged by the rollout's probes, with their interval.
+        Assert.Equal("probes back to back", Effects()[0]);
+        Assert.Single(Effects(), e => e == "probes");
     }
 
     [Fact]

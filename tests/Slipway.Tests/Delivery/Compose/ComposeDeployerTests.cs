@@ -68,7 +68,14 @@ public sealed partial class ComposeDeployerTests : IDisposable
             {
                 session.Mark("probes");
                 return Task.FromResult(_verdicts.TryDequeue(out var verdict) ? verdict : new ProbeVerdict(true, "api-ready  10/10  p95 12 ms  ok\n", []));
-            });
+            })
+        {
+            LiveProbeAsync = _ =>
+            {
+                session.Mark("probes back to back");
+                return Task.FromResult(_verdicts.TryDequeue(out var verdict) ? verdict : new ProbeVerdict(true, "api-ready  10/10  p95 3 ms  ok\n", []));
+            },
+        };
         return new ComposeDeployer(deployment ?? Deployment, around?.Invoke(session) ?? session, Ledger, checks, _time);
     }
 
