@@ -154,10 +154,18 @@ public sealed partial class ComposeDeployer
             """;
         string[] command = ["sh", "-c", Script, "slipway-check-before-traffic", address, port.ToString(CultureInfo.InvariantCulture), .. paths.Select(RequestTarget)];
         var result = await _session.QueryAsync(DockerCli.Exec(proxy.Id, command, Endpoint).AcceptingAnyExitCode());
-        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ', 2))
-            .Where(parts => parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            .ToDictionary(parts => int.Parse(parts[0], CultureInfo.InvariantCulture), parts => parts[1]);
+
+        // Whatever else the output holds (a line without an index, an index printed twice), each request's answer is the
+        // first line printed with its index: the parse never throws, and a stray line cannot overwrite an answer.
+        var lines = new Dictionary<int, string>();
+        foreach (var parts in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', 2)))
+        {
+            if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                lines.TryAdd(index, parts[1]);
+            }
+        }
+
         return [.. paths.Select((_, i) => lines.TryGetValue(i, out var line)
             ? StatusOf(line) ?? $"no HTTP answer ({(line.Length == 0 ? "nothing" : line)})"
             : $"no HTTP answer (exit {result.ExitCode}{(result.Reason is { Length: > 0 } reason ? ": " + reason : string.Empty)})")];

@@ -806,6 +806,18 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_of_the_checks_that_repeats_an_index_or_has_no_index_is_read_for_the_first_answer_of_each_request()
+    {
+        Running(V100);
+        _stack.DirectAllTrailer = "0 HTTP/1.1 500 Later\nsh: warning: something else\n99999999999999999999 HTTP/1.1 200 OK\n\n";
+
+        var outcome = await Deployer(deployment: WithChecksBeforeTraffic).DeployAsync(V110, "ci@runner");
+
+        Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
+        Assert.Contains(_session.Events, e => e.Kind == SessionEventKind.Info && e.Text.StartsWith("api: checks before traffic passed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_release_that_passes_its_checks_before_traffic_rolls_out_as_usual()
     {
         Running(V100);

@@ -172,8 +172,11 @@ internal sealed class FakeComposeStack
                 ? $"{n} 2026/12/05 10:00:00 socat[42] E connect(5, AF=2 {address}:{tokens[at + 2]}, 16): Connection refused\n"
                 : $"{n} HTTP/1.1 {DirectStatus(container, path)} Whatever\n";
         });
-        return Ok(string.Concat(lines));
+        return Ok(string.Concat(lines) + DirectAllTrailer);
     }
+
+    /// <summary>Printed after the checks' answers, as a proxy image whose shell or socat says more than asked might.</summary>
+    public string DirectAllTrailer { get; set; } = string.Empty;
 
     private static string[] Tokens(ToolInvocation invocation) => [.. invocation.Arguments.Select(a => a.Reveal())];
 
