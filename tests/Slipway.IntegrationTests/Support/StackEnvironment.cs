@@ -40,9 +40,10 @@ public static class StackEnvironment
     /// <paramref name="ingressExtra"/> are more lines of the <c>ingress</c> section (each starting with a newline and two spaces);
     /// <paramref name="extraProbes"/> more items of <c>slo.probes</c>, as YAML indented by two spaces;
     /// <paramref name="rolloutExtra"/> more lines of the <c>rollout</c> section (each starting with a newline and two spaces);
-    /// <paramref name="workerFaultMode"/>, when given, the worker's <c>FAULT_MODE</c> (empty for none).
+    /// <paramref name="workerFaultMode"/>, when given, the worker's <c>FAULT_MODE</c> (empty for none);
+    /// <paramref name="warmup"/> the requests each of <paramref name="probes"/> sends unjudged first (<c>warmup</c>).
     /// </summary>
-    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string rolloutExtra = "", string? workerFaultMode = null)
+    public static string Render(string purpose, string trigger, string project, string prefix, int port, string? faultMode, IEnumerable<(string Name, string Path)> probes, string extra = "", IReadOnlyCollection<string>? proxyOnly = null, string ingressExtra = "", string extraProbes = "", string rolloutExtra = "", string? workerFaultMode = null, int warmup = 0)
     {
         var worker = workerFaultMode is null ? string.Empty : $"\n  worker:\n    env:\n      FAULT_MODE: \"{workerFaultMode}\"";
         var probeList = string.Concat(probes.Select(p => $"""
@@ -52,6 +53,7 @@ public static class StackEnvironment
                   interval: 200ms
                   p95_latency: 1s
                   max_error_rate: 0
+                  warmup: {warmup}
                   direct: {(proxyOnly?.Contains(p.Name) == true ? "false" : "true")}
 
             """));
