@@ -58,6 +58,12 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         var versionA = ReleaseManifest.Read(releaseA).Version;
         var versionB = ReleaseManifest.Read(releaseB).Version;
 
+        // Other stories of the shared workspace deploy to an environment named staging too, and may have left backups
+        // there (EnvironmentStateTests does when it runs first): only this story's own count.
+        var backups = Path.Combine(workspace.Root, ".slipway", "backups", "staging");
+        string[] BackupFiles() => Directory.Exists(backups) ? Directory.GetFiles(backups, "*" + BackupFileName.Extension) : [];
+        var backupsBefore = BackupFiles();
+
         // 1. First deploy: the whole stack from nothing, then the URL.
         var first = await DeployAsync(releaseA);
         Assert.True(first.ExitCode == 0, first.Out + first.Error);
@@ -121,8 +127,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         Assert.Equal(2, ApiContainers().Count);
         Assert.Empty(ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Warnings);
-        var backups = Path.Combine(workspace.Root, ".slipway", "backups", "staging");
-        Assert.False(Directory.Exists(backups) && Directory.EnumerateFiles(backups, "*" + BackupFileName.Extension).Any(), "a deploy without migrations pending backed up");
+        Assert.False(BackupFiles().Except(backupsBefore).Any(), "a deploy without migrations pending backed up: " + string.Join(", ", BackupFiles().Except(backupsBefore)));
 
         // 5. Rollback without arguments: back to B, the good release before A; then --to A.
         var rollback = await workspace.RunHostAsync("--target", "Rollback", "--env", "staging");
@@ -193,7 +198,7 @@ public sealed class ComposeDeployTests(DockerWorkspace workspace, ITestOutputHel
         Assert.Equal(versionA, await StackProbe.ServedVersionAsync(StackUrl));
         var aborted = ReleaseLedger.Open(Path.Combine(State, "ledger.jsonl")).ReadAll().Entries[^1];
         Assert.Equal(LedgerAction.Aborted, aborted.Action);
-        var backup = Directory.GetFiles(Path.Combine(workspace.Root, ".slipway", "backups", "staging"), "*" + BackupFileName.Extension).Max()!;
+        var backup = BackupFiles().Except(backupsBefore).Max()!;
         Assert.Contains(Path.GetFileName(backup), aborted.Details, StringComparison.Ordinal);
         await AssertRestoresIntoScratchDatabaseAsync(backup);
 
