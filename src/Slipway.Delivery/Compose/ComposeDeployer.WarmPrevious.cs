@@ -218,23 +218,26 @@ public sealed partial class ComposeDeployer
         await WaitUntilDockerCallsHealthyAsync(attempt.Steps);
     }
 
-    /// <summary>The probes passed: drain (already) and stop the previous containers of every service.</summary>
-    private async Task RetirePreviousAsync(ComposeProject project, Attempt attempt)
-    {
-        foreach (var step in attempt.Steps.Where(s => s.Old.Count > 0))
-        {
-            await StopGuardAsync(step);
-            if (step.Service.Routed)
-            {
-                // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
-                // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
-                // container is set ready by the next rollout, once that container passes its checks.
-                await DrainAsync(project, step.Old);
-            }
+    /// <summary>
+    /// The probes passed: drain (already) and stop the previous containers of every service, the services at once (each
+    /// waits only for its own connections to end and its own containers to stop).
+    /// </summary>
+    private Task RetirePreviousAsync(ComposeProject project, Attempt attempt) =>
+        Task.WhenAll(attempt.Steps.Where(s => s.Old.Count > 0).Select(step => RetireAsync(project, step)));
 
-            await ResumeAsync(step);
-            await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s)");
+    private async Task RetireAsync(ComposeProject project, RolloutStep step)
+    {
+        await StopGuardAsync(step);
+        if (step.Service.Routed)
+        {
+            // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
+            // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
+            // container is set ready by the next rollout, once that container passes its checks.
+            await DrainAsync(project, step.Old, step.Proxy is { } proxy && step.OldSlots.Count > 0 ? (proxy, step.OldSlots) : null);
         }
+
+        await ResumeAsync(step);
+        await RemoveAsync(step.Old, $"{step.Service.Name}: stopping {step.Old.Count} previous container(s)");
     }
 
     /// <summary>Unpauses the previous containers of a service that is not routed: to serve again, or to stop gracefully (a paused process takes no SIGTERM).</summary>

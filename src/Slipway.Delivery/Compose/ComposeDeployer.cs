@@ -597,17 +597,23 @@ public sealed partial class ComposeDeployer
         }
     }
 
-    /// <summary>Drains the proxy's slots of <paramref name="old"/> and waits (bounded) until their sessions end.</summary>
-    private async Task DrainAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
+    /// <summary>
+    /// Drains the proxy's slots of <paramref name="old"/> and waits (bounded) until their sessions end. With
+    /// <paramref name="known"/> (the proxy and the slots of <paramref name="old"/>, as the rollout that moved their traffic
+    /// found them), neither is looked up again.
+    /// </summary>
+    private async Task DrainAsync(ComposeProject project, IReadOnlyList<DockerContainer> old, (DockerContainer Proxy, IReadOnlyList<string> Slots)? known = null)
     {
-        var proxy = (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
+        var proxy = known?.Proxy ?? (await ContainersAsync(project, _deployment.ProxyService)).FirstOrDefault(c => c.Status == "running");
         if (proxy is null)
         {
             return;
         }
 
         var addresses = old.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var draining = (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name).ToList();
+        List<string> draining = known is { } given
+            ? [.. given.Slots]
+            : (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name).ToList();
         foreach (var server in draining)
         {
             await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, server), readOnly: false);

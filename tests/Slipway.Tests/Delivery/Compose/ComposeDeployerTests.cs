@@ -178,6 +178,30 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_services_retire_their_previous_containers_at_once_so_the_worker_does_not_wait_for_the_apis_sessions()
+    {
+        Running(V100);
+        var oldApi = _stack.Running("api");
+        var oldWorker = _stack.Running("worker")[0];
+
+        // One after the other, the api's drain would wait its whole drain timeout for a session that ends only once the
+        // worker is gone, and the worker would go after it.
+        _stack.HoldSessionsUntil(_stack.SlotOf(oldApi[0]), () => oldWorker.Removed);
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        var effects = Effects();
+        Assert.InRange(effects.IndexOf($"docker container rm --force {oldWorker.Id}"), effects.IndexOf("probes") + 1, effects.IndexOf($"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}") - 1);
+        Assert.Contains(_session.Messages, m => m.StartsWith("drained api1, api2 in ", StringComparison.Ordinal) && !m.Contains("in 15.0 s", StringComparison.Ordinal));
+
+
+        // The drain knows the proxy and the old slots from the traffic move: it lists neither again.
+        var afterProbes = Timeline().SkipWhile(e => e != "probes").ToList();
+        Assert.DoesNotContain(afterProbes, e => e.Contains("show servers state", StringComparison.Ordinal) || e.Contains("com.docker.compose.service=proxy", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_and_stops_them()
     {
         Running(V100);
@@ -218,20 +242,33 @@ public sealed partial class ComposeDeployerTests : IDisposable
 
                 // The previous containers ran (drained) until the probes passed: only then are they stopped.
                 "probes",
-                Socat(proxy.Id, "set server app/api1 state drain"),
-                Socat(proxy.Id, "set server app/api2 state drain"),
-                $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
-                $"docker container rm --force {oldApi[0].Id}",
-                $"docker container rm --force {oldApi[1].Id}",
-
-                // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
-                // is readied when a new container takes its address (see the test of a slot left drained).
-                // The paused worker is resumed first, so it takes SIGTERM and finishes its job.
-                $"docker container unpause {oldWorker.Id}",
-                $"docker container stop --time 30 {oldWorker.Id}",
-                $"docker container rm --force {oldWorker.Id}",
             ],
-            Effects());
+            Effects().TakeWhile(e => e != "probes").Append("probes"));
+
+        // Each service retires its previous containers, the services at once: the api's wait for its sessions to end does
+        // not hold up the worker. Within a service, the order is fixed.
+        var retired = Effects().SkipWhile(e => e != "probes").Skip(1).ToList();
+        List<string> api =
+        [
+            Socat(proxy.Id, "set server app/api1 state drain"),
+            Socat(proxy.Id, "set server app/api2 state drain"),
+            $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
+            $"docker container rm --force {oldApi[0].Id}",
+            $"docker container rm --force {oldApi[1].Id}",
+
+            // No "state ready" here: HAProxy still holds the removed addresses for a few seconds. A drained slot
+            // is readied when a new container takes its address (see the test of a slot left drained).
+        ];
+        List<string> worker =
+        [
+            // The paused worker is resumed first, so it takes SIGTERM and finishes its job.
+            $"docker container unpause {oldWorker.Id}",
+            $"docker container stop --time 30 {oldWorker.Id}",
+            $"docker container rm --force {oldWorker.Id}",
+        ];
+        Assert.Equal(api, retired.Where(api.Contains));
+        Assert.Equal(worker, retired.Where(worker.Contains));
+        Assert.Equal(api.Count + worker.Count, retired.Count);
 
         // The old api1 still had sessions: the stop waited for show stat to report none (two polls, one pause).
         var timeline = Timeline();
@@ -690,7 +727,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.True(outcome.Action == LedgerAction.Deployed, outcome.Summary);
         var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).Select(c => c.Name).ToList();
         Assert.Equal(fresh.SelectMany(c => Enumerable.Repeat((c, "GET /health/ready HTTP/1.0"), 3)), _stack.DirectRequests);
-        Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)], _time.Delays.Take(2));
+        // One pause of the readiness poll after each 503 (the container is inspected during it).
+        Assert.Equal([TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)], _time.Delays.Take(2));
         Assert.Contains(Socat(proxy.Id, "set server app/api3 weight 100%; set server app/api4 weight 100%; set server app/api3 state ready; set server app/api4 state ready; set server app/api1 state drain; set server app/api2 state drain"), Effects());
     }
 
@@ -729,7 +767,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var fresh = _stack.Containers.Where(c => c.Image == V110.Images["api"]).ToList();
         Assert.Contains($"No traffic moved", outcome.Summary, StringComparison.Ordinal);
         Assert.Contains($"container {fresh[0].Name} is unhealthy", outcome.Summary, StringComparison.Ordinal);
-        Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Delays);
+        Assert.Equal([TimeSpan.FromMilliseconds(250)], _time.Delays);
         Assert.All(fresh, c => Assert.True(c.Removed));
     }
 

@@ -25,6 +25,7 @@ internal sealed class FakeComposeStack
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
     private readonly HashSet<string> _maint = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<bool>> _heldUntil = new(StringComparer.Ordinal);
     private int _created;
     private string? _pendingSwitchBack;
 
@@ -84,6 +85,9 @@ internal sealed class FakeComposeStack
 
     /// <summary>Gives a slot established sessions that end one per <c>show stat</c>.</summary>
     public void HoldSessions(string server, int sessions) => _sessions[server] = sessions;
+
+    /// <summary>The proxy reports a session on <paramref name="server"/> until <paramref name="ended"/> says it ended.</summary>
+    public void HoldSessionsUntil(string server, Func<bool> ended) => _heldUntil[server] = ended;
 
     /// <summary>The slot that routes to <paramref name="container"/>, once the proxy has resolved it.</summary>
     public string SlotOf(FakeContainer container)
@@ -408,6 +412,11 @@ internal sealed class FakeComposeStack
             if (sessions > 0)
             {
                 _sessions[name] = sessions - 1;
+            }
+
+            if (_heldUntil.TryGetValue(name, out var ended) && !ended())
+            {
+                sessions = Math.Max(sessions, 1);
             }
 
             var status = _slots[i] is null ? "MAINT (resolution)" : _maint.Contains(name) ? "MAINT" : _drained.Contains(name) ? "DRAIN" : "UP";
