@@ -73,13 +73,12 @@ public sealed partial class ComposeDeployer
     /// container: its slot is held in maintenance, where HAProxy's own checks pause, and a server leaving maintenance is
     /// up at once; so this is the proxy's <c>rise 2</c>, done before traffic moves. Docker's "healthy" is not enough: on
     /// a busy host the readiness of a container that just started may still flap. Nor is it awaited here: Docker runs a
-    /// healthcheck first one interval after the start (3 s in the sample stack), while these checks poll every 250 ms
-    /// (inspecting the container meanwhile) from the moment the container runs. A container that stops or that Docker finds unhealthy meanwhile fails the
-    /// wait at once; Docker's own verdict is awaited after the probes (<see cref="WaitUntilDockerCallsHealthyAsync"/>).
-    /// Returns the containers as last inspected, with their addresses.
+    /// healthcheck first one interval after the start (3 s in the sample stack), while these checks poll every
+    /// <see cref="ReadinessPollInterval"/> (inspecting the container meanwhile) from the moment the container runs. A
+    /// container that stops or that Docker finds unhealthy meanwhile fails the wait at once; Docker's own verdict is
+    /// awaited after the probes (<see cref="WaitUntilDockerCallsHealthyAsync"/>). Returns the containers as last
+    /// inspected, with their addresses.
     /// </summary>
-    private static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(250);
-
     private async Task<IReadOnlyList<DockerContainer>> WaitUntilAnswersReadyAsync(DockerContainer proxy, ComposeAppService service, IReadOnlyList<DockerContainer> fresh)
     {
         var path = _deployment.ReadinessPath!;

@@ -23,6 +23,9 @@ public sealed partial class ComposeDeployer
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The pause between a new container's readiness requests: short, as each poll is a request and an inspect.</summary>
+    private static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// <c>docker pause</c> fails now and then with runc's "unable to freeze" when a process of the container is between
     /// states the cgroup freezer can stop (a fork, an uninterruptible wait); the next try succeeds. Seen in CI on deploy 5 of
@@ -566,7 +569,7 @@ public sealed partial class ComposeDeployer
         }
 
         var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService, justInspected: true)).Single();
-        var addresses = fresh.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var addresses = Addresses(fresh);
         var deadline = _time.GetTimestamp();
         IReadOnlyList<HaproxyServer> servers = [];
         while (true)
@@ -610,10 +613,16 @@ public sealed partial class ComposeDeployer
             return;
         }
 
-        var addresses = old.Select(c => c.Addresses.Values.FirstOrDefault()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        List<string> draining = known is { } given
-            ? [.. given.Slots]
-            : (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name).ToList();
+        List<string> draining;
+        if (known is { } given)
+        {
+            draining = [.. given.Slots];
+        }
+        else
+        {
+            var addresses = Addresses(old);
+            draining = [.. (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name)];
+        }
         foreach (var server in draining)
         {
             await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, server), readOnly: false);
