@@ -57,7 +57,7 @@ public interface IDotNet : IPipeline
         var sdk = (string?)null;
         if (!ctx.IsDryRun)
         {
-            sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+            sdk = await RunState(() => new DotNetSdkState()).VersionAsync(ctx);
             (inputs, var missing) = RestoreInputs.Hash(RootDirectory, Solution, sdk, Ci);
             var previous = StepRecord.Read<RestoreRecord>(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, ctx.Warning);
             if (missing is not null)
@@ -82,5 +82,26 @@ public interface IDotNet : IPipeline
         {
             await ctx.DoAsync("record the restore", () => StepRecord.Write(ctx.PathOf(RestoreInputs.RecordPath), RestoreInputs.RecordPath, new RestoreRecord(inputs), ctx.Warning));
         }
+    }
+}
+
+/// <summary>
+/// The SDK's <c>dotnet --version</c>, asked once per run: Restore and Scan both key their skips on it, and each answer is a
+/// .NET start of a third of a second.
+/// </summary>
+internal sealed class DotNetSdkState
+{
+    private readonly Lock _lock = new();
+    private Task<string>? _version;
+
+    /// <summary>The version the SDK that global.json selects answers, asked on first use.</summary>
+    public Task<string> VersionAsync(TargetContext ctx)
+    {
+        lock (_lock)
+        {
+            return _version ??= Query(ctx);
+        }
+
+        static async Task<string> Query(TargetContext ctx) => (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
     }
 }

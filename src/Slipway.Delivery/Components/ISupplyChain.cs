@@ -261,7 +261,7 @@ public interface ISupplyChain : IBuildImages
         var sdk = string.Empty;
         if (!ctx.IsDryRun)
         {
-            sdk = (await ctx.QueryAsync(DotNetCli.SdkVersion())).StandardOutput.Trim();
+            sdk = await RunState(() => new DotNetSdkState()).VersionAsync(ctx);
             passed = await ScanInputsAsync(ctx, policy, sdk);
             var previous = StepRecord.Read<ScanRecord>(ctx.PathOf(recordPath), recordPath, ctx.Warning);
             if (previous is not null && previous == passed)
