@@ -297,13 +297,14 @@ public sealed partial class ComposeDeployer
         attempt.Stage = Stage.Preparation;
         ForgetLive();
         await RetireWarmAsync();
-        // The resolved model holds the interpolated secrets: never echoed. The database's containers are asked for meanwhile.
+        // The resolved model holds the interpolated secrets: never echoed. It is only read (the rollout's order), so the
+        // database's containers are looked up and the data services started meanwhile; a model Compose cannot resolve is
+        // still the error reported, as the data services' up fails on the same files.
         var configured = _session.RunAsync(ComposeCli.ResolvedConfig(project, _deployment.MigrationService), echoOutput: false);
-        var databaseLookup = ContainersAsync(project, _deployment.DatabaseService);
-        await Task.WhenAll(configured, databaseLookup);
+        var database = (await ContainersAsync(project, _deployment.DatabaseService)).FirstOrDefault(c => c.Status == "running");
+        var dataServices = StartDataServicesAsync(project);
+        await Task.WhenAll(configured, dataServices);
         attempt.Dependencies = !_session.IsDryRun && (await configured).StandardOutput is { Length: > 0 } model ? ComposeDependencies.Parse(model) : null;
-        var database = (await databaseLookup).FirstOrDefault(c => c.Status == "running");
-        await StartDataServicesAsync(project);
 
         if (backup)
         {
