@@ -225,15 +225,32 @@ public sealed partial class ComposeDeployer
     private Task RetirePreviousAsync(ComposeProject project, Attempt attempt) =>
         Task.WhenAll(attempt.Steps.Where(s => s.Old.Count > 0).Select(step => RetireAsync(project, step)));
 
+    /// <summary>
+    /// Stops the guard, drains and removes one service's previous containers. The release passed its probes and serves: a
+    /// failure here (the proxy's runtime API gone while draining) does not take it back. That service's previous containers
+    /// are left running, drained, and named with the command that removes them; a switch back would also undo the services
+    /// whose previous containers are already gone.
+    /// </summary>
     private async Task RetireAsync(ComposeProject project, RolloutStep step)
     {
-        await StopGuardAsync(step);
-        if (step.Service.Routed)
+        try
         {
-            // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
-            // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
-            // container is set ready by the next rollout, once that container passes its checks.
-            await DrainAsync(project, step.Old, step.Proxy is { } proxy && step.OldSlots.Count > 0 ? (proxy, step.OldSlots) : null);
+            await StopGuardAsync(step);
+            if (step.Service.Routed)
+            {
+                // The drained slots stay drained: HAProxy keeps a removed container's address for a few seconds (hold
+                // obsolete), and a ready slot would send requests to it. A slot whose address Docker later hands to a new
+                // container is set ready by the next rollout, once that container passes its checks.
+                await DrainAsync(project, step.Old, step.Proxy is { } proxy && step.OldSlots.Count > 0 ? (proxy, step.OldSlots) : null);
+            }
+        }
+        catch (Exception e) when (IsStepFailure(e))
+        {
+            var remove = DockerCli.Remove(step.Old[0].Id, force: true, Endpoint).ToDisplayString(includeEnvironment: false)
+                + string.Concat(step.Old.Skip(1).Select(c => " " + c.Id));
+            _session.Warning($"{step.Service.Name}: {step.Version} serves and passed its probes, but retiring its {step.Old.Count} previous container(s) failed: "
+                + $"{FailureText(e)}. They keep running, taking no new requests; remove them once their connections ended: {remove}");
+            return;
         }
 
         await ResumeAsync(step);

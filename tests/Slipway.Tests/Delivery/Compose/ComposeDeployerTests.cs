@@ -202,6 +202,29 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failure_while_retiring_the_previous_containers_leaves_the_release_serving_and_names_what_is_left()
+    {
+        Running(V100);
+        var oldApi = _stack.Running("api");
+        var oldWorker = _stack.Running("worker")[0];
+
+        // The probes passed; the worker's previous container is gone, and the proxy stops answering while the api drains.
+        _stack.HoldSessionsUntil(_stack.SlotOf(oldApi[0]), () => oldWorker.Removed);
+        _stack.RuntimeApiDownWhen = () => oldWorker.Removed;
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        // Switching back would leave the worker with no container at all: the release stays, as its probes said.
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.Equal([V110.Images["worker"]], _stack.Running("worker").Select(c => c.Image));
+        Assert.Equal(2, _stack.Running("api").Count(c => c.Image == V110.Images["api"]));
+        Assert.All(oldApi, c => Assert.Equal("running", c.Status));
+        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning && e.Text.StartsWith("api: ", StringComparison.Ordinal)).Text;
+        Assert.Contains("serves and passed its probes, but retiring its 2 previous container(s) failed: the proxy's runtime API did not answer", warning, StringComparison.Ordinal);
+        Assert.EndsWith($"container rm --force {oldApi[0].Id} {oldApi[1].Id}", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_and_stops_them()
     {
         Running(V100);

@@ -61,6 +61,9 @@ internal sealed class FakeComposeStack
     /// <summary>When true, socat cannot reach the runtime API socket.</summary>
     public bool RuntimeApiDown { get; set; }
 
+    /// <summary>When set, socat cannot reach the runtime API socket once this is true (the proxy went away mid-deploy).</summary>
+    public Func<bool>? RuntimeApiDownWhen { get; set; }
+
     public IReadOnlyList<FakeContainer> Containers => _containers;
 
     /// <summary>The containers of <paramref name="service"/> that exist (running or stopped), oldest first.</summary>
@@ -345,7 +348,7 @@ internal sealed class FakeComposeStack
         }
 
 
-        if (RuntimeApiDown)
+        if (RuntimeApiDown || RuntimeApiDownWhen?.Invoke() == true)
         {
             return ScriptedToolSession.Result(1, stderr: "2026/03/08 09:00:00 socat[17] E connect(5, AF=1 \"/var/run/haproxy/admin.sock\", 29): Connection refused\n");
         }
