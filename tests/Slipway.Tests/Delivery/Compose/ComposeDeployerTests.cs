@@ -504,7 +504,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
     {
         Running(V100);
         var old = _stack.Running("api");
-        _stack.RuntimeApiDown = true;
+        _stack.RuntimeApiDownWhen = () => true;
 
         var outcome = await Deployer().DeployAsync(V110, "ci@runner");
 

@@ -58,11 +58,8 @@ internal sealed class FakeComposeStack
     /// <summary>The slots in forced maintenance.</summary>
     public IReadOnlySet<string> Maintenance => _maint;
 
-    /// <summary>When true, socat cannot reach the runtime API socket.</summary>
-    public bool RuntimeApiDown { get; set; }
-
-    /// <summary>When set, socat cannot reach the runtime API socket once this is true (the proxy went away mid-deploy).</summary>
-    public Func<bool>? RuntimeApiDownWhen { get; set; }
+    /// <summary>Whether socat can no longer reach the runtime API socket, asked at each command (the proxy can go away mid-deploy).</summary>
+    public Func<bool> RuntimeApiDownWhen { get; set; } = () => false;
 
     public IReadOnlyList<FakeContainer> Containers => _containers;
 
@@ -348,7 +345,7 @@ internal sealed class FakeComposeStack
         }
 
 
-        if (RuntimeApiDown || RuntimeApiDownWhen?.Invoke() == true)
+        if (RuntimeApiDownWhen())
         {
             return ScriptedToolSession.Result(1, stderr: "2026/03/08 09:00:00 socat[17] E connect(5, AF=1 \"/var/run/haproxy/admin.sock\", 29): Connection refused\n");
         }
