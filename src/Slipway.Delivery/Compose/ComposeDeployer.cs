@@ -86,6 +86,7 @@ public sealed partial class ComposeDeployer
         {
             Record(release, success, $"{(promotion ? "canary promoted; " : string.Empty)}probes passed{BackupNote(attempt.Backup)}", started, who, migrations: migrations);
             RememberLive(release);
+            _session.Info($"{_deployment.Environment}: deployed in {_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {string.Join(", ", attempt.Took)}");
             return new DeployOutcome(success, $"{release.Describe()} is live on {_deployment.Environment}: every service healthy, probes passed.{UnchangedNote}", attempt.Backup);
         }
 
@@ -210,11 +211,20 @@ public sealed partial class ComposeDeployer
     private async Task<Attempt> ApplyAsync(ComposeRelease release, bool migrate, bool backup, bool switchBack = true, LedgerEntry? keepWarm = null)
     {
         var attempt = new Attempt { SwitchBackAllowed = switchBack };
+        var phaseStarted = _time.GetTimestamp();
+        void Took(string phase)
+        {
+            attempt.Took.Add($"{phase} {_time.GetElapsedTime(phaseStarted).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+            phaseStarted = _time.GetTimestamp();
+        }
+
         try
         {
             var project = ProjectFor(release);
             BeginServing(release);
             await PrepareAsync(project, attempt, migrate, backup);
+            string[] ran = [.. new[] { attempt.Backup is null ? null : "backup", attempt.Stage == Stage.Migrations ? "migrations" : null }.OfType<string>()];
+            Took(ran.Length == 0 ? "preparation" : $"preparation ({string.Join(", ", ran)})");
 
             attempt.Stage = Stage.Rollout;
             var changed = new List<ComposeAppService>();
@@ -247,19 +257,23 @@ public sealed partial class ComposeDeployer
                 }
             }
 
+            Took(changed.Count == 0 ? "rollout (nothing changed)" : $"rollout of {string.Join(", ", changed.Select(s => s.Name))}");
             attempt.Stage = Stage.Probes;
             if (!_session.IsDryRun)
             {
                 await ProbeWhileWarmAsync(attempt);
+                Took("SLO probes");
             }
 
             if (keepWarm is not null && _deployment.Rollout.KeepPrevious is { } keep && !_session.IsDryRun && attempt.Steps.Any(s => s.Old.Count > 0))
             {
                 await KeepPreviousWarmAsync(attempt, keepWarm, keep.Value);
+                Took("previous kept warm");
             }
             else
             {
                 await RetirePreviousAsync(project, attempt);
+                Took("retirement");
             }
 
             attempt.Stage = Stage.Done;
@@ -777,6 +791,9 @@ public sealed partial class ComposeDeployer
         public TimeSpan? SwitchTime { get; set; }
 
         public List<RolloutStep> Steps { get; } = [];
+
+        /// <summary>Each phase that ended and how long it took ("rollout of api 5.8 s"), in order: where a deploy's time went.</summary>
+        public List<string> Took { get; } = [];
 
         /// <summary>The services' <c>depends_on</c>, when Compose printed its resolved model (v2; not in a dry run).</summary>
         public ComposeDependencies? Dependencies { get; set; }

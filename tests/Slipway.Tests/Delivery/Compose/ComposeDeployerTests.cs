@@ -178,6 +178,34 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deploy_says_where_its_time_went_phase_by_phase()
+    {
+        Running(V100);
+
+        // The first new api answers its readiness checks 503 three times (three polls in the rollout), and the previous
+        // api holds two sessions (two drain polls in the retirement).
+        var refused = 0;
+        _stack.DirectStatus = (container, _) => container.Image == V110.Images["api"] && Interlocked.Increment(ref refused) <= 3 ? 503 : 200;
+        _stack.HoldSessions(_stack.SlotOf(_stack.Running("api")[0]), 2);
+        var deployment = Deployment with { ReadinessPath = "/health/ready", RoutedPort = 8080 };
+
+        var outcome = await Deployer(deployment: deployment).DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        var line = Assert.Single(_session.Messages, m => m.StartsWith("test: deployed in ", StringComparison.Ordinal));
+        var match = Regex.Match(line, @"^test: deployed in (?<total>\d+\.\d) s: preparation \(backup, migrations\) (?<p>\d+\.\d) s, rollout of api, worker (?<r>\d+\.\d) s, SLO probes (?<s>\d+\.\d) s, retirement (?<t>\d+\.\d) s$");
+        Assert.True(match.Success, line);
+        double Of(string group) => double.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        // The clock is frozen: only the deployer's own waits move it, and most of them are the rollout's polls. The
+        // phases follow each other, so they add up to the whole (each rounded to a tenth).
+        Assert.True(Of("r") >= 0.7, line);
+        Assert.True(Of("t") >= 0.4, line);
+        Assert.InRange(Of("p") + Of("r") + Of("s") + Of("t"), Of("total") - 0.25, Of("total") + 0.25);
+        Assert.Equal(Math.Round(_time.Skipped.TotalSeconds, 1), Of("total"));
+    }
+
+    [Fact]
     public async Task The_services_retire_their_previous_containers_at_once_so_the_worker_does_not_wait_for_the_apis_sessions()
     {
         Running(V100);
