@@ -11,7 +11,8 @@
 #   publish    Publish of two new images (after a one-line change in the api and a comment line in the worker, built first) beside `docker push`
 #              of the same two images' layers to a repository of their own; the order alternates between rounds, so
 #              neither always finds the other's layers in the registry
-# The deploy step alone is the DeployDev target's time in the change run's summary, against the bare `up -d` + wait.
+# The deploy step alone is the DeployDev target's time in the change run's summary, against the bare `up -d` + wait;
+# the deploy's own "dev: deployed in … s: …" line splits it into its phases, and the SLO probes' share is shown apart.
 # Needs the provisioned engine; loopback only; bounded (N rounds). Removes only what it made: the dev stack of this
 # checkout (Compose project slipway-dev, its state volume), the bare project slipway-bench-bare, its bench images.
 # samples/Api/Program.cs is restored from git at the end.
@@ -71,6 +72,19 @@ else:
     sys.exit(f"{sys.argv[1]}: no {sys.argv[2]} row in the summary")
 EOF
 }
+# A phase's seconds from the deploy's "dev: deployed in … s: preparation 1.8 s, …, SLO probes 4.8 s, …" line.
+phase_time() {
+  python3 - "$1" "$2" <<'EOF'
+import re, sys
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    if re.match(r"dev: deployed in [0-9.]+ s: ", line):
+        m = re.search(re.escape(sys.argv[2]) + r" ([0-9.]+) s", line)
+        if m:
+            print(m.group(1)); break
+else:
+    sys.exit(f"{sys.argv[1]}: no '{sys.argv[2]}' in a 'dev: deployed in' line")
+EOF
+}
 health_wait() {
   for _ in $(seq 1 480); do
     curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$bare_port/health/ready" && return 0
@@ -102,7 +116,7 @@ push_yardstick() {
 ./build.sh --target Restore --verbosity quiet >/dev/null   # the host is built before any timed run
 echo "== machine: $(machine)"
 echo "== uptime before: $(uptime)"
-first=(); again=(); change=(); change_deploy=(); change_publish=(); bare_total=(); bare_up=(); publish=(); publish_target=(); push=()
+first=(); again=(); change=(); change_deploy=(); change_probes=(); change_publish=(); bare_total=(); bare_up=(); publish=(); publish_target=(); push=()
 for i in $(seq "$rounds"); do
   git checkout -q -- "$program" "$worker_program"
   if [ "$i" != 1 ] || [ "${KEEP_FIRST:-0}" != 1 ]; then
@@ -126,6 +140,8 @@ for i in $(seq "$rounds"); do
   grep -q "with uncommitted changes" "$log/change-$i.log" || { echo "change run $i did not build a version of the change: see $log/change-$i.log" >&2; exit 1; }
   change_deploy+=("$(target_time "$log/change-$i.log" DeployDev)")
   change_publish+=("$(target_time "$log/change-$i.log" Publish)")
+  change_probes+=("$(phase_time "$log/change-$i.log" "SLO probes")")
+  grep -m1 "^dev: deployed in" "$log/change-$i.log" >"$log/change-$i.phases.txt"
 
   change_api "bare-$i-$RANDOM"
   bare_total+=("$(timed "bare-$i" bare_change "$i")")
@@ -155,10 +171,13 @@ else
 fi
 echo "DeployDev after a one-line change: $(median "${change[@]}")   [${change[*]}]"
 echo "  its DeployDev target:          $(median "${change_deploy[@]}")   [${change_deploy[*]}]; its Publish target: $(median "${change_publish[@]}")"
+echo "  its SLO probes:                $(median "${change_probes[@]}")   [${change_probes[*]}]; phases of each: $(cat "$log"/change-*.phases.txt | cut -d: -f3- | paste -sd '|')"
 echo "bare: publish + build + up -d + health wait: $(median "${bare_total[@]}")   [${bare_total[*]}]"
 echo "bare: up -d + health wait:       $(median "${bare_up[@]}")   [${bare_up[*]}]"
 echo "ratio change / bare:             $(ratio "$rounds" "${change[@]}" "${bare_total[@]}")x (target <= 2)"
 echo "ratio deploy step / bare up+wait: $(ratio "$rounds" "${change_deploy[@]}" "${bare_up[@]}")x (target <= 1.5)"
+without=(); for j in $(seq 0 $((rounds - 1))); do without+=("$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.2f}')" "${change_deploy[$j]}" "${change_probes[$j]}")"); done
+echo "  the same without its SLO probes: $(median "${without[@]}") = $(ratio "$rounds" "${without[@]}" "${bare_up[@]}")x (for the record: the target counts the probes)"
 echo "Publish of two new images (whole process): $(median "${publish[@]}")   [${publish[*]}]; its Publish target $(median "${publish_target[@]}")"
 echo "docker push of the same two images:        $(median "${push[@]}")   [${push[*]}]"
 echo "ratio Publish target / docker push: $(ratio "$rounds" "${publish_target[@]}" "${push[@]}")x; whole process / docker push: $(ratio "$rounds" "${publish[@]}" "${push[@]}")x (target <= 1.2)"
