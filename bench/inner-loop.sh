@@ -171,7 +171,7 @@ else
 fi
 echo "DeployDev after a one-line change: $(median "${change[@]}")   [${change[*]}]"
 echo "  its DeployDev target:          $(median "${change_deploy[@]}")   [${change_deploy[*]}]; its Publish target: $(median "${change_publish[@]}")"
-echo "  its SLO probes:                $(median "${change_probes[@]}")   [${change_probes[*]}]; phases of each: $(cat "$log"/change-*.phases.txt | cut -d: -f3- | paste -sd '|')"
+echo "  its SLO probes:                $(median "${change_probes[@]}")   [${change_probes[*]}]; phases of each: $(cat "$log"/change-*.phases.txt | cut -d: -f2- | paste -sd '|')"
 echo "bare: publish + build + up -d + health wait: $(median "${bare_total[@]}")   [${bare_total[*]}]"
 echo "bare: up -d + health wait:       $(median "${bare_up[@]}")   [${bare_up[*]}]"
 echo "ratio change / bare:             $(ratio "$rounds" "${change[@]}" "${bare_total[@]}")x (target <= 2)"
