@@ -638,21 +638,18 @@ public sealed partial class ComposeDeployer
             var addresses = Addresses(old);
             draining = [.. (await ServersAsync(proxy)).Where(s => s.Address is not null && addresses.Contains(s.Address)).Select(s => s.Name)];
         }
-        foreach (var server in draining)
-        {
-            await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, server), readOnly: false);
-        }
-
         var started = _time.GetTimestamp();
-        while (draining.Count > 0 && _time.GetElapsedTime(started) < _deployment.DrainTimeout)
+        if (draining.Count > 0)
         {
-            var sessions = HaproxyRuntimeApi.ParseCurrentSessions(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true), _deployment.ProxyBackend);
-            if (draining.All(s => sessions.GetValueOrDefault(s) == 0))
+            // The drains and the first look at the slots' sessions in one exec: HAProxy answers a drain it took with
+            // nothing, so whatever comes before the statistics is its refusal.
+            var stat = await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([.. draining.Select(s => HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, s)), HaproxyRuntimeApi.ShowStat()]), readOnly: false, answer: HaproxyRuntimeApi.StatHeader);
+            while (!draining.All(s => HaproxyRuntimeApi.ParseCurrentSessions(stat, _deployment.ProxyBackend).GetValueOrDefault(s) == 0)
+                && _time.GetElapsedTime(started) < _deployment.DrainTimeout)
             {
-                break;
+                await Task.Delay(PollInterval, _time, _session.CancellationToken);
+                stat = await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true);
             }
-
-            await Task.Delay(PollInterval, _time, _session.CancellationToken);
         }
 
         _session.Info($"drained {string.Join(", ", draining)} in {_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
@@ -662,7 +659,12 @@ public sealed partial class ComposeDeployer
         [.. HaproxyRuntimeApi.ParseServersState(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowServersState(_deployment.ProxyBackend), readOnly: true))
             .Where(s => s.Backend == _deployment.ProxyBackend)];
 
-    private async Task<string> RuntimeApiAsync(DockerContainer proxy, string command, bool readOnly)
+    /// <summary>
+    /// Sends <paramref name="command"/> (one, or a <see cref="HaproxyRuntimeApi.Batch"/>) to the proxy's runtime API. A
+    /// change answers nothing when HAProxy took it; one whose batch ends with a question (<c>show stat</c>) answers with
+    /// <paramref name="answer"/> first, and anything before it is a refusal.
+    /// </summary>
+    private async Task<string> RuntimeApiAsync(DockerContainer proxy, string command, bool readOnly, string? answer = null)
     {
         // Any exit code: a socat failure is reported below with its reason, as a step failure the rollout cleans up after.
         var invocation = DockerCli.Exec(proxy.Id, ["socat", "stdio", $"unix-connect:{_deployment.ProxySocket}"], Endpoint, interactive: true)
@@ -675,7 +677,9 @@ public sealed partial class ComposeDeployer
         }
 
         // A command HAProxy refuses ("No such server.") still exits 0: a `set` answers nothing when it worked.
-        if (!readOnly && result.StandardOutput.Trim() is { Length: > 0 } refusal)
+        var output = result.StandardOutput;
+        var answered = answer is null ? -1 : output.IndexOf(answer, StringComparison.Ordinal);
+        if (!readOnly && (answered < 0 ? output : output[..answered]).Trim() is { Length: > 0 } refusal)
         {
             throw new DeployStepException($"the proxy refused '{command.Trim()}': {refusal}");
         }

@@ -14,6 +14,9 @@ public static class HaproxyRuntimeApi
     /// <summary><c>show stat</c>: the statistics CSV (current sessions per server among them).</summary>
     public static string ShowStat() => "show stat\n";
 
+    /// <summary>How the answer to <see cref="ShowStat"/> begins: the header line of its CSV.</summary>
+    public const string StatHeader = "# pxname";
+
     /// <summary>
     /// <c>set server BACKEND/SERVER state drain</c>: no new connections, established ones finish; the server's
     /// health checks keep running.
@@ -105,7 +108,7 @@ public static class HaproxyRuntimeApi
     {
         ArgumentNullException.ThrowIfNull(csv);
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var header = lines.FirstOrDefault(l => l.StartsWith("# pxname", StringComparison.Ordinal))
+        var header = lines.FirstOrDefault(l => l.StartsWith(StatHeader, StringComparison.Ordinal))
             ?? throw new FormatException($"'show stat' printed no header: {First(csv)}");
         var columns = header[2..].Split(',');
         var scur = Array.IndexOf(columns, "scur") is var i and >= 0 ? i : throw new FormatException($"'show stat' has no column scur: {First(csv)}");

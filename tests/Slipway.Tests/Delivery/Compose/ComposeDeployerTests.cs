@@ -253,6 +253,25 @@ public sealed partial class ComposeDeployerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_drain_the_proxy_refuses_while_retiring_is_reported_with_its_answer_not_the_statistics_after_it()
+    {
+        Running(V100);
+        var oldApi = _stack.Running("api");
+
+        // Once the probes ran (their one verdict taken), HAProxy refuses the drains; the show stat in the same exec answers.
+        _verdicts.Enqueue(new ProbeVerdict(true, "api-ready  10/10  p95 12 ms  ok\n", []));
+        _stack.DrainRefusedWhen = () => _verdicts.Count == 0;
+
+        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+
+        Assert.Equal(LedgerAction.Deployed, outcome.Action);
+        Assert.All(oldApi, c => Assert.Equal("running", c.Status));
+        var warning = Assert.Single(_session.Events, e => e.Kind == SessionEventKind.Warning && e.Text.StartsWith("api: ", StringComparison.Ordinal)).Text;
+        Assert.Contains("retiring its 2 previous container(s) failed: the proxy refused 'set server app/api1 state drain; set server app/api2 state drain; show stat': No such server.", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("pxname", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_deploy_backs_up_starts_new_beside_old_drains_the_old_slots_and_stops_them()
     {
         Running(V100);
@@ -301,8 +320,8 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var retired = Effects().SkipWhile(e => e != "probes").Skip(1).ToList();
         List<string> api =
         [
-            Socat(proxy.Id, "set server app/api1 state drain"),
-            Socat(proxy.Id, "set server app/api2 state drain"),
+            // The drains and the first look at the sessions, in one exec.
+            Socat(proxy.Id, "set server app/api1 state drain; set server app/api2 state drain; show stat"),
             $"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}",
             $"docker container rm --force {oldApi[0].Id}",
             $"docker container rm --force {oldApi[1].Id}",
@@ -321,11 +340,12 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.Equal(worker, retired.Where(worker.Contains));
         Assert.Equal(api.Count + worker.Count, retired.Count);
 
-        // The old api1 still had sessions: the stop waited for show stat to report none (two polls, one pause).
+        // The old api1 still had sessions: the stop waited for show stat to report none (the drain's own look, then one
+        // pause and one more poll).
         var timeline = Timeline();
-        var drained = timeline.IndexOf(Socat(proxy.Id, "set server app/api2 state drain"));
+        var drained = timeline.IndexOf(Socat(proxy.Id, "set server app/api1 state drain; set server app/api2 state drain; show stat"));
         var stop = timeline.IndexOf($"docker container stop --time 30 {oldApi[0].Id} {oldApi[1].Id}");
-        Assert.Equal(2, timeline.Skip(drained).Take(stop - drained).Count(t => t == Socat(proxy.Id, "show stat")));
+        Assert.Equal(1, timeline.Skip(drained).Take(stop - drained).Count(t => t == Socat(proxy.Id, "show stat")));
         Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Delays);
 
         var entry = Entries[^1];
@@ -703,7 +723,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         // The deployer sends the first step; the guard, which alone could switch back meanwhile, sends the rest: the
         // probes after traffic start only once it did.
         Assert.Contains(Socat(proxy.Id, "set server app/api1 weight 4; set server app/api2 weight 4; set server app/api3 weight 1; set server app/api4 weight 1; set server app/api3 state ready; set server app/api4 state ready"), Effects());
-        Assert.DoesNotContain(Effects(), e => e.Contains(" socat stdio ", StringComparison.Ordinal) && e.Contains("state drain; ", StringComparison.Ordinal));
+        Assert.DoesNotContain(Effects().TakeWhile(e => e != "probes"), e => e.Contains(" socat stdio ", StringComparison.Ordinal) && e.Contains("state drain; ", StringComparison.Ordinal));
         var rest = _stack.Commands.IndexOf("set server app/api1 state drain");
         Assert.True(rest > _stack.Commands.IndexOf("set server app/api3 state ready"), string.Join("\n", _stack.Commands));
         Assert.Equal(("100%", "100%"), (_stack.Weights["api3"], _stack.Weights["api4"]));

@@ -61,6 +61,9 @@ internal sealed class FakeComposeStack
     /// <summary>Whether socat can no longer reach the runtime API socket, asked at each command (the proxy can go away mid-deploy).</summary>
     public Func<bool> RuntimeApiDownWhen { get; set; } = () => false;
 
+    /// <summary>While true, the proxy answers a drain as HAProxy does a server it does not have: "No such server.".</summary>
+    public Func<bool> DrainRefusedWhen { get; set; } = () => false;
+
     public IReadOnlyList<FakeContainer> Containers => _containers;
 
     /// <summary>The containers of <paramref name="service"/> that exist (running or stopped), oldest first.</summary>
@@ -340,8 +343,9 @@ internal sealed class FakeComposeStack
     {
         if (command.Contains(';', StringComparison.Ordinal))
         {
+            // As HAProxy answers a batch: each command's answer, then an empty line ("No such server.\n\n# pxname,…").
             var answers = command.Split(';').Select(c => RuntimeApiCommands(c.Trim())).ToList();
-            return answers.FirstOrDefault(a => a.ExitCode != 0 || a.StandardOutput.Trim().Length > 0) ?? Ok("\n\n");
+            return answers.FirstOrDefault(a => a.ExitCode != 0) ?? Ok(string.Concat(answers.Select(a => a.StandardOutput.TrimEnd('\n') + "\n\n")));
         }
 
 
@@ -366,6 +370,8 @@ internal sealed class FakeComposeStack
                 var server = target[(Backend.Length + 1)..];
                 switch (state)
                 {
+                    case "drain" when DrainRefusedWhen():
+                        return Ok("No such server.\n");
                     case "drain":
                         _drained.Add(server);
                         break;
