@@ -23,7 +23,7 @@ public sealed partial class ComposeDeployer
     private async Task<DockerContainer> HoldFreeSlotsAsync(ComposeProject project, IReadOnlyList<DockerContainer> old)
     {
         await RunAsync(ComposeCli.Up(project, [_deployment.ProxyService], noDeps: true));
-        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService, justInspected: true)).Single();
+        var proxy = (await ListUntilReadyAsync(project, [_deployment.ProxyService], _deployment.ProxyService)).Single();
         var serving = Addresses(old);
         var free = (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s) && (s.Address is null || !serving.Contains(s.Address))).ToList();
         if (free.Count > 0)

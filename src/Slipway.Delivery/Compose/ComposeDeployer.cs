@@ -381,8 +381,7 @@ public sealed partial class ComposeDeployer
     {
         // Plain up: a data service is only recreated when its own configuration changed, never by a release.
         await RunAsync(ComposeCli.Up(project, _deployment.DataServices, noDeps: true));
-        var containers = await Task.WhenAll(_deployment.DataServices.Select(service => ContainersAsync(project, service)));
-        await WaitUntilReadyAsync([.. containers.SelectMany(c => c)], "data services", justInspected: true);
+        await ListUntilReadyAsync(project, _deployment.DataServices, "data services");
     }
 
     /// <summary>
@@ -583,7 +582,7 @@ public sealed partial class ComposeDeployer
             return;
         }
 
-        var proxy = (await WaitUntilReadyAsync(await ContainersAsync(project, _deployment.ProxyService), _deployment.ProxyService, justInspected: true)).Single();
+        var proxy = (await ListUntilReadyAsync(project, [_deployment.ProxyService], _deployment.ProxyService)).Single();
         var addresses = Addresses(fresh);
         var deadline = _time.GetTimestamp();
         IReadOnlyList<HaproxyServer> servers = [];
@@ -688,7 +687,21 @@ public sealed partial class ComposeDeployer
     }
 
     /// <summary>Polls until every container is running and healthy; fails at the first that cannot get there, or at the timeout.</summary>
-    private async Task<IReadOnlyList<DockerContainer>> WaitUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what, bool justInspected = false)
+    private Task<IReadOnlyList<DockerContainer>> WaitUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what) =>
+        PollUntilReadyAsync(containers, what, inspectFirst: true);
+
+    /// <summary>
+    /// Lists the containers of <paramref name="services"/> and polls until every one is running and healthy, like
+    /// <see cref="WaitUntilReadyAsync"/>; the listing's own inspect is judged first, so containers already ready need no
+    /// second look.
+    /// </summary>
+    private async Task<IReadOnlyList<DockerContainer>> ListUntilReadyAsync(ComposeProject project, IReadOnlyList<string> services, string what)
+    {
+        var listed = await Task.WhenAll(services.Select(service => ContainersAsync(project, service)));
+        return await PollUntilReadyAsync([.. listed.SelectMany(c => c)], what, inspectFirst: false);
+    }
+
+    private async Task<IReadOnlyList<DockerContainer>> PollUntilReadyAsync(IReadOnlyList<DockerContainer> containers, string what, bool inspectFirst)
     {
         if (_session.IsDryRun || containers.Count == 0)
         {
@@ -696,12 +709,11 @@ public sealed partial class ComposeDeployer
         }
 
         var started = _time.GetTimestamp();
-        // Containers listed a moment ago need no second inspect to be judged.
-        var first = justInspected;
+        var inspect = inspectFirst;
         while (true)
         {
-            var current = first ? containers : await InspectAsync(containers.Select(c => c.Id));
-            first = false;
+            var current = inspect ? await InspectAsync(containers.Select(c => c.Id)) : containers;
+            inspect = true;
             if (current.FirstOrDefault(c => c.HasFailed) is { } failed)
             {
                 throw new DeployStepException(FailedText(failed, what));
