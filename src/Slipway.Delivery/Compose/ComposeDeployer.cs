@@ -643,8 +643,13 @@ public sealed partial class ComposeDeployer
             // The drains and the first look at the slots' sessions in one exec: HAProxy answers a drain it took with
             // nothing, so whatever comes before the statistics is its refusal.
             var stat = await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([.. draining.Select(s => HaproxyRuntimeApi.Drain(_deployment.ProxyBackend, s)), HaproxyRuntimeApi.ShowStat()]), readOnly: false, answer: HaproxyRuntimeApi.StatHeader);
-            while (!draining.All(s => HaproxyRuntimeApi.ParseCurrentSessions(stat, _deployment.ProxyBackend).GetValueOrDefault(s) == 0)
-                && _time.GetElapsedTime(started) < _deployment.DrainTimeout)
+            bool Drained(string showStat)
+            {
+                var sessions = HaproxyRuntimeApi.ParseCurrentSessions(showStat, _deployment.ProxyBackend);
+                return draining.All(s => sessions.GetValueOrDefault(s) == 0);
+            }
+
+            while (!Drained(stat) && _time.GetElapsedTime(started) < _deployment.DrainTimeout)
             {
                 await Task.Delay(PollInterval, _time, _session.CancellationToken);
                 stat = await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true);
