@@ -152,6 +152,29 @@ public sealed class ComposeSecurityTests(DockerWorkspace workspace, ITestOutputH
         output.WriteLine($"after the burst: this host {limitedStill}, a container on the stack's network {otherClient}");
         Assert.Equal(429, limitedStill);
         Assert.Equal("200", otherClient);
+
+        // 5. A connection that sends no request (a browser's pre-connect, a client's spare pooled connection) is closed
+        // after timeout http-request (10 s) with no answer: a 408 there is what a client that reuses the connection just
+        // then takes for the answer to its request. Bounded: 30 s.
+        using var idle = new System.Net.Sockets.TcpClient();
+        await idle.ConnectAsync(IPAddress.Loopback, _ports.Http);
+        var opened = Stopwatch.GetTimestamp();
+        var buffer = new byte[256];
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int read;
+        try
+        {
+            read = await idle.GetStream().ReadAsync(buffer, bounded.Token);
+        }
+        catch (IOException)
+        {
+            read = 0; // closed with a reset: no answer either
+        }
+
+        var closedAfter = Stopwatch.GetElapsedTime(opened);
+        output.WriteLine($"a connection with no request: closed after {closedAfter.TotalSeconds:0.0} s, {read} byte(s) answered");
+        Assert.True(read == 0, $"the proxy answered a connection that sent no request: {System.Text.Encoding.ASCII.GetString(buffer, 0, read)}");
+        Assert.True(closedAfter >= TimeSpan.FromSeconds(9), $"the proxy closed a connection with no request after {closedAfter.TotalSeconds:0.0} s, before timeout http-request");
     }
 
     /// <summary>Sends <paramref name="requests"/> GETs over HTTPS, <paramref name="parallel"/> at a time, stopping at <paramref name="bound"/>.</summary>

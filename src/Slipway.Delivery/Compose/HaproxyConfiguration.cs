@@ -78,6 +78,10 @@ public static class HaproxyConfiguration
         Line("    timeout server  30s");
         Line("    timeout http-request 10s");
         Line("    timeout http-keep-alive 5s");
+        Line("    # A connection that sends no request within timeout http-request (a browser's pre-connect, a client's spare");
+        Line("    # pooled connection) is closed without a 408: a client that picks it up just as HAProxy gives up sees a");
+        Line("    # closed connection, which HTTP clients retry, not an error answer to a request it never sent.");
+        Line("    option http-ignore-probes");
         Line("    timeout queue 10s");
         Line("    # A readiness check may take seconds on a busy host (it asks the database): a slow answer is not a down server.");
         Line("    timeout check 5s");
