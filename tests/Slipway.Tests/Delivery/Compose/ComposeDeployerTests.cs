@@ -237,10 +237,15 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var oldWorker = _stack.Running("worker")[0];
 
         // The probes passed; the worker's previous container is gone, and the proxy stops answering while the api drains.
-        _stack.HoldSessionsUntil(_stack.SlotOf(oldApi[0]), () => oldWorker.Removed);
-        _stack.RuntimeApiDownWhen = () => oldWorker.Removed;
+        // The api's session ends only once a call found the runtime API down: one flag read twice (is the API down? is
+        // the session over?) would let a removal between the two reads end the session with the API still up.
+        // The drain's time limit is out of reach: the clock moves only by the drain's pauses, and a busy test run could
+        // otherwise spin through them before the worker's retirement, on another thread, removed its container.
+        var down = false;
+        _stack.RuntimeApiDownWhen = () => down = down || oldWorker.Removed;
+        _stack.HoldSessionsUntil(_stack.SlotOf(oldApi[0]), () => Volatile.Read(ref down));
 
-        var outcome = await Deployer().DeployAsync(V110, "ci@runner");
+        var outcome = await Deployer(deployment: Deployment with { DrainTimeout = TimeSpan.FromDays(1) }).DeployAsync(V110, "ci@runner");
 
         // Switching back would leave the worker with no container at all: the release stays, as its probes said.
         Assert.Equal(LedgerAction.Deployed, outcome.Action);
