@@ -223,8 +223,13 @@ public sealed partial class ComposeDeployer
             var project = ProjectFor(release);
             BeginServing(release);
             await PrepareAsync(project, attempt, migrate, backup);
-            string[] ran = [.. new[] { attempt.Backup is null ? null : "backup", attempt.Stage == Stage.Migrations ? "migrations" : null }.OfType<string>()];
-            Took(ran.Length == 0 ? "preparation" : $"preparation ({string.Join(", ", ran)})");
+            Took((attempt.Backup is not null, attempt.Stage == Stage.Migrations) switch
+            {
+                (true, true) => "preparation (backup, migrations)",
+                (true, false) => "preparation (backup)",
+                (false, true) => "preparation (migrations)",
+                _ => "preparation",
+            });
 
             attempt.Stage = Stage.Rollout;
             var changed = new List<ComposeAppService>();
