@@ -43,15 +43,19 @@ public sealed partial class ComposeDeployer
     {
         var proxy = steps[0].Proxy!;
         var backend = _deployment.ProxyBackend;
+        var withGuard = guarded && _deployment.MaxErrorRateAfterTraffic is not null;
         foreach (var step in steps)
         {
             var fresh = Addresses(step.Fresh);
             var previous = Addresses(step.Old);
             var waited = _time.GetTimestamp();
             IReadOnlyList<HaproxyServer> servers;
+            string stat;
             while (true)
             {
-                servers = [.. (await ServersAsync(proxy)).Where(s => !IsCanarySlot(s))];
+                // A guard counts from the counters of the same moment: both answers come from one exec.
+                (servers, stat) = await ServersAndStatAsync(proxy, withStat: withGuard);
+                servers = [.. servers.Where(s => !IsCanarySlot(s))];
                 if (fresh.All(a => servers.Any(s => s.Address == a)))
                 {
                     break;
@@ -75,7 +79,7 @@ public sealed partial class ComposeDeployer
                     ? new FirstStep(FirstStepPercent, FirstStepAnswers, FirstStepLimit, AllTrafficCommand(step))
                     : null;
                 var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value, first);
-                var baseline = guard.Count(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowStat(), readOnly: true));
+                var baseline = guard.Count(stat);
                 step.GuardId = Guid.NewGuid().ToString("N")[..12];
                 step.FirstStep = first;
                 step.Guard = _session.RunAsync(guard.Invocation(proxy.Id, Endpoint, step.GuardId, baseline), echoOutput: false);
@@ -108,6 +112,9 @@ public sealed partial class ComposeDeployer
     /// <summary>How long the first step lasts at most.</summary>
     private static readonly TimeSpan FirstStepLimit = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one read of the guard's rest file waits for it in the proxy's container before the deployer asks whether the guard ended.</summary>
+    private static readonly TimeSpan RestWait = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// New slots ready at their configured weight (a first step, or one a killed run left, may have changed it), previous
     /// ones drained. A slot is readied only by a command that sets its weight too, so a drained slot's weight does not matter.
@@ -138,12 +145,12 @@ public sealed partial class ComposeDeployer
     /// </summary>
     private async Task WaitForTheRestAsync(RolloutStep step)
     {
-        var file = ProxyTrafficGuard.RestMovedFileOf(_deployment.ProxyBackend);
         var waited = _time.GetTimestamp();
         while (true)
         {
-            // Read before asking whether the guard ended: it may have moved the rest, then tripped or stopped.
-            var read = await _session.QueryAsync(DockerCli.Exec(step.Proxy!.Id, ["cat", file], Endpoint).AcceptingAnyExitCode());
+            // Read before asking whether the guard ended: it may have moved the rest, then tripped or stopped. Each read
+            // waits up to RestWait for the move inside the proxy's container.
+            var read = await _session.QueryAsync(ProxyTrafficGuard.WaitForTheRest(step.Proxy!.Id, Endpoint, _deployment.ProxyBackend, step.GuardId!, RestWait));
             if (read.ExitCode == 0 && ProxyTrafficGuard.MovedTheRest(read.StandardOutput, step.GuardId!))
             {
                 _session.Info($"{step.Service.Name}: the proxy moved the rest of the traffic at {(ProxyTrafficGuard.RestMovedAt(read.StandardOutput) is { } at ? Stamp(at) : "a time it did not say")}; {string.Join(", ", step.OldSlots)} (previous) drained, kept running");

@@ -664,9 +664,25 @@ public sealed partial class ComposeDeployer
         _session.Info($"drained {string.Join(", ", draining)} in {_time.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
     }
 
-    private async Task<IReadOnlyList<HaproxyServer>> ServersAsync(DockerContainer proxy) =>
-        [.. HaproxyRuntimeApi.ParseServersState(await RuntimeApiAsync(proxy, HaproxyRuntimeApi.ShowServersState(_deployment.ProxyBackend), readOnly: true))
-            .Where(s => s.Backend == _deployment.ProxyBackend)];
+    private async Task<IReadOnlyList<HaproxyServer>> ServersAsync(DockerContainer proxy) => (await ServersAndStatAsync(proxy, withStat: false)).Servers;
+
+    /// <summary>
+    /// The backend's slots (<c>show servers state</c>) and, with <paramref name="withStat"/>, the statistics (<c>show
+    /// stat</c>) in the same exec: HAProxy answers a batch command by command, so the statistics begin at their header.
+    /// </summary>
+    private async Task<(IReadOnlyList<HaproxyServer> Servers, string Stat)> ServersAndStatAsync(DockerContainer proxy, bool withStat)
+    {
+        var state = HaproxyRuntimeApi.ShowServersState(_deployment.ProxyBackend);
+        var answer = await RuntimeApiAsync(proxy, withStat ? HaproxyRuntimeApi.Batch([state, HaproxyRuntimeApi.ShowStat()]) : state, readOnly: true);
+        var stat = withStat ? answer.IndexOf(HaproxyRuntimeApi.StatHeader, StringComparison.Ordinal) : -1;
+        if (withStat && stat < 0)
+        {
+            throw new DeployStepException($"the proxy's runtime API printed no statistics for 'show stat': {answer.Trim()}");
+        }
+
+        var servers = HaproxyRuntimeApi.ParseServersState(stat < 0 ? answer : answer[..stat]).Where(s => s.Backend == _deployment.ProxyBackend).ToList();
+        return (servers, stat < 0 ? string.Empty : answer[stat..]);
+    }
 
     /// <summary>
     /// Sends <paramref name="command"/> (one, or a <see cref="HaproxyRuntimeApi.Batch"/>) to the proxy's runtime API. A

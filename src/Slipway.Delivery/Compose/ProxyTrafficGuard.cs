@@ -86,6 +86,30 @@ internal sealed record ProxyTrafficGuard(string Backend, string Socket, double M
             Step?.Rest.TrimEnd('\n') ?? string.Empty,
         ], endpoint).AcceptingAnyExitCode();
 
+    private const string WaitScript = """
+        file=$1 id=$2 polls=$3
+        while :; do
+          first=
+          read -r first _ 2>/dev/null < "$file"
+          if [ "$first" = "$id" ]; then cat "$file"; exit 0; fi
+          if [ "$polls" -le 0 ]; then exit 1; fi
+          polls=$((polls - 1))
+          sleep 0.02
+        done
+        """;
+
+    /// <summary>
+    /// The <c>docker exec</c> that waits in <paramref name="proxy"/> until the guard <paramref name="id"/> of
+    /// <paramref name="backend"/> wrote that it moved the rest (<see cref="RestMovedFileOf"/>, printed, exit 0) or about
+    /// <paramref name="within"/> passed (exit 1): it polls the file every 20 ms where it lies, so the deployer learns of
+    /// the move within a poll, not an exec's round trip later.
+    /// </summary>
+    public static ToolInvocation WaitForTheRest(string proxy, DockerEndpoint endpoint, string backend, string id, TimeSpan within) =>
+        DockerCli.Exec(proxy, [
+            "bash", "-c", WaitScript, "slipway-wait-rest",
+            RestMovedFileOf(backend), id, ((int)Math.Ceiling(within.TotalMilliseconds / 20)).ToString(CultureInfo.InvariantCulture),
+        ], endpoint).AcceptingAnyExitCode();
+
     /// <summary>
     /// Whether <paramref name="restMovedFile"/> (the content of <see cref="RestMovedFileOf"/>) says this guard, by its
     /// <paramref name="id"/>, moved the rest of the traffic: a file a guard of an earlier deploy left says nothing.

@@ -692,6 +692,12 @@ public sealed partial class ComposeDeployerTests : IDisposable
         // switch back it sends itself; the deployer sends it no second time.
         var guard = Assert.Single(_stack.Guards);
         Assert.Equal(["app", "/var/run/haproxy/admin.sock", "0", "0", "80", "/tmp/slipway-guard-app"], guard[..6]);
+
+        // The slots it watches and the counters it counts from are one snapshot: one exec, the last before it starts.
+        var timeline = Timeline();
+        var started = timeline.FindIndex(e => e.StartsWith("docker exec ", StringComparison.Ordinal) && e.Contains(" bash -c ", StringComparison.Ordinal));
+        Assert.True(started > 0, string.Join("\n", timeline));
+        Assert.Equal(Socat(_stack.Running("proxy")[0].Id, "show servers state app; show stat"), timeline[started - 1]);
         Assert.Equal(
             [
                 "600", "api3,api4",
@@ -736,7 +742,7 @@ public sealed partial class ComposeDeployerTests : IDisposable
         var first = said.FindIndex(m => m.StartsWith("api: traffic moved at ", StringComparison.Ordinal) && m.Contains("to api3, api4 (new), 20 % first: the proxy moves the rest once they answered 5 requests or after 1 s", StringComparison.Ordinal));
         var second = said.IndexOf("api: the proxy moved the rest of the traffic at 2026-03-08T09:00:10.050Z; api1, api2 (previous) drained, kept running");
         Assert.True(first >= 0 && second > first, string.Join("\n", said));
-        var read = Timeline().FindIndex(e => e.EndsWith(" cat /tmp/slipway-guard-app.rest", StringComparison.Ordinal));
+        var read = Timeline().FindIndex(e => e.Contains(" slipway-wait-rest /tmp/slipway-guard-app.rest ", StringComparison.Ordinal));
         Assert.True(read > 0 && Timeline().IndexOf("probes") > read, string.Join("\n", Timeline()));
     }
 
@@ -771,10 +777,11 @@ public sealed partial class ComposeDeployerTests : IDisposable
         Assert.NotEqual(LedgerAction.Deployed, outcome.Action);
         Assert.Contains("api: the proxy's guard did not move the rest of the traffic within 1 s + 5s (rollout.health_timeout)", outcome.Summary, StringComparison.Ordinal);
 
-        // It waited 1 s + the health timeout, polling the rest file every 100 ms; then stopped the guard (it could still
-        // have moved the rest), and only then switched back: the previous slots ready at their configured weight, the new
-        // ones in maintenance, before the new containers went.
-        Assert.InRange(Timeline().Count(e => e.EndsWith(" cat /tmp/slipway-guard-app.rest", StringComparison.Ordinal)), 60, 62);
+        // It waited 1 s + the health timeout, reading the rest file again 100 ms after each read that did not find it (a
+        // read waits up to 0.5 s in the proxy's container; the frozen clock sees only the pauses); then stopped the guard
+        // (it could still have moved the rest), and only then switched back: the previous slots ready at their configured
+        // weight, the new ones in maintenance, before the new containers went.
+        Assert.InRange(Timeline().Count(e => e.Contains(" slipway-wait-rest /tmp/slipway-guard-app.rest ", StringComparison.Ordinal)), 60, 62);
         var effects = Effects();
         var stopped = effects.FindIndex(e => e.Contains(" rm -f /tmp/slipway-guard-app", StringComparison.Ordinal));
         var switchedBack = effects.FindIndex(e => e.StartsWith("docker exec --interactive ", StringComparison.Ordinal) && e.Contains("set server app/api1 state ready; set server app/api2 state ready; set server app/api3 state maint; set server app/api4 state maint; set server app/api1 weight 100%; set server app/api2 weight 100%", StringComparison.Ordinal));

@@ -121,7 +121,9 @@ internal sealed class FakeComposeStack
             .On(@"^docker exec --interactive (?<id>\S+) socat stdio unix-connect:", (i, _) => RuntimeApi(i.StandardInput?.Reveal() ?? string.Empty))
             .On(@"^docker exec (?<id>\S+) bash -c ", (i, _) => Guard(Tokens(i)))
             .On(@"^docker exec (?<id>\S+) rm -f /tmp/slipway-guard-", (_, _) => Ok())
-            .On(@"^docker exec (?<id>\S+) cat /tmp/slipway-guard-\S+\.rest$", (_, _) => _restMovedFile is { } moved ? Ok(moved) : ScriptedToolSession.Result(1, stderr: "cat: /tmp/slipway-guard-app.rest: No such file or directory\n"))
+            // The wait for the guard's rest file: the file, once this guard wrote it; else, once its polls ran out, exit 1.
+            .On(@"^docker exec (?<id>\S+) bash -c (?s:.*) slipway-wait-rest /tmp/slipway-guard-\S+\.rest (?<guard>\S+) \d+$",
+                (_, m) => _restMovedFile is { } moved && moved.Split(' ')[0] == m.Groups["guard"].Value ? Ok(moved) : ScriptedToolSession.Result(1))
             // The checks before traffic: one exec per container runs a script that sends each path and prints "INDEX STATUS-LINE".
             .On(@"^docker exec (?<id>\S+) sh -c ", (i, _) => DirectAll(Tokens(i)))
             .On(@"^docker exec --interactive (?<id>\S+) socat -t 10 -T 10 stdio tcp:(?<address>[^:]+):(?<port>\d+),shut-none", (i, m) => Direct(m.Groups["address"].Value, i.StandardInput?.Reveal() ?? string.Empty));
