@@ -43,7 +43,7 @@ public sealed partial class ComposeDeployer
     {
         var proxy = steps[0].Proxy!;
         var backend = _deployment.ProxyBackend;
-        var withGuard = guarded && _deployment.MaxErrorRateAfterTraffic is not null;
+        var budget = guarded ? _deployment.MaxErrorRateAfterTraffic : null;
         foreach (var step in steps)
         {
             var fresh = Addresses(step.Fresh);
@@ -54,7 +54,7 @@ public sealed partial class ComposeDeployer
             while (true)
             {
                 // A guard counts from the counters of the same moment: both answers come from one exec.
-                (servers, stat) = await ServersAndStatAsync(proxy, withStat: withGuard);
+                (servers, stat) = await ServersAndStatAsync(proxy, withStat: budget is not null);
                 servers = [.. servers.Where(s => !IsCanarySlot(s))];
                 if (fresh.All(a => servers.Any(s => s.Address == a)))
                 {
@@ -71,14 +71,14 @@ public sealed partial class ComposeDeployer
 
             step.NewSlots = [.. servers.Where(s => fresh.Contains(s.Address!)).Select(s => s.Name)];
             step.OldSlots = [.. servers.Where(s => s.Address is not null && previous.Contains(s.Address)).Select(s => s.Name)];
-            if (guarded && _deployment.MaxErrorRateAfterTraffic is { } budget)
+            if (budget is not null)
             {
                 // A rolling deploy of one service moves its traffic in two steps, the second sent by the guard; blue/green
                 // moves every service at once, as it promises.
                 var first = steps.Count == 1 && step.OldSlots.Count > 0 && step.NewSlots.Count > 0 && _deployment.Rollout.Strategy == RolloutStrategy.Rolling
                     ? new FirstStep(FirstStepPercent, FirstStepAnswers, FirstStepLimit, AllTrafficCommand(step))
                     : null;
-                var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value, first);
+                var guard = new ProxyTrafficGuard(backend, _deployment.ProxySocket, budget.Value, step.NewSlots, SwitchBackCommand(step), _deployment.Rollout.Timeout.Value, first);
                 var baseline = guard.Count(stat);
                 step.GuardId = Guid.NewGuid().ToString("N")[..12];
                 step.FirstStep = first;

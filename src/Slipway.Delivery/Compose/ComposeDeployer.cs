@@ -673,15 +673,18 @@ public sealed partial class ComposeDeployer
     private async Task<(IReadOnlyList<HaproxyServer> Servers, string Stat)> ServersAndStatAsync(DockerContainer proxy, bool withStat)
     {
         var state = HaproxyRuntimeApi.ShowServersState(_deployment.ProxyBackend);
-        var answer = await RuntimeApiAsync(proxy, withStat ? HaproxyRuntimeApi.Batch([state, HaproxyRuntimeApi.ShowStat()]) : state, readOnly: true);
-        var stat = withStat ? answer.IndexOf(HaproxyRuntimeApi.StatHeader, StringComparison.Ordinal) : -1;
-        if (withStat && stat < 0)
+        if (!withStat)
         {
-            throw new DeployStepException($"the proxy's runtime API printed no statistics for 'show stat': {answer.Trim()}");
+            return (Servers(await RuntimeApiAsync(proxy, state, readOnly: true)), string.Empty);
         }
 
-        var servers = HaproxyRuntimeApi.ParseServersState(stat < 0 ? answer : answer[..stat]).Where(s => s.Backend == _deployment.ProxyBackend).ToList();
-        return (servers, stat < 0 ? string.Empty : answer[stat..]);
+        var answer = await RuntimeApiAsync(proxy, HaproxyRuntimeApi.Batch([state, HaproxyRuntimeApi.ShowStat()]), readOnly: true);
+        var stat = answer.IndexOf(HaproxyRuntimeApi.StatHeader, StringComparison.Ordinal);
+        return stat >= 0
+            ? (Servers(answer[..stat]), answer[stat..])
+            : throw new DeployStepException($"the proxy's runtime API printed no statistics for 'show stat': {answer.Trim()}");
+
+        List<HaproxyServer> Servers(string text) => [.. HaproxyRuntimeApi.ParseServersState(text).Where(s => s.Backend == _deployment.ProxyBackend)];
     }
 
     /// <summary>

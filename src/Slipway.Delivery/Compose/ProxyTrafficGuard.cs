@@ -1,6 +1,7 @@
 using System.Globalization;
 using Slipway.Processes;
 using Slipway.Tools.Docker;
+using Slipway.Tools.Haproxy;
 
 namespace Slipway.Delivery.Compose;
 
@@ -47,7 +48,7 @@ internal sealed record ProxyTrafficGuard(string Backend, string Socket, double M
         verdict="ok 0 0"
         while :; do
           current=
-          read -r current < "$marker" 2>/dev/null
+          read -r current 2>/dev/null < "$marker"
           if [ "$current" != "$id" ]; then echo "stopped $verdict"; exit 0; fi
           verdict=$(printf 'show stat %s 4 -1\n' "$backend" | socat -t 2 stdio "unix-connect:$socket" | awk -F, -v b="$backend" -v s=",$servers," -v e0="$e0" -v t0="$t0" -v r="$rate" '
             NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "hrsp_1xx") f = i; if ($i == "hrsp_5xx") x = i; if ($i == "hrsp_other") o = i }; next }
@@ -135,7 +136,7 @@ internal sealed record ProxyTrafficGuard(string Backend, string Socket, double M
     {
         ArgumentNullException.ThrowIfNull(showStat);
         var lines = showStat.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var header = lines.FirstOrDefault(l => l.StartsWith("# pxname", StringComparison.Ordinal))
+        var header = lines.FirstOrDefault(l => l.StartsWith(HaproxyRuntimeApi.StatHeader, StringComparison.Ordinal))
             ?? throw new FormatException($"'show stat' printed no header: {lines.FirstOrDefault()}");
         var columns = header[2..].Split(',');
         int first = Array.IndexOf(columns, "hrsp_1xx"), errors = Array.IndexOf(columns, "hrsp_5xx"), last = Array.IndexOf(columns, "hrsp_other");
